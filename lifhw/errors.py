@@ -1,0 +1,49 @@
+"""The one exception family of lifhw.
+
+Every error a user can cause or meet derives from :class:`LifhwError`. The CLI maps
+:class:`ParameterError` (bad input) to exit code 2 and every other :class:`LifhwError`
+(a failed run) to exit code 1, printing the message as a single line.
+"""
+
+from __future__ import annotations
+
+
+class LifhwError(Exception):
+    """Base class of every lifhw error."""
+
+
+class ParameterError(LifhwError, ValueError):
+    """A parameter has a value outside what is allowed.
+
+    The message names the parameter, the value it got and the rule it broke, e.g.
+    ``c_m = -2e-10 F: must be > 0``.
+    """
+
+    def __init__(self, name: str, value: object, rule: str):
+        self.name = name
+        self.value = value
+        self.rule = rule
+        shown = f"{value:.6g}" if isinstance(value, float) else repr(value)
+        super().__init__(f"{name} = {shown}: {rule}")
+
+
+class UnstableStepError(ParameterError):
+    """Forward Euler was asked to step at h >= 2*tau, where its error grows each step."""
+
+    def __init__(self, h: float, tau: float):
+        self.h = h
+        self.tau = tau
+        super().__init__(
+            "dt", h,
+            f"forward Euler is unstable for dt >= 2*tau = {2 * tau:.6g} s (tau = {tau:.6g} s, "
+            f"amplification |1 - dt/tau| = {abs(1 - h / tau):.6g} per step); use a smaller dt, "
+            "method 'exact', or allow_unstable=True",
+        )
+
+
+class SpiceError(LifhwError):
+    """An ngspice run failed; the message says which and where its log is."""
+
+
+class RtlError(LifhwError):
+    """An RTL simulation or synthesis run failed; the message says which and where its log is."""

@@ -1,0 +1,167 @@
+"""The comparison report: one self-contained HTML page and a JSON summary.
+
+Each level contributes a *section*: a module in :mod:`lifhw.report.sections` with ``ORDER`` (its
+place on the page) and ``build(ctx) -> Section``. :func:`build_report` discovers them, so a new
+level adds its section by adding a module and nothing else. Expensive results go through
+:meth:`ReportContext.cached`, keyed by a hash of their inputs and of the code that computes them,
+so a second ``make report`` with nothing changed re-uses them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import importlib
+import inspect
+import io
+import json
+import os
+import pkgutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..params import LIFParams
+
+
+@dataclass
+class BudgetRow:
+    """One row of the error budget: a level checked against its reference."""
+
+    level: str
+    reference: str
+    error: float
+    bound: float
+    source: str
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.error <= self.bound)
+
+    def as_dict(self) -> dict:
+        return {"level": self.level, "reference": self.reference, "error": self.error,
+                "bound": self.bound, "source": self.source, "passed": self.passed}
+
+
+@dataclass
+class Section:
+    """A part of the report: HTML body, rows for the error budget, numbers for summary.json."""
+
+    key: str
+    title: str
+    html: str
+    budget: list[BudgetRow] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+    fi_curves: list = field(default_factory=list)
+
+
+class Progress:
+    """A one-line progress bar on stderr with count and ETA; silent when ``quiet``."""
+
+    def __init__(self, label: str, total: int, quiet: bool):
+        self.label, self.total, self.quiet = label, max(total, 1), quiet
+        self.done, self.start = 0, time.monotonic()
+        self._draw()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self._draw()
+        if self.done >= self.total and not self.quiet:
+            print(file=sys.stderr)
+
+    def _draw(self) -> None:
+        if self.quiet:
+            return
+        frac = min(self.done / self.total, 1.0)
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / self.done * (self.total - self.done) if self.done else float("nan")
+        bar = "#" * int(frac * 24)
+        eta_text = f"ETA {eta:5.0f}s" if self.done else "ETA     ?"
+        print(f"\r{self.label:<22} [{bar:<24}] {self.done}/{self.total} {eta_text}", end="",
+              file=sys.stderr, flush=True)
+
+
+@dataclass
+class ReportContext:
+    """What a section gets: the design, the cache and progress reporting."""
+
+    params: LIFParams
+    build_dir: Path
+    quiet: bool = False
+
+    def progress(self, label: str, total: int) -> Progress:
+        return Progress(label, total, self.quiet)
+
+    def log(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=sys.stderr)
+
+    def cached(self, name: str, inputs: dict, compute: Callable[[], dict], code: tuple = ()) -> dict:
+        """``compute()`` (a JSON-ready dict), re-used while ``inputs`` and the code behind it are unchanged.
+
+        The key hashes ``inputs``, the lifhw package's source files named by ``code`` (modules), and
+        the module defining ``compute``.
+        """
+        digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
+        modules = {inspect.getmodule(compute), *code}
+        for module in sorted((m for m in modules if m is not None), key=lambda m: m.__name__):
+            digest.update(Path(inspect.getsourcefile(module)).read_bytes())
+        path = self.build_dir / "cache" / f"{name}-{digest.hexdigest()[:16]}.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        result = compute()
+        write_atomic(path, json.dumps(result, sort_keys=True).encode())
+        return json.loads(path.read_text())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, 0o644)  # mkstemp creates 0600; generated files are for everyone to read
+    os.replace(tmp, path)
+
+
+def figure_html(fig, caption: str) -> str:
+    """A matplotlib figure as an embedded PNG ``<figure>``; byte-identical for identical data."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+class Html(str):
+    """Text that is already HTML: :func:`table_html` puts it in a cell unescaped."""
+
+
+def table_html(header: list[str], rows: list[list], classes: str = "") -> str:
+    """A small HTML table; floats shown with 4 significant digits, :class:`Html` cells as they are."""
+    def cell(value) -> str:
+        if isinstance(value, Html):
+            return value
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        return html.escape(str(value))
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def discover_sections() -> list:
+    """The section modules, in page order."""
+    from . import sections
+
+    modules = [importlib.import_module(f"{sections.__name__}.{info.name}")
+               for info in pkgutil.iter_modules(sections.__path__)]
+    return sorted(modules, key=lambda m: m.ORDER)

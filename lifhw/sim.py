@@ -1,0 +1,317 @@
+"""Reference simulation of LIF neurons in numpy.
+
+:func:`simulate` integrates a population of N neurons,
+
+.. math::  C_m \\frac{dV}{dt} = -g_L (V - V_{rest}) - g_e(t)(V - E_e) - g_i(t)(V - E_i) + I(t),
+
+with threshold ``v_th``, reset to ``v_reset`` and an absolute refractory period ``t_ref`` during
+which V is clamped at ``v_reset``. Inputs are held constant over each step of length ``dt``
+(sampled at the step's start), so the membrane relaxes towards
+
+.. math::  V_\\infty = \\frac{g_L V_{rest} + g_e E_e + g_i E_i + I}{g_L + g_e + g_i}
+   \\quad\\text{with}\\quad \\tau_{eff} = \\frac{C_m}{g_L + g_e + g_i}.
+
+Methods
+-------
+``exact``
+    :math:`V \\leftarrow V_\\infty + (V - V_\\infty) e^{-h/\\tau_{eff}}` — the exponential (propagator)
+    update, exact for piecewise-constant input at any step (as NEST's ``iaf_psc_*`` models).
+    The threshold crossing inside a step is solved exactly, so spike times are exact too.
+``euler``
+    :math:`V \\leftarrow V + \\frac{h}{\\tau_{eff}}(V_\\infty - V)`, first-order; spike times are
+    linearly interpolated inside the step. Unstable for :math:`h \\ge 2\\tau_{eff}`, which raises
+    :class:`~lifhw.errors.UnstableStepError` unless ``allow_unstable=True``.
+
+Events inside a step are handled in continuous time: a neuron that spikes mid-step is reset,
+spends ``t_ref`` clamped (possibly ending mid-step) and integrates the remainder of the step, so
+firing rates converge even when ``dt`` is a sizeable fraction of the ISI.
+
+:func:`simulate_ivp` is an independent adaptive oracle (``scipy.integrate.solve_ivp`` with a
+threshold event) for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from .errors import ParameterError, UnstableStepError
+from .fi import FICurve
+from .params import FIELDS, LIFParams
+from .theory import firing_rate
+
+METHODS = ("exact", "euler")
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """What :func:`simulate` returns.
+
+    Attributes
+    ----------
+    t : ndarray, shape (n_steps + 1,)
+        Step boundaries (s).
+    v : ndarray, shape (n_steps + 1, N) or None
+        Membrane potential at the step boundaries (V), when ``record_v`` was set.
+    spike_neuron, spike_time : ndarray
+        One entry per spike: the neuron's index and the spike time (s), in time order.
+    n_neurons : int
+    method : str
+    dt : float
+    """
+
+    t: np.ndarray
+    v: np.ndarray | None
+    spike_neuron: np.ndarray
+    spike_time: np.ndarray
+    n_neurons: int
+    method: str
+    dt: float
+
+    def spike_times(self, neuron: int = 0) -> np.ndarray:
+        """Spike times (s) of one neuron."""
+        return self.spike_time[self.spike_neuron == neuron]
+
+    def isis(self, neuron: int = 0) -> np.ndarray:
+        """Inter-spike intervals (s) of one neuron."""
+        return np.diff(self.spike_times(neuron))
+
+    def rates(self, skip: int = 0) -> np.ndarray:
+        """Steady firing rate (Hz) of each neuron: 1 / mean ISI, skipping the first ``skip`` ISIs.
+
+        The interval before the first spike depends on the initial condition, so it never counts.
+        A neuron with fewer than ``skip + 1`` ISIs has rate 0.
+        """
+        out = np.zeros(self.n_neurons)
+        order = np.lexsort((self.spike_time, self.spike_neuron))
+        neurons, times = self.spike_neuron[order], self.spike_time[order]
+        starts = np.searchsorted(neurons, np.arange(self.n_neurons + 1))
+        for k in range(self.n_neurons):
+            t = times[starts[k]:starts[k + 1]][skip:]
+            if len(t) >= 2:
+                out[k] = (len(t) - 1) / (t[-1] - t[0])
+        return out
+
+
+def _population(params: LIFParams | Sequence[LIFParams]) -> dict[str, np.ndarray]:
+    if isinstance(params, LIFParams):
+        return {name: np.array([getattr(params, name)]) for name in FIELDS}
+    plist = list(params)
+    if not plist or not all(isinstance(p, LIFParams) for p in plist):
+        raise ParameterError("params", type(params).__name__, "must be a LIFParams or a non-empty list of them")
+    return {name: np.array([getattr(p, name) for p in plist]) for name in FIELDS}
+
+
+class _Input:
+    """An input (current or conductance): constant, per-neuron, sampled per step, or f(t)."""
+
+    def __init__(self, name: str, source, n_steps: int):
+        self.name = name
+        self.func: Callable | None = None
+        self.series: np.ndarray | None = None
+        self.const: np.ndarray | None = None
+        if callable(source):
+            self.func = source
+            self.width = 1
+            return
+        arr = np.asarray(source, dtype=float)
+        if not np.all(np.isfinite(arr)):
+            raise ParameterError(name, "array", "must be finite")
+        if arr.ndim == 0:
+            self.const, self.width = arr.reshape(1), 1
+        elif arr.ndim == 1:
+            self.const, self.width = arr, len(arr)
+        elif arr.ndim == 2:
+            if arr.shape[0] != n_steps:
+                raise ParameterError(name, f"shape {arr.shape}",
+                                     f"a sampled input has one row per step ({n_steps} rows)")
+            self.series, self.width = arr, arr.shape[1]
+        else:
+            raise ParameterError(name, f"shape {arr.shape}", "must be a scalar, (N,), (n_steps, N) or f(t)")
+
+    def at(self, k: int, t: float, n: int) -> np.ndarray:
+        if self.const is not None:
+            value = self.const
+        elif self.series is not None:
+            value = self.series[k]
+        else:
+            value = np.asarray(self.func(t), dtype=float)
+        return np.broadcast_to(value, (n,))
+
+
+def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i_in=0.0, *,
+             method: str = "exact", g_e=0.0, g_i=0.0, e_e: float = 0.0, e_i: float | None = None,
+             v0=None, n: int | None = None, record_v: bool = False,
+             allow_unstable: bool = False) -> SimResult:
+    """Simulate N LIF neurons for ``t_sim`` seconds with step ``dt``.
+
+    Parameters
+    ----------
+    params : LIFParams or sequence of LIFParams
+        One parameter set for all neurons, or one per neuron.
+    t_sim, dt : float
+        Duration and step (s); ``round(t_sim / dt)`` steps are taken.
+    i_in : float, array or callable
+        Injected current (A): a constant, one value per neuron ``(N,)``, one row per step
+        ``(n_steps, N)`` (or ``(n_steps, 1)``), or a function of time returning a scalar or ``(N,)``.
+        Time-varying inputs are sampled at the start of each step and held over it.
+    g_e, g_i : like ``i_in``
+        Excitatory and inhibitory conductances (S), same forms as ``i_in``.
+    e_e, e_i : float
+        Their reversal potentials (V); ``e_i`` defaults to each neuron's ``v_rest`` (shunting).
+    v0 : float or (N,), optional
+        Initial potential (V); defaults to ``v_reset``.
+    n : int, optional
+        Number of neurons when no argument implies it.
+    method : {'exact', 'euler'}
+    record_v : bool
+        Keep the membrane potential at every step boundary.
+    allow_unstable : bool
+        Let forward Euler run at ``dt >= 2 tau_eff`` (to show the blow-up) instead of raising.
+    """
+    if method not in METHODS:
+        raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
+    if not dt > 0:
+        raise ParameterError("dt", dt, "must be > 0 s")
+    if not t_sim > 0:
+        raise ParameterError("t_sim", t_sim, "must be > 0 s")
+    n_steps = int(round(t_sim / dt))
+    if n_steps < 1:
+        raise ParameterError("t_sim", t_sim, f"must be at least one step (dt = {dt:g} s)")
+    pop = _population(params)
+    inputs = [_Input("i_in", i_in, n_steps), _Input("g_e", g_e, n_steps), _Input("g_i", g_i, n_steps)]
+    widths = {len(pop["c_m"]), *(inp.width for inp in inputs), n or 1}
+    if v0 is not None:
+        widths.add(np.size(v0))
+    widths.discard(1)
+    if len(widths) > 1:
+        raise ParameterError("n", sorted(widths), "parameters, inputs and v0 disagree on the number of neurons")
+    size = widths.pop() if widths else 1
+    p = {name: np.broadcast_to(value, (size,)) for name, value in pop.items()}
+    e_i_arr = p["v_rest"] if e_i is None else np.broadcast_to(float(e_i), (size,))
+    g_l = 1.0 / p["r_m"]
+
+    v = np.array(np.broadcast_to(p["v_reset"] if v0 is None else np.asarray(v0, float), (size,)))
+    ref_left = np.zeros(size)
+    t = np.arange(n_steps + 1) * dt
+    trace = np.empty((n_steps + 1, size)) if record_v else None
+    if record_v:
+        trace[0] = v
+    spikes_n: list[np.ndarray] = []
+    spikes_t: list[np.ndarray] = []
+
+    for k in range(n_steps):
+        i_k, ge_k, gi_k = (inp.at(k, t[k], size) for inp in inputs)
+        if np.any(ge_k < 0) or np.any(gi_k < 0):
+            raise ParameterError("g_e" if np.any(ge_k < 0) else "g_i", float(min(ge_k.min(), gi_k.min())),
+                                 f"conductances must be >= 0 S (step {k})")
+        g_tot = g_l + ge_k + gi_k
+        tau = p["c_m"] / g_tot
+        vinf = (g_l * p["v_rest"] + ge_k * e_e + gi_k * e_i_arr + i_k) / g_tot
+        if method == "euler" and not allow_unstable and np.any(dt >= 2 * tau):
+            raise UnstableStepError(dt, float(tau.min()))
+        _advance(v, ref_left, dt, t[k], tau, vinf, p, method, spikes_n, spikes_t)
+        if record_v:
+            trace[k + 1] = v
+
+    if spikes_t:
+        sn, st = np.concatenate(spikes_n), np.concatenate(spikes_t)
+        order = np.argsort(st, kind="stable")
+        sn, st = sn[order], st[order]
+    else:
+        sn, st = np.zeros(0, dtype=int), np.zeros(0)
+    return SimResult(t=t, v=trace, spike_neuron=sn, spike_time=st, n_neurons=size, method=method, dt=dt)
+
+
+def _advance(v, ref_left, h, t0, tau, vinf, p, method, spikes_n, spikes_t) -> None:
+    """Advance every neuron by one step of length ``h`` in place, handling events in continuous time."""
+    t_left = np.full(v.shape, h)
+    idx = np.arange(v.size)
+    while idx.size:
+        # Refractory neurons stay clamped for what is left of their refractory time.
+        r = np.minimum(ref_left[idx], t_left[idx])
+        ref_left[idx] -= r
+        t_left[idx] -= r
+        idx = idx[t_left[idx] > 0]
+        if not idx.size:
+            break
+        vi, vinf_i, tau_i, left = v[idx], vinf[idx], tau[idx], t_left[idx]
+        if method == "exact":
+            v_end = vinf_i + (vi - vinf_i) * np.exp(-left / tau_i)
+        else:
+            v_end = vi + (left / tau_i) * (vinf_i - vi)
+        vth = p["v_th"][idx]
+        spiking = (v_end >= vth) | (vi >= vth)
+        v[idx[~spiking]] = v_end[~spiking]
+        t_left[idx[~spiking]] = 0.0
+        if not np.any(spiking):
+            break
+        s = idx[spiking]
+        vs, v_end_s, vth_s = vi[spiking], v_end[spiking], vth[spiking]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if method == "exact":
+                cross = tau_i[spiking] * np.log((vinf_i[spiking] - vs) / (vinf_i[spiking] - vth_s))
+            else:
+                cross = left[spiking] * (vth_s - vs) / (v_end_s - vs)
+        cross = np.where(vs >= vth_s, 0.0, np.clip(cross, 0.0, left[spiking]))
+        spikes_n.append(s)
+        spikes_t.append(t0 + (h - t_left[s]) + cross)
+        v[s] = p["v_reset"][s]
+        ref_left[s] = p["t_ref"][s]
+        t_left[s] -= cross
+        # A neuron whose threshold equals its reset with no refractory time would spike forever.
+        stuck = (cross == 0.0) & (ref_left[s] == 0.0)
+        t_left[s[stuck]] = 0.0
+        idx = s[t_left[s] > 0]
+
+
+def simulate_ivp(params: LIFParams, t_sim: float, i_in: float | Callable[[float], float] = 0.0, *,
+                 v0: float | None = None, rtol: float = 1e-10, atol: float = 1e-14) -> np.ndarray:
+    """Spike times (s) of one neuron from an adaptive Runge-Kutta solution (the test oracle).
+
+    Independent of :func:`simulate`: scipy's ``solve_ivp`` (DOP853) integrates the membrane
+    equation, a terminal event finds each threshold crossing, and integration restarts from
+    ``v_reset`` after ``t_ref``. ``i_in`` is a constant (A) or a function of time.
+    """
+    current = i_in if callable(i_in) else (lambda _t, c=float(i_in): c)
+
+    def rhs(t, y):
+        return [(-(y[0] - params.v_rest) / params.r_m + current(t)) / params.c_m]
+
+    def hit(_t, y):
+        return y[0] - params.v_th
+
+    hit.terminal, hit.direction = True, 1
+    t, v, spikes = 0.0, params.v_reset if v0 is None else v0, []
+    while t < t_sim:
+        sol = solve_ivp(rhs, (t, t_sim), [v], method="DOP853", events=hit, rtol=rtol, atol=atol)
+        if sol.status != 1:
+            break
+        spike = float(sol.t_events[0][0])
+        spikes.append(spike)
+        t, v = spike + params.t_ref, params.v_reset
+    return np.array(spikes)
+
+
+def fi_curve(params: LIFParams, currents, method: str = "exact", dt: float = 1e-4, t_sim: float = 2.0,
+             allow_unstable: bool = False) -> FICurve:
+    """Firing rate (Hz) against constant current (A) for ``method`` in theory, exact, euler or ivp.
+
+    The simulated methods run one neuron per current in a single population and measure the rate
+    from the mean steady ISI (the interval before the first spike is excluded).
+    """
+    currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    meta = {"method": method, "params": params.as_dict()}
+    if method == "theory":
+        return FICurve(currents, firing_rate(params, currents), "theory", meta)
+    if method == "ivp":
+        rates = []
+        for c in currents:
+            spikes = simulate_ivp(params, t_sim, c)
+            rates.append((len(spikes) - 1) / (spikes[-1] - spikes[0]) if len(spikes) >= 2 else 0.0)
+        return FICurve(currents, np.array(rates), "solve_ivp", {**meta, "t_sim": t_sim})
+    result = simulate(params, t_sim, dt, currents, method=method, allow_unstable=allow_unstable)
+    return FICurve(currents, result.rates(), f"{method} dt={dt:g}s", {**meta, "dt": dt, "t_sim": t_sim})

@@ -1,0 +1,89 @@
+"""Closed forms of the LIF neuron under constant input current.
+
+All functions are pure and vectorized over the input current ``i_in`` (A, scalar or array);
+they return numpy arrays (0-d for scalar input). With :math:`V_\\infty = V_{rest} + R_m I`:
+
+* the neuron fires repetitively iff :math:`V_\\infty > V_{th}`, i.e. :math:`I > I_{rh} =
+  (V_{th} - V_{rest})/R_m` (the rheobase);
+* from :math:`V_0 < V_{th}` the time to threshold is
+  :math:`T = \\tau_m \\ln\\frac{V_\\infty - V_0}{V_\\infty - V_{th}}`;
+* the inter-spike interval is :math:`t_{ref} + T(V_0 = V_{reset})` and the rate its inverse
+  (Gerstner et al., *Neuronal Dynamics*, 2014, §1.3);
+* forward Euler with step :math:`h` multiplies the distance to :math:`V_\\infty` by
+  :math:`1 - h/\\tau` per step, so its error grows as :math:`|1-h/\\tau|^n` and the step is stable
+  only for :math:`h < 2\\tau`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ParameterError
+from .params import LIFParams
+
+
+def rheobase(params: LIFParams) -> float:
+    """Smallest constant current (A) for which the neuron ever fires: (V_th − V_rest)/R_m."""
+    return params.rheobase
+
+
+def v_inf(params: LIFParams, i_in) -> np.ndarray:
+    """Steady-state membrane potential V_rest + R_m·I (V) without threshold."""
+    return params.v_rest + params.r_m * np.asarray(i_in, dtype=float)
+
+
+def time_to_threshold(params: LIFParams, i_in, v0=None) -> np.ndarray:
+    """Time (s) from ``v0`` (V; default ``v_reset``) to reach V_th under constant ``i_in`` (A).
+
+    0 when ``v0 >= v_th``; ``inf`` when V_∞ ≤ V_th (the neuron never gets there).
+    """
+    v0 = params.v_reset if v0 is None else v0
+    vinf = v_inf(params, i_in)
+    v0 = np.asarray(v0, dtype=float)
+    vinf, v0 = np.broadcast_arrays(vinf, v0)
+    out = np.full(vinf.shape, np.inf)
+    above = v0 >= params.v_th
+    fires = (vinf > params.v_th) & ~above
+    out[above] = 0.0
+    out[fires] = params.tau_m * np.log((vinf[fires] - v0[fires]) / (vinf[fires] - params.v_th))
+    return out
+
+
+def isi(params: LIFParams, i_in) -> np.ndarray:
+    """Inter-spike interval (s) under constant ``i_in``: t_ref + time from V_reset to V_th."""
+    return params.t_ref + time_to_threshold(params, i_in, params.v_reset)
+
+
+def firing_rate(params: LIFParams, i_in) -> np.ndarray:
+    """Steady firing rate (Hz) under constant ``i_in`` (A): 1/ISI, 0 at or below rheobase."""
+    interval = isi(params, i_in)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isfinite(interval), 1.0 / interval, 0.0)
+
+
+def current_for_rate(params: LIFParams, rate) -> np.ndarray:
+    """Inverse f-I curve: the constant current (A) that fires at ``rate`` (Hz, 0 < rate < 1/t_ref)."""
+    rate = np.asarray(rate, dtype=float)
+    if np.any(rate <= 0) or (params.t_ref > 0 and np.any(rate >= 1.0 / params.t_ref)):
+        raise ParameterError("rate", rate.tolist(), f"must be in (0, 1/t_ref = {1 / params.t_ref:.6g}) Hz"
+                             if params.t_ref > 0 else "must be > 0 Hz")
+    t = 1.0 / rate - params.t_ref
+    # V_inf from tau*ln((V_inf - V_reset)/(V_inf - V_th)) = t.
+    e = np.exp(-t / params.tau_m)
+    vinf = (params.v_th - params.v_reset * e) / (1.0 - e)
+    return (vinf - params.v_rest) / params.r_m
+
+
+def euler_amplification(h, tau) -> np.ndarray:
+    """Factor |1 − h/τ| by which one forward-Euler step multiplies the error (distance to V_∞)."""
+    return np.abs(1.0 - np.asarray(h, dtype=float) / np.asarray(tau, dtype=float))
+
+
+def euler_stable_step(tau) -> np.ndarray:
+    """Largest step (s, exclusive) at which forward Euler does not amplify errors: 2τ."""
+    return 2.0 * np.asarray(tau, dtype=float)
+
+
+def euler_error(h, tau, n, e0=1.0) -> np.ndarray:
+    """Signed error of forward Euler after ``n`` steps from initial error ``e0``: e0·(1 − h/τ)^n."""
+    return e0 * (1.0 - np.asarray(h, dtype=float) / tau) ** np.asarray(n)
