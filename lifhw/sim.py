@@ -203,17 +203,25 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
     spikes_n: list[np.ndarray] = []
     spikes_t: list[np.ndarray] = []
 
+    # The propagator exp(-dt/tau_eff) only changes when the conductances do: compute it once for
+    # constant conductances (the common case) instead of one exp per neuron per step.
+    conductances_vary = not (inputs[1].const is not None and inputs[2].const is not None)
+    inputs_vary = conductances_vary or inputs[0].const is None
+    tau = decay = vinf = None
     for k in range(n_steps):
         i_k, ge_k, gi_k = (inp.at(k, t[k], size) for inp in inputs)
-        if np.any(ge_k < 0) or np.any(gi_k < 0):
-            raise ParameterError("g_e" if np.any(ge_k < 0) else "g_i", float(min(ge_k.min(), gi_k.min())),
-                                 f"conductances must be >= 0 S (step {k})")
-        g_tot = g_l + ge_k + gi_k
-        tau = p["c_m"] / g_tot
-        vinf = (g_l * p["v_rest"] + ge_k * e_e + gi_k * e_i_arr + i_k) / g_tot
-        if method == "euler" and not allow_unstable and np.any(dt >= 2 * tau):
-            raise UnstableStepError(dt, float(tau.min()))
-        _advance(v, ref_left, dt, t[k], tau, vinf, p, method, spikes_n, spikes_t)
+        if decay is None or conductances_vary:
+            if np.any(ge_k < 0) or np.any(gi_k < 0):
+                raise ParameterError("g_e" if np.any(ge_k < 0) else "g_i", float(min(ge_k.min(), gi_k.min())),
+                                     f"conductances must be >= 0 S (step {k})")
+            g_tot = g_l + ge_k + gi_k
+            tau = p["c_m"] / g_tot
+            decay = np.exp(-dt / tau) if method == "exact" else 1.0 - dt / tau
+            if method == "euler" and not allow_unstable and np.any(dt >= 2 * tau):
+                raise UnstableStepError(dt, float(tau.min()))
+        if vinf is None or inputs_vary:
+            vinf = (g_l * p["v_rest"] + ge_k * e_e + gi_k * e_i_arr + i_k) / g_tot
+        _advance(v, ref_left, dt, t[k], tau, vinf, decay, p, method, spikes_n, spikes_t)
         if record_v:
             trace[k + 1] = v
 
@@ -226,10 +234,26 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
     return SimResult(t=t, v=trace, spike_neuron=sn, spike_time=st, n_neurons=size, method=method, dt=dt)
 
 
-def _advance(v, ref_left, h, t0, tau, vinf, p, method, spikes_n, spikes_t) -> None:
-    """Advance every neuron by one step of length ``h`` in place, handling events in continuous time."""
+def _advance(v, ref_left, h, t0, tau, vinf, decay, p, method, spikes_n, spikes_t) -> None:
+    """Advance every neuron by one step of length ``h`` in place.
+
+    Neurons that neither spike nor leave refractoriness during the step take the whole-step update
+    (``decay`` is the propagator over ``h``); the few that do go through :func:`_events`.
+    """
+    refractory = ref_left > 0
+    whole = ref_left >= h
+    np.subtract(ref_left, h, out=ref_left, where=whole)
+    v_end = vinf + (v - vinf) * decay
+    plain = ~refractory & (v_end < p["v_th"]) & (v < p["v_th"])
+    np.copyto(v, v_end, where=plain)
+    special = np.flatnonzero(~plain & ~whole)
+    if special.size:
+        _events(special, v, ref_left, h, t0, tau, vinf, p, method, spikes_n, spikes_t)
+
+
+def _events(idx, v, ref_left, h, t0, tau, vinf, p, method, spikes_n, spikes_t) -> None:
+    """Advance neurons ``idx`` by ``h`` in continuous time: refractory ends, spikes and resets inside the step."""
     t_left = np.full(v.shape, h)
-    idx = np.arange(v.size)
     while idx.size:
         # Refractory neurons stay clamped for what is left of their refractory time.
         r = np.minimum(ref_left[idx], t_left[idx])

@@ -1,0 +1,60 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lifhw import LIFParams, theory
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "lifhw", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_fi_json_matches_closed_form():
+    out = run("fi", "--c-m", "200p", "--r-m", "100M", "--v-rest", "-70m", "--v-th", "-50m", "--v-reset", "-70m",
+              "--t-ref", "2m", "--i", "0.1n:1n:10", "--method", "exact", "--dt", "0.1m", "--t-sim", "2", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["method"] == "exact"
+    assert data["params"] == LIFParams().as_dict()
+    assert data["current"] == pytest.approx(np.linspace(1e-10, 1e-9, 10))
+    assert data["rate"] == pytest.approx(theory.firing_rate(LIFParams(), data["current"]), rel=1e-6)
+
+
+def test_fi_comma_list_g_l_and_human_table():
+    out = run("fi", "--g-l", "10n", "--i", "300p,600p")
+    assert out.returncode == 0, out.stderr
+    assert "rate" in out.stdout and "current" in out.stdout
+    data = json.loads(run("fi", "--g-l", "10n", "--i", "300p,600p", "--json").stdout)
+    assert data["rate"] == pytest.approx(theory.firing_rate(LIFParams(), [300e-12, 600e-12]).tolist())
+
+
+def test_rheobase_and_stability():
+    data = json.loads(run("rheobase", "--r-m", "200Meg", "--json").stdout)
+    assert data["rheobase"] == pytest.approx(100e-12)
+    data = json.loads(run("stability", "--tau", "20m", "--h", "25m", "--json").stdout)
+    assert data["amplification"] == pytest.approx(0.25) and data["stable"] is True
+    data = json.loads(run("stability", "--tau", "20m", "--h", "45m", "--json").stdout)
+    assert data["amplification"] == pytest.approx(1.25) and data["stable"] is False
+
+
+@pytest.mark.parametrize("args, name", [
+    (("fi", "--c-m", "-200p"), "c_m"),
+    (("fi", "--r-m", "lots"), "r_m"),
+    (("fi", "--v-th", "-80m"), "v_th"),
+    (("fi", "--method", "exact", "--dt", "0"), "dt"),
+    (("fi", "--method", "exact", "--dt", "-1m"), "dt"),
+    (("fi", "--method", "euler", "--dt", "45m"), "dt"),
+    (("fi", "--i", "1n:2n"), "i"),
+    (("stability", "--h", "abc"), "h"),
+    (("fi", "--no-such-flag"), "--no-such-flag"),
+])
+def test_bad_input_exits_2_with_one_line_naming_the_parameter(args, name):
+    out = run(*args)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert name in lines[0] and "Traceback" not in out.stderr
+    assert out.stdout == ""

@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from lifhw import LIFParams, ParameterError, theory
+
+
+def test_rheobase_is_the_firing_boundary():
+    p = LIFParams()
+    assert theory.rheobase(p) == pytest.approx(200e-12)
+    assert theory.firing_rate(p, p.rheobase) == 0.0
+    assert theory.firing_rate(p, p.rheobase * (1 + 1e-9)) > 0.0
+
+
+def test_isi_textbook_value():
+    # tau = 20 ms, I = 2 x rheobase: V_inf - V_reset = 40 mV, V_inf - V_th = 20 mV -> T = tau ln 2.
+    p = LIFParams()
+    assert theory.time_to_threshold(p, 2 * p.rheobase) == pytest.approx(20e-3 * np.log(2))
+    assert theory.isi(p, 2 * p.rheobase) == pytest.approx(2e-3 + 20e-3 * np.log(2))
+
+
+def test_rate_saturates_at_inverse_refractory_period():
+    p = LIFParams()
+    assert theory.firing_rate(p, 1e-3) == pytest.approx(1 / p.t_ref, rel=1e-3)
+    assert theory.firing_rate(p.replace(t_ref=0.0), 1e-9) > 0
+
+
+def test_time_to_threshold_from_any_start():
+    p = LIFParams()
+    i = 3 * p.rheobase
+    full = theory.time_to_threshold(p, i, p.v_reset)
+    mid = -0.06
+    # The path from v_reset passes through mid; the remaining time is the closed form from mid.
+    first = p.tau_m * np.log((p.v_rest + p.r_m * i - p.v_reset) / (p.v_rest + p.r_m * i - mid))
+    assert theory.time_to_threshold(p, i, mid) == pytest.approx(full - first)
+    assert theory.time_to_threshold(p, i, p.v_th + 1e-3) == 0.0
+    assert np.isinf(theory.time_to_threshold(p, 0.5 * p.rheobase))
+
+
+def test_general_reset_changes_the_isi():
+    p = LIFParams(v_reset=-60e-3)
+    vinf = p.v_rest + p.r_m * 400e-12
+    assert theory.isi(p, 400e-12) == pytest.approx(p.t_ref + p.tau_m * np.log((vinf - p.v_reset) / (vinf - p.v_th)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(c_m=st.floats(10e-12, 1e-9), r_m=st.floats(10e6, 1e9), gap=st.floats(5e-3, 40e-3),
+       reset_below=st.floats(0.0, 10e-3), t_ref=st.floats(0.0, 5e-3), rate=st.floats(1.0, 150.0))
+def test_current_for_rate_inverts_the_fi_curve(c_m, r_m, gap, reset_below, t_ref, rate):
+    p = LIFParams(c_m=c_m, r_m=r_m, v_rest=-0.07, v_th=-0.07 + gap, v_reset=-0.07 - reset_below, t_ref=t_ref)
+    rate = min(rate, 0.5 / t_ref) if t_ref > 0 else rate
+    # Beyond ~25 tau the current differs from rheobase by less than float resolution (e^-25).
+    assume(1 / rate - t_ref < 25 * p.tau_m)
+    assert theory.firing_rate(p, theory.current_for_rate(p, rate)) == pytest.approx(rate, rel=1e-9)
+
+
+def test_current_for_rate_rejects_impossible_rates():
+    with pytest.raises(ParameterError, match="rate"):
+        theory.current_for_rate(LIFParams(), 600.0)
+
+
+@pytest.mark.parametrize("ratio, amp", [(0.5, 0.5), (1.0, 0.0), (1.5, 0.5), (1.9, 0.9), (2.0, 1.0), (2.1, 1.1),
+                                        (3.0, 2.0)])
+def test_euler_amplification_and_bound(ratio, amp):
+    assert theory.euler_amplification(ratio * 0.02, 0.02) == pytest.approx(amp)
+    assert (ratio * 0.02 < theory.euler_stable_step(0.02)) == (amp < 1.0)
