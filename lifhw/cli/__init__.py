@@ -134,8 +134,11 @@ def format_table(result: dict) -> str:
     """Default human output: scalars as ``key: value``, equal-length lists as aligned columns."""
     lines, columns = [], {}
     for key, value in result.items():
-        if isinstance(value, list | np.ndarray) and len(value) and not isinstance(value[0], dict | list):
+        if isinstance(value, list | np.ndarray) and len(value) and all(
+                isinstance(x, int | float | np.number) or x is None for x in value):
             columns[key] = list(value)
+        elif isinstance(value, list) and all(isinstance(x, str) for x in value):
+            lines.append(f"{key}: {', '.join(value)}")
         elif isinstance(value, dict):
             inner = ", ".join(f"{k}={_fmt(v)}" for k, v in value.items() if not isinstance(v, list | dict))
             lines.append(f"{key}: {inner}")

@@ -10,7 +10,8 @@ import subprocess
 from pathlib import Path
 
 from ..params import FIELDS, LIFParams
-from . import Html, ReportContext, Section, discover_sections, table_html, write_atomic
+from ..units import format_value
+from . import Html, ReportContext, Section, discover_sections, figure_html, table_html, write_atomic
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
@@ -74,6 +75,7 @@ def build_report(params: LIFParams, out_dir: Path, build_dir: Path, quiet: bool 
         sections.append(module.build(ctx))
 
     budget = [row for s in sections for row in s.budget]
+    curves = [curve for s in sections for curve in s.fi_curves]
     prov = provenance(command)
     summary = {
         "params": params.as_dict(),
@@ -83,15 +85,35 @@ def build_report(params: LIFParams, out_dir: Path, build_dir: Path, quiet: bool 
         "provenance": prov,
     }
     write_atomic(out_dir / "summary.json", json.dumps(summary, indent=2, sort_keys=True).encode())
-    write_atomic(out_dir / "index.html", _page(params, sections, budget, prov).encode())
+    overview = _overview_figure(curves) if curves else ""
+    write_atomic(out_dir / "index.html", _page(params, sections, budget, prov, overview).encode())
     return summary
 
 
-def _page(params: LIFParams, sections: list[Section], budget, prov: dict) -> str:
-    design = table_html(["parameter", "value", "unit", "meaning"],
-                        [[k, getattr(params, k), u, m] for k, (u, m) in FIELDS.items()]
-                        + [["tau_m", params.tau_m, "s", "membrane time constant"],
-                           ["rheobase", params.rheobase, "A", "(v_th - v_rest) / r_m"]])
+def _overview_figure(curves) -> str:
+    """Every level's f-I curve on one log-current axis."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    markers = "os^vD<>pXh"
+    for k, (label, current, rate) in enumerate(curves):
+        current, rate = np.asarray(current, float), np.asarray(rate, float)
+        style = "-" if k == 0 else markers[k % len(markers)] + "-"
+        ax.plot(current, rate, style, ms=4, lw=1.2 if k else 2.2, mfc="none", label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("input current I (A)")
+    ax.set_ylabel("firing rate (Hz)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return figure_html(fig, "f-I curves of every level for the report's design")
+
+
+def _page(params: LIFParams, sections: list[Section], budget, prov: dict, overview: str) -> str:
+    rows = [[k, format_value(getattr(params, k), u), m] for k, (u, m) in FIELDS.items()]
+    rows += [["tau_m", format_value(params.tau_m, "s"), "membrane time constant r_m·c_m"],
+             ["rheobase", format_value(params.rheobase, "A"), "(v_th − v_rest) / r_m"]]
+    design = table_html(["parameter", "value", "meaning"], rows)
     rows = [[r.level, r.reference, r.error, r.bound, r.source,
              Html('<span class="pass">PASS</span>' if r.passed else '<span class="fail">FAIL</span>')]
             for r in budget]
@@ -109,8 +131,11 @@ def _page(params: LIFParams, sections: list[Section], budget, prov: dict) -> str
 they agree. Regenerate with <code>{html.escape(prov['command'])}</code>.</p>
 <nav>{nav}<a href="#budget">Error budget</a><a href="#provenance">Provenance</a></nav>
 <section id="design"><h2>The design</h2>{design}</section>
+<section id="overview"><h2>Every level, one f-I figure</h2>{overview}</section>
+<section id="budget"><h2>Error budget ({verdict})</h2>
+<p>Each level against its reference: the measured error, the bound it is held to and where that bound
+comes from.</p>{budget_html}</section>
 {body}
-<section id="budget"><h2>Error budget ({verdict})</h2>{budget_html}</section>
 <section id="provenance"><h2>Provenance</h2>{prov_html}</section>
 </body></html>
 """
