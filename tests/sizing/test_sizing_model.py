@@ -1,0 +1,215 @@
+"""The sizing equations against closed forms typed out independently, numerical integration and round trips."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+
+from lifhw import sizing, theory
+from lifhw.errors import ParameterError
+
+K_B, Q = 1.380649e-23, 1.602176634e-19
+EPS0 = 8.8541878128e-12
+
+
+def u_t(temp_c: float) -> float:
+    return K_B * (temp_c + 273.15) / Q
+
+
+def design(**kw) -> sizing.Design:
+    args = dict(v_swing=0.3, tsv=sizing.TSV.from_value(140e-15), device=sizing.DevicePoint(kappa=0.68, i_off=1e-13),
+                tau=20e-3, i_b=10e-12)
+    if "c_m" in kw and "i_b" not in kw:
+        args["i_b"] = None
+    args.update(kw)
+    return sizing.size(**args)
+
+
+@pytest.mark.parametrize("temp", [-40.0, 27.0, 125.0])
+@pytest.mark.parametrize("kappa", [0.6, 0.75])
+def test_c_m_is_tau_gm_minus_c_tsv(temp, kappa):
+    d = design(device=sizing.DevicePoint(kappa=kappa, temp=temp, i_off=1e-14))
+    g_m = kappa * 10e-12 / (2 * u_t(temp))
+    assert d.c_m == pytest.approx(20e-3 * g_m - 140e-15, rel=1e-12)
+    assert d.tau == pytest.approx(20e-3, rel=1e-12)
+    assert d.as_dict()["tsv_share"] == pytest.approx(140e-15 / (20e-3 * g_m), rel=1e-12)
+
+
+def test_solve_i_b_inverts_solve_c_m():
+    c_m = sizing.solve_c_m(5e-3, 3e-12, 0.7, 50e-15, 60.0)
+    assert sizing.solve_i_b(5e-3, c_m, 0.7, 50e-15, 60.0) == pytest.approx(3e-12, rel=1e-12)
+    d = design(i_b=None, c_m=c_m, tau=5e-3, tsv=sizing.TSV.from_value(50e-15),
+               device=sizing.DevicePoint(kappa=0.7, temp=60.0, i_off=1e-14))
+    assert d.i_b == pytest.approx(3e-12, rel=1e-12)
+
+
+def test_mirror_gain_is_compensated():
+    """A corner whose mirror delivers 0.8 A per programmed A needs 1/0.8 of the programmed bias."""
+    plain = design(i_b=None, c_m=2e-12)
+    weak = design(i_b=None, c_m=2e-12, device=sizing.DevicePoint(kappa=0.68, i_off=1e-13, i_b_ratio=0.8))
+    assert weak.i_b == pytest.approx(plain.i_b / 0.8, rel=1e-12)
+    assert weak.tau == pytest.approx(20e-3, rel=1e-12)
+
+
+def _t_numeric(i, c, i_b, kappa, swing, temp, v_offset=0.0, v_th_offset=0.0, i_leak=0.0):
+    a = kappa / (2 * u_t(temp))
+    val, _ = quad(lambda x: c / (i - i_leak - i_b * math.tanh(a * (x - v_offset))), 0.0, swing + v_th_offset,
+                  epsabs=0, epsrel=1e-11, limit=200)
+    return val
+
+
+@pytest.mark.parametrize("i, i_b, swing, v_offset, v_th_offset, i_leak", [
+    (20e-12, 10e-12, 0.3, 0.0, 0.0, 0.0),        # above the saturated leak (A > 0)
+    (9e-12, 10e-12, 0.05, 0.004, -0.003, 0.0),   # below I_b but above the leak at threshold (A < 0)
+    (10e-12, 10e-12, 0.3, -0.01, 0.005, 0.0),    # I = I_b exactly (A = 0 limit)
+    (15e-12, 10e-12, 0.5, 0.01, 0.0, 1e-12),     # with a constant leakage sink
+    (1e-9, 1e-12, 0.3, 0.0, 0.0, 0.0),           # almost a perfect integrator
+])
+def test_time_to_threshold_matches_quadrature(i, i_b, swing, v_offset, v_th_offset, i_leak):
+    kw = dict(v_offset=v_offset, v_th_offset=v_th_offset, i_leak=i_leak)
+    closed = float(sizing.time_to_threshold(i, 2e-12, i_b, 0.7, swing, 40.0, **kw))
+    assert closed == pytest.approx(_t_numeric(i, 2e-12, i_b, 0.7, swing, 40.0, **kw), rel=1e-8)
+
+
+def test_time_to_threshold_limits():
+    # Silent when the leak at threshold exceeds the input.
+    leak_at_th = 10e-12 * math.tanh(0.7 * 0.3 / (2 * u_t(27.0)))
+    assert np.isinf(sizing.time_to_threshold(leak_at_th * 0.999, 1e-12, 10e-12, 0.7, 0.3))
+    assert np.isfinite(sizing.time_to_threshold(leak_at_th * 1.001, 1e-12, 10e-12, 0.7, 0.3))
+    # No leak: a perfect integrator C·ΔV/I.
+    assert float(sizing.time_to_threshold(5e-12, 1e-12, 1e-30, 0.7, 0.3)) == pytest.approx(1e-12 * 0.3 / 5e-12)
+
+
+def test_small_swing_is_the_linear_lif():
+    """For a swing far below 2U_T/κ, tanh is linear and the rate is the textbook LIF's at τ = C/g_m."""
+    swing, c, i_b, kappa = 0.5e-3, 1e-12, 10e-12, 0.7
+    params = sizing.linear_params(c, i_b, kappa, swing, 27.0, t_ref=1e-3)
+    currents = np.linspace(1.2, 5, 7) * params.rheobase
+    rate = sizing.firing_rate(currents, c, i_b, kappa, swing, 27.0, t_ref=1e-3)
+    assert rate == pytest.approx(theory.firing_rate(params, currents), rel=2e-3)
+
+
+@pytest.mark.parametrize("given", ["i_b", "c_m"])
+def test_f_target_round_trip(given):
+    kw = {"i_b": 10e-12} if given == "i_b" else {"c_m": 2e-12}
+    d = design(tau=None, f_target=25.0, i_target=30e-12, t_ref=1e-3, **kw)
+    assert float(d.rate(30e-12)) == pytest.approx(25.0, rel=1e-9)
+
+
+def test_tsv_geometry_corners():
+    dia, depth, liner = 5e-6, 50e-6, 0.2e-6
+    tsv = sizing.TSV.from_geometry(dia, depth, liner)
+    r = dia / 2
+    c_ox = 2 * math.pi * 3.9 * EPS0 * depth / math.log((r + liner) / r)
+    w = tsv.geometry["depletion_max"]
+    c_dep = 2 * math.pi * 11.7 * EPS0 * depth / math.log((r + liner + w) / (r + liner))
+    assert tsv.c_max == pytest.approx(c_ox, rel=1e-12)
+    assert tsv.c_min == pytest.approx(1 / (1 / c_ox + 1 / c_dep), rel=1e-12)
+    assert tsv.c_min < tsv.c_nom < tsv.c_max
+    assert tsv.c_nom == pytest.approx((tsv.c_min + tsv.c_max) / 2)
+
+
+def test_max_depletion_width_textbook():
+    # Sze & Ng Fig. 4.6 (Si, 300 K): W_max ≈ 0.85-0.9 µm at N_A = 1e15 cm^-3, ≈ 0.1 µm at 1e17.
+    assert 0.85e-6 < sizing.max_depletion_width(1e21) < 0.9e-6
+    assert 0.09e-6 < sizing.max_depletion_width(1e23) < 0.11e-6
+
+
+def test_costs():
+    d = design(v_dd=1.8, c_logic=10e-15, mim_density=2e-3)
+    out = d.as_dict()
+    assert out["energy_per_spike"] == pytest.approx(d.c_eff * 0.3 * 1.8 + 10e-15 * 1.8 ** 2)
+    assert out["mim_area"] == pytest.approx(d.c_m / 2e-3)
+    assert out["ktc_noise"] == pytest.approx(math.sqrt(K_B * 300.15 / d.c_eff))
+
+
+def test_leakage_flag_within_margin():
+    assert design(device=sizing.DevicePoint(i_off=2e-12)).leakage_check()["flagged"]
+    assert not design(device=sizing.DevicePoint(i_off=0.5e-12)).leakage_check()["flagged"]
+
+
+def _suggested(message: str, after: str) -> float:
+    """The number following ``after`` in an error message."""
+    return float(message.split(after, 1)[1].split()[0])
+
+
+def test_impossible_c_m_names_tau_and_the_fix_works():
+    with pytest.raises(ParameterError) as err:
+        design(tau=1e-3)  # g_m·τ = 131 fF < C_tsv = 140 fF
+    message = str(err.value)
+    assert message.startswith("tau = 0.001:") and "C_m" in message
+    tau_min = _suggested(message, "raise tau above")
+    assert design(tau=tau_min * 1.01).c_m > 0
+    with pytest.raises(ParameterError):
+        design(tau=tau_min * 0.99)
+
+
+def test_leakage_floor_error_and_fix():
+    dev = sizing.DevicePoint(i_off=5e-12)
+    with pytest.raises(ParameterError) as err:
+        design(i_b=None, c_m=0.5e-12, tau=0.1, device=dev)  # needs I_b ≈ 1.3 pA
+    message = str(err.value)
+    assert message.startswith("tau = 0.1:") and "leakage floor" in message
+    assert design(i_b=None, c_m=0.5e-12, tau=_suggested(message, "lower tau below") * 0.99, device=dev).i_b > 5e-12
+    with pytest.raises(ParameterError, match="^i_b = 2e-12: is at or below the leakage floor"):
+        design(i_b=2e-12, device=dev)
+
+
+def test_noise_limit_error_and_fix():
+    with pytest.raises(ParameterError) as err:
+        design(noise_max=20e-6)  # C_eff = 2.6 pF gives 40 µV
+    message = str(err.value)
+    assert message.startswith("noise_max = 2e-05: not reachable")
+    reachable = _suggested(message, "relax noise_max to >=")
+    assert design(noise_max=reachable * 1.001).as_dict()["ktc_noise"] <= reachable * 1.001
+    assert design(tau=_suggested(message, "raise tau above") * 1.001, noise_max=20e-6).as_dict()["ktc_noise"] <= 20e-6
+
+
+def test_f_target_too_fast():
+    with pytest.raises(ParameterError) as err:
+        design(tau=None, c_m=2e-12, f_target=200.0, i_target=30e-12)  # integrator limit ≈ 47 Hz
+    f_max = _suggested(str(err.value), "lower f_target below")
+    assert f_max == pytest.approx((30e-12 - 1e-13) / (2.14e-12 * 0.3), rel=1e-3)  # (I - I_off)/(C_eff·ΔV)
+    # Just below the integrator limit the bias solving it is below the leakage floor, and says where the floor is.
+    with pytest.raises(ParameterError) as err:
+        design(tau=None, c_m=2e-12, f_target=f_max * 0.999, i_target=30e-12)
+    f_floor = _suggested(str(err.value), "lower f_target below")
+    d = design(tau=None, c_m=2e-12, f_target=f_floor * 0.999, i_target=30e-12)
+    assert 1e-13 < d.i_b < 1.01e-13
+
+
+def test_noise_limit_in_f_target_mode():
+    with pytest.raises(ParameterError) as err:
+        design(tau=None, f_target=25.0, i_target=30e-12, t_ref=1e-3, noise_max=20e-6)
+    f_need = _suggested(str(err.value), "lower f_target below")
+    assert design(tau=None, f_target=f_need * 0.999, i_target=30e-12, t_ref=1e-3, noise_max=20e-6).c_m > 0
+
+
+def test_corner_table_keeps_the_design():
+    d = design()
+    slow = sizing.DevicePoint(corner="ss", temp=-40.0, kappa=0.6, i_off=1e-15, i_b_ratio=0.9)
+    row = sizing.corner_table(d, [slow], 30e-12)[0]
+    assert row["tau"] == pytest.approx(d.c_eff * 2 * u_t(-40.0) / (0.6 * 0.9 * 10e-12), rel=1e-12)
+    assert row["rate"] == pytest.approx(float(sizing.firing_rate(30e-12, d.c_eff, 9e-12, 0.6, 0.3, -40.0,
+                                                                i_leak=1e-15)), rel=1e-12)
+    assert row["rate_tsv_min"] == row["rate"] == row["rate_tsv_max"]
+
+
+@pytest.mark.parametrize("kw, name", [
+    (dict(v_swing=-0.1), "v_swing"), (dict(tau=None), "tau"), (dict(c_m=1e-12, i_b=1e-12), "i_b"),
+    (dict(tau=None, f_target=10.0), "i_target"), (dict(tau=-1.0), "tau"),
+])
+def test_bad_input_names_the_parameter(kw, name):
+    with pytest.raises(ParameterError) as err:
+        design(**kw)
+    assert err.value.name == name
+
+
+def test_device_point_validation():
+    with pytest.raises(ParameterError, match="corner"):
+        sizing.DevicePoint(corner="xx")
+    with pytest.raises(ParameterError, match="kappa"):
+        sizing.DevicePoint(kappa=1.5)
