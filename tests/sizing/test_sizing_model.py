@@ -177,8 +177,9 @@ def test_f_target_too_fast():
     with pytest.raises(ParameterError) as err:
         design(tau=None, c_m=2e-12, f_target=f_max * 0.999, i_target=30e-12)
     f_floor = _suggested(str(err.value), "lower f_target below")
-    d = design(tau=None, c_m=2e-12, f_target=f_floor * 0.999, i_target=30e-12)
-    assert 1e-13 < d.i_b < 1.01e-13
+    assert design(tau=None, c_m=2e-12, f_target=f_floor * 0.999, i_target=30e-12).i_b > 1e-13
+    with pytest.raises(ParameterError, match="leakage floor"):
+        design(tau=None, c_m=2e-12, f_target=f_floor * 1.001, i_target=30e-12)
 
 
 def test_noise_limit_in_f_target_mode():
