@@ -1,0 +1,355 @@
+"""Fixed-point LIF: the mapping from :class:`~lifhw.params.LIFParams` to integers, and the bit-exact model.
+
+This module is the executable specification of ``rtl/lif_neuron.v`` and ``rtl/lif_core.v``; ``rtl/README.md``
+states the same arithmetic in words. Everything is numpy ``int64`` and vectorized over neurons.
+
+State
+    ``v`` — the membrane potential relative to ``v_rest`` in a signed ``width``-bit two's-complement
+    Q format with ``frac`` fraction bits: ``v = round((V - v_rest) * 2**frac)``, one LSB = ``2**-frac`` V.
+    ``ref`` — the refractory steps left (unsigned ``ref_width`` bits).
+
+One update (one time step of one neuron), in this order:
+
+1. ``ref > 0``: ``ref -= 1``; ``v`` is held (no leak, the input is ignored); no spike.
+2. otherwise ``leak = (v * LEAK_MULT) >> LEAK_FRAC`` (arithmetic shift, i.e. floor; the shift leak is the
+   case ``LEAK_MULT = 1, LEAK_FRAC = k``), ``sum = v - leak + x`` with the exact integer result, then
+   ``sat = clip(sum, -2**(width-1), 2**(width-1) - 1)`` (saturation, never wrap-around).
+3. ``sat >= THRESH``: spike; ``v = V_RESET`` (``reset_mode="reset"``) or ``v = sat - THRESH``
+   (``reset_mode="subtract"``); ``ref = REF_STEPS``. Otherwise ``v = sat``.
+
+``v - floor(v*a) == ceil(v*(1-a))``: the leak step is ``beta*v`` rounded toward +inf, with
+``beta = 1 - LEAK_MULT / 2**LEAK_FRAC``. It therefore adds between 0 and 1 LSB per step; the input
+code is the current rounded *down* (:meth:`QuantizedLIF.input_code`) so that the two roundings bracket the
+exact update from both sides (the bound in ``rtl/README.md``).
+
+The float discrete-time LIF it approximates (:func:`simulate_float`) is the same algorithm in float64
+with ``beta = exp(-dt/tau_m)`` (``discretization="exact"``) or ``1 - dt/tau_m`` (``"euler"``) and input
+``(1 - beta) * R_m * I`` per step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ParameterError
+from .params import LIFParams
+
+LEAK_MODES = ("shift", "mult")
+RESET_MODES = ("reset", "subtract")
+DISCRETIZATIONS = ("exact", "euler")
+#: AUTO fraction bits leave this factor of headroom above the largest of |V_th - V_rest|, |V_reset - V_rest|.
+AUTO_HEADROOM = 1.125
+
+
+@dataclass(frozen=True)
+class FixedFormat:
+    """The number format and arithmetic options of the fixed-point neuron.
+
+    Attributes
+    ----------
+    width : int
+        State width W (bits, signed), 4..32.
+    frac : int or None
+        Fraction bits F of the state: one LSB is 2**-F V. ``None`` (AUTO) picks the largest F whose range
+        holds ``AUTO_HEADROOM`` times the larger of |V_th − V_rest| and |V_reset − V_rest|.
+    leak : {'shift', 'mult'}
+        ``shift``: beta = 1 − 2**−k (no multiplier; k rounded from the target beta).
+        ``mult``: beta = 1 − LEAK_MULT/2**leak_frac (any beta to 2**−leak_frac).
+    leak_frac : int
+        Fraction bits of the (1 − beta) multiplier (``mult`` only), 1..30.
+    reset_mode : {'reset', 'subtract'}
+        After a spike: set V to V_reset, or subtract the threshold (V_th − V_rest) from V.
+    discretization : {'exact', 'euler'}
+        Which discrete-time float LIF beta targets: exp(−dt/tau_m) or 1 − dt/tau_m.
+    in_width : int or None
+        Width of the signed per-step input (bits); ``None`` = ``width``.
+    """
+
+    width: int = 16
+    frac: int | None = None
+    leak: str = "mult"
+    leak_frac: int = 16
+    reset_mode: str = "reset"
+    discretization: str = "exact"
+    in_width: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.width, bool) or not isinstance(self.width, int) or not 4 <= self.width <= 32:
+            raise ParameterError("width", self.width, "must be a whole number of bits in 4..32")
+        if self.frac is not None and (not isinstance(self.frac, int) or not 0 <= self.frac <= 62):
+            raise ParameterError("frac", self.frac, "must be AUTO (None) or a whole number in 0..62")
+        if self.leak not in LEAK_MODES:
+            raise ParameterError("leak", self.leak, f"must be one of {', '.join(LEAK_MODES)}")
+        if not isinstance(self.leak_frac, int) or not 1 <= self.leak_frac <= 30:
+            raise ParameterError("leak_frac", self.leak_frac, "must be a whole number in 1..30")
+        if self.reset_mode not in RESET_MODES:
+            raise ParameterError("reset_mode", self.reset_mode, f"must be one of {', '.join(RESET_MODES)}")
+        if self.discretization not in DISCRETIZATIONS:
+            raise ParameterError("discretization", self.discretization,
+                                 f"must be one of {', '.join(DISCRETIZATIONS)}")
+        if self.in_width is not None and (not isinstance(self.in_width, int) or not 2 <= self.in_width <= 32):
+            raise ParameterError("in_width", self.in_width, "must be None (= width) or a whole number in 2..32")
+
+
+@dataclass(frozen=True)
+class QuantizedLIF:
+    """Integer parameters of the RTL for one LIFParams, dt and format, and what they really mean.
+
+    Attributes
+    ----------
+    rtl : dict
+        The Verilog parameters (``WIDTH IN_WIDTH LEAK_MODE LEAK_SHIFT LEAK_MULT LEAK_FRAC LEAK_W THRESH
+        V_RESET RESET_MODE REF_STEPS REF_W``), ints.
+    frac : int
+        State fraction bits actually used (AUTO resolved).
+    dt : float
+        Time step (s).
+    beta, beta_q : float
+        Target decay per step and the one the integers implement.
+    v_lsb : float
+        Volts per state LSB, 2**-frac.
+    i_lsb : float
+        Amperes per input LSB: the constant current whose per-step drive is one LSB, 1/((1−beta_q) R_m 2**frac).
+    params : LIFParams
+        The parameters asked for.
+    effective : LIFParams
+        The parameters the integers implement (tau from beta_q, thresholds and reset dequantized, t_ref =
+        REF_STEPS·dt); r_m is kept so that V_inf = R_m·I holds exactly.
+    """
+
+    rtl: dict
+    frac: int
+    dt: float
+    beta: float
+    beta_q: float
+    v_lsb: float
+    i_lsb: float
+    params: LIFParams
+    effective: LIFParams
+    fmt: FixedFormat = field(default_factory=FixedFormat)
+
+    @property
+    def v_min(self) -> int:
+        return -(1 << (self.rtl["WIDTH"] - 1))
+
+    @property
+    def v_max(self) -> int:
+        return (1 << (self.rtl["WIDTH"] - 1)) - 1
+
+    @property
+    def x_min(self) -> int:
+        return -(1 << (self.rtl["IN_WIDTH"] - 1))
+
+    @property
+    def x_max(self) -> int:
+        return (1 << (self.rtl["IN_WIDTH"] - 1)) - 1
+
+    def input_code(self, current) -> np.ndarray:
+        """Per-step input codes for currents (A): floor(I / i_lsb), saturated to the input width.
+
+        Rounded down because the leak rounds up (module docstring); raises when a current does not fit.
+        """
+        code = np.floor(np.asarray(current, dtype=float) / self.i_lsb)
+        if np.any(code < self.x_min) or np.any(code > self.x_max):
+            worst = float(np.asarray(current, dtype=float).flat[int(np.argmax(np.abs(code)))])
+            raise ParameterError("i_in", worst, f"must be within [{self.x_min * self.i_lsb:.6g}, "
+                                                f"{self.x_max * self.i_lsb:.6g}] A for in_width = "
+                                                f"{self.rtl['IN_WIDTH']} bits")
+        return code.astype(np.int64)
+
+    def errors(self) -> dict[str, float]:
+        """Relative error of each mapped quantity (effective / asked − 1); t_ref absolute (s)."""
+        p, e = self.params, self.effective
+        return {"tau_m": e.tau_m / p.tau_m - 1.0, "v_th": (e.v_th - e.v_rest) / (p.v_th - p.v_rest) - 1.0,
+                "v_reset_V": e.v_reset - p.v_reset, "t_ref_s": e.t_ref - p.t_ref, "i_lsb_over_rheobase":
+                self.i_lsb / p.rheobase}
+
+    def as_dict(self) -> dict:
+        return {"rtl": dict(self.rtl), "frac": self.frac, "dt": self.dt, "beta": self.beta, "beta_q": self.beta_q,
+                "v_lsb": self.v_lsb, "i_lsb": self.i_lsb, "effective": self.effective.as_dict(),
+                "errors": self.errors(), "format": {"width": self.fmt.width, "leak": self.fmt.leak,
+                                                    "leak_frac": self.fmt.leak_frac,
+                                                    "reset_mode": self.fmt.reset_mode,
+                                                    "discretization": self.fmt.discretization}}
+
+
+def target_beta(params: LIFParams, dt: float, discretization: str = "exact") -> float:
+    """Decay per step of the discrete-time float LIF: exp(−dt/tau_m) or 1 − dt/tau_m (Euler)."""
+    if discretization == "exact":
+        return math.exp(-dt / params.tau_m)
+    if dt >= params.tau_m:
+        raise ParameterError("dt", dt, f"Euler needs dt < tau_m = {params.tau_m:.6g} s for a decay in (0, 1)")
+    return 1.0 - dt / params.tau_m
+
+
+def auto_frac(params: LIFParams, width: int) -> int:
+    """Largest fraction bits whose signed range holds AUTO_HEADROOM × max(|V_th−V_rest|, |V_reset−V_rest|)."""
+    span = max(abs(params.v_th - params.v_rest), abs(params.v_reset - params.v_rest)) * AUTO_HEADROOM
+    return int(math.floor(math.log2(((1 << (width - 1)) - 1) / span)))
+
+
+def quantize(params: LIFParams, dt: float, fmt: FixedFormat | None = None) -> QuantizedLIF:
+    """Map LIFParams and a step ``dt`` (s) to the RTL's integer parameters.
+
+    Returns the integers (``.rtl``) and the parameters they implement (``.effective``). Raises
+    ParameterError when a value does not fit the format (threshold beyond the range, decay that rounds
+    to 0 or 1, refractory steps beyond 16 bits).
+    """
+    fmt = fmt or FixedFormat()
+    if isinstance(dt, bool) or not isinstance(dt, int | float) or not math.isfinite(dt) or dt <= 0:
+        raise ParameterError("dt", dt, "must be a finite number > 0 s")
+    width = fmt.width
+    frac = auto_frac(params, width) if fmt.frac is None else fmt.frac
+    v_lsb = 2.0 ** -frac
+    v_max = (1 << (width - 1)) - 1
+    thresh = int(round((params.v_th - params.v_rest) / v_lsb))
+    v_reset = int(round((params.v_reset - params.v_rest) / v_lsb))
+    if not 1 <= thresh <= v_max:
+        raise ParameterError("frac", frac, f"puts V_th - V_rest = {params.v_th - params.v_rest:.6g} V at "
+                                           f"{thresh} LSB; it must be in 1..{v_max} for width {width}")
+    if not -v_max - 1 <= v_reset < thresh:
+        raise ParameterError("frac", frac, f"puts V_reset - V_rest = {params.v_reset - params.v_rest:.6g} V at "
+                                           f"{v_reset} LSB; it must be in {-v_max - 1}..{thresh - 1}")
+    beta = target_beta(params, dt, fmt.discretization)
+    if fmt.leak == "shift":
+        shift = int(round(-math.log2(1.0 - beta)))
+        if not 1 <= shift <= width - 1:
+            raise ParameterError("dt", dt, f"a shift leak needs 1 - beta = 2^-k with k in 1..{width - 1}; "
+                                           f"beta = {beta:.6g} gives k = {shift}")
+        mult, leak_frac, beta_q = 1, shift, 1.0 - 2.0 ** -shift
+    else:
+        leak_frac = fmt.leak_frac
+        mult = int(round((1.0 - beta) * (1 << leak_frac)))
+        if not 1 <= mult < (1 << leak_frac):
+            raise ParameterError("leak_frac", leak_frac, f"1 - beta = {1 - beta:.6g} rounds to {mult}/2^{leak_frac}; "
+                                                         "it must be in 1..2^leak_frac - 1 (use more leak_frac bits)")
+        shift, beta_q = leak_frac, 1.0 - mult / (1 << leak_frac)
+    ref_steps = int(round(params.t_ref / dt))
+    if ref_steps >= 1 << 16:
+        raise ParameterError("t_ref", params.t_ref, f"is {ref_steps} steps of dt = {dt:g} s; at most 65535")
+    in_width = fmt.in_width or width
+    rtl = {"WIDTH": width, "IN_WIDTH": in_width, "LEAK_MODE": 0 if fmt.leak == "shift" else 1,
+           "LEAK_SHIFT": shift, "LEAK_MULT": mult, "LEAK_FRAC": leak_frac, "LEAK_W": max(1, mult.bit_length()),
+           "THRESH": thresh, "V_RESET": v_reset, "RESET_MODE": RESET_MODES.index(fmt.reset_mode),
+           "REF_STEPS": ref_steps, "REF_W": max(1, ref_steps.bit_length())}
+    tau_q = -dt / math.log(beta_q) if fmt.discretization == "exact" else dt / (1.0 - beta_q)
+    effective = params.replace(c_m=tau_q / params.r_m, v_th=params.v_rest + thresh * v_lsb,
+                               v_reset=params.v_rest + v_reset * v_lsb, t_ref=ref_steps * dt)
+    i_lsb = 1.0 / ((1.0 - beta_q) * params.r_m * (1 << frac))
+    return QuantizedLIF(rtl, frac, float(dt), beta, beta_q, v_lsb, i_lsb, params, effective, fmt)
+
+
+def initial_state(q: QuantizedLIF, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """State after the synchronous reset: v = V_RESET, ref = 0, for ``n`` neurons."""
+    return np.full(n, q.rtl["V_RESET"], dtype=np.int64), np.zeros(n, dtype=np.int64)
+
+
+def step(q: QuantizedLIF, v: np.ndarray, ref: np.ndarray, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One update of every neuron: the bit-exact model of the RTL datapath.
+
+    Parameters
+    ----------
+    v, ref : int64 arrays (N,)
+        Membrane state (LSB) and refractory steps left.
+    x : int array (N,) or scalar
+        Input codes of this step (LSB per step), within the input width.
+
+    Returns
+    -------
+    v_next, ref_next : int64 arrays
+    spike : bool array
+    """
+    r = q.rtl
+    x = np.asarray(x, dtype=np.int64)
+    hold = ref > 0
+    leak = (v * r["LEAK_MULT"]) >> r["LEAK_FRAC"]
+    sat = np.clip(v - leak + x, q.v_min, q.v_max)
+    spike = ~hold & (sat >= r["THRESH"])
+    after = sat - r["THRESH"] if r["RESET_MODE"] == 1 else np.int64(r["V_RESET"])
+    v_next = np.where(hold, v, np.where(spike, after, sat))
+    ref_next = np.where(hold, ref - 1, np.where(spike, r["REF_STEPS"], 0))
+    return v_next.astype(np.int64), ref_next.astype(np.int64), spike
+
+
+def simulate(q: QuantizedLIF, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run the bit-exact model from reset over input codes ``x`` of shape (n_steps, N).
+
+    Returns the membrane state after every step, (n_steps, N) int64, and the spikes, (n_steps, N) bool.
+    """
+    x = np.asarray(x, dtype=np.int64)
+    v, ref = initial_state(q, x.shape[1])
+    vs = np.empty(x.shape, dtype=np.int64)
+    spikes = np.empty(x.shape, dtype=bool)
+    for k in range(x.shape[0]):
+        v, ref, spikes[k] = step(q, v, ref, x[k])
+        vs[k] = v
+    return vs, spikes
+
+
+def simulate_float(params: LIFParams, dt: float, current, n_steps: int, discretization: str = "exact",
+                   reset_mode: str = "reset") -> np.ndarray:
+    """The discrete-time float LIF the RTL approximates; returns spikes (n_steps, N) bool.
+
+    Same order of operations as :func:`step`, in volts relative to V_rest: v ← beta·v + (1−beta)·R_m·I,
+    spike when v ≥ V_th − V_rest, reset or subtract, then round(t_ref/dt) held steps. No rounding, no
+    saturation. ``current`` is one constant current per neuron (A).
+    """
+    beta = target_beta(params, dt, discretization)
+    drive = (1.0 - beta) * params.r_m * np.atleast_1d(np.asarray(current, dtype=float))
+    theta, v_reset = params.v_th - params.v_rest, params.v_reset - params.v_rest
+    n_ref = int(round(params.t_ref / dt))
+    v = np.full(drive.shape, v_reset)
+    ref = np.zeros(drive.shape, dtype=np.int64)
+    spikes = np.zeros((n_steps, drive.size), dtype=bool)
+    for k in range(n_steps):
+        hold = ref > 0
+        nxt = beta * v + drive
+        spike = ~hold & (nxt >= theta)
+        after = nxt - theta if reset_mode == "subtract" else v_reset
+        v = np.where(hold, v, np.where(spike, after, nxt))
+        ref = np.where(hold, ref - 1, np.where(spike, n_ref, 0))
+        spikes[k] = spike
+    return spikes
+
+
+def rates_from_spikes(spikes: np.ndarray, dt: float) -> np.ndarray:
+    """Rate (Hz) per neuron from a (n_steps, N) spike raster: (n − 1)/(last − first spike); 0 below 2 spikes."""
+    out = np.zeros(spikes.shape[1])
+    for j in range(spikes.shape[1]):
+        steps = np.flatnonzero(spikes[:, j])
+        if steps.size >= 2:
+            out[j] = (steps.size - 1) / ((steps[-1] - steps[0]) * dt)
+    return out
+
+
+def discrete_isi_steps(beta: float, v_inf, v0: float, theta: float, n_ref: int) -> np.ndarray:
+    """Closed-form ISI (steps) of the linear discrete LIF v ← beta·v + (1−beta)·v_inf with reset to v0.
+
+    v_n = v_inf + (v0 − v_inf)·beta^n first reaches theta at n = ceil(ln((v_inf − v0)/(v_inf − theta)) /
+    ln(1/beta)) (at least 1); the ISI adds the n_ref held steps. inf when v_inf ≤ theta.
+    """
+    v_inf = np.asarray(v_inf, dtype=float)
+    out = np.full(v_inf.shape, np.inf)
+    fires = v_inf > theta
+    ratio = (v_inf[fires] - v0) / (v_inf[fires] - theta)
+    out[fires] = np.maximum(np.ceil(np.log(ratio) / math.log(1.0 / beta) - 1e-9), 1) + n_ref
+    return out
+
+
+def rate_bracket(q: QuantizedLIF, current) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest rate (Hz) the RTL can fire at for constant currents (A), reset mode ``reset``.
+
+    The RTL update ceil(beta_q·v) + x lies in [beta_q·v + x, beta_q·v + x + 1), and it is monotone in v, so
+    from the same reset its trajectory is sandwiched between the two linear discrete LIFs with
+    V_inf = x/(1 − beta_q) and (x + 1)/(1 − beta_q) LSB (no saturation assumed: V_inf within range).
+    Their closed-form ISIs (:func:`discrete_isi_steps`) bound the RTL's.
+    """
+    x = q.input_code(current).astype(float)
+    r = q.rtl
+    lo = discrete_isi_steps(q.beta_q, x / (1.0 - q.beta_q), r["V_RESET"], r["THRESH"], r["REF_STEPS"])
+    hi = discrete_isi_steps(q.beta_q, (x + 1.0) / (1.0 - q.beta_q), r["V_RESET"], r["THRESH"], r["REF_STEPS"])
+    with np.errstate(divide="ignore"):
+        return 1.0 / (lo * q.dt), 1.0 / (hi * q.dt)
