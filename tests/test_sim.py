@@ -135,3 +135,15 @@ def test_bad_arguments_name_the_parameter(kwargs, name):
     with pytest.raises(ParameterError) as err:
         simulate(P, **args)
     assert err.value.name == name
+
+
+@settings(max_examples=40, deadline=None)
+@given(c_m=st.floats(20e-12, 500e-12), r_m=st.floats(20e6, 500e6), ratio=st.floats(0.05, 3.5),
+       e0=st.floats(1e-3, 2e-2))
+def test_euler_amplification_law_for_random_neurons(c_m, r_m, ratio, e0):
+    p = LIFParams(c_m=c_m, r_m=r_m, v_th=1e9)
+    n = 8
+    res = simulate(p, n * ratio * p.tau_m, ratio * p.tau_m, v0=p.v_rest + e0, method="euler", record_v=True,
+                   allow_unstable=True)
+    expected = theory.euler_error(ratio * p.tau_m, p.tau_m, np.arange(n + 1), e0)
+    assert res.v[:, 0] - p.v_rest == pytest.approx(expected, rel=1e-8, abs=1e-15)
