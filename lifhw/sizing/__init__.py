@@ -35,9 +35,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
-from . import analog, theory
-from .errors import ParameterError
-from .params import LIFParams
+from .. import analog, theory
+from ..errors import ParameterError
+from ..params import LIFParams
 
 #: Process corners the sky130 model library provides for the MOSFETs.
 CORNERS = ("tt", "ss", "ff", "sf", "fs")

@@ -1,0 +1,206 @@
+"""``lifhw size``: size C_m or I_b for a target neuron, sweep corners, run the mismatch Monte Carlo.
+
+``lifhw size ...`` sizes one design (and with ``--verify`` simulates it in SPICE);
+``lifhw size corners ...`` re-evaluates that design over process corners and temperatures;
+``lifhw size montecarlo ...`` gives the spread of its rate over a population of mismatched neurons.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from .. import analog, sizing
+from ..errors import ParameterError
+from ..units import parse_value
+from . import command, format_table, range_arg, value_arg
+
+
+def _add_design_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("target (one of --tau or --f-target with --i-target)")
+    g.add_argument("--tau", type=value_arg("tau", 0.0), help="small-signal time constant (s), e.g. 20m")
+    g.add_argument("--f-target", type=value_arg("f_target", 0.0), help="firing rate (Hz) to reach at --i-target")
+    g.add_argument("--i-target", type=value_arg("i_target", 0.0),
+                   help="input current (A) of --f-target, and where corners/Monte Carlo evaluate the rate "
+                        "(default 3 x the solved I_b)")
+    g = p.add_argument_group("what is given (one of --i-b, solving C_m, or --c-m, solving I_b)")
+    g.add_argument("--i-b", type=value_arg("i_b", 0.0), help="programmed OTA bias (A), e.g. 10p")
+    g.add_argument("--c-m", type=value_arg("c_m", 0.0), help="membrane MIM capacitor (F)")
+    g = p.add_argument_group("TSV on the membrane node (a value, or the via's geometry)")
+    g.add_argument("--c-tsv", type=value_arg("c_tsv", 0.0, exclusive=False), help="TSV capacitance (F), e.g. 140f")
+    g.add_argument("--tsv-diameter", type=value_arg("tsv_diameter", 0.0), help="copper core diameter (m), e.g. 5u")
+    g.add_argument("--tsv-depth", type=value_arg("tsv_depth", 0.0), help="via depth (m), e.g. 50u")
+    g.add_argument("--tsv-liner", type=value_arg("tsv_liner", 0.0), default=0.2e-6,
+                   help="oxide liner thickness (m), default 0.2u")
+    g.add_argument("--tsv-depletion", type=value_arg("tsv_depletion", 0.0, exclusive=False),
+                   help="maximum depletion width (m) for the C_tsv minimum (default: p-substrate at 1e15 cm^-3)")
+    g = p.add_argument_group("circuit and process")
+    g.add_argument("--v-swing", type=value_arg("v_swing", 0.0), default=0.3, help="V_th - V_reset (V), default 0.3")
+    g.add_argument("--mim-density", type=value_arg("mim_density", 0.0), default=analog.MIM_DENSITY_SKY130,
+                   help="MIM capacitance per area (F/m^2), default 2m = 2 fF/um^2 (sky130 cap_mim_m3)")
+    g.add_argument("--temp", type=value_arg("temp", -273.15), default=27.0, help="temperature (degC), default 27")
+    g.add_argument("--corner", choices=sizing.CORNERS, default="tt", help="process corner, default tt")
+    g.add_argument("--noise-max", type=value_arg("noise_max", 0.0), help="largest sqrt(kT/C_eff) allowed (V rms)")
+    g.add_argument("--v-dd", type=value_arg("v_dd", 0.0), default=sizing.V_DD_SKY130, help="supply (V), default 1.8")
+    g.add_argument("--c-logic", type=value_arg("c_logic", 0.0, exclusive=False), default=sizing.C_LOGIC_DEFAULT,
+                   help="comparator/reset logic capacitance switched per spike (F), default 10f")
+    g.add_argument("--t-ref", type=value_arg("t_ref", 0.0, exclusive=False), default=None,
+                   help="refractory period (s); default: the lif_ota circuit's")
+    g.add_argument("--kappa", type=value_arg("kappa", 0.0),
+                   help="use this kappa instead of characterizing the OTA in SPICE (then also give --i-off)")
+    g.add_argument("--i-off", type=value_arg("i_off", 0.0, exclusive=False),
+                   help="use this off-state leakage (A) instead of measuring it in SPICE")
+
+
+def _tsv(args) -> sizing.TSV:
+    geometry = args.tsv_diameter is not None or args.tsv_depth is not None
+    if geometry and args.c_tsv is not None:
+        raise ParameterError("c_tsv", args.c_tsv, "give either --c-tsv or the TSV geometry, not both")
+    if geometry:
+        for name in ("tsv_diameter", "tsv_depth"):
+            if getattr(args, name) is None:
+                raise ParameterError(name, None, "the TSV geometry needs --tsv-diameter and --tsv-depth")
+        return sizing.TSV.from_geometry(args.tsv_diameter, args.tsv_depth, args.tsv_liner, args.tsv_depletion,
+                                        args.temp)
+    return sizing.TSV.from_value(0.0 if args.c_tsv is None else args.c_tsv)
+
+
+def _device(args, corner: str | None = None, temp: float | None = None) -> sizing.DevicePoint:
+    corner = args.corner if corner is None else corner
+    temp = args.temp if temp is None else temp
+    if (args.kappa is None) != (args.i_off is None):
+        raise ParameterError("kappa" if args.kappa is None else "i_off", None,
+                             "give both --kappa and --i-off (no SPICE) or neither (characterize in SPICE)")
+    if args.kappa is not None:
+        return sizing.DevicePoint(corner, temp, args.kappa, args.i_off, 1.0, "user")
+    from ..sizing.spice import characterize
+
+    return characterize(corner, temp, args.i_b if args.i_b is not None else 10e-12)
+
+
+def _t_ref(args) -> float:
+    if args.t_ref is not None:
+        return args.t_ref
+    from ..sizing.spice import circuit_t_ref
+
+    return circuit_t_ref()
+
+
+def _design(args, device: sizing.DevicePoint | None = None) -> sizing.Design:
+    return sizing.size(args.v_swing, _tsv(args), device or _device(args), tau=args.tau, f_target=args.f_target,
+                       i_target=args.i_target, i_b=args.i_b, c_m=args.c_m, noise_max=args.noise_max,
+                       v_dd=args.v_dd, mim_density=args.mim_density, c_logic=args.c_logic, t_ref=_t_ref(args))
+
+
+def _i_eval(args, design: sizing.Design) -> float:
+    return args.i_target if args.i_target is not None else 3.0 * design.i_b_eff
+
+
+def _size(args) -> dict:
+    design = _design(args)
+    out = design.as_dict()
+    i_eval = _i_eval(args, design)
+    currents = args.i if args.i is not None else list(np.linspace(1.0, 6.0, 11) * design.i_b_eff)
+    out["i_target"] = i_eval
+    out["rate_at_target"] = float(design.rate(i_eval))
+    out["fi"] = sizing.fi_curve(design, currents)
+    if args.verify:
+        from ..sizing.spice import verify
+
+        out["measured"] = verify(design, i_eval, out["tau"])
+    return out
+
+
+def _corners(args) -> dict:
+    nominal = _design(args)
+    i_eval = _i_eval(args, nominal)
+    devices = [_device(args, c, t) for c in args.corners for t in args.temps]
+    rows = sizing.corner_table(nominal, devices, i_eval)
+    if args.resize:
+        for row, device in zip(rows, devices, strict=True):
+            row["resized"] = {k: v for k, v in _design(args, device).as_dict().items()
+                              if k in ("c_m", "i_b", "tau")}
+    out = {"design": nominal.as_dict(), "i_target": i_eval, "rows": rows}
+    if args.spice:
+        from ..sizing.spice import spice_corners
+
+        spice_corners(nominal, rows, i_eval)
+    return out
+
+
+def _montecarlo(args) -> dict:
+    design = _design(args)
+    i_eval = _i_eval(args, design)
+    mismatch = sizing.Mismatch(args.sigma_vos, args.sigma_ib, args.sigma_vth).scaled(args.scale)
+    out = sizing.monte_carlo(design, i_eval, mismatch, args.n, args.seed)
+    counts, edges = np.histogram(out["rates"], bins=args.bins)
+    out["histogram"] = {"counts": counts, "edges": edges}
+    out["design"] = design.as_dict()
+    if not args.rates:
+        del out["rates"]
+    return out
+
+
+def _human_size(result: dict) -> str:
+    lines = []
+    for key, unit in (("c_m", "F"), ("i_b", "A"), ("kappa", ""), ("c_tsv", "F"), ("tsv_share", ""),
+                      ("c_eff", "F"), ("tau", "s"), ("mim_area", "m^2"), ("energy_per_spike", "J"),
+                      ("ktc_noise", "V"), ("rate_at_target", "Hz")):
+        lines.append(f"{key:>17}: {result[key]:.4g} {unit}".rstrip())
+    leak = result["leakage"]
+    lines.append(f"{'leakage floor':>17}: I_b/I_off = {leak['ratio']:.3g}{'  FLAGGED' if leak['flagged'] else ''}")
+    for key, value in result.get("measured", {}).items():
+        if isinstance(value, float):
+            lines.append(f"{'measured.' + key:>17}: {value:.4g}")
+    return "\n".join(lines)
+
+
+def _human_corners(result: dict) -> str:
+    lines = [f"{'corner':>6} {'temp':>6} {'kappa':>6} {'tau (s)':>10} {'rate (Hz)':>10}"]
+    lines += [f"{r['corner']:>6} {r['temp']:>6g} {r['kappa']:>6.3f} {r['tau']:>10.4g} {r['rate']:>10.4g}"
+              for r in result["rows"]]
+    return "\n".join(lines)
+
+
+def _human_mc(result: dict) -> str:
+    return format_table({k: result[k] for k in ("i_in", "n", "seed", "nominal", "mean", "std", "cv", "stderr", "z")})
+
+
+def _temps(text: str) -> list[float]:
+    return [parse_value(t, "temps") for t in text.split(",") if t.strip()]
+
+
+def register(subparsers) -> None:
+    p = command(subparsers, "size", _size, "size the membrane capacitor and leak bias for a target neuron",
+                _human_size)
+    _add_design_args(p)
+    p.add_argument("--i", type=range_arg("i"), help="currents (A) of the predicted f-I curve (default 1..6 x I_b)")
+    p.add_argument("--verify", action="store_true", help="simulate lif_ota in SPICE with the sized values")
+    sub = p.add_subparsers(dest="size_mode", metavar="{corners,montecarlo}", parser_class=type(p))
+
+    q = command(sub, "corners", _corners, "tau and rate of a sized design across corners and temperatures",
+                _human_corners)
+    _add_design_args(q)
+    q.add_argument("--corners", type=lambda t: [c for c in t.split(",") if c], default=list(sizing.CORNERS),
+                   help="comma list of corners, default tt,ss,ff,sf,fs")
+    q.add_argument("--temps", type=_temps, default=[-40.0, 27.0, 125.0],
+                   help="comma list of temperatures (degC), default -40,27,125")
+    q.add_argument("--resize", action="store_true", help="also re-size the design for each corner")
+    q.add_argument("--spice", action="store_true", help="also measure tau and rate in SPICE at each corner")
+
+    q = command(sub, "montecarlo", _montecarlo, "rate spread over mismatched neurons (seeded)", _human_mc)
+    _add_design_args(q)
+    default = sizing.Mismatch()
+    q.add_argument("--n", type=int, default=2000, help="neurons in the population, default 2000")
+    q.add_argument("--seed", type=int, default=0, help="random seed, default 0")
+    q.add_argument("--sigma-vos", type=value_arg("sigma_vos", 0.0, exclusive=False), default=default.sigma_vos,
+                   help=f"OTA offset sigma (V), default {default.sigma_vos:g}")
+    q.add_argument("--sigma-ib", type=value_arg("sigma_ib", 0.0, exclusive=False), default=default.sigma_ib,
+                   help=f"relative bias-mirror error sigma, default {default.sigma_ib:g}")
+    q.add_argument("--sigma-vth", type=value_arg("sigma_vth", 0.0, exclusive=False), default=default.sigma_vth,
+                   help=f"comparator offset sigma (V), default {default.sigma_vth:g}")
+    q.add_argument("--scale", type=value_arg("scale", 0.0, exclusive=False), default=1.0,
+                   help="multiply every sigma by this (mismatch amplitude), default 1")
+    q.add_argument("--bins", type=int, default=30, help="histogram bins, default 30")
+    q.add_argument("--rates", action="store_true", help="include every neuron's rate in the output")
