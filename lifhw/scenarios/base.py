@@ -147,8 +147,10 @@ class Scenario:
     params: tuple[Param, ...]
     run: Callable[..., ScenarioResult]
     figure: Callable[[ScenarioResult], object]
-    #: LIFParams fields this scenario sets differently from the textbook defaults, and why.
+    #: LIFParams fields this scenario sets differently from the textbook defaults (its docstring says why).
     neuron_defaults: dict = field(default_factory=dict)
+    #: Where the scenario's tolerance comes from (shown in the report's error budget).
+    tolerance_note: str = "acceptance bound of 2 %; the simulation is exact up to the bisection's bracket"
 
     def neuron(self, base: LIFParams | None = None) -> LIFParams:
         """The scenario's default neuron: ``base`` (default LIFParams()) with ``neuron_defaults`` applied."""

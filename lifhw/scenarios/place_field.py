@@ -202,4 +202,6 @@ def figure(result: ScenarioResult):
 
 SCENARIO = Scenario("place-field", "Place field on a linear track",
                     "quasi-static f-I on a Gaussian input map vs spikes over laps: field width and peak rate",
-                    PARAMS, run, figure)
+                    PARAMS, run, figure,
+                    tolerance_note="5 %: spike counting over laps and the first spike's integration delay "
+                                   "at the field's leading edge (about speed / edge rate)")

@@ -83,14 +83,15 @@ def figure(result: ScenarioResult):
     ax1.set_xlabel("time in the pulse (ms)")
     ax1.set_ylabel("V (mV)")
     ax1.legend(fontsize=7)
-    fired = np.asarray(s["trial_fired"]) > 0
-    light = np.asarray(s["trial_light"]) / 1e4
-    n = np.arange(len(light))
+    # The first trial, in the dark, has no place on a log axis.
+    fired = np.asarray(s["trial_fired"])[1:] > 0
+    light = np.asarray(s["trial_light"])[1:] / 1e4
+    n = np.arange(1, len(light) + 1)
     ax2.plot(n, light, "-", color="gray", lw=0.6)
     ax2.plot(n[fired], light[fired], "o", color="tab:red", ms=4, label="spike")
     ax2.plot(n[~fired], light[~fired], "o", mfc="none", color="tab:blue", ms=4, label="no spike")
     ax2.axhline(result.predicted["light_threshold"] / 1e4, color="k", lw=0.7, label="predicted threshold")
-    ax2.set_yscale("symlog", linthresh=0.01)
+    ax2.set_yscale("log")
     ax2.set_xlabel("trial")
     ax2.set_ylabel("light intensity (mW/mm²)")
     ax2.legend(fontsize=7)
