@@ -8,6 +8,7 @@
 //                  (ctrl is optional: without it every sweep has gap 0 and no reset)
 //   +out=<file>    one line "sweep neuron spike v" per update (per spike with +spikes_only)
 //   +nsweep=<n>    number of time steps; +vcd=<file> dumps waves; +finish ends the run when done
+// The files are read when `start` rises, so a cocotb test can write them first; +autostart starts at once.
 `timescale 1ns / 1ps
 `default_nettype none
 
@@ -33,6 +34,7 @@ module tb_lif_core #(
     reg rst = 1'b1;
     reg step = 1'b0;
     reg done = 1'b0;
+    reg start = 1'b0;
     wire [IDX_W-1:0] in_idx;
     wire busy, upd_valid, upd_spike, spike_valid;
     wire [IDX_W-1:0] upd_idx, spike_idx;
@@ -69,6 +71,8 @@ module tb_lif_core #(
 
     initial begin
         cur = 0;
+        if ($test$plusargs("autostart")) start = 1'b1;
+        wait (start === 1'b1);
         spikes_only = $test$plusargs("spikes_only");
         if (!$value$plusargs("stim=%s", stim_file)) begin
             $display("tb_lif_core: +stim=<file> is required");
