@@ -1,0 +1,29 @@
+"""Directed cocotb tests of lif_neuron in Icarus, both leaks and both reset modes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lifhw import LIFParams, fixed, rtl_sim
+
+HERE = Path(__file__).parent
+BUILD = Path("build/rtl/directed").resolve()
+#: V_reset below V_rest so that V_RESET != 0 is distinguishable from the rest value.
+PARAMS = LIFParams(v_reset=-72e-3, t_ref=0.5e-3)
+FORMATS = {
+    "mult_reset": {"width": 16, "leak": "mult", "reset_mode": "reset"},
+    "shift_subtract": {"width": 16, "leak": "shift", "reset_mode": "subtract"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_directed(name):
+    q = fixed.quantize(PARAMS, 1e-4, fixed.FixedFormat(**FORMATS[name]))
+    cfg = {"params": PARAMS.as_dict(), "dt": 1e-4, "format": FORMATS[name]}
+    results = rtl_sim.cocotb_run("cocotb_lif_neuron", "lif_neuron", q.rtl, BUILD / name, HERE,
+                                 extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)})
+    text = results.read_text()
+    assert 'tests="6"' in text or text.count("<testcase") == 6
