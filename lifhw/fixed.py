@@ -347,8 +347,10 @@ def rate_bracket(q: QuantizedLIF, current) -> tuple[np.ndarray, np.ndarray]:
     V_inf = x/(1 − beta_q) and (x + 1)/(1 − beta_q) LSB (no saturation assumed: V_inf within range).
     Their closed-form ISIs (:func:`discrete_isi_steps`) bound the RTL's.
     """
-    x = q.input_code(current).astype(float)
     r = q.rtl
+    if r["RESET_MODE"] != 0:
+        raise ParameterError("reset_mode", q.fmt.reset_mode, "the bracket is derived for reset_mode 'reset'")
+    x = q.input_code(current).astype(float)
     lo = discrete_isi_steps(q.beta_q, x / (1.0 - q.beta_q), r["V_RESET"], r["THRESH"], r["REF_STEPS"])
     hi = discrete_isi_steps(q.beta_q, (x + 1.0) / (1.0 - q.beta_q), r["V_RESET"], r["THRESH"], r["REF_STEPS"])
     with np.errstate(divide="ignore"):

@@ -32,6 +32,8 @@ SOURCES = {"lif_neuron": [DATAPATH, RTL_DIR / "lif_neuron.v"],
            "tb_lif_core": [DATAPATH, RTL_DIR / "lif_core.v", RTL_DIR / "tb_lif_core.v"]}
 #: Bits of the per-sweep control word fields of tb_lif_core (gap, reset_at).
 CTRL_FIELD = 16
+#: Closed-form rates (Hz) at which the RTL f-I is measured: the acceptance range 1–200 Hz.
+FI_TARGET_RATES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 150.0, 200.0)
 
 
 def core_parameters(q: fixed.QuantizedLIF, n: int) -> dict[str, int]:
@@ -224,18 +226,22 @@ def fi_curve(params: LIFParams, currents, dt: float, fmt: fixed.FixedFormat | No
                    {"dt": dt, "quantized": q.as_dict(), "t_sim": t_sim})
 
 
-def continuous_band(q: fixed.QuantizedLIF, currents, rel_current: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+def continuous_band(q: fixed.QuantizedLIF, currents, rel_current: float = 0.01,
+                    params: LIFParams | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Acceptance band (Hz) around the continuous closed form for the RTL rate at ``currents`` (A).
 
     The low edge is the closed-form rate at I·(1 − rel_current) with one more step dt in its ISI (spike
     times are quantized to dt and never early); the high edge the closed-form rate at I·(1 + rel_current).
     rtl/README.md derives why the RTL lies inside for rel_current ≥ i_lsb/I plus the mapping errors.
+    ``params`` defaults to the parameters asked for; pass ``q.effective`` to judge the arithmetic alone
+    (the shift leak's beta is a power-of-two step away from the asked tau).
     """
+    params = q.params if params is None else params
     currents = np.asarray(currents, dtype=float)
-    isi_lo = theory.isi(q.params, currents * (1.0 - rel_current)) + q.dt
+    isi_lo = theory.isi(params, currents * (1.0 - rel_current)) + q.dt
     with np.errstate(divide="ignore"):
         low = np.where(np.isfinite(isi_lo), 1.0 / isi_lo, 0.0)
-    return low, theory.firing_rate(q.params, currents * (1.0 + rel_current))
+    return low, theory.firing_rate(params, currents * (1.0 + rel_current))
 
 
 def synth_area(module: str, parameters: dict, work: Path) -> dict:
@@ -306,3 +312,32 @@ def rate_error_bound(q: fixed.QuantizedLIF, current) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.maximum(np.abs(lo / ref - 1.0), np.abs(hi / ref - 1.0))
     return np.where(ref > 0, out, math.inf)
+
+
+def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float = 3.0) -> dict:
+    """``make rtl-test``'s files in ``out``: fi.csv (RTL, model, float and closed-form rates, 16-bit, both
+    leaks), lif_core.vcd (a 200-step run of 4 neurons) and area.json (Yosys). Returns a summary."""
+    from .report import write_atomic
+
+    out = Path(out)
+    rates = np.array(FI_TARGET_RATES)
+    currents = theory.current_for_rate(params, rates)
+    lines = ["leak,target_rate_Hz,current_A,code,rtl_rate_Hz,model_rate_Hz,float_rate_Hz,closed_form_Hz,"
+             "bracket_lo_Hz,bracket_hi_Hz"]
+    summary = {}
+    for leak in fixed.LEAK_MODES:
+        q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak=leak))
+        data = fi_measure(q, currents, t_sim, out / f"fi_{leak}")
+        lo, hi = fixed.rate_bracket(q, currents)
+        for k in range(len(currents)):
+            lines.append(",".join(str(v) for v in (leak, rates[k], currents[k], data["code"][k], data["rate"][k],
+                                                   data["model_rate"][k], data["float_rate"][k],
+                                                   data["theory_rate"][k], lo[k], hi[k])))
+        summary[leak] = {"spike_mismatches": data["spike_mismatches"]}
+    write_atomic(out / "fi.csv", ("\n".join(lines) + "\n").encode())
+    q = fixed.quantize(params, dt)
+    tb = compile_tb(q, 4, out / "vcd", stim_depth=4)
+    run_tb(tb, q.input_code(theory.current_for_rate(params, [20.0, 50.0, 100.0, 200.0])), 200,
+           vcd=(out / "lif_core.vcd").resolve())
+    summary["area"] = area_report(params, dt, out)
+    return summary
