@@ -33,6 +33,8 @@ from .base import Param, Scenario, ScenarioResult, result_params, threshold_sear
 
 TOLERANCE = 0.02
 STEPS_PER_VOLLEY = 20
+#: Stimulation frequencies the experiment searches, in units of 1/tau_m.
+F_SEARCH = (0.01, 100.0)
 PARAMS = (
     Param("a_syn", 8e-3, "V", "depolarization of one volley at the synapse", minimum=0.0),
     Param("x_syn", 200e-6, "m", "distance of the synapse from the soma along the dendrite (>= 0)"),
@@ -78,6 +80,9 @@ def run(neuron, a_syn, x_syn, lambda_d, f_stim, rtol) -> ScenarioResult:
                              "wind-up needs a smaller or more distant input")
     tau = neuron.tau_m
     f_pred = f_min(a, delta, tau)
+    if f_pred > F_SEARCH[1] / (2 * tau):
+        raise ParameterError("a_syn", a_syn, f"too small after the dendrite (a = {a:.4g} V): f_min = {f_pred:.4g} Hz "
+                             f"exceeds {F_SEARCH[1] / 2:g}/tau_m, beyond the search range of the experiment")
     if f_stim is None:
         f_stim = 1.25 * f_pred
     elif f_stim <= f_pred:
@@ -91,7 +96,7 @@ def run(neuron, a_syn, x_syn, lambda_d, f_stim, rtol) -> ScenarioResult:
             out.append(stimulate(neuron, a, f, n).spike_time.size > 0)
         return np.array(out)
 
-    f_sim, trials = threshold_search(fires, 0.01 / tau, 100.0 / tau, rtol=rtol, log=True)
+    f_sim, trials = threshold_search(fires, F_SEARCH[0] / tau, F_SEARCH[1] / tau, rtol=rtol, log=True)
     n_pred = n_to_fire(a, delta, tau, f_stim)
     n_show = n_pred + 4
     train = stimulate(neuron, a, f_stim, n_show, record_v=True)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lifhw import LIFParams
+from lifhw.errors import ParameterError
 from lifhw.scenarios import SCENARIOS, run
 from lifhw.sim import simulate, simulate_ivp
 
@@ -39,7 +40,7 @@ def test_rheobase_opto_measures_20_mV_over_100_MOhm(default_results):
 def test_rheobase_opto_follows_r_m_and_saturation_is_a_parameter_error():
     result = run("rheobase-opto", LIFParams(r_m=400e6, c_m=50e-12))
     assert result.simulated["rheobase"] == pytest.approx(50e-12, rel=0.02)
-    with pytest.raises(Exception, match="light_max"):
+    with pytest.raises(ParameterError, match="light_max"):
         run("rheobase-opto", g_opsin_max="3n")
 
 
@@ -106,10 +107,12 @@ def test_wind_up_matches_the_peak_recurrence(default_results):
 
 
 def test_wind_up_rejects_a_single_suprathreshold_volley_and_slow_stimulation():
-    with pytest.raises(Exception, match="a_syn"):
+    with pytest.raises(ParameterError, match="a_syn"):
         run("wind-up", a_syn="30m", x_syn=0)
-    with pytest.raises(Exception, match="f_stim"):
+    with pytest.raises(ParameterError, match="f_stim"):
         run("wind-up", f_stim="5")
+    with pytest.raises(ParameterError, match="a_syn = 0.008: too small"):
+        run("wind-up", x_syn="2m")
 
 
 def test_place_field_peak_rate_is_the_steady_rate_at_the_field_centre(default_results):
