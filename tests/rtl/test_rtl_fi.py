@@ -1,0 +1,97 @@
+"""The RTL in Icarus against the continuous closed form (the README bound), the CLI, lint and area."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lifhw import LIFParams, fixed, rtl_sim, theory
+
+P = LIFParams()
+DT = 1e-4
+BUILD = Path("build/rtl/test_fi").resolve()
+RATES = np.array(rtl_sim.FI_TARGET_RATES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("leak", fixed.LEAK_MODES)
+def test_rtl_fi_within_the_derived_bound(leak):
+    q = fixed.quantize(P, DT, fixed.FixedFormat(width=16, leak=leak))
+    currents = theory.current_for_rate(P, RATES)
+    data = rtl_sim.fi_measure(q, currents, 3.0, BUILD / leak)
+    rate = np.array(data["rate"])
+    assert data["spike_mismatches"] == 0  # bit-exact on this path too
+    # 1. Inside the sandwich of rtl/README.md (closed-form first passage of two linear discrete LIFs).
+    lo, hi = fixed.rate_bracket(q, currents)
+    assert np.all(rate >= lo * (1 - 1e-9)) and np.all(rate <= hi * (1 + 1e-9))
+    # 2. Inside the continuous closed-form band: current within the derived tolerance, plus one dt.
+    params = P if leak == "mult" else q.effective  # the shift leak cannot realise tau = 20 ms at this dt
+    band_lo, band_hi = rtl_sim.continuous_band(q, currents, params)
+    assert np.all(rate >= band_lo * (1 - 1e-9)) and np.all(rate <= band_hi * (1 + 1e-9))
+    if leak == "mult":
+        # Acceptance: the tolerance is 1 % of current (plus dt) for every current past 1.0005 x rheobase.
+        tol = rtl_sim.current_tolerance(q, currents)
+        assert np.all(tol[currents > 1.0005 * P.rheobase] <= 0.01) and tol.max() < 0.01001
+        # Where the f-I is not steep (>= 50 Hz) the rate itself is within 1 % + r*dt of the closed form.
+        fast = RATES >= 50
+        assert np.all(np.abs(rate[fast] / RATES[fast] - 1) <= 0.01 + RATES[fast] * DT)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "lifhw", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_cli_rtl_fi_json():
+    work = BUILD / "cli"
+    out = run_cli("rtl", "fi", "--dt", "0.1m", "--width", "16", "--frac", "AUTO", "--leak", "shift",
+                  "--i", "0.15n:1.5n:6", "--work", str(work), "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    q = fixed.quantize(P, DT, fixed.FixedFormat(leak="shift"))
+    assert data["integer_params"] == q.rtl
+    assert data["current"] == pytest.approx(np.linspace(0.15e-9, 1.5e-9, 6))
+    # The rate is the RTL's: it equals the bit-exact model run here on the same codes.
+    codes = q.input_code(data["current"])
+    _, spikes = fixed.simulate(q, np.broadcast_to(codes, (20000, 6)))
+    assert data["rate"] == pytest.approx(fixed.rates_from_spikes(spikes, DT).tolist(), rel=1e-12)
+    assert data["rate"][0] == 0.0  # 0.15 nA is below the 0.2 nA rheobase
+    # float_rate is the discrete-time float LIF: its ISI is the closed-form one rounded up to dt.
+    beta = np.exp(-DT / P.tau_m)
+    isi = fixed.discrete_isi_steps(beta, P.r_m * np.array(data["current"]), 0.0, 0.02, 20)
+    assert data["float_rate"] == pytest.approx(np.where(np.isfinite(isi), 1 / (isi * DT), 0.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("args, name", [(["--width", "3"], "width"), (["--frac", "many"], "frac"),
+                                        (["--dt", "-1m"], "dt"), (["--i", "1u"], "i_in")])
+def test_cli_rtl_fi_bad_input_exits_2_with_one_line(args, name):
+    out = run_cli("rtl", "fi", "--work", str(BUILD / "cli_bad"), *args)
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and name in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("module, gparams", [
+    ("lif_neuron", {}), ("lif_neuron", {"LEAK_MODE": 1, "RESET_MODE": 1}),
+    ("lif_core", {"N": 5, "IDX_W": 3, "LEAK_MODE": 1}), ("lif_core", {"WIDTH": 24, "IN_WIDTH": 8, "REF_W": 1,
+                                                                      "REF_STEPS": 0}),
+])
+def test_verilator_lint_wall_clean(module, gparams):
+    sources = [str(s) for s in rtl_sim.SOURCES[module]]
+    out = subprocess.run(["verilator", "--lint-only", "-Wall", "--top-module", module,
+                          *(f"-G{k}={v}" for k, v in gparams.items()), *sources],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "%Warning" not in out.stderr, out.stderr
+
+
+def test_yosys_area_of_the_16_bit_shift_neuron():
+    q = fixed.quantize(P, DT, fixed.FixedFormat(width=16, leak="shift"))
+    area = rtl_sim.synth_area("lif_neuron", q.rtl, BUILD / "synth")
+    # The open 16-bit shift-decay saturating LIF reference is about 460 generic cells.
+    assert area["cells"] <= 460
+    # 16 state bits + REF_W refractory bits + the spike register, and no more.
+    assert area["flops"] == 16 + q.rtl["REF_W"] + 1
