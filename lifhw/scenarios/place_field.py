@@ -184,9 +184,10 @@ def figure(result: ScenarioResult):
     s, p = result.series, result.params
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.4))
     ax = axes[0]
-    ax.step(np.asarray(s["map_x"]) * 100, s["map_rate"], where="mid", color="tab:blue", lw=0.8,
+    ax.plot(np.asarray(s["qs_x"]) * 100, s["qs_rate"], "k-", lw=2.5, label="quasi-static")
+    ax.step(np.asarray(s["map_x"]) * 100, s["map_rate"], where="mid", color="tab:orange", lw=0.8,
             label=f"simulated, {p['laps']} laps")
-    ax.plot(np.asarray(s["qs_x"]) * 100, s["qs_rate"], "k-", lw=1.2, label="quasi-static")
+    ax.set_xlim(-3 * p["sigma"] * 100, 3 * p["sigma"] * 100)
     ax.axhline(EDGE_FRACTION * result.predicted["peak_rate"], color="gray", ls=":", lw=0.8)
     ax.set_xlabel("position − field centre (cm)")
     ax.set_ylabel("rate (Hz)")
