@@ -48,6 +48,16 @@ report: setup
 
 lint: setup
 	$(PY) -m ruff check lifhw tests benchmarks
+	verilator --lint-only -Wall --top-module lif_neuron rtl/lif_datapath.v rtl/lif_neuron.v
+	verilator --lint-only -Wall --top-module lif_core rtl/lif_datapath.v rtl/lif_core.v
+
+# The digital level: cocotb/Icarus suite (>= 10^6 scoreboarded updates), then build/rtl/{fi.csv,lif_core.vcd,area.json}.
+rtl-test: setup
+	$(PY) -m pytest -q tests/rtl
+	@$(PY) -c 'import glob, json; s = [json.load(open(f)) for f in glob.glob("build/rtl/random/*/scoreboard.json")]; \
+	  print("rtl-test:", sum(x["updates"] for x in s), "random neuron-updates vs lifhw.fixed,", \
+	        sum(x["mismatches"] for x in s), "mismatches")'
+	$(PY) -m lifhw rtl artifacts
 
 # Every biological scenario at its defaults: predicted vs simulated, one table each.
 scenarios: setup
