@@ -1,0 +1,20 @@
+"""The analog level: ngspice/sky130 netlists of the LIF neuron, run through PySpice's shared library.
+
+* :mod:`.design` -- :class:`OTADesign` (biases, supply, corner, temperature, TSV) and :func:`ota_params`,
+  the LIFParams of the default 1.8 V design;
+* :mod:`.netlist` -- the circuits in ``circuits/`` and rendering them with validated numbers;
+* :mod:`.runner` -- an ngspice session per process and a pool of worker processes with per-job timeout;
+* :mod:`.measure` -- spike times, rate, ISI CV, charge times and energy per spike of a transient;
+* :mod:`.ota` -- OTA characterisation (DC I-V of the membrane node, tanh fit, single-spike dead time)
+  and the device-aware theory ISI = C_eff ∫dV/(I − I_leak(V)) + t_dead;
+* :mod:`.sweep` -- :class:`SpiceNeuron` (a loaded netlist: characterise, transient, sweep) and :func:`fi_sweep`.
+"""
+
+from .design import CORNERS, DV_REF, TSV_TYPICAL, OTADesign, ota_params, typical_tsv_capacitance
+from .measure import Transient, crossings, measure
+from .ota import OTACharacterization, characterize_ota, fit_tanh
+from .sweep import SpiceNeuron, SweepError, SweepResult, fi_sweep
+
+__all__ = ["CORNERS", "DV_REF", "TSV_TYPICAL", "OTADesign", "ota_params", "typical_tsv_capacitance", "Transient",
+           "crossings", "measure", "OTACharacterization", "characterize_ota", "fit_tanh", "SpiceNeuron",
+           "SweepError", "SweepResult", "fi_sweep"]

@@ -1,0 +1,104 @@
+"""The default analog design of the OTA-leak neuron and the parameters a netlist takes.
+
+:class:`OTADesign` holds what :class:`~lifhw.params.LIFParams` does not: biases, supply, process corner,
+temperature and the TSV. :func:`ota_params` gives the LIFParams of the default 1.8 V design. The sizing
+engineer (``lifhw.sizing``) imports both; their names are stable.
+
+Default design (sky130 tt, 27 °C): V_rest = V_reset = 0.6 V, V_th = 0.9 V (a 0.3 V swing that keeps the
+leak OTA's NMOS pair and the comparator in saturation on a 1.8 V supply), C_m = 2.6 pF and I_b = 10 pA,
+so with κ ≈ 0.68 the leak is g_m = κI_b/2U_T ≈ 0.13 nS and τ = C_m/g_m ≈ 20 ms; t_ref = 2 ms.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from .. import analog
+from ..errors import ParameterError
+from ..params import LIFParams
+
+#: Process corners of the sky130 model library that the netlists accept.
+CORNERS = ("tt", "ss", "ff", "sf", "fs")
+#: Temperatures (°C) over which the sky130 models are characterised.
+TEMP_RANGE = (-40.0, 125.0)
+#: κ assumed before any characterisation (DESIGN.md physics notes, tt 27 °C); used only to pick r_m
+#: of the default LIFParams, never in a comparison (those use the κ extracted by characterize_ota).
+KAPPA_NOMINAL = 0.68
+#: Voltage (V) the refractory capacitor discharges from vdd before the hold ends: vdd minus the
+#: switching point of the current-starved inverter x_i3 in lif_ota.cir. Measured in tt at 27 °C
+#: (a 3.08 ms hold for c_ref = 500 fF, i_ref = 100 pA); it sets c_ref = t_ref·i_ref/DV_REF.
+DV_REF = 0.616
+#: A typical TSV: 5 µm copper core, 50 µm deep, 200 nm SiO2 liner (≈ 140 fF).
+TSV_TYPICAL = dict(diameter=5e-6, depth=50e-6, liner=200e-9)
+
+
+def typical_tsv_capacitance() -> float:
+    """Capacitance (F) of :data:`TSV_TYPICAL`, via :func:`lifhw.analog.tsv_capacitance`."""
+    return analog.tsv_capacitance(**TSV_TYPICAL)
+
+
+@dataclass(frozen=True)
+class OTADesign:
+    """Analog parameters of ``circuits/lif_ota.cir`` beyond LIFParams (SI units, validated).
+
+    ==========  ====  ===============================================  =======
+    name        unit  meaning                                          default
+    ==========  ====  ===============================================  =======
+    ``i_b``     A     leak OTA tail reference current (leak knob)      10 pA
+    ``i_cmp``   A     comparator and inverter-starving bias            1 nA
+    ``i_ref``   A     refractory discharge current                     100 pA
+    ``c_tsv``   F     TSV capacitance on the membrane                  0
+    ``r_tsv``   Ω     TSV series resistance                            1
+    ``vdd``     V     supply                                           1.8
+    ``corner``  --    sky130 corner: tt ss ff sf fs                    tt
+    ``temp``    °C    temperature                                      27
+    ==========  ====  ===============================================  =======
+    """
+
+    i_b: float = 10e-12
+    i_cmp: float = 1e-9
+    i_ref: float = 100e-12
+    c_tsv: float = 0.0
+    r_tsv: float = 1.0
+    vdd: float = 1.8
+    corner: str = "tt"
+    temp: float = 27.0
+
+    def __post_init__(self) -> None:
+        for name in ("i_b", "i_cmp", "i_ref", "c_tsv", "r_tsv", "vdd", "temp"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ParameterError(name, value, "must be a finite number in SI units")
+            object.__setattr__(self, name, float(value))
+        for name in ("i_b", "i_cmp", "i_ref", "r_tsv"):
+            if getattr(self, name) <= 0:
+                raise ParameterError(name, getattr(self, name), "must be > 0")
+        if self.c_tsv < 0:
+            raise ParameterError("c_tsv", self.c_tsv, "must be >= 0 F")
+        if not 1.0 <= self.vdd <= 1.95:
+            raise ParameterError("vdd", self.vdd, "must be in [1.0, 1.95] V for sky130 1.8 V devices")
+        if self.corner not in CORNERS:
+            raise ParameterError("corner", self.corner, f"must be one of {', '.join(CORNERS)}")
+        if not TEMP_RANGE[0] <= self.temp <= TEMP_RANGE[1]:
+            raise ParameterError("temp", self.temp, f"must be in [{TEMP_RANGE[0]:g}, {TEMP_RANGE[1]:g}] °C")
+
+    def replace(self, **changes) -> OTADesign:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def c_ref(self, t_ref: float) -> float:
+        """Refractory capacitor (F) for a hold of ``t_ref`` seconds: t_ref·i_ref/DV_REF."""
+        return t_ref * self.i_ref / DV_REF
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def ota_params(design: OTADesign | None = None, **changes: float) -> LIFParams:
+    """LIFParams of the default analog design; r_m is 1/g_m of the OTA at κ = KAPPA_NOMINAL."""
+    design = design or OTADesign()
+    g_m = float(analog.ota_gm(design.i_b, KAPPA_NOMINAL, design.temp))
+    base = LIFParams(c_m=2.6e-12, r_m=1.0 / g_m, v_rest=0.6, v_th=0.9, v_reset=0.6, t_ref=2e-3)
+    return base.replace(**changes) if changes else base

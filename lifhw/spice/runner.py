@@ -1,0 +1,289 @@
+"""Running ngspice through PySpice's shared library: one session per process, a pool of worker processes.
+
+ngspice's shared library holds one circuit per process, so parallel runs are separate processes. Each
+worker loads the rendered netlist (and the sky130 library, ~3 s) once and then runs jobs that only
+``alter`` the input current (or the membrane probe) before an analysis. The parent enforces a
+per-job timeout by killing the worker (a fresh one is started for the remaining jobs); a failed job
+comes back as a :class:`~lifhw.errors.SpiceError` with the ngspice log tail and the netlist path,
+and the other jobs are unaffected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import os
+import re
+import time
+from multiprocessing.connection import wait
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SpiceError
+
+#: ngspice output lines that mean a command failed (matched case-insensitively).
+_FAILURE = re.compile(r"error|abort|too small|singular|fatal|failed|cannot|can't|not found|no such", re.IGNORECASE)
+#: Informational stderr lines of ngspice 39..44 that PySpice would report as errors.
+_BENIGN = re.compile(r"^(note:|warning:|using sparse|using klu|option scale|.*no \.plot)", re.IGNORECASE)
+LOG_TAIL_LINES = 25
+
+
+def _quiet_pyspice() -> None:
+    # PySpice logs every ngspice stderr line as an error and warns "Unsupported Ngspice version";
+    # lifhw judges ngspice's output itself (Session._check) and keeps the full log for errors.
+    logging.getLogger("PySpice").setLevel(logging.CRITICAL)
+
+
+class Session:
+    """One ngspice instance in this process: load a netlist, alter sources, run analyses, read vectors."""
+
+    def __init__(self, threads: int = 1):
+        _quiet_pyspice()
+        from PySpice.Spice.NgSpice.Shared import NgSpiceShared
+
+        class _Logged(NgSpiceShared):
+            def send_char(inner, message, ngspice_id):  # noqa: N805 - PySpice's callback signature
+                self.log.append(message)
+                return 0
+
+        self.log: list[str] = []
+        self._ng = _Logged.new_instance()
+        self.netlist: Path | None = None
+        for command in ("set ngbehavior=hsa", "set ng_nomodcheck", f"set num_threads={int(threads)}"):
+            self.command(command)
+
+    def command(self, command: str) -> None:
+        """Run one ngspice command; raise SpiceError if ngspice reports a failure."""
+        from PySpice.Spice.NgSpice.Shared import NgSpiceCommandError
+
+        start = len(self.log)
+        try:
+            self._ng.exec_command(command)
+        except NgSpiceCommandError:
+            pass  # PySpice flags any stderr line; _check decides what is a failure
+        except NameError as exc:  # PySpice's error for a non-zero ngSpice_Command return
+            raise self.error(f"ngspice command {command!r} failed: {exc}") from None
+        self._check(command, self.log[start:])
+
+    def _check(self, command: str, lines: list[str]) -> None:
+        for line in lines:
+            text = line.partition(" ")[2].strip()
+            if _FAILURE.search(text) and not _BENIGN.match(text):
+                raise self.error(f"ngspice command {command!r} failed: {text}")
+
+    def error(self, message: str) -> SpiceError:
+        tail = "\n".join(line.partition(" ")[2] for line in self.log[-LOG_TAIL_LINES:])
+        where = f"; netlist: {self.netlist}" if self.netlist else ""
+        return SpiceError(f"{message}{where}\n--- ngspice log tail ---\n{tail}")
+
+    def load(self, netlist: Path) -> None:
+        self.netlist = Path(netlist)
+        self.command(f"source {self.netlist}")
+
+    def _last_plot(self, kind: str) -> dict[str, np.ndarray]:
+        name = self._ng.last_plot
+        if not name.startswith(kind):
+            raise self.error(f"the {kind} analysis produced no results")
+        plot = self._ng.plot(None, name)
+        vectors = {key.lower(): np.array(vec._data, dtype=float) for key, vec in plot.items()}
+        self.command(f"destroy {name}")
+        return vectors
+
+    def tran(self, i_in: float, t_stop: float, max_step: float) -> dict[str, np.ndarray]:
+        """Transient from the operating point with ``i_in`` (A) into the membrane; returns saved vectors."""
+        self.command(f"alter i_in dc = {float(i_in)!r}")
+        self.command(f"tran {float(max_step)!r} {float(t_stop)!r} 0 {float(max_step)!r}")
+        vectors = self._last_plot("tran")
+        if vectors["time"][-1] < t_stop * (1 - 1e-9):
+            raise self.error(f"transient stopped at {vectors['time'][-1]:.6g} s of {t_stop:.6g} s")
+        return vectors
+
+    def dc_probe(self, v_start: float, v_stop: float, v_step: float) -> dict[str, np.ndarray]:
+        """DC sweep of the membrane probe (connected through 1 Ω) with no input current."""
+        from .netlist import PROBE_OPEN
+
+        self.command("alter i_in dc = 0")
+        self.command("alter r_probe = 1")
+        try:
+            self.command(f"dc v_probe {float(v_start)!r} {float(v_stop)!r} {float(v_step)!r}")
+            vectors = self._last_plot("dc")
+        finally:
+            self.command(f"alter r_probe = {PROBE_OPEN!r}")
+        return vectors
+
+
+def run_job(session: Session, job: dict):
+    """Run one job description on a loaded session."""
+    kind = job["kind"]
+    if kind == "tran":
+        return session.tran(job["i_in"], job["t_stop"], job["max_step"])
+    if kind == "dc_probe":
+        return session.dc_probe(job["v_start"], job["v_stop"], job["v_step"])
+    raise ValueError(f"unknown job kind {kind!r}")
+
+
+def _worker_main(conn, netlist: str, threads: int) -> None:
+    try:
+        session = Session(threads)
+        session.load(Path(netlist))
+    except SpiceError as exc:
+        conn.send(("error", str(exc)))
+        return
+    conn.send(("ready", None))
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        try:
+            conn.send(("ok", run_job(session, job)))
+        except SpiceError as exc:
+            conn.send(("error", str(exc)))
+
+
+class _Worker:
+    def __init__(self, ctx, netlist: Path, threads: int):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, str(netlist), threads), daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.job: int | None = None
+        self.started = time.monotonic()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def write_netlist(text: str, directory: Path, stem: str) -> Path:
+    """Write a rendered netlist under ``directory`` named by its content hash; return its path."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = Path(directory) / f"{stem}-{digest}.cir"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    return path
+
+
+class SpicePool:
+    """Worker processes that each hold the same loaded netlist.
+
+    Parameters
+    ----------
+    netlist : Path
+        A rendered netlist (see :func:`lifhw.spice.netlist.render`).
+    workers : int
+        Number of worker processes (each loads the netlist once).
+    timeout : float
+        Seconds one job may run before its worker is killed and the job reported failed.
+    load_timeout : float
+        Seconds a worker may take to load the netlist and models.
+    threads : int or None
+        ngspice OpenMP threads per worker; default: the CPU count divided among the workers.
+    """
+
+    def __init__(self, netlist: Path, workers: int = 1, timeout: float = 300.0, load_timeout: float = 180.0,
+                 threads: int | None = None):
+        if workers < 1:
+            from ..errors import ParameterError
+            raise ParameterError("workers", workers, "must be >= 1")
+        self.netlist = Path(netlist)
+        self.n_workers = workers
+        self.timeout = timeout
+        self.load_timeout = load_timeout
+        self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        self._ctx = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> SpicePool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self._workers:
+            try:
+                if worker.ready:
+                    worker.conn.send(None)
+                worker.process.join(timeout=5)
+            except (OSError, BrokenPipeError):
+                pass
+            if worker.process.is_alive():
+                worker.kill()
+        self._workers = []
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx, self.netlist, self.threads)
+        self._workers.append(worker)
+        return worker
+
+    def _describe(self, job: dict) -> str:
+        if job["kind"] == "tran":
+            return f"transient at i_in = {job['i_in']:.6g} A (t_stop {job['t_stop']:.6g} s)"
+        return f"{job['kind']} job"
+
+    def map(self, jobs: list[dict], on_result=None) -> list:
+        """Run ``jobs``; return, in order, each job's vectors or the SpiceError it failed with.
+
+        ``on_result(index, result)`` is called as each job finishes (for progress and partial saves).
+        """
+        results: list = [None] * len(jobs)
+        pending = list(range(len(jobs)))
+        done = 0
+        while len([w for w in self._workers if w.process.is_alive()]) < min(self.n_workers, len(jobs)):
+            self._spawn()
+        while done < len(jobs):
+            for worker in self._workers:
+                if worker.ready and worker.job is None and pending:
+                    worker.job = pending.pop(0)
+                    worker.started = time.monotonic()
+                    worker.conn.send(jobs[worker.job])
+            busy = [w for w in self._workers if w.job is not None or not w.ready]
+            if not busy:
+                break
+            ready = wait([w.conn for w in busy], timeout=1.0)
+            now = time.monotonic()
+            for worker in list(busy):
+                if worker.conn in ready:
+                    try:
+                        status, payload = worker.conn.recv()
+                    except EOFError:
+                        status, payload = "died", f"worker process exited with code {worker.process.exitcode}"
+                elif not worker.process.is_alive():
+                    status, payload = "died", f"worker process exited with code {worker.process.exitcode}"
+                else:
+                    limit = self.timeout if worker.ready else self.load_timeout
+                    if now - worker.started <= limit:
+                        continue
+                    status, payload = "timeout", f"no answer after {limit:g} s"
+                if status == "ready":
+                    worker.ready = True
+                    continue
+                if not worker.ready:  # the netlist itself does not load: every job would fail
+                    self._remove(worker)
+                    raise SpiceError(f"loading {self.netlist} failed: {payload}")
+                index, worker.job = worker.job, None
+                if status == "ok":
+                    results[index] = payload
+                else:
+                    where = "" if status == "error" else f"; netlist: {self.netlist}"
+                    results[index] = SpiceError(f"{self._describe(jobs[index])} failed: {payload}{where}")
+                    if status != "error":
+                        self._remove(worker)
+                        if pending:
+                            self._spawn()
+                done += 1
+                if on_result is not None:
+                    on_result(index, results[index])
+        return results
+
+    def _remove(self, worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.kill()
+        self._workers.remove(worker)

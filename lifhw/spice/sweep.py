@@ -1,0 +1,172 @@
+"""A loaded neuron netlist: transients, OTA characterisation and f-I sweeps in worker processes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import theory
+from ..errors import ParameterError, SpiceError
+from ..fi import FICurve
+from ..params import LIFParams
+from . import netlist as nl
+from .design import OTADesign, ota_params
+from .measure import Transient, measure
+from .ota import OTACharacterization, characterize_ota
+from .runner import SpicePool, write_netlist
+
+#: ISIs a default (``t_sim=None``/"auto") transient must contain.
+MIN_ISIS = 5
+#: Longest automatic transient (s).
+T_SIM_MAX = 30.0
+#: A silent point is simulated for this many membrane time constants.
+SILENT_TAUS = 5.0
+#: Largest time step as a fraction of the predicted ISI (the threshold crossing is resolved to ~ISI/400).
+STEPS_PER_ISI = 400
+RUN_DIR = Path("build/spice/run")
+
+
+class SweepError(SpiceError):
+    """Some points of a sweep failed; ``result`` keeps every point, finished or not."""
+
+    def __init__(self, message: str, result: SweepResult):
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class SweepResult:
+    """An f-I sweep: per current, the measured transient or the error of its failed run."""
+
+    circuit: str
+    currents: np.ndarray
+    transients: list
+    errors: list
+
+    @property
+    def rate(self) -> np.ndarray:
+        return np.array([t.rate if t is not None else np.nan for t in self.transients])
+
+    def column(self, name: str) -> np.ndarray:
+        return np.array([t.summary()[name] if t is not None else np.nan for t in self.transients], dtype=float)
+
+    def curve(self, label: str, metadata: dict | None = None) -> FICurve:
+        return FICurve(self.currents, self.rate, label, metadata or {})
+
+    @property
+    def failed(self) -> list[int]:
+        return [k for k, err in enumerate(self.errors) if err is not None]
+
+    def check(self) -> SweepResult:
+        """Raise :class:`SweepError` naming each failed point; return self if none failed."""
+        if self.failed:
+            lines = [f"{len(self.failed)} of {len(self.currents)} {self.circuit} sweep points failed "
+                     f"({len(self.currents) - len(self.failed)} finished and kept):"]
+            lines += [f"[i_in = {self.currents[k]:.6g} A] {self.errors[k]}" for k in self.failed]
+            raise SweepError("\n".join(lines), self)
+        return self
+
+
+class SpiceNeuron:
+    """One neuron netlist rendered for ``params``/``design`` and loaded in a pool of ngspice workers.
+
+    Use as a context manager (the workers are processes)::
+
+        with SpiceNeuron("ota", workers=2) as neuron:
+            char = neuron.characterize()
+            result = neuron.sweep([20e-12, 100e-12, 500e-12]).check()
+    """
+
+    def __init__(self, circuit: str = "ota", params: LIFParams | None = None, design: OTADesign | None = None,
+                 workers: int = 1, timeout: float = 300.0, run_dir: Path | str = RUN_DIR):
+        self.circuit = nl.get_circuit(circuit)
+        self.design = design or OTADesign()
+        self.params = params or (ota_params(self.design) if circuit == "ota" else LIFParams())
+        text = nl.render(self.circuit, nl.circuit_values(self.circuit, self.params, self.design),
+                         self.design.corner, self.design.temp)
+        self.netlist = write_netlist(text, Path(run_dir), self.circuit.path.stem)
+        self.pool = SpicePool(self.netlist, workers=workers, timeout=timeout)
+        self._char: OTACharacterization | None = None
+
+    def __enter__(self) -> SpiceNeuron:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def characterize(self) -> OTACharacterization:
+        """The OTA characterisation (DC I-V, tanh fit, single-spike dead time); run once per instance."""
+        if self.circuit.name != "ota":
+            raise ParameterError("circuit", self.circuit.name, "only the ota circuit has an OTA to characterise")
+        if self._char is None:
+            self._char = characterize_ota(self.pool, self.params, self.design)
+        return self._char
+
+    def theory_isi(self, i_in) -> np.ndarray:
+        """Predicted ISI (s): closed form (ideal) or device-aware theory (ota)."""
+        if self.circuit.name == "ideal":
+            return theory.isi(self.params, i_in)
+        return self.characterize().isi(i_in)
+
+    def theory_rate(self, i_in) -> np.ndarray:
+        if self.circuit.name == "ideal":
+            return theory.firing_rate(self.params, i_in)
+        return self.characterize().rate(i_in)
+
+    def _tau(self) -> float:
+        return self.params.tau_m if self.circuit.name == "ideal" else self.characterize().tau
+
+    def job(self, i_in: float, t_stop: float | None = None) -> dict:
+        """The transient job for ``i_in`` (A); ``t_stop`` None means long enough for MIN_ISIS ISIs."""
+        if not math.isfinite(i_in):
+            raise ParameterError("i_in", i_in, "must be a finite current in A")
+        isi = float(self.theory_isi(i_in))
+        if t_stop is None:
+            t_stop = min((MIN_ISIS + 1.5) * isi, T_SIM_MAX) if math.isfinite(isi) else SILENT_TAUS * self._tau()
+        if not t_stop > 0:
+            raise ParameterError("t_sim", t_stop, "must be > 0 s")
+        step = t_stop / 2000
+        if math.isfinite(isi):
+            step = min(step, isi / STEPS_PER_ISI)
+        return {"kind": "tran", "i_in": float(i_in), "t_stop": float(t_stop), "max_step": float(step)}
+
+    def transient(self, i_in: float, t_stop: float | None = None) -> Transient:
+        """One transient at constant ``i_in`` (A); raises SpiceError if it fails."""
+        return self.sweep([i_in], t_stop).check().transients[0]
+
+    def sweep(self, currents, t_sim: float | None = None, on_point=None) -> SweepResult:
+        """Transients at each current, in parallel workers; failed points are kept as errors.
+
+        ``on_point(index, transient_or_error)`` is called as each point finishes.
+        """
+        currents = np.atleast_1d(np.asarray(currents, dtype=float))
+        jobs = [self.job(i, t_sim) for i in currents]
+        transients: list = [None] * len(jobs)
+        errors: list = [None] * len(jobs)
+
+        def done(index, raw):
+            if isinstance(raw, Exception):
+                errors[index] = str(raw)
+            else:
+                job = jobs[index]
+                transients[index] = measure(raw, job["i_in"], job["t_stop"], self.design.vdd,
+                                            self.circuit.release_node)
+            if on_point is not None:
+                on_point(index, transients[index] if errors[index] is None else errors[index])
+
+        self.pool.map(jobs, on_result=done)
+        return SweepResult(self.circuit.name, currents, transients, errors)
+
+
+def fi_sweep(circuit: str, currents, params: LIFParams | None = None, design: OTADesign | None = None,
+             t_sim: float | None = None, workers: int = 2, timeout: float = 300.0) -> SweepResult:
+    """f-I sweep of ``circuit`` ('ideal' or 'ota'); raises :class:`SweepError` (with every finished point
+    in ``.result``) if any point failed."""
+    with SpiceNeuron(circuit, params, design, workers=workers, timeout=timeout) as neuron:
+        return neuron.sweep(currents, t_sim).check()
