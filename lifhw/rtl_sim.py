@@ -298,7 +298,8 @@ def area_report(params: LIFParams, dt: float, out: Path, n_core: int = 16) -> di
 
 
 def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Path, module_dir: Path,
-               extra_env: dict | None = None, plusargs: list[str] | None = None) -> Path:
+               extra_env: dict | None = None, plusargs: list[str] | None = None,
+               test_filter: str | None = None) -> Path:
     """Build ``toplevel`` for Icarus and run the cocotb tests of ``test_module`` (found in ``module_dir``).
 
     Returns the results XML. Under pytest, cocotb's runner fails the calling test when a cocotb test fails.
@@ -315,8 +316,8 @@ def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Pat
     runner.build(sources=SOURCES[toplevel], hdl_toplevel=toplevel, parameters=parameters, build_dir=build_dir,
                  always=True, timescale=("1ns", "1ps"), log_file=build_dir / "build.log")
     return runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir, test_dir=build_dir,
-                       extra_env=extra_env or {}, plusargs=plusargs or [], results_xml=str(build_dir / "results.xml"),
-                       log_file=build_dir / "test.log")
+                       extra_env=extra_env or {}, plusargs=plusargs or [], test_filter=test_filter,
+                       results_xml=str(build_dir / "results.xml"), log_file=build_dir / "test.log")
 
 
 def rate_error_bound(q: fixed.QuantizedLIF, current) -> np.ndarray:

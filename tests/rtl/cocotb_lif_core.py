@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import cocotb
@@ -35,7 +36,9 @@ async def random_updates_match_model(dut):
     tb = rtl_sim.Testbench(vvp=Path("unused"), parameters=rtl_sim.core_parameters(q, n), work=Path(cfg["work"]))
     rtl_sim.write_stimulus(tb, stim, ctrl)
     dut.start.value = 1
+    start = time.perf_counter()
     await RisingEdge(dut.done)
+    seconds = time.perf_counter() - start
     rows = rtl_sim.read_updates(tb)
     result = rtl_sim.scoreboard(q, stim, ctrl, rows)
     for line in result.mismatches:
@@ -44,6 +47,7 @@ async def random_updates_match_model(dut):
                   len(result.mismatches))
     (Path(cfg["work"]) / "scoreboard.json").write_text(json.dumps(
         {"updates": result.updates, "expected": result.expected, "mismatches": len(result.mismatches),
+         "sim_seconds": seconds,
          "spikes": int(rows[:, 2].sum()), "at_v_min": int((rows[:, 3] == q.v_min).sum()),
          "at_v_max": int((rows[:, 3] == q.v_max).sum()), "resets": int(((ctrl >> rtl_sim.CTRL_FIELD) > 0).sum())}))
     assert result.passed, f"{len(result.mismatches)} mismatches (first: {result.mismatches[:1]})"

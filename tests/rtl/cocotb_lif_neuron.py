@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from pathlib import Path
 
 import cocotb
 import numpy as np
@@ -145,3 +147,24 @@ async def no_update_without_step(dut):
     for _ in range(10):
         await RisingEdge(dut.clk)
         assert b.v == v and int(dut.spike.value) == 0
+
+
+@cocotb.test()
+async def per_cycle_random_steps(dut):
+    """Random inputs driven from Python one step at a time, each checked against the model (the slow path
+    that benchmarks/bench_rtl.py compares the file-driven lif_core path with)."""
+    b = Bench(dut)
+    cfg = json.loads(os.environ["LIFHW_RTL_CONFIG"])
+    steps = cfg.get("per_cycle_steps", 2000)
+    rng = np.random.default_rng(cfg.get("seed", 7))
+    settle = int((1 - b.q.beta_q) * b.theta)
+    xs = rng.integers(-settle, 4 * settle, steps)
+    await b.reset()
+    start = time.perf_counter()
+    spikes = 0
+    for x in xs.tolist():
+        spikes += (await b.step(x))[0]
+    seconds = time.perf_counter() - start
+    assert spikes > 0
+    if "report" in cfg:
+        Path(cfg["report"]).write_text(json.dumps({"updates": steps, "seconds": seconds}))

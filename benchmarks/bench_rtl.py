@@ -1,0 +1,80 @@
+"""Neuron-updates per second of the RTL verification paths, against per-cycle cocotb measured in the same run.
+
+Paths (default LIFParams, dt = 0.1 ms, 16-bit multiplier leak, every update checked against lifhw.fixed
+except where noted):
+
+* baseline — cocotb drives lif_neuron from Python one step at a time (``per_cycle_random_steps``);
+* lif_core, 256 neurons, file-driven testbench under cocotb (the ``make rtl-test`` scoreboard path);
+* the same testbench under plain ``vvp`` (no cocotb);
+* the bit-exact numpy model alone (``lifhw.rtl_sim.expected_updates``), for scale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lifhw import LIFParams, fixed, rtl_sim  # noqa: E402
+
+BUILD = ROOT / "build" / "bench" / "rtl"
+TESTS = ROOT / "tests" / "rtl"
+PER_CYCLE_STEPS = 5000
+N, SWEEPS = 256, 400
+
+
+def per_cycle(q: fixed.QuantizedLIF, params: LIFParams) -> float:
+    work = BUILD / "per_cycle"
+    cfg = {"params": params.as_dict(), "dt": q.dt, "format": {"leak": "mult"}, "per_cycle_steps": PER_CYCLE_STEPS,
+           "report": str(work / "throughput.json")}
+    rtl_sim.cocotb_run("cocotb_lif_neuron", "lif_neuron", q.rtl, work, TESTS,
+                       extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, test_filter="per_cycle_random_steps")
+    data = json.loads((work / "throughput.json").read_text())
+    return data["updates"] / data["seconds"]
+
+
+def core_cocotb(q: fixed.QuantizedLIF, params: LIFParams) -> float:
+    work = BUILD / "core_cocotb"
+    cfg = {"params": params.as_dict(), "dt": q.dt, "format": {"leak": "mult"}, "n": N, "sweeps": SWEEPS,
+           "seed": 5, "work": str(work)}
+    hdl = {**rtl_sim.core_parameters(q, N), "STIM_DEPTH": N * SWEEPS, "CTRL_DEPTH": SWEEPS}
+    rtl_sim.cocotb_run("cocotb_lif_core", "tb_lif_core", hdl, work, TESTS,
+                       extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, plusargs=rtl_sim.tb_plusargs(work, SWEEPS))
+    score = json.loads((work / "scoreboard.json").read_text())
+    assert score["mismatches"] == 0
+    return score["updates"] / score["sim_seconds"]
+
+
+def core_vvp(q: fixed.QuantizedLIF) -> tuple[float, float]:
+    stim, ctrl = rtl_sim.random_stimulus(q, N, SWEEPS, seed=5)
+    tb = rtl_sim.compile_tb(q, N, BUILD / "core_vvp", stim_depth=N * SWEEPS, ctrl_depth=SWEEPS)
+    start = time.perf_counter()
+    rows = rtl_sim.run_tb(tb, stim, SWEEPS, ctrl)
+    sim = time.perf_counter() - start
+    start = time.perf_counter()
+    result = rtl_sim.scoreboard(q, stim, ctrl, rows)
+    model = time.perf_counter() - start
+    assert result.passed
+    return result.updates / sim, result.updates / model
+
+
+def main() -> None:
+    params = LIFParams()
+    q = fixed.quantize(params, 1e-4)
+    base = per_cycle(q, params)
+    cocotb_core = core_cocotb(q, params)
+    vvp_core, model = core_vvp(q)
+    print(f"{'path':<58} {'updates/s':>12} {'vs baseline':>12}")
+    for name, rate in [("cocotb per-cycle, lif_neuron (baseline)", base),
+                       (f"cocotb + file-driven tb_lif_core, N={N} (make rtl-test)", cocotb_core),
+                       (f"plain vvp, file-driven tb_lif_core, N={N}", vvp_core),
+                       ("numpy bit-exact model + scoreboard (no simulator)", model)]:
+        print(f"{name:<58} {rate:12.4g} {rate / base:11.1f}x")
+
+
+if __name__ == "__main__":
+    main()
