@@ -10,7 +10,7 @@ import pytest
 from lifhw import LIFParams, fixed, rtl_sim
 
 HERE = Path(__file__).parent
-BUILD = Path("build/rtl/directed").resolve()
+BUILD = Path(__file__).resolve().parents[2] / "build" / "rtl" / "directed"
 #: V_reset below V_rest so that V_RESET != 0 is distinguishable from the rest value.
 PARAMS = LIFParams(v_reset=-72e-3, t_ref=0.5e-3)
 FORMATS = {

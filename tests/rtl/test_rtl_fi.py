@@ -14,7 +14,7 @@ from lifhw import LIFParams, fixed, rtl_sim, theory
 
 P = LIFParams()
 DT = 1e-4
-BUILD = Path("build/rtl/test_fi").resolve()
+BUILD = Path(__file__).resolve().parents[2] / "build" / "rtl" / "test_fi"
 RATES = np.array(rtl_sim.FI_TARGET_RATES)
 
 

@@ -10,7 +10,7 @@ import pytest
 from lifhw import LIFParams, fixed, rtl_sim
 
 HERE = Path(__file__).parent
-BUILD = Path("build/rtl/random").resolve()
+BUILD = Path(__file__).resolve().parents[2] / "build" / "rtl" / "random"
 N = 256
 #: name -> (LIFParams changes, dt, FixedFormat fields, sweeps); together >= 10^6 neuron-updates.
 CONFIGS = {
