@@ -175,11 +175,10 @@ class NetworkResult:
         ok = count >= 2
         if not ok.any():
             return math.nan
-        total = np.bincount(owner, weights=isi, minlength=self.network.n)
-        square = np.bincount(owner, weights=isi * isi, minlength=self.network.n)
-        mean = total[ok] / count[ok]
-        var = square[ok] / count[ok] - mean * mean
-        return float(np.mean(np.sqrt(np.maximum(var, 0.0)) / mean))
+        mean = np.bincount(owner, weights=isi, minlength=self.network.n) / np.maximum(count, 1)
+        # Two passes (deviations from each neuron's mean), not E[x^2] - E[x]^2, which cancels.
+        var = np.bincount(owner, weights=(isi - mean[owner]) ** 2, minlength=self.network.n) / np.maximum(count, 1)
+        return float(np.mean(np.sqrt(var[ok]) / mean[ok]))
 
     def synchrony(self, bin_width: float = 1e-3) -> float:
         """χ²: variance of the population count per bin over the mean single-neuron count variance.
