@@ -1,0 +1,25 @@
+"""The report's RTL section: built from Icarus and Yosys runs, budget rows pass, cached on the second build."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifhw import LIFParams
+from lifhw.report import ReportContext
+from lifhw.report.sections import rtl as section
+
+
+@pytest.mark.slow
+def test_rtl_section_builds_passes_and_is_cached(tmp_path):
+    ctx = ReportContext(LIFParams(), tmp_path, quiet=True)
+    first = section.build(ctx)
+    assert first.key == "rtl" and section.ORDER == 40
+    assert [label for label, _, _ in first.fi_curves] == ["RTL 16-bit shift leak (Icarus)",
+                                                          "RTL 16-bit mult leak (Icarus)"]
+    assert first.budget and all(row.passed for row in first.budget)
+    assert first.summary["area"]["lif_neuron 16-bit shift leak"] <= 460
+    assert (tmp_path / "rtl" / "area.json").exists()
+    cached = sorted((tmp_path / "cache").iterdir())
+    second = section.build(ctx)
+    assert sorted((tmp_path / "cache").iterdir()) == cached
+    assert second.summary == first.summary and second.html == first.html
