@@ -65,7 +65,7 @@ class FixedFormat:
     discretization : {'exact', 'euler'}
         Which discrete-time float LIF beta targets: exp(−dt/tau_m) or 1 − dt/tau_m.
     in_width : int or None
-        Width of the signed per-step input (bits); ``None`` = ``width``.
+        Width of the signed per-step input (bits), at most ``width``; ``None`` = ``width``.
     """
 
     width: int = 16
@@ -90,8 +90,9 @@ class FixedFormat:
         if self.discretization not in DISCRETIZATIONS:
             raise ParameterError("discretization", self.discretization,
                                  f"must be one of {', '.join(DISCRETIZATIONS)}")
-        if self.in_width is not None and (not isinstance(self.in_width, int) or not 2 <= self.in_width <= 32):
-            raise ParameterError("in_width", self.in_width, "must be None (= width) or a whole number in 2..32")
+        if self.in_width is not None and (not isinstance(self.in_width, int) or not 2 <= self.in_width <= self.width):
+            raise ParameterError("in_width", self.in_width,
+                                 f"must be None (= width) or a whole number in 2..{self.width}")
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,9 @@ def read_updates(tb: Testbench) -> np.ndarray:
 def run_tb(tb: Testbench, stim: np.ndarray, n_sweeps: int, ctrl: np.ndarray | None = None,
            spikes_only: bool = False, vcd: Path | None = None) -> np.ndarray:
     """Run a compiled testbench with plain ``vvp`` (no cocotb); returns :func:`read_updates`."""
+    if n_sweeps * tb.n >= 1 << 31:
+        # The testbench addresses its stimulus with a 32-bit integer sweep * N + neuron.
+        raise ParameterError("t_sim", n_sweeps, f"{n_sweeps} steps x {tb.n} neurons must stay below 2^31 updates")
     write_stimulus(tb, stim, ctrl)
     args = tb_plusargs(tb.work, n_sweeps, ctrl is not None) + ["+finish", "+autostart"]
     if spikes_only:
