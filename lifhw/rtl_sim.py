@@ -9,7 +9,6 @@ the CLI and the report share it.
 from __future__ import annotations
 
 import json
-import math
 import re
 import shutil
 import subprocess
@@ -321,15 +320,6 @@ def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Pat
     return runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir, test_dir=build_dir,
                        extra_env=extra_env or {}, plusargs=plusargs or [], test_filter=test_filter,
                        results_xml=str(build_dir / "results.xml"), log_file=build_dir / "test.log")
-
-
-def rate_error_bound(q: fixed.QuantizedLIF, current) -> np.ndarray:
-    """Relative rate bound |r_RTL/r_c − 1| implied by :func:`fixed.rate_bracket` against the closed form."""
-    lo, hi = fixed.rate_bracket(q, current)
-    ref = theory.firing_rate(q.params, current)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.maximum(np.abs(lo / ref - 1.0), np.abs(hi / ref - 1.0))
-    return np.where(ref > 0, out, math.inf)
 
 
 def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float = 3.0) -> dict:
