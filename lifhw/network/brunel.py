@@ -17,7 +17,9 @@ Measures (over ``[t_transient, t_sim)``):
 * ``cv_isi`` — mean over neurons with at least 3 spikes of std/mean of their inter-spike intervals;
 * ``synchrony`` — χ² = Var_t(population spike count per bin) / mean_i Var_t(spike count of neuron
   i per bin), the spike-count form of Golomb's synchrony measure: about 1/N for independent
-  neurons, 1 for identical trains.
+  neurons, 1 for identical trains;
+* ``oscillation_hz`` — the strongest frequency of the population rate (Brunel's fast and slow
+  synchronous states oscillate at ~180 Hz and ~20 Hz).
 """
 
 from __future__ import annotations
@@ -202,6 +204,27 @@ class NetworkResult:
         single = np.mean(square / n_bins - mean * mean)
         return float(np.var(population) / single) if single > 0 else math.nan
 
+    def oscillation_frequency(self, f_min: float = 5.0, f_max: float = 1000.0) -> float:
+        """Frequency (Hz) of the highest peak in [f_min, f_max] of the power spectrum of the population rate.
+
+        Binned at ``dt`` after the transient; NaN without spikes. The default ``f_max`` leaves out
+        the lines of the time grid itself (multiples of 1/(delay + dt) and the like, kHz).
+        """
+        times, _ = self._window()
+        if times.size == 0:
+            return math.nan
+        dt = self.network.dt
+        n_bins = int(round((self.t_sim - self.t_transient) / dt))
+        counts = np.bincount(np.minimum(((times - self.t_transient) / dt).astype(np.int64), n_bins - 1),
+                             minlength=n_bins)
+        power = np.abs(np.fft.rfft(counts - counts.mean())) ** 2
+        freq = np.fft.rfftfreq(n_bins, dt)
+        above = (freq >= f_min) & (freq <= f_max)
+        if not above.any():
+            raise ParameterError("f_min", f_min, f"must leave frequencies up to f_max = {f_max:.6g} Hz and "
+                                 f"the Nyquist frequency {freq[-1]:.6g} Hz")
+        return float(freq[above][np.argmax(power[above])])
+
     def population_rate(self, bin_width: float = 0.5e-3) -> tuple[np.ndarray, np.ndarray]:
         """Bin start times (s) and population rate (Hz per neuron) over the whole run."""
         n_bins = int(round(self.t_sim / bin_width))
@@ -212,6 +235,7 @@ class NetworkResult:
     def summary(self) -> dict:
         """The measures and the mean-field prediction as a JSON-ready dict."""
         return {"rate": self.rate, "cv_isi": self.cv_isi(), "synchrony": self.synchrony(),
+                "oscillation_hz": self.oscillation_frequency(),
                 "siegert_rate": self.network.siegert_rate(), "nu_ext": self.network.nu_ext,
                 "n_spikes": int(self.spike_time.size), "t_sim": self.t_sim, "t_transient": self.t_transient,
                 "seed": self.seed, "network": self.network.as_dict()}

@@ -95,6 +95,16 @@ def test_measures_on_known_trains():
     assert regular.synchrony() == pytest.approx(1.0, rel=1e-9)
 
 
+def test_oscillation_frequency_of_a_modulated_population():
+    # Neurons fire in a cycle of 25 ms, each on a random subset of cycles: the population oscillates at 40 Hz.
+    rng = np.random.default_rng(1)
+    cycles = np.arange(0.0, 10.0, 0.025)
+    neurons = rng.integers(0, 100, (cycles.size, 30))
+    times = np.repeat(cycles, 30) + rng.normal(0, 1e-3, neurons.size).clip(-5e-3, 5e-3) + 0.01
+    res = _result(times, neurons.ravel(), 100, 10.0)
+    assert res.oscillation_frequency() == pytest.approx(40.0, abs=0.2)
+
+
 def test_same_seed_same_spikes():
     net = BrunelNetwork.of_size(1250, g=5.0, eta=2.0)
     a, b, c = simulate(net, 0.1, seed=4), simulate(net, 0.1, seed=4), simulate(net, 0.1, seed=5)
