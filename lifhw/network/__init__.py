@@ -16,8 +16,10 @@ from .meanfield import (
     fixed_points,
     input_moments,
     nu_threshold,
+    siegert_cv,
     siegert_rate,
 )
 
 __all__ = ["STATES", "BrunelNetwork", "Coupling", "DriveRange", "NetworkResult", "brunel_neuron", "drive_for_rate",
-           "drive_range", "fixed_point", "fixed_points", "input_moments", "nu_threshold", "siegert_rate", "simulate"]
+           "drive_range", "fixed_point", "fixed_points", "input_moments", "nu_threshold", "siegert_cv",
+           "siegert_rate", "simulate"]

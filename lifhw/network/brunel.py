@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..params import LIFParams
 from . import _kernel
-from .meanfield import Coupling, brunel_neuron, fixed_point, nu_threshold
+from .meanfield import Coupling, brunel_neuron, fixed_point, input_moments, nu_threshold, siegert_cv
 
 #: Brunel's (2000) states of Fig. 8: (g, eta).
 STATES: dict[str, tuple[float, float]] = {
@@ -126,6 +126,11 @@ class BrunelNetwork:
     def siegert_rate(self) -> float:
         """Mean-field (Siegert) fixed-point rate (Hz), lowest branch."""
         return fixed_point(self.nu_ext, self.coupling, self.neuron)
+
+    def siegert_cv(self) -> float:
+        """Mean-field ISI CV at the Siegert fixed point (white-noise input; see :func:`meanfield.siegert_cv`)."""
+        mu, sigma = input_moments(self.siegert_rate(), self.nu_ext, self.coupling, self.neuron)
+        return siegert_cv(float(mu), float(sigma), self.neuron)
 
     def as_dict(self) -> dict:
         out = {k: getattr(self, k) for k in ("n_e", "n_i", "c_e", "c_i", "j", "g", "eta", "delay", "dt")}
@@ -236,7 +241,8 @@ class NetworkResult:
         """The measures and the mean-field prediction as a JSON-ready dict."""
         return {"rate": self.rate, "cv_isi": self.cv_isi(), "synchrony": self.synchrony(),
                 "oscillation_hz": self.oscillation_frequency(),
-                "siegert_rate": self.network.siegert_rate(), "nu_ext": self.network.nu_ext,
+                "siegert_rate": self.network.siegert_rate(), "siegert_cv": self.network.siegert_cv(),
+                "nu_ext": self.network.nu_ext,
                 "n_spikes": int(self.spike_time.size), "t_sim": self.t_sim, "t_transient": self.t_transient,
                 "seed": self.seed, "network": self.network.as_dict()}
 

@@ -123,6 +123,30 @@ def siegert_rate(mu, sigma, neuron: LIFParams | None = None) -> np.ndarray:
     return out
 
 
+def siegert_cv(mu: float, sigma: float, neuron: LIFParams | None = None) -> float:
+    """Coefficient of variation of the ISI of a LIF driven by Gaussian white noise (``mu``, ``sigma`` in V).
+
+    Brunel (2000), appendix A: CV² = 2π(ντ)² ∫_{y_r}^{y_θ} e^{x²} ∫_{−∞}^{x} e^{y²}(1 + erf y)² dy dx with
+    ν the Siegert rate; the inner integrand is written e^{x²−y²} erfcx(−y)² so that it stays finite.
+    Deep below threshold (upper limit > 18, where e^{2x²} overflows) spikes are rare, independent
+    events and the CV is its Poisson limit, 1.
+    """
+    neuron = neuron or brunel_neuron()
+    if not (math.isfinite(sigma) and sigma > 0):
+        raise ParameterError("sigma", sigma, "must be > 0 V (the CV of noiseless firing is 0)")
+    lower = (neuron.v_reset - neuron.v_rest - mu) / sigma
+    upper = (neuron.v_th - neuron.v_rest - mu) / sigma
+    if upper > 18.0:
+        return 1.0
+    rate = float(siegert_rate(mu, sigma, neuron))
+
+    def inner(x: float) -> float:
+        return quad(lambda y: math.exp(x * x - y * y) * erfcx(-y) ** 2, -np.inf, x, epsrel=1e-10, limit=200)[0]
+
+    outer = quad(inner, lower, upper, epsrel=1e-9, limit=200)[0]
+    return math.sqrt(2 * math.pi * (rate * neuron.tau_m) ** 2 * outer)
+
+
 def input_moments(rate, nu_ext, coupling: Coupling, neuron: LIFParams | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Brunel's (μ, σ) in V for network rate ``rate`` and external rate ``nu_ext`` per input (Hz)."""
     tau = (neuron or brunel_neuron()).tau_m

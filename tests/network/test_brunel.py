@@ -13,7 +13,7 @@ from lifhw.cli import main
 from lifhw.errors import ParameterError
 from lifhw.network import STATES, BrunelNetwork, NetworkResult, _kernel, drive_for_rate, drive_range, simulate
 from lifhw.network.brunel import poisson_table
-from lifhw.network.meanfield import Coupling
+from lifhw.network.meanfield import Coupling, siegert_cv, siegert_rate
 
 DT, TAU = 1e-4, 20e-3
 
@@ -60,6 +60,18 @@ def test_free_membrane_moments_match_shot_noise_theory():
     assert np.var(v) == pytest.approx(var, rel=0.06)
 
 
+@pytest.mark.parametrize("j,mu", [(0.5e-3, 0.018), (0.2e-3, 0.022)])
+def test_unconnected_neurons_fire_at_the_siegert_rate_and_cv(j, mu):
+    # Shot noise of jumps j at rate R has mu = j R tau and sigma^2 = j mu: the diffusion limit is the Siegert theory.
+    n, steps = 2000, 30_000
+    v = np.full(n, 0.01)
+    step, neuron = _run_kernel(v, np.zeros(n + 1, np.int64), np.zeros(0, np.int32), mu / (j * TAU) * DT, steps, j=j)
+    res = _result((step + 1) * DT, neuron, n, steps * DT, t_transient=0.2)
+    sigma = math.sqrt(j * mu)
+    assert res.rate == pytest.approx(float(siegert_rate(mu, sigma)), rel=0.05)
+    assert res.cv_isi() == pytest.approx(siegert_cv(mu, sigma), rel=0.05)
+
+
 def test_connectivity_has_the_fixed_in_degrees():
     state = np.array([7], np.uint64)
     ptr = _kernel.out_degrees(400, 100, 40, 10, state)
@@ -73,10 +85,10 @@ def test_connectivity_has_the_fixed_in_degrees():
     assert all(np.all(np.diff(targets[ptr[s]:ptr[s + 1]].astype(int)) >= 0) for s in range(500))
 
 
-def _result(times, neurons, n=100, t_sim=10.0):
+def _result(times, neurons, n=100, t_sim=10.0, t_transient=0.0):
     net = BrunelNetwork(n_e=4 * n // 5, n_i=n // 5, c_e=1, c_i=1)
     order = np.argsort(times, kind="stable")
-    return NetworkResult(net, t_sim, 0.0, 0, np.asarray(times)[order], np.asarray(neurons)[order])
+    return NetworkResult(net, t_sim, t_transient, 0, np.asarray(times)[order], np.asarray(neurons)[order])
 
 
 def test_measures_on_known_trains():

@@ -109,3 +109,16 @@ def test_drive_for_rate_rejects_impossible_rates():
         mf.drive_for_rate(600.0, mf.Coupling())
     with pytest.raises(ParameterError, match="rate"):
         mf.drive_for_rate(0.0, mf.Coupling())
+
+
+def test_cv_formula_limits():
+    # Far below threshold firing is a rare, memoryless event (CV -> 1); far above it is clockwork (CV -> 0).
+    assert mf.siegert_cv(0.002, 3e-3) == pytest.approx(1.0, abs=1e-5)
+    assert mf.siegert_cv(0.2, 1e-4) < 1e-3
+
+
+def test_ai_cv_of_white_noise_theory():
+    # The fixed point of Brunel's AI state, mu = 21.0 mV and sigma = 7.68 mV: white-noise theory says CV = 0.675.
+    c = mf.Coupling(g=5.0)
+    mu, sigma = mf.input_moments(mf.fixed_point(20.0, c), 20.0, c)
+    assert mf.siegert_cv(float(mu), float(sigma)) == pytest.approx(0.675, abs=0.002)
