@@ -66,17 +66,15 @@ def _tsv(args) -> sizing.TSV:
     return sizing.TSV.from_value(0.0 if args.c_tsv is None else args.c_tsv)
 
 
-def _device(args, corner: str | None = None, temp: float | None = None) -> sizing.DevicePoint:
-    corner = args.corner if corner is None else corner
-    temp = args.temp if temp is None else temp
+def _user_device(args, corner: str | None = None, temp: float | None = None) -> sizing.DevicePoint | None:
+    """The device the user typed (--kappa and --i-off), or None to characterise it in SPICE."""
     if (args.kappa is None) != (args.i_off is None):
         raise ParameterError("kappa" if args.kappa is None else "i_off", None,
                              "give both --kappa and --i-off (no SPICE) or neither (characterize in SPICE)")
-    if args.kappa is not None:
-        return sizing.DevicePoint(corner, temp, args.kappa, args.i_off, 1.0, "user")
-    from ..sizing.spice import characterize
-
-    return characterize(corner, temp, args.i_b if args.i_b is not None else 10e-12)
+    if args.kappa is None:
+        return None
+    return sizing.DevicePoint(args.corner if corner is None else corner, args.temp if temp is None else temp,
+                              args.kappa, args.i_off, 1.0, "user")
 
 
 def _t_ref(args) -> float:
@@ -87,50 +85,98 @@ def _t_ref(args) -> float:
     return circuit_t_ref()
 
 
-def _design(args, device: sizing.DevicePoint | None = None) -> sizing.Design:
-    return sizing.size(args.v_swing, _tsv(args), device or _device(args), tau=args.tau, f_target=args.f_target,
-                       i_target=args.i_target, i_b=args.i_b, c_m=args.c_m, noise_max=args.noise_max,
-                       v_dd=args.v_dd, mim_density=args.mim_density, c_logic=args.c_logic, t_ref=_t_ref(args))
+def _spec(args):
+    from ..sizing.spice import Spec
+
+    return Spec(args.v_swing, _tsv(args), args.tau, args.f_target, args.i_target, args.i_b, args.c_m,
+                args.noise_max, args.v_dd, args.mim_density, args.c_logic)
+
+
+def _sized(args, verify: bool = False) -> tuple[sizing.Design, dict]:
+    """The design at --corner/--temp and its SPICE row (characterisation, ``measured`` if ``verify``)."""
+    from ..sizing import spice
+
+    device, spec, t_ref = _user_device(args), _spec(args), _t_ref(args)
+    if device is not None:
+        design = spec.size(device, t_ref)
+        if not verify:
+            return design, {}
+        row = spice.evaluate_corners(design, [args.corner], [args.temp], True, _i_eval(args, design))[0]
+    else:
+        row = spice.size_and_verify(spec, [args.corner], [args.temp], t_ref, verify, args.i_target)[0]
+        design = row.get("design")
+    spice.raise_row_error(row)
+    return design, row
 
 
 def _i_eval(args, design: sizing.Design) -> float:
     return args.i_target if args.i_target is not None else 3.0 * design.i_b_eff
 
 
+def _characterization(row: dict) -> dict:
+    iv = row.get("iv")
+    return {k: iv[k] for k in ("v_zero", "g_m", "i_b_eff")} if iv else {}
+
+
 def _size(args) -> dict:
-    design = _design(args)
+    design, row = _sized(args, args.verify)
     out = design.as_dict()
     i_eval = _i_eval(args, design)
     currents = args.i if args.i is not None else list(np.linspace(1.0, 6.0, 11) * design.i_b_eff)
     out["i_target"] = i_eval
     out["rate_at_target"] = float(design.rate(i_eval))
     out["fi"] = sizing.fi_curve(design, currents)
+    if row:
+        out["characterization"] = _characterization(row)
     if args.verify:
-        from ..sizing.spice import verify
-
-        out["measured"] = verify(design, i_eval, out["tau"])
+        measured = dict(row["measured"])
+        if args.tau is not None:
+            measured["tau_error"] = measured["tau"] / args.tau - 1
+        out["measured"] = measured
     return out
 
 
 def _corners(args) -> dict:
-    nominal = _design(args)
-    i_eval = _i_eval(args, nominal)
-    devices = [_device(args, c, t) for c in args.corners for t in args.temps]
-    rows = sizing.corner_table(nominal, devices, i_eval)
-    if args.resize:
-        for row, device in zip(rows, devices, strict=True):
-            row["resized"] = {k: v for k, v in _design(args, device).as_dict().items()
-                              if k in ("c_m", "i_b", "tau")}
-    out = {"design": nominal.as_dict(), "i_target": i_eval, "rows": rows}
-    if args.spice:
-        from ..sizing.spice import spice_corners
+    from ..sizing import spice
 
-        spice_corners(nominal, rows, i_eval)
+    nominal, _ = _sized(args)
+    i_eval = _i_eval(args, nominal)
+    if _user_device(args) is not None and not args.spice:
+        devices = [_user_device(args, c, t) for c in args.corners for t in args.temps]
+        rows = sizing.corner_table(nominal, devices, i_eval)
+        if args.resize:
+            for row, device in zip(rows, devices, strict=True):
+                row["resized"] = _resized(_spec(args).size(device, nominal.t_ref))
+        return {"design": nominal.as_dict(), "i_target": i_eval, "rows": rows, "source": "user"}
+    rows = []
+    for row in spice.evaluate_corners(nominal, args.corners, args.temps, args.spice, i_eval, workers=args.workers):
+        rows.append(_corner_row(row, nominal, i_eval))
+    if args.resize:
+        resized = spice.size_and_verify(_spec(args), args.corners, args.temps, nominal.t_ref, args.spice, i_eval,
+                                        workers=args.workers)
+        for row, again in zip(rows, resized, strict=True):
+            row["resized"] = _resized(again["design"]) if "design" in again else {"error": again["error"]}
+            if "measured" in again:
+                row["resized"]["measured"] = again["measured"]
+    return {"design": nominal.as_dict(), "i_target": i_eval, "rows": rows, "source": "spice"}
+
+
+def _resized(design: sizing.Design) -> dict:
+    return {"c_m": design.c_m, "i_b": design.i_b, "tau": design.tau}
+
+
+def _corner_row(row: dict, nominal: sizing.Design, i_eval: float) -> dict:
+    if "design" not in row:
+        return {"corner": row["corner"], "temp": row["temp"], "error": row["error"]}
+    out = sizing.corner_table(nominal, [row["design"].device], i_eval)[0]
+    out["characterization"] = _characterization(row)
+    if "measured" in row:
+        out["measured"] = row["measured"]
     return out
 
 
 def _montecarlo(args) -> dict:
-    design = _design(args)
+    design, _ = _sized(args)
     i_eval = _i_eval(args, design)
     mismatch = sizing.Mismatch(args.sigma_vos, args.sigma_ib, args.sigma_vth).scaled(args.scale)
     out = sizing.monte_carlo(design, i_eval, mismatch, args.n, args.seed)
@@ -157,9 +203,15 @@ def _human_size(result: dict) -> str:
 
 
 def _human_corners(result: dict) -> str:
-    lines = [f"{'corner':>6} {'temp':>6} {'kappa':>6} {'tau (s)':>10} {'rate (Hz)':>10}"]
-    lines += [f"{r['corner']:>6} {r['temp']:>6g} {r['kappa']:>6.3f} {r['tau']:>10.4g} {r['rate']:>10.4g}"
-              for r in result["rows"]]
+    lines = [f"{'corner':>6} {'temp':>6} {'kappa':>6} {'tau (s)':>10} {'rate (Hz)':>10} {'SPICE tau':>10} "
+             f"{'SPICE rate':>10}"]
+    for r in result["rows"]:
+        if "error" in r:
+            lines.append(f"{r['corner']:>6} {r['temp']:>6g} failed: {r['error'].splitlines()[0]}")
+            continue
+        m = r.get("measured", {})
+        lines.append(f"{r['corner']:>6} {r['temp']:>6g} {r['kappa']:>6.3f} {r['tau']:>10.4g} {r['rate']:>10.4g} "
+                     f"{m.get('tau', float('nan')):>10.4g} {m.get('rate', float('nan')):>10.4g}")
     return "\n".join(lines)
 
 
@@ -188,6 +240,7 @@ def register(subparsers) -> None:
                    help="comma list of temperatures (degC), default -40,27,125")
     q.add_argument("--resize", action="store_true", help="also re-size the design for each corner")
     q.add_argument("--spice", action="store_true", help="also measure tau and rate in SPICE at each corner")
+    q.add_argument("--workers", type=int, default=1, help="corners simulated side by side (default 1)")
 
     q = command(sub, "montecarlo", _montecarlo, "rate spread over mismatched neurons (seeded)", _human_mc)
     _add_design_args(q)

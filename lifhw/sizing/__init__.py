@@ -72,6 +72,10 @@ class DevicePoint:
         Tail current the OTA actually gets per ampere of programmed bias (mirror gain at this corner).
     source : str
         Where the numbers come from (``"spice"``, ``"user"``).
+    leak_in_fit : bool
+        Whether κ and I_b,eff were fitted to an I-V that already contains the off-state leakage (a
+        SPICE characterisation of the whole membrane node); if not, the rate model adds I_off as a
+        constant sink.
     """
 
     corner: str = "tt"
@@ -80,6 +84,7 @@ class DevicePoint:
     i_off: float = 1e-12
     i_b_ratio: float = 1.0
     source: str = "user"
+    leak_in_fit: bool = False
 
     def __post_init__(self) -> None:
         if self.corner not in CORNERS:
@@ -91,6 +96,11 @@ class DevicePoint:
             raise ParameterError("i_off", self.i_off, "must be >= 0 A")
         if not self.i_b_ratio > 0:
             raise ParameterError("i_b_ratio", self.i_b_ratio, "must be > 0")
+
+    @property
+    def i_leak(self) -> float:
+        """Constant sink (A) the rate model adds to the tanh leak: I_off unless the fit contains it."""
+        return 0.0 if self.leak_in_fit else self.i_off
 
 
 @dataclass(frozen=True)
@@ -318,7 +328,7 @@ class Design:
     def rate(self, i_in, c_tsv: float | None = None, **offsets) -> np.ndarray:
         """Predicted rate (Hz) at ``i_in`` (A), with the device's off-state leakage as a constant sink."""
         c_eff = self.c_m + (self.tsv.c_nom if c_tsv is None else c_tsv)
-        offsets.setdefault("i_leak", self.device.i_off)
+        offsets.setdefault("i_leak", self.device.i_leak)
         return firing_rate(i_in, c_eff, self.i_b_eff, self.kappa, self.v_swing, self.temp, self.t_ref, **offsets)
 
     def leakage_check(self) -> dict:
@@ -375,7 +385,7 @@ def size(v_swing: float, tsv: TSV, device: DevicePoint, tau: float | None = None
     else:
         c_m, i_b_eff = solve_for_rate(f_target, i_target, v_swing, kappa, tsv.c_nom,
                                       i_b=None if i_b is None else i_b * ratio, c_m=c_m, temp=temp,
-                                      t_ref=t_ref, i_leak=device.i_off)
+                                      t_ref=t_ref, i_leak=device.i_leak)
         i_b = i_b_eff / ratio
     design = Design(c_m, i_b, tsv, v_swing, device, v_dd, mim_density, c_logic, t_ref)
     _check_leakage(design, tau, f_target, i_target, solve_bias)
@@ -399,7 +409,7 @@ def _check_leakage(design: Design, tau: float | None, f_target: float | None, i_
     if solve_bias:
         # More leak slows the neuron: the bias reaches the floor at the rate it has with I_b = I_off.
         f_floor = float(firing_rate(i_target, design.c_eff, i_off, design.kappa, design.v_swing, design.temp,
-                                    design.t_ref, i_leak=i_off))
+                                    design.t_ref, i_leak=design.device.i_leak))
         raise ParameterError("f_target", f_target, f"needs I_b = {design.i_b_eff:.4g} A, at or below the leakage "
                                                    f"floor {i_off:.4g} A {where}: lower f_target below "
                                                    f"{f_floor:.4g} Hz (x{f_floor / f_target:.3g}) or lower c_m")
@@ -435,7 +445,7 @@ def fi_curve(design: Design, currents) -> dict:
     currents = np.asarray(currents, dtype=float)
     lin = linear_params(design.c_eff, design.i_b_eff, design.kappa, design.v_swing, design.temp, design.t_ref)
     return {"current": currents, "rate": design.rate(currents),
-            "rate_linear": theory.firing_rate(lin, currents - design.device.i_off)}
+            "rate_linear": theory.firing_rate(lin, currents - design.device.i_leak)}
 
 
 @dataclass(frozen=True)
@@ -488,7 +498,7 @@ def monte_carlo(design: Design, i_in: float, mismatch: Mismatch = Mismatch(), n:
     c_eff = design.c_eff
     rates = firing_rate(i_in, c_eff, design.i_b_eff * draw["ib_factor"], design.kappa, design.v_swing,
                         design.temp, design.t_ref, v_offset=draw["v_offset"], v_th_offset=draw["v_th_offset"],
-                        i_leak=design.device.i_off)
+                        i_leak=design.device.i_leak)
     nominal = float(design.rate(i_in))
     mean, std = float(np.mean(rates)), float(np.std(rates, ddof=1))
     stderr = std / math.sqrt(n)

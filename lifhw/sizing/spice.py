@@ -1,0 +1,285 @@
+"""Sizing in the loop with ngspice: characterise the OTA at a corner, size, verify the sized neuron.
+
+One :class:`Bench` is one ``circuits/lif_ota.cir`` loaded at one process corner (models load once;
+temperature, bias, capacitor and input change with ``option``/``alter``). For each temperature it
+
+1. characterises the OTA at the bias it will run at (the membrane node's DC I-V with the comparator
+   and reset switch attached, its slope g_m at the zero and the amplitude I_b,eff of the tanh fit
+   :func:`lifhw.spice.ota.fit_tanh`), and measures the **leakage floor**: the largest current the
+   membrane node draws on [V_reset, V_th] with the OTA's bias off (reset switch, comparator and OTA
+   devices all off);
+2. turns that into a :class:`~lifhw.sizing.DevicePoint` whose κ reproduces the measured slope,
+   κ = 2U_T·g_m / I_b,eff, and sizes the design with it (re-characterising at the solved bias until it
+   stops moving when I_b is the unknown);
+3. optionally verifies: ``measured.tau`` from the small-signal decay of the membrane from V_reset
+   to its rest point with no input, ``measured.rate`` and ``measured.energy_per_spike`` from a
+   transient at the target current.
+
+Each corner runs in its own spawned process (ngspice's shared library holds one simulator per
+process), so the corners of a sweep can run side by side.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import multiprocessing
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import analog
+from ..errors import LifhwError, ParameterError, SpiceError
+from ..spice.design import OTADesign, ota_params
+from ..spice.measure import measure
+from ..spice.netlist import circuit_values as netlist_values
+from ..spice.netlist import get_circuit, render
+from ..spice.ota import fit_tanh
+from ..spice.runner import Session, write_netlist
+from . import TSV, Design, DevicePoint, size
+
+#: Where rendered netlists go.
+BUILD_DIR = Path("build") / "sizing"
+#: Bias (A) the OTA is programmed to while measuring the leakage floor ("off"; 0 A leaves a node floating).
+I_B_OFF = 1e-18
+#: DC sweep of the membrane: step (V) and how far below V_rest it starts (both tanh tails for the fit).
+DC_STEP = 2.5e-3
+DC_BELOW_REST = 0.3
+#: Half-width (V) of the window around the I-V's zero whose slope is g_m (tanh is linear to 0.3 % there).
+ZERO_HALF_WIDTH = 5e-3
+#: Re-characterise while the solved bias moves by more than this fraction.
+BIAS_TOLERANCE = 1e-3
+#: Spikes a rate transient aims to contain (the rate is 1/mean ISI over the complete intervals).
+RATE_SPIKES = 5
+#: Steps per time constant (τ transient) and per inter-spike interval (rate transient).
+STEPS_PER_TAU = 200
+STEPS_PER_ISI = 2000
+#: The τ fit uses the part of the decay between these fractions of the initial distance to rest,
+#: where tanh is linear to < 0.3 % for the ~10 mV offset of V_rest from the reset level.
+FIT_WINDOW = (0.05, 0.4)
+
+
+def circuit_t_ref() -> float:
+    """Refractory hold (s) of the default lif_ota design (the reset is held this long after a spike)."""
+    return ota_params().t_ref
+
+
+def _v_rest() -> float:
+    return ota_params().v_rest
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything :func:`lifhw.sizing.size` needs except the device (which SPICE supplies)."""
+
+    v_swing: float
+    tsv: TSV
+    tau: float | None = None
+    f_target: float | None = None
+    i_target: float | None = None
+    i_b: float | None = None
+    c_m: float | None = None
+    noise_max: float | None = None
+    v_dd: float = 1.8
+    mim_density: float = analog.MIM_DENSITY_SKY130
+    c_logic: float = 10e-15
+
+    def size(self, device: DevicePoint, t_ref: float) -> Design:
+        kw = dataclasses.asdict(self)
+        kw["tsv"] = self.tsv
+        return size(device=device, t_ref=t_ref, **kw)
+
+
+class Bench:
+    """lif_ota loaded at one corner in this process, driven by ``alter``/``option`` between analyses."""
+
+    def __init__(self, corner: str, temp: float, v_swing: float, c_tsv: float, i_b: float = 10e-12,
+                 c_m: float = 1e-12, build_dir: Path = BUILD_DIR):
+        self.circuit = get_circuit("ota")
+        self.design = OTADesign(i_b=i_b, c_tsv=c_tsv, corner=corner, temp=temp)
+        v_rest = _v_rest()
+        self.params = ota_params(self.design, c_m=c_m, v_th=v_rest + v_swing)
+        text = render(self.circuit, netlist_values(self.circuit, self.params, self.design), corner, temp)
+        self.netlist = write_netlist(text, Path(build_dir), f"size-{corner}")
+        self.session = Session(threads=1)
+        self.session.load(self.netlist)
+
+    def set(self, temp: float | None = None, i_b: float | None = None, c_m: float | None = None) -> None:
+        """Change the temperature (°C), OTA bias (A) or membrane capacitor (F) of the loaded circuit."""
+        if temp is not None and temp != self.design.temp:
+            self.session.command(f"option temp = {float(temp)!r}")
+            self.design = self.design.replace(temp=temp)
+        if i_b is not None and i_b != self.design.i_b:
+            self.session.command(f"alter i_b dc = {float(i_b)!r}")
+            self.design = self.design.replace(i_b=i_b)
+        if c_m is not None and c_m != self.params.c_m:
+            self.session.command(f"alter c_m = {float(c_m)!r}")
+            self.params = self.params.replace(c_m=c_m)
+
+    def characterize(self) -> DevicePoint:
+        """κ, mirror gain and leakage floor at the current corner, temperature and bias.
+
+        The membrane node's DC I-V is swept from DC_BELOW_REST under V_rest to just below V_th (at V_th
+        the comparator would close the reset switch); I_b,eff is the amplitude of the tanh fit, g_m the
+        slope of a line through the points within ZERO_HALF_WIDTH of the zero crossing.
+        """
+        lo = self.params.v_rest - DC_BELOW_REST
+        dc = self.session.dc_probe(lo, self.params.v_th - 0.01, DC_STEP)
+        v, i_leak = dc["mem"], -dc["v_probe#branch"]
+        i_b_eff, _, v_zero = fit_tanh(v, i_leak, self.design.temp)
+        near = np.abs(v - v_zero) <= ZERO_HALF_WIDTH
+        if np.count_nonzero(near) < 3 or not lo < v_zero < self.params.v_th:
+            raise SpiceError(f"the OTA I-V has no usable zero crossing (V_0 = {v_zero:.4g} V) at "
+                             f"{self.design.corner}, {self.design.temp:g} °C; netlist: {self.netlist}")
+        g_m = float(np.polyfit(v[near], i_leak[near], 1)[0])
+        kappa = 2 * analog.thermal_voltage(self.design.temp) * g_m / i_b_eff
+        self.iv = {"v": v.tolist(), "i_leak": i_leak.tolist(), "v_zero": v_zero, "g_m": g_m, "i_b_eff": i_b_eff}
+        return DevicePoint(self.design.corner, self.design.temp, kappa, self.leakage_floor(),
+                           i_b_eff / self.design.i_b, "spice", leak_in_fit=True)
+
+    def leakage_floor(self) -> float:
+        """Largest |current| (A) the membrane node draws on [V_reset, V_th) with the OTA bias off."""
+        i_b = self.design.i_b
+        self.session.command(f"alter i_b dc = {I_B_OFF!r}")
+        try:
+            # Stop short of V_th: at V_th the comparator would close the reset switch.
+            dc = self.session.dc_probe(self.params.v_reset, self.params.v_th - 0.01, 0.01)
+        finally:
+            self.session.command(f"alter i_b dc = {float(i_b)!r}")
+        return float(np.max(np.abs(dc["v_probe#branch"])))
+
+    def measure_tau(self, tau_guess: float) -> dict:
+        """Small-signal τ (s): decay of the membrane from V_reset to its rest point with no input.
+
+        Fits ln|V − V_∞| against t over :data:`FIT_WINDOW` of the initial distance; V_∞ is the
+        membrane after 12 τ. Also returns the quiescent supply power (W) at rest.
+        """
+        t_stop = 12 * tau_guess
+        vec = self.session.tran(0.0, t_stop, tau_guess / STEPS_PER_TAU)
+        t, v = vec["time"], vec["mem"]
+        v_inf = v[-1]
+        dist = np.abs(v - v_inf)
+        start = dist[0]
+        if start < 1e-3:
+            raise SpiceError(f"the membrane starts only {start * 1e3:.3g} mV from its rest point at "
+                             f"{self.design.corner}, {self.design.temp:g} °C: too little decay to measure tau; "
+                             f"netlist: {self.netlist}")
+        window = (dist > FIT_WINDOW[0] * start) & (dist < FIT_WINDOW[1] * start)
+        slope = np.polyfit(t[window], np.log(dist[window]), 1)[0]
+        tail = t >= t_stop / 2
+        power = float(np.mean(-self.design.vdd * vec["vdd#branch"][tail]))
+        return {"tau": -1.0 / slope, "v_rest": float(v_inf), "v_start": float(v[0]), "quiescent_power": power}
+
+    def measure_rate(self, i_in: float, isi_guess: float, quiescent_power: float) -> dict:
+        """Rate (Hz) and energy per spike (J) at ``i_in`` (A) from a transient of ~RATE_SPIKES spikes."""
+        t_stop = (RATE_SPIKES + 0.5) * isi_guess
+        vec = self.session.tran(i_in, t_stop, isi_guess / STEPS_PER_ISI)
+        tr = measure(vec, i_in, t_stop, self.design.vdd, self.circuit.release_node)
+        if tr.n_isi < 2:
+            raise SpiceError(f"only {len(tr.spike_times)} spikes at i_in = {i_in:.4g} A in {t_stop:.4g} s at "
+                             f"{self.design.corner}, {self.design.temp:g} °C; netlist: {self.netlist}")
+        dynamic = tr.energy_per_spike - quiescent_power / tr.rate
+        return {"rate": tr.rate, "n_spikes": len(tr.spike_times), "isi_cv": tr.isi_cv,
+                "energy_per_spike": tr.energy_per_spike, "energy_dynamic": dynamic,
+                "energy_input": self.design.vdd * i_in / tr.rate}
+
+
+def _size_at(bench: Bench, spec: Spec, t_ref: float) -> Design:
+    """Characterise, size, and re-characterise at the solved bias until it settles."""
+    for _ in range(6):
+        design = spec.size(bench.characterize(), t_ref)
+        moved = abs(design.i_b / bench.design.i_b - 1)
+        bench.set(i_b=design.i_b)
+        if moved <= BIAS_TOLERANCE:
+            return design
+    raise SpiceError(f"the bias did not settle while sizing at {bench.design.corner}, {bench.design.temp:g} °C "
+                     f"(last I_b = {design.i_b:.4g} A); netlist: {bench.netlist}")
+
+
+def _verify(bench: Bench, design: Design, i_in: float) -> dict:
+    bench.set(c_m=design.c_m, i_b=design.i_b)
+    tau = bench.measure_tau(design.tau)
+    predicted = float(design.rate(i_in))
+    isi_guess = 1.0 / predicted if predicted > 0 else 10 * design.tau
+    out = {"tau": tau["tau"], "tau_error": tau["tau"] / design.tau - 1, "v_rest": tau["v_rest"],
+           "quiescent_power": tau["quiescent_power"], "i_in": i_in, "rate_predicted": predicted}
+    out.update(bench.measure_rate(i_in, isi_guess, tau["quiescent_power"]))
+    out["rate_error"] = out["rate"] / predicted - 1 if predicted > 0 else float("nan")
+    return out
+
+
+def corner_job(job: dict) -> list[dict]:
+    """Run one corner (all its temperatures) in this process; returns one result per temperature.
+
+    ``job``: ``corner``, ``temps``, ``spec`` (a :class:`Spec` for sizing) or ``fixed`` (a Design whose
+    C_m and programmed I_b are kept), ``t_ref`` (s, the dead time after a spike in the rate model),
+    ``verify``, ``i_in`` (A; None: 3 × I_b,eff) and ``build_dir``.
+    """
+    spec, fixed = job.get("spec"), job.get("fixed")
+    first = fixed.i_b if fixed is not None else (spec.i_b or 10e-12)
+    bench = Bench(job["corner"], job["temps"][0], (spec or fixed).v_swing, (spec.tsv if spec else fixed.tsv).c_nom,
+                  i_b=first, c_m=fixed.c_m if fixed is not None else 1e-12, build_dir=job["build_dir"])
+    results = []
+    for temp in job["temps"]:
+        bench.set(temp=temp)
+        try:
+            if fixed is not None:
+                bench.set(i_b=fixed.i_b, c_m=fixed.c_m)
+                design = dataclasses.replace(fixed, device=bench.characterize(), t_ref=job["t_ref"])
+            else:
+                design = _size_at(bench, spec, job["t_ref"])
+            row = {"corner": job["corner"], "temp": temp, "design": design, "iv": bench.iv}
+            if job["verify"]:
+                i_in = job["i_in"] if job["i_in"] is not None else 3.0 * design.i_b_eff
+                row["measured"] = _verify(bench, design, i_in)
+        except ParameterError as exc:  # an impossible target at this corner; sent as fields (picklable)
+            row = {"corner": job["corner"], "temp": temp, "error": str(exc),
+                   "parameter_error": [exc.name, exc.value, exc.rule]}
+        except LifhwError as exc:  # one failed corner does not lose the others
+            row = {"corner": job["corner"], "temp": temp, "error": f"{type(exc).__name__}: {exc}"}
+        results.append(row)
+    return results
+
+
+def run_corners(jobs: list[dict], workers: int = 1) -> list[dict]:
+    """Run :func:`corner_job` for each job in its own spawned process (``workers`` at a time), in order."""
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                                max_tasks_per_child=1) as pool:
+        futures = [pool.submit(corner_job, job) for job in jobs]
+        out = []
+        for job, future in zip(jobs, futures, strict=True):
+            try:
+                out.extend(future.result())
+            except concurrent.futures.process.BrokenProcessPool as exc:
+                raise SpiceError(f"the ngspice process of corner {job['corner']} died: {exc}; "
+                                 f"netlists under {job['build_dir']}") from None
+        return out
+
+
+def raise_row_error(row: dict) -> None:
+    """Raise the error a corner row carries (ParameterError for an impossible target, else SpiceError)."""
+    if "parameter_error" in row:
+        raise ParameterError(*row["parameter_error"])
+    if "error" in row:
+        raise SpiceError(row["error"])
+
+
+def size_and_verify(spec: Spec, corners: list[str], temps: list[float], t_ref: float, verify: bool = True,
+                    i_in: float | None = None, build_dir: Path = BUILD_DIR,
+                    workers: int = 1) -> list[dict]:
+    """Size ``spec`` at each corner and temperature with SPICE-characterised devices, and verify it."""
+    jobs = [{"corner": c, "temps": list(temps), "spec": spec, "t_ref": t_ref, "verify": verify, "i_in": i_in,
+             "build_dir": Path(build_dir)} for c in corners]
+    return run_corners(jobs, workers)
+
+
+def evaluate_corners(design: Design, corners: list[str], temps: list[float], verify: bool = True,
+                     i_in: float | None = None, build_dir: Path = BUILD_DIR,
+                     workers: int = 1) -> list[dict]:
+    """The *same* design (C_m, programmed I_b) characterised, and optionally simulated, at other corners."""
+    jobs = [{"corner": c, "temps": list(temps), "fixed": design, "t_ref": design.t_ref, "verify": verify, "i_in": i_in,
+             "build_dir": Path(build_dir)} for c in corners]
+    return run_corners(jobs, workers)
+
