@@ -69,3 +69,10 @@ bench: setup
 
 clean:
 	rm -rf build sim_build .pytest_cache .hypothesis
+
+# Brunel's balanced E/I network (issue 7): one AI-state run, and its benchmark against Brian2 2.9.
+.PHONY: network bench-network
+network: setup
+	$(PY) -m lifhw network brunel --g 5 --eta 2 --t-sim 1
+bench-network: setup
+	$(PY) benchmarks/bench_network.py

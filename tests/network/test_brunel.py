@@ -143,6 +143,16 @@ def test_sr_state_is_synchronous_and_regular():
     assert res.rate == pytest.approx(net.siegert_rate(), rel=0.1)  # the near-saturated fixed point
 
 
+def test_synchronous_irregular_states_oscillate_fast_and_slow():
+    # Brunel (2000) Fig. 8: SI fast (g = 6, eta = 4) oscillates near 180 Hz, SI slow (g = 4.5, eta = 0.9) far slower.
+    fast = simulate(BrunelNetwork(g=STATES["SI fast"][0], eta=STATES["SI fast"][1]), 0.5, seed=1)
+    slow = simulate(BrunelNetwork(g=STATES["SI slow"][0], eta=STATES["SI slow"][1]), 0.5, seed=1)
+    assert 150 < fast.oscillation_frequency() < 210 and fast.cv_isi() > 0.5
+    assert slow.oscillation_frequency() < 40 and slow.rate < 10
+    # chi^2 in bins matched to each rhythm: several times the AI state's ~0.01 (1 ms) and ~0.015 (5 ms).
+    assert fast.synchrony(1e-3) > 0.025 and slow.synchrony(5e-3) > 0.05
+
+
 @pytest.mark.parametrize("target", [10.0, 25.0])
 def test_mean_field_drive_gives_the_target_rate(target):
     coupling = Coupling(g=5.0)
