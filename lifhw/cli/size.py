@@ -193,12 +193,12 @@ def _human_size(result: dict) -> str:
     for key, unit in (("c_m", "F"), ("i_b", "A"), ("kappa", ""), ("c_tsv", "F"), ("tsv_share", ""),
                       ("c_eff", "F"), ("tau", "s"), ("mim_area", "m^2"), ("energy_per_spike", "J"),
                       ("ktc_noise", "V"), ("rate_at_target", "Hz")):
-        lines.append(f"{key:>17}: {result[key]:.4g} {unit}".rstrip())
+        lines.append(f"{key:>24}: {result[key]:.4g} {unit}".rstrip())
     leak = result["leakage"]
-    lines.append(f"{'leakage floor':>17}: I_b/I_off = {leak['ratio']:.3g}{'  FLAGGED' if leak['flagged'] else ''}")
+    lines.append(f"{'leakage floor':>24}: I_b/I_off = {leak['ratio']:.3g}{'  FLAGGED' if leak['flagged'] else ''}")
     for key, value in result.get("measured", {}).items():
         if isinstance(value, float):
-            lines.append(f"{'measured.' + key:>17}: {value:.4g}")
+            lines.append(f"{'measured.' + key:>24}: {value:.4g}")
     return "\n".join(lines)
 
 

@@ -39,6 +39,10 @@ from ..spice.ota import fit_tanh
 from ..spice.runner import Session, write_netlist
 from . import TSV, Design, DevicePoint, size
 
+#: ngspice's default GMIN (1e-12 S across every junction) alone draws ~2 pA from a node at 0.6-0.9 V:
+#: 20 % of a 10 pA bias and, at 27 °C, ten times the devices' real off-state leakage. The sizing bench
+#: lowers it so that κ, I_b,eff and the leakage floor are the devices', not the simulator's.
+GMIN = 1e-15
 #: Where rendered netlists go.
 BUILD_DIR = Path("build") / "sizing"
 #: Bias (A) the OTA is programmed to while measuring the leakage floor ("off"; 0 A leaves a node floating).
@@ -104,6 +108,7 @@ class Bench:
         self.netlist = write_netlist(text, Path(build_dir), f"size-{corner}")
         self.session = Session(threads=1)
         self.session.load(self.netlist)
+        self.session.command(f"option gmin = {GMIN!r}")
 
     def set(self, temp: float | None = None, i_b: float | None = None, c_m: float | None = None) -> None:
         """Change the temperature (°C), OTA bias (A) or membrane capacitor (F) of the loaded circuit."""
