@@ -1,0 +1,125 @@
+"""``lifhw spice``: the analog level (ngspice/sky130): fi, characterize, study."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .. import theory
+from ..report import write_atomic
+from . import add_params_args, command, params_from_args, range_arg, to_json, value_arg
+
+
+def _t_sim(text: str):
+    """--t-sim: AUTO (long enough for 5 ISIs at each current) or a time in s."""
+    if str(text).strip().lower() == "auto":
+        return None
+    return value_arg("t_sim", 0.0)(text)
+
+
+def _design(args):
+    from ..spice import OTADesign
+
+    return OTADesign(i_b=args.i_b, i_cmp=args.i_cmp, i_ref=args.i_ref, c_tsv=args.c_tsv, r_tsv=args.r_tsv,
+                     vdd=args.vdd, corner=args.corner, temp=args.temp)
+
+
+def _fi(args) -> dict:
+    from ..spice import SpiceNeuron, SweepError
+
+    params, design = params_from_args(args), _design(args)
+    currents = np.asarray(args.i, dtype=float)
+    out = {"circuit": args.circuit, "params": params.as_dict(), "design": design.as_dict()}
+    with SpiceNeuron(args.circuit, params, design, workers=args.workers, timeout=args.timeout) as neuron:
+        out["netlist"] = str(neuron.netlist)
+        if args.circuit == "ota":
+            char = neuron.characterize()
+            out.update(kappa=char.kappa, i_b_eff=char.i_b_eff, g_m=char.g_m, rheobase=char.rheobase,
+                       tanh_rheobase=char.tanh_rheobase, t_dead=char.t_dead, tau=char.tau)
+            out["linear_rate"] = theory.firing_rate(char.linear_params(params), currents)
+        else:
+            out.update(kappa=None, i_b_eff=None, rheobase=params.rheobase)
+        out["theory_rate"] = neuron.theory_rate(currents)
+        jobs = [neuron.job(i, args.t_sim) for i in currents]
+        result = neuron.sweep(currents, args.t_sim,
+                              on_point=lambda k, r: print(f"spice fi: point {k + 1}/{len(currents)} done",
+                                                          file=sys.stderr))
+    out.update(current=currents, rate=result.rate, n_spikes=result.column("n_spikes"),
+               isi_cv=result.column("isi_cv"), energy_per_spike=result.column("energy_per_spike"),
+               charge_time=result.column("charge_time"), t_sim=[j["t_stop"] for j in jobs], errors=result.errors)
+    try:
+        result.check()
+    except SweepError as exc:
+        partial = Path(args.partial)
+        write_atomic(partial, to_json(out).encode())
+        raise SweepError(f"{exc} (finished points saved to {partial})", result) from None
+    return out
+
+
+def _characterize(args) -> dict:
+    from ..spice import SpiceNeuron
+
+    params, design = params_from_args(args), _design(args)
+    with SpiceNeuron("ota", params, design, workers=1, timeout=args.timeout) as neuron:
+        char = neuron.characterize()
+        return {**char.as_dict(), "netlist": str(neuron.netlist), "params": params.as_dict(),
+                "design": design.as_dict()}
+
+
+def _study(args) -> dict:
+    from ..spice.study import run_study, write_study
+
+    data = run_study(workers=args.workers, log=lambda m: print(m, file=sys.stderr))
+    written = write_study(data, Path(args.out))
+    return {"out": args.out, "files": [str(p) for p in written], **data["checks"]}
+
+
+def _add_design_args(p) -> None:
+    from ..spice import CORNERS, OTADesign
+
+    d = OTADesign()
+    g = p.add_argument_group("analog design (SI; SPICE suffixes)")
+    g.add_argument("--i-b", type=value_arg("i_b", 0.0), default=d.i_b, help="leak OTA bias (A), default 10p")
+    g.add_argument("--i-cmp", type=value_arg("i_cmp", 0.0), default=d.i_cmp, help="comparator bias (A), default 1n")
+    g.add_argument("--i-ref", type=value_arg("i_ref", 0.0), default=d.i_ref,
+                   help="refractory discharge current (A), default 100p")
+    g.add_argument("--c-tsv", type=value_arg("c_tsv", 0.0, exclusive=False), default=d.c_tsv,
+                   help="TSV capacitance on the membrane (F), default 0; a 5x50 um TSV with 200 nm liner is ~140f")
+    g.add_argument("--r-tsv", type=value_arg("r_tsv", 0.0), default=d.r_tsv, help="TSV series resistance (Ohm)")
+    g.add_argument("--vdd", type=value_arg("vdd", 0.0), default=d.vdd, help="supply (V), default 1.8")
+    g.add_argument("--corner", choices=CORNERS, default=d.corner, help="sky130 corner, default tt")
+    g.add_argument("--temp", type=value_arg("temp"), default=d.temp, help="temperature (C), default 27")
+    g.add_argument("--timeout", type=value_arg("timeout", 0.0), default=300.0,
+                   help="seconds one point may run before it is reported failed, default 300")
+
+
+def register(subparsers) -> None:
+    from ..spice import ota_params
+
+    spice = subparsers.add_parser("spice", help="analog level: ngspice/sky130 LIF netlists",
+                                  description="analog level: ngspice/sky130 LIF netlists")
+    sub = spice.add_subparsers(dest="spice_command", metavar="SPICE_COMMAND")
+    sub.required = True
+
+    p = command(sub, "fi", _fi, "f-I sweep of lif_ideal or lif_ota in ngspice, with the theory at the same currents")
+    p.add_argument("--circuit", choices=("ideal", "ota"), default="ota", help="netlist, default ota")
+    add_params_args(p, ota_params())
+    _add_design_args(p)
+    p.add_argument("--i", type=range_arg("i"), default="20p:500p:8",
+                   help="currents (A): START:STOP:N or a comma list (default 20p:500p:8)")
+    p.add_argument("--t-sim", type=_t_sim, default=None, metavar="AUTO|TIME",
+                   help="simulated time per point (s); AUTO (default) gives >= 5 ISIs")
+    p.add_argument("--workers", type=int, default=2, help="worker processes, default 2")
+    p.add_argument("--partial", default="build/spice/fi-partial.json",
+                   help="where finished points go if some fail (default build/spice/fi-partial.json)")
+
+    p = command(sub, "characterize", _characterize,
+                "OTA characterisation: DC I-V of the membrane node, tanh fit (kappa, i_b_eff), dead time")
+    add_params_args(p, ota_params())
+    _add_design_args(p)
+
+    p = command(sub, "study", _study, "characterise, sweep ideal/OTA/OTA+TSV and write build/spice (make spice)")
+    p.add_argument("--out", default="build/spice", help="output folder (default build/spice)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes, default 2")

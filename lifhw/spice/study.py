@@ -1,0 +1,212 @@
+"""The analog study behind ``make spice`` and the report's analog section.
+
+Characterises the OTA (tt, 27 °C), sweeps f-I for ``lif_ideal`` (against the closed form) and
+``lif_ota`` without and with a typical TSV (against the device-aware theory and the linear LIF with
+the same g_m), measures energy per spike against C_eff·ΔV·V_dd, and writes ``build/spice/``:
+``characterization.json``, ``fi_<curve>.csv``, ``study.json`` and PNG figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .. import analog, theory
+from ..report import write_atomic
+from .design import OTADesign, ota_params, typical_tsv_capacitance
+from .sweep import SpiceNeuron
+
+#: OTA sweep currents as multiples of the measured rheobase (1.2x up: the acceptance range).
+OTA_MULTIPLES = (0.8, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 40.0)
+#: Ideal-netlist sweep currents as multiples of the closed-form rheobase.
+IDEAL_MULTIPLES = (0.8, 1.1, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0)
+
+
+def _points(result, theory_rate) -> dict:
+    return {"current": result.currents.tolist(), "rate": result.rate.tolist(),
+            "theory_rate": np.asarray(theory_rate, dtype=float).tolist(),
+            "n_spikes": result.column("n_spikes").tolist(), "isi_cv": result.column("isi_cv").tolist(),
+            "energy_per_spike": result.column("energy_per_spike").tolist(),
+            "supply_power": result.column("supply_power").tolist(),
+            "charge_time": result.column("charge_time").tolist(), "errors": result.errors}
+
+
+def run_study(workers: int = 2, log=print) -> dict:
+    """Run every simulation of the study; returns a JSON-ready dict (no files written)."""
+    design = OTADesign()
+    params = ota_params(design)
+    c_tsv = typical_tsv_capacitance()
+    out: dict = {"params": params.as_dict(), "design": design.as_dict(), "c_tsv": c_tsv}
+
+    log("spice: characterising the OTA (tt, 27 C) and sweeping lif_ota")
+    with SpiceNeuron("ota", params, design, workers=workers) as neuron:
+        char = neuron.characterize()
+        currents = np.array(OTA_MULTIPLES) * char.rheobase
+        result = neuron.sweep(currents)
+        out["netlist_ota"] = str(neuron.netlist)
+        trace = result.transients[OTA_MULTIPLES.index(3.0)]
+        if trace is not None:
+            keep = trace.time <= min(trace.t_stop, 3.0 / max(trace.rate, 1e-9))
+            out["trace"] = {"i_in": trace.i_in, "time": trace.time[keep][::4].tolist(),
+                            "v_mem": trace.v_mem[keep][::4].tolist()}
+    out["characterization"] = char.as_dict()
+    linear = char.linear_params(params)
+    out["linear_params"] = linear.as_dict()
+    out["ota"] = _points(result, char.rate(currents))
+    out["ota"]["linear_rate"] = theory.firing_rate(linear, currents).tolist()
+
+    log("spice: sweeping lif_ota with a typical TSV")
+    tsv_design = design.replace(c_tsv=c_tsv)
+    with SpiceNeuron("ota", params, tsv_design, workers=workers) as neuron:
+        tsv_result = neuron.sweep(currents)
+    tsv_char = char.with_c_eff(params.c_m + c_tsv)
+    out["ota_tsv"] = _points(tsv_result, tsv_char.rate(currents))
+
+    log("spice: sweeping lif_ideal")
+    ideal_params = params.replace(r_m=linear.r_m)
+    ideal_currents = np.array(IDEAL_MULTIPLES) * ideal_params.rheobase
+    with SpiceNeuron("ideal", ideal_params, design, workers=workers) as neuron:
+        ideal = neuron.sweep(ideal_currents)
+        out["netlist_ideal"] = str(neuron.netlist)
+    out["ideal_params"] = ideal_params.as_dict()
+    out["ideal"] = _points(ideal, theory.firing_rate(ideal_params, ideal_currents))
+    out["energy_reference"] = analog.spike_energy(params.c_m, params.v_th - params.v_reset, design.vdd)
+    out["energy_reference_tsv"] = analog.spike_energy(params.c_m + c_tsv, params.v_th - params.v_reset, design.vdd)
+    out["checks"] = checks(out)
+    return out
+
+
+def _rel(a, b) -> np.ndarray:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.abs(a / b - 1)
+
+
+def checks(data: dict) -> dict:
+    """The acceptance numbers of the study (max relative errors, ratios)."""
+    char = data["characterization"]
+    ota = data["ota"]
+    cur = np.array(ota["current"])
+    rate, th = np.array(ota["rate"], dtype=float), np.array(ota["theory_rate"], dtype=float)
+    in_range = (cur >= 1.2 * char["rheobase"] * (1 - 1e-9)) & (abs(char["comparator_delay"]) * th < 0.1)
+    ideal = data["ideal"]
+    ideal_ok = (np.array(ideal["n_spikes"], dtype=float) >= 4) & (np.array(ideal["theory_rate"]) > 0)
+    tsv_ratio = np.array(data["ota_tsv"]["charge_time"], dtype=float) / np.array(ota["charge_time"], dtype=float)
+    c_m = data["params"]["c_m"]
+    expected = (c_m + data["c_tsv"]) / c_m
+    fires = rate > 0
+    silent_below = bool(np.all(rate[cur < char["tanh_rheobase"]] == 0))
+    return {
+        "ideal_max_rel_error": float(np.nanmax(_rel(np.array(ideal["rate"], dtype=float)[ideal_ok],
+                                                     np.array(ideal["theory_rate"])[ideal_ok]))),
+        "ota_max_rel_error": float(np.nanmax(_rel(rate[in_range], th[in_range]))),
+        "ota_linear_max_rel_error": float(np.nanmax(_rel(rate[in_range],
+                                                         np.array(ota["linear_rate"], dtype=float)[in_range]))),
+        "rheobase_rel_error": float(abs(char["rheobase"] / char["tanh_rheobase"] - 1)),
+        "silent_below_rheobase": silent_below,
+        "fires_above": bool(np.all(fires[cur > 1.1 * char["rheobase"]])),
+        "tsv_charge_ratio": np.nanmean(tsv_ratio[fires]).item(),
+        "tsv_expected_ratio": expected,
+        "tsv_rel_error": float(np.nanmax(_rel(tsv_ratio[fires], expected))),
+    }
+
+
+def _csv(points: dict) -> bytes:
+    buffer = io.StringIO()
+    keys = ["current", "rate", "theory_rate", "n_spikes", "isi_cv", "energy_per_spike", "charge_time"]
+    if "linear_rate" in points:
+        keys.append("linear_rate")
+    writer = csv.writer(buffer)
+    writer.writerow(keys + ["error"])
+    for k in range(len(points["current"])):
+        writer.writerow([points[key][k] for key in keys] + [points["errors"][k] or ""])
+    return buffer.getvalue().encode()
+
+
+def figures(data: dict) -> dict:
+    """Matplotlib figures of the study: 'fi', 'iv', 'energy' and (if present) 'trace'."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figs = {}
+    fig, ax = plt.subplots(figsize=(7, 4.4))
+    for key, label, style in (("ota", "SPICE lif_ota", "o"), ("ota_tsv", "SPICE lif_ota + TSV", "s"),
+                              ("ideal", "SPICE lif_ideal", "^")):
+        pts = data[key]
+        ax.plot(np.array(pts["current"]) * 1e12, pts["rate"], style, mfc="none", label=label)
+        ax.plot(np.array(pts["current"]) * 1e12, pts["theory_rate"], "-", lw=1,
+                label={"ota": "device-aware theory", "ota_tsv": "device-aware theory + TSV",
+                       "ideal": "closed form (linear LIF)"}[key])
+    ax.plot(np.array(data["ota"]["current"]) * 1e12, data["ota"]["linear_rate"], "k--", lw=1,
+            label="linear LIF, same g_m")
+    ax.set_xscale("log")
+    ax.set_xlabel("input current (pA)")
+    ax.set_ylabel("firing rate (Hz)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    figs["fi"] = fig
+
+    char = data["characterization"]
+    v = np.array(char["v"])
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(v, np.array(char["i_leak"]) * 1e12, "k.", ms=3, label="ngspice DC (whole membrane node)")
+    fit = analog.ota_leak(v, char["v_zero"], char["i_b_eff"], char["kappa"], char["temp"])
+    ax.plot(v, fit * 1e12, "r-", label=f"tanh fit: I_b = {char['i_b_eff'] * 1e12:.3g} pA, κ = {char['kappa']:.3f}")
+    ax.plot(v, (v - char["v_zero"]) * char["g_m"] * 1e12, "b--", lw=0.8, label="linear, same g_m")
+    ax.set_ylim(-1.6 * char["i_b_eff"] * 1e12, 1.6 * char["i_b_eff"] * 1e12)
+    ax.set_xlabel("membrane voltage (V)")
+    ax.set_ylabel("leak current drawn (pA)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    figs["iv"] = fig
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key, ref in (("ota", "energy_reference"), ("ota_tsv", "energy_reference_tsv")):
+        pts = data[key]
+        ax.plot(np.array(pts["current"]) * 1e12, np.array(pts["energy_per_spike"], dtype=float) * 1e12, "o-",
+                label=f"SPICE {key.replace('_', ' + ')}")
+        ax.axhline(data[ref] * 1e12, ls="--", lw=0.8, color=ax.lines[-1].get_color(),
+                   label=f"C_eff·ΔV·V_dd ({key.replace('_', ' + ')})")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("input current (pA)")
+    ax.set_ylabel("supply energy per spike (pJ)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    figs["energy"] = fig
+
+    if "trace" in data:
+        fig, ax = plt.subplots(figsize=(7, 3.2))
+        ax.plot(np.array(data["trace"]["time"]) * 1e3, data["trace"]["v_mem"], "k-", lw=0.8)
+        ax.set_xlabel("time (ms)")
+        ax.set_ylabel("v(mem) (V)")
+        ax.set_title(f"lif_ota membrane at {data['trace']['i_in'] * 1e12:.3g} pA")
+        ax.grid(alpha=0.3)
+        figs["trace"] = fig
+    return figs
+
+
+def write_study(data: dict, out_dir: Path) -> list[Path]:
+    """Write the study's JSON, CSVs and figures under ``out_dir``; return the paths written."""
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(out_dir)
+    written = []
+    for name, payload in (("study.json", json.dumps(data, indent=1, sort_keys=True).encode()),
+                          ("characterization.json", json.dumps(data["characterization"], indent=1).encode()),
+                          ("fi_ota.csv", _csv(data["ota"])), ("fi_ota_tsv.csv", _csv(data["ota_tsv"])),
+                          ("fi_ideal.csv", _csv(data["ideal"]))):
+        write_atomic(out_dir / name, payload)
+        written.append(out_dir / name)
+    for name, fig in figures(data).items():
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        write_atomic(out_dir / f"{name}.png", buffer.getvalue())
+        written.append(out_dir / f"{name}.png")
+    return written
