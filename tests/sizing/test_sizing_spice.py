@@ -1,0 +1,72 @@
+"""Sizing verified in ngspice (sky130 lif_ota): the acceptance runs of issue 6.
+
+Each ngspice process loads the sky130 models once (~5-10 s); the three tests load four in all.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from lifhw.sizing import TSV
+from lifhw.sizing.spice import Spec, size_and_verify
+
+K_B, Q = 1.380649e-23, 1.602176634e-19
+
+
+def u_t(temp_c: float) -> float:
+    return K_B * (temp_c + 273.15) / Q
+
+
+def run_json(*args) -> dict:
+    out = subprocess.run([sys.executable, "-m", "lifhw", "size", *args, "--json"], capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_acceptance_size_and_verify_tt():
+    data = run_json("--tau", "20m", "--i-b", "10p", "--c-tsv", "140f", "--v-swing", "0.3", "--verify")
+    # C_m is τ·g_m − C_tsv with g_m = κ I_b,eff / 2U_T, κ from the characterisation ...
+    g_m = data["kappa"] * data["i_b_eff"] / (2 * u_t(27.0))
+    assert data["c_m"] == pytest.approx(20e-3 * g_m - 140e-15, rel=1e-9)
+    # ... and that κ reproduces the slope of the measured I-V at its zero.
+    assert g_m == pytest.approx(data["characterization"]["g_m"], rel=1e-9)
+    assert 0.5 < data["kappa"] < 0.9 and data["device_source"] == "spice"
+    measured = data["measured"]
+    assert abs(measured["tau"] / 20e-3 - 1) < 0.05
+    # SPICE against the device-aware (tanh + leakage) rate model at the target current.
+    assert measured["rate"] == pytest.approx(data["rate_at_target"], rel=0.05)
+    assert measured["energy_per_spike"] > 0 and measured["n_spikes"] >= 3
+
+
+def test_resized_at_ss_and_ff_and_hot():
+    spec = Spec(v_swing=0.3, tsv=TSV.from_value(140e-15), tau=20e-3, i_b=10e-12)
+    rows = size_and_verify(spec, ["ss", "ff"], [27.0, 125.0], t_ref=2e-3, verify=True, workers=2)
+    assert [(r["corner"], r["temp"]) for r in rows] == [("ss", 27.0), ("ss", 125.0), ("ff", 27.0), ("ff", 125.0)]
+    for row in rows:
+        assert "error" not in row, row.get("error")
+        assert abs(row["measured"]["tau"] / 20e-3 - 1) < 0.05, (row["corner"], row["temp"], row["measured"])
+    by = {(r["corner"], r["temp"]): r["design"] for r in rows}
+    # Re-sizing is real: each corner gets its own capacitor for the same τ.
+    assert abs(by["ss", 27.0].c_m / by["ff", 27.0].c_m - 1) > 1e-3
+    # Junction leakage grows steeply with temperature (roughly doubling every ~10 K).
+    for corner in ("ss", "ff"):
+        assert by[corner, 125.0].device.i_off > 20 * by[corner, 27.0].device.i_off
+
+
+def test_corner_sweep_cli_with_spice():
+    data = run_json("corners", "--tau", "20m", "--i-b", "10p", "--c-tsv", "140f", "--corners", "tt",
+                    "--temps", "-40,125", "--spice")
+    assert data["source"] == "spice"
+    for row in data["rows"]:
+        assert "error" not in row, row.get("error")
+        # The same capacitor and bias: τ follows C_eff·2U_T/(κ I_b,eff) of the characterisation at that temperature.
+        assert row["tau"] == pytest.approx(data["design"]["c_eff"] * 2 * u_t(row["temp"])
+                                           / (row["kappa"] * row["i_b_eff"]), rel=1e-9)
+        assert abs(row["measured"]["tau"] / row["tau"] - 1) < 0.05
+    cold, hot = data["rows"]
+    assert abs(hot["tau"] / cold["tau"] - 1) > 0.05  # the sweep moves τ: the sizing must be per corner
