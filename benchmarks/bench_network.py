@@ -30,7 +30,7 @@ VENV = WORK / "brian2-venv"
 BRIAN2 = "brian2==2.9.0"
 REPEATS = 3
 SCALING_N = (1250, 2500, 5000, 10_000, 20_000, 50_000, 100_000)
-SCALING_T = 0.2
+SCALING_T = 1.0
 
 BRIAN2_SCRIPT = r'''
 import json, sys, time

@@ -56,44 +56,59 @@ def uniform(state, n):
     return out
 
 
+#: Targets are stored as their low 16 bits, grouped by their high bits into blocks of 65536 neurons.
+BLOCK_BITS = 16
+
+
 @njit(cache=True)
 def out_degrees(n_e, n_i, c_e, c_i, state):
-    """First pass of :func:`connect_into`: ``ptr`` (CSR row pointers by source) from the same draws.
+    """First pass of :func:`connect`: the CSR pointers, one row per (source, block of targets).
 
-    ``state`` is left unchanged, so the second pass replays the draws.
+    ``state`` is left unchanged, so :func:`connect` replays the same draws.
     """
     n = n_e + n_i
+    n_blocks = ((n - 1) >> BLOCK_BITS) + 1
     local = state.copy()
-    count = np.zeros(n + 1, np.int64)
-    for _ in range(n):
+    count = np.zeros(n * n_blocks + 1, np.int64)
+    for tgt in range(n):
+        block = tgt >> BLOCK_BITS
         for _ in range(c_e):
-            count[_below(local, n_e) + 1] += 1
+            count[_below(local, n_e) * n_blocks + block + 1] += 1
         for _ in range(c_i):
-            count[n_e + _below(local, n_i) + 1] += 1
+            count[(n_e + _below(local, n_i)) * n_blocks + block + 1] += 1
     return np.cumsum(count)
 
 
 @njit(cache=True)
-def connect_into(n_e, n_i, c_e, c_i, state, ptr, targets):
-    """Fixed in-degree connectivity as outgoing lists (CSR by source), written into ``targets``.
+def connect(n_e, n_i, c_e, c_i, state):
+    """Fixed in-degree connectivity as outgoing lists: ``(ptr, targets)``.
 
     Every target draws ``c_e`` sources uniformly from [0, n_e) and ``c_i`` from [n_e, n_e + n_i),
     with replacement (multapses and autapses allowed, as NEST's ``fixed_indegree`` by default).
-    The draws are made twice, once by :func:`out_degrees` to size each source's list and once
-    here to fill it, so the source list of all synapses is never stored. Source ``s`` projects to
-    ``targets[ptr[s]:ptr[s + 1]]``, in ascending order. ``targets`` may be uint16 when there are
-    at most 65536 neurons: the spike loop streams it, and half the bytes is a quarter less time.
+    The draws are made twice, once by :func:`out_degrees` to size each list and once here to fill
+    it, so the source of every synapse is never stored.
+
+    Source ``s`` projects to ``(b << 16) + targets[ptr[s·B + b]:ptr[s·B + b + 1]]`` for each block
+    ``b`` of the B = ceil(n / 65536) blocks, in ascending order. The spike loop streams
+    ``targets``: 16-bit entries are half the memory traffic of 32-bit ones at any network size.
     """
+    ptr = out_degrees(n_e, n_i, c_e, c_i, state)
+    n = n_e + n_i
+    n_blocks = ((n - 1) >> BLOCK_BITS) + 1
+    targets = np.empty(ptr[-1], np.uint16)
     fill = ptr[:-1].copy()
-    for tgt in range(n_e + n_i):
+    low = (1 << BLOCK_BITS) - 1
+    for tgt in range(n):
+        block = tgt >> BLOCK_BITS
         for _ in range(c_e):
-            s = _below(state, n_e)
-            targets[fill[s]] = tgt
-            fill[s] += 1
+            entry = _below(state, n_e) * n_blocks + block
+            targets[fill[entry]] = tgt & low
+            fill[entry] += 1
         for _ in range(c_i):
-            s = n_e + _below(state, n_i)
-            targets[fill[s]] = tgt
-            fill[s] += 1
+            entry = (n_e + _below(state, n_i)) * n_blocks + block
+            targets[fill[entry]] = tgt & low
+            fill[entry] += 1
+    return ptr, targets
 
 
 @njit(cache=True)
@@ -104,8 +119,9 @@ def run(v, ring, ptr, targets, n_e, w_e, w_i, decay, theta, v_reset, n_ref, j_ex
     order: the input arriving this step is taken from row ``step % n_delay``; a refractory neuron
     discards it and counts down; otherwise ``V <- V·decay + input + j_ext·k`` with ``k`` external
     Poisson spikes, and ``V >= theta`` is a spike: reset, ``n_ref`` refractory steps. Then each
-    spike adds its weight (``w_e`` for sources below ``n_e``, else ``w_i``) to its targets in the
-    same ring row, which is read again ``n_delay`` steps later.
+    spike adds its weight (``w_e`` for sources below ``n_e``, else ``w_i``) to its targets
+    (``ptr``, ``targets`` as made by :func:`connect`) in the same ring row, which is read again
+    ``n_delay`` steps later.
 
     ``k`` is the inverse CDF of a uniform 32-bit ``u``: the number of entries of ``cdf32`` (the
     CDF scaled to 2^32, ending in a 2^32 sentinel) that are ``<= u``. ``guide[b]`` is that number
@@ -114,6 +130,7 @@ def run(v, ring, ptr, targets, n_e, w_e, w_i, decay, theta, v_reset, n_ref, j_ex
     """
     n = v.shape[0]
     n_delay = ring.shape[0]
+    n_blocks = (ptr.shape[0] - 1) // n
     refractory = np.zeros(n, np.int32)
     # This step's spikes go to a fixed buffer first: growing the output arrays inside the neuron
     # loop would make numba reload and reference-count them at every neuron (about 10x slower).
@@ -160,7 +177,9 @@ def run(v, ring, ptr, targets, n_e, w_e, w_i, decay, theta, v_reset, n_ref, j_ex
             spike_neuron[n_spikes] = s
             n_spikes += 1
             w = w_e if s < n_e else w_i
-            for k in range(ptr[s], ptr[s + 1]):
-                row[targets[k]] += w
+            for b in range(n_blocks):
+                block = row[b << BLOCK_BITS:]
+                for k in range(ptr[s * n_blocks + b], ptr[s * n_blocks + b + 1]):
+                    block[targets[k]] += w
     state[0] = counter
     return spike_step[:n_spikes].copy(), spike_neuron[:n_spikes].copy()

@@ -291,9 +291,7 @@ def simulate(network: BrunelNetwork, t_sim: float = 1.0, seed: int = 0, t_transi
     theta = neuron.v_th - neuron.v_rest
     n_steps = int(round(t_sim / net.dt))
     state = np.array([seed], dtype=np.uint64)
-    ptr = _kernel.out_degrees(net.n_e, net.n_i, net.c_e, net.c_i, state)
-    targets = np.empty(ptr[-1], np.uint16 if net.n <= 2**16 else np.int32)
-    _kernel.connect_into(net.n_e, net.n_i, net.c_e, net.c_i, state, ptr, targets)
+    ptr, targets = _kernel.connect(net.n_e, net.n_i, net.c_e, net.c_i, state)
     if v0 is None:
         v = _kernel.uniform(state, net.n) * theta
     else:

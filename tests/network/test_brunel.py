@@ -39,7 +39,7 @@ def test_poisson_table_is_the_poisson_cdf(mean):
 def test_spike_arrives_after_the_delay_and_decays_exactly():
     # Neuron 0 starts just above threshold and fires in step 0; neuron 1 gets +J in step n_delay and then only decays.
     ptr = np.array([0, 1, 1])
-    targets = np.array([1], np.int32)
+    targets = np.array([1], np.uint16)
     v = np.array([0.021, 0.0])
     step, neuron = _run_kernel(v, ptr, targets, 0.0, 40, n_delay=15)
     assert step.tolist() == [0] and neuron.tolist() == [0]
@@ -53,7 +53,7 @@ def test_free_membrane_moments_match_shot_noise_theory():
     n, lam, j = 4000, 2.0, 1e-4
     decay = math.exp(-DT / TAU)
     v = np.zeros(n)
-    _run_kernel(v, np.zeros(n + 1, np.int64), np.zeros(0, np.int32), lam, 1500, theta=1.0, j=j)
+    _run_kernel(v, np.zeros(n + 1, np.int64), np.zeros(0, np.uint16), lam, 1500, theta=1.0, j=j)
     mean = j * lam / (1 - decay)
     var = j * j * lam / (1 - decay * decay)
     assert np.mean(v) == pytest.approx(mean * (1 - decay**1500), rel=0.01)
@@ -65,24 +65,27 @@ def test_unconnected_neurons_fire_at_the_siegert_rate_and_cv(j, mu):
     # Shot noise of jumps j at rate R has mu = j R tau and sigma^2 = j mu: the diffusion limit is the Siegert theory.
     n, steps = 2000, 30_000
     v = np.full(n, 0.01)
-    step, neuron = _run_kernel(v, np.zeros(n + 1, np.int64), np.zeros(0, np.int32), mu / (j * TAU) * DT, steps, j=j)
+    step, neuron = _run_kernel(v, np.zeros(n + 1, np.int64), np.zeros(0, np.uint16), mu / (j * TAU) * DT, steps, j=j)
     res = _result((step + 1) * DT, neuron, n, steps * DT, t_transient=0.2)
     sigma = math.sqrt(j * mu)
     assert res.rate == pytest.approx(float(siegert_rate(mu, sigma)), rel=0.05)
     assert res.cv_isi() == pytest.approx(siegert_cv(mu, sigma), rel=0.05)
 
 
-def test_connectivity_has_the_fixed_in_degrees():
-    state = np.array([7], np.uint64)
-    ptr = _kernel.out_degrees(400, 100, 40, 10, state)
-    targets = np.empty(ptr[-1], np.uint16)
-    _kernel.connect_into(400, 100, 40, 10, state, ptr, targets)
-    source = np.repeat(np.arange(500), np.diff(ptr))
-    from_e = np.bincount(targets[source < 400], minlength=500)
-    from_i = np.bincount(targets[source >= 400], minlength=500)
-    assert np.all(from_e == 40) and np.all(from_i == 10)
-    # Each source's list is ascending.
-    assert all(np.all(np.diff(targets[ptr[s]:ptr[s + 1]].astype(int)) >= 0) for s in range(500))
+@pytest.mark.parametrize("n_e,n_i,c_e,c_i", [(400, 100, 40, 10), (80_000, 60_000, 2, 1)])
+def test_connectivity_has_the_fixed_in_degrees(n_e, n_i, c_e, c_i):
+    # The second case spans three blocks of 65536 targets.
+    n = n_e + n_i
+    ptr, targets = _kernel.connect(n_e, n_i, c_e, c_i, np.array([7], np.uint64))
+    blocks = (ptr.size - 1) // n
+    assert blocks == -(-n // 65536)
+    row = np.repeat(np.arange(n * blocks), np.diff(ptr))
+    source, block = row // blocks, row % blocks
+    full = targets.astype(np.int64) + (block << 16)
+    assert np.all(np.bincount(full[source < n_e], minlength=n) == c_e)
+    assert np.all(np.bincount(full[source >= n_e], minlength=n) == c_i)
+    # Each row is ascending, so each source's whole list is.
+    assert np.all((np.diff(full) >= 0) | (np.diff(row) != 0))
 
 
 def _result(times, neurons, n=100, t_sim=10.0, t_transient=0.0):
