@@ -201,25 +201,38 @@ def fixed_point(nu_ext: float, coupling: Coupling, neuron: LIFParams | None = No
     return float(fixed_points(nu_ext, coupling, neuron)[0])
 
 
-def drive_for_rate(rate: float, coupling: Coupling, neuron: LIFParams | None = None) -> float:
-    """External rate per input ν_ext (Hz) that makes ``rate`` (Hz) a fixed point of the network.
+def _drive(rate: float, coupling: Coupling, neuron: LIFParams) -> float:
+    """ν_ext (Hz) making ``rate`` self-consistent, continued to negative values where recurrence alone overshoots.
 
-    Exact inverse of the self-consistency: at fixed ν, φ grows monotonically with ν_ext, so there
-    is one root, found by Brent's method.
+    The root is searched down to the drive at which σ = 0 (there φ = 0 < rate), so it always exists.
     """
-    neuron = neuron or brunel_neuron()
-    _check_rate("rate", rate, neuron)
-
     def excess(nu_ext: float) -> float:
         mu, sigma = input_moments(rate, nu_ext, coupling, neuron)
         return float(siegert_rate(mu, sigma, neuron)) - rate
 
+    low = -rate * (1.0 + coupling.g**2 * coupling.gamma)
     high = nu_threshold(coupling, neuron)
     while excess(high) < 0:
         high *= 2.0
         if high > 1e9:
             raise ParameterError("rate", rate, "no external drive reaches it")
-    return brentq(excess, 0.0, high, xtol=1e-12, rtol=1e-12) if excess(0.0) < 0 else 0.0
+    return brentq(excess, low, high, xtol=1e-12, rtol=1e-12)
+
+
+def drive_for_rate(rate: float, coupling: Coupling, neuron: LIFParams | None = None) -> float:
+    """External rate per input ν_ext (Hz) that makes ``rate`` (Hz) a fixed point of the network.
+
+    Exact inverse of the self-consistency: at fixed ν, φ grows monotonically with ν_ext, so there
+    is one root, found by Brent's method. A rate that recurrent excitation alone already exceeds
+    would need a negative drive and is rejected.
+    """
+    neuron = neuron or brunel_neuron()
+    _check_rate("rate", rate, neuron)
+    nu_ext = _drive(rate, coupling, neuron)
+    if nu_ext < 0:
+        raise ParameterError("rate", rate, f"would need a negative external drive ({nu_ext:.6g} Hz): recurrent "
+                             "excitation alone fires faster")
+    return nu_ext
 
 
 @dataclass(frozen=True)
@@ -254,7 +267,7 @@ def drive_range(coupling: Coupling, neuron: LIFParams | None = None, rate_silent
                 rate_runaway: float | None = None, grid: int = 200) -> DriveRange:
     """The range of ν_ext (Hz) that keeps the network between silence and runaway.
 
-    The branch of fixed points is traced through its inverse ν ↦ ν_ext(ν) (:func:`drive_for_rate`)
+    The branch of fixed points is traced through its inverse ν ↦ ν_ext(ν) (as :func:`drive_for_rate`)
     on ``grid`` rates from ``rate_silent`` to ``rate_runaway`` (default half of 1/τ_rp). Where
     ν_ext(ν) first stops increasing, the low-activity branch ends in a saddle-node: more drive
     has no low-rate fixed point.
@@ -266,14 +279,14 @@ def drive_range(coupling: Coupling, neuron: LIFParams | None = None, rate_silent
     if rate_runaway <= rate_silent:
         raise ParameterError("rate_runaway", rate_runaway, f"must be > rate_silent = {rate_silent:.6g} Hz")
     rates = np.geomspace(rate_silent, rate_runaway, grid)
-    drives = np.array([drive_for_rate(float(r), coupling, neuron) for r in rates])
+    drives = np.array([_drive(float(r), coupling, neuron) for r in rates])
     falls = np.flatnonzero(np.diff(drives) <= 0)
     if falls.size == 0:
         return DriveRange(float(drives[0]), float(drives[-1]), rate_silent, rate_runaway, False)
     k = int(falls[0])
     # Refine the maximum of nu_ext(nu) between the grid neighbours of the turning point.
     lo, hi = rates[max(k - 1, 0)], rates[min(k + 1, grid - 1)]
-    peak = _maximise(lambda r: drive_for_rate(r, coupling, neuron), lo, hi)
+    peak = _maximise(lambda r: _drive(r, coupling, neuron), lo, hi)
     return DriveRange(float(drives[0]), float(peak), rate_silent, rate_runaway, True)
 
 

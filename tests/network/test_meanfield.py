@@ -107,6 +107,9 @@ def test_coupling_rejects_bad_values(kwargs, name):
 def test_drive_for_rate_rejects_impossible_rates():
     with pytest.raises(ParameterError, match="rate"):
         mf.drive_for_rate(600.0, mf.Coupling())
+    # g = 3: past the saddle node, excitation alone overshoots 100 Hz (mu = 2 mV/Hz * 0.25 * 100 Hz = 50 mV).
+    with pytest.raises(ParameterError, match="negative external drive"):
+        mf.drive_for_rate(100.0, mf.Coupling(g=3.0))
     with pytest.raises(ParameterError, match="rate"):
         mf.drive_for_rate(0.0, mf.Coupling())
 
