@@ -257,8 +257,11 @@ def poisson_table(mean: float) -> tuple[np.ndarray, np.ndarray]:
     """
     if not (math.isfinite(mean) and 0 <= mean <= 1e4):
         raise ParameterError("mean", mean, "must be in [0, 1e4] (Poisson count per step)")
-    cdf, term, k, thresholds = 0.0, math.exp(-mean), 0, []
+    log_mean = math.log(mean) if mean > 0 else -math.inf
+    cdf, k, thresholds = 0.0, 0, []
     while True:
+        # In logs: e^-mean alone underflows for means above ~700.
+        term = math.exp(k * log_mean - mean - math.lgamma(k + 1)) if mean > 0 else float(k == 0)
         cdf += term
         scaled = math.floor(cdf * 2.0**32)
         if scaled >= 2**32 or (k > mean and term < 2.0**-40):
@@ -266,7 +269,6 @@ def poisson_table(mean: float) -> tuple[np.ndarray, np.ndarray]:
             break
         thresholds.append(scaled)
         k += 1
-        term *= mean / k
     cdf32 = np.array(thresholds, dtype=np.uint64)
     guide = np.searchsorted(cdf32, np.arange(256, dtype=np.uint64) << np.uint64(24), side="right")
     return cdf32, guide.astype(np.int64)

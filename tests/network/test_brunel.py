@@ -25,7 +25,7 @@ def _run_kernel(v, ptr, targets, mean_count, n_steps, n_delay=15, theta=0.02, j=
                        guide, n_steps, np.array([seed], np.uint64))
 
 
-@pytest.mark.parametrize("mean", [0.0, 0.05, 2.0, 37.0])
+@pytest.mark.parametrize("mean", [0.0, 0.05, 2.0, 37.0, 2000.0])
 def test_poisson_table_is_the_poisson_cdf(mean):
     cdf32, guide = poisson_table(mean)
     k = np.arange(cdf32.size - 1)
