@@ -74,6 +74,13 @@ def run_study(workers: int = 2, log=print) -> dict:
         out["netlist_ideal"] = str(neuron.netlist)
     out["ideal_params"] = ideal_params.as_dict()
     out["ideal"] = _points(ideal, theory.firing_rate(ideal_params, ideal_currents))
+    for key in ("ota", "ota_tsv"):
+        pts = out[key]
+        # the first point is below rheobase: its mean supply power is the quiescent (bias) power
+        quiescent = pts["supply_power"][0]
+        pts["quiescent_power"] = quiescent
+        pts["energy_dynamic"] = [e - quiescent / r if r and r > 0 else float("nan")
+                                 for e, r in zip(pts["energy_per_spike"], pts["rate"], strict=True)]
     out["energy_reference"] = analog.spike_energy(params.c_m, params.v_th - params.v_reset, design.vdd)
     out["energy_reference_tsv"] = analog.spike_energy(params.c_m + c_tsv, params.v_th - params.v_reset, design.vdd)
     out["checks"] = checks(out)
@@ -92,6 +99,7 @@ def checks(data: dict) -> dict:
     cur = np.array(ota["current"])
     rate, th = np.array(ota["rate"], dtype=float), np.array(ota["theory_rate"], dtype=float)
     in_range = (cur >= 1.2 * char["rheobase"] * (1 - 1e-9)) & (abs(char["comparator_delay"]) * th < 0.1)
+    linear = np.array(ota["linear_rate"], dtype=float)
     ideal = data["ideal"]
     ideal_ok = (np.array(ideal["n_spikes"], dtype=float) >= 4) & (np.array(ideal["theory_rate"]) > 0)
     tsv_ratio = np.array(data["ota_tsv"]["charge_time"], dtype=float) / np.array(ota["charge_time"], dtype=float)
@@ -103,8 +111,9 @@ def checks(data: dict) -> dict:
         "ideal_max_rel_error": float(np.nanmax(_rel(np.array(ideal["rate"], dtype=float)[ideal_ok],
                                                      np.array(ideal["theory_rate"])[ideal_ok]))),
         "ota_max_rel_error": float(np.nanmax(_rel(rate[in_range], th[in_range]))),
-        "ota_linear_max_rel_error": float(np.nanmax(_rel(rate[in_range],
-                                                         np.array(ota["linear_rate"], dtype=float)[in_range]))),
+        "ota_linear_max_rel_error": float(np.nanmax(_rel(rate[in_range & (linear > 0)],
+                                                         linear[in_range & (linear > 0)]))),
+        "ota_points_where_linear_is_silent": int(np.sum(in_range & (linear == 0))),
         "rheobase_rel_error": float(abs(char["rheobase"] / char["tanh_rheobase"] - 1)),
         "silent_below_rheobase": silent_below,
         "fires_above": bool(np.all(fires[cur > 1.1 * char["rheobase"]])),
