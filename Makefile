@@ -64,6 +64,10 @@ scenarios: setup
 	@for s in $$($(PY) -m lifhw scenario list --json | $(PY) -c 'import json,sys; print(*(s["name"] for s in json.load(sys.stdin)["scenarios"]))'); do \
 	  $(PY) -m lifhw scenario $$s || exit 1; echo; done
 
+# The analog level: OTA characterisation, f-I of lif_ideal and lif_ota (C_tsv = 0 and 140 fF) -> build/spice/.
+spice: setup
+	$(PY) -m lifhw spice study --out build/spice
+
 bench: setup
 	$(PY) benchmarks/run.py
 
