@@ -110,8 +110,9 @@ class Bench:
         self.session.load(self.netlist)
         self.session.command(f"option gmin = {GMIN!r}")
 
-    def set(self, temp: float | None = None, i_b: float | None = None, c_m: float | None = None) -> None:
-        """Change the temperature (°C), OTA bias (A) or membrane capacitor (F) of the loaded circuit."""
+    def set(self, temp: float | None = None, i_b: float | None = None, c_m: float | None = None,
+            c_tsv: float | None = None) -> None:
+        """Change the temperature (°C), OTA bias (A), membrane capacitor or TSV capacitance (F)."""
         if temp is not None and temp != self.design.temp:
             self.session.command(f"option temp = {float(temp)!r}")
             self.design = self.design.replace(temp=temp)
@@ -121,6 +122,9 @@ class Bench:
         if c_m is not None and c_m != self.params.c_m:
             self.session.command(f"alter c_m = {float(c_m)!r}")
             self.params = self.params.replace(c_m=c_m)
+        if c_tsv is not None and c_tsv != self.design.c_tsv:
+            self.session.command(f"alter c_tsv = {float(c_tsv)!r}")
+            self.design = self.design.replace(c_tsv=c_tsv)
 
     def characterize(self) -> DevicePoint:
         """κ, mirror gain and leakage floor at the current corner, temperature and bias.
@@ -131,6 +135,7 @@ class Bench:
         """
         lo = self.params.v_rest - DC_BELOW_REST
         dc = self.session.dc_probe(lo, self.params.v_th - 0.01, DC_STEP)
+        self._check_released(dc["rst"], "DC sweep of the membrane")
         v, i_leak = dc["mem"], -dc["v_probe#branch"]
         i_b_eff, _, v_zero = fit_tanh(v, i_leak, self.design.temp)
         near = np.abs(v - v_zero) <= ZERO_HALF_WIDTH
@@ -142,6 +147,14 @@ class Bench:
         self.iv = {"v": v.tolist(), "i_leak": i_leak.tolist(), "v_zero": v_zero, "g_m": g_m, "i_b_eff": i_b_eff}
         return DevicePoint(self.design.corner, self.design.temp, kappa, self.leakage_floor(),
                            i_b_eff / self.design.i_b, "spice", leak_in_fit=True)
+
+    def _check_released(self, rst: np.ndarray, what: str) -> None:
+        # Below V_th the reset switch (source at V_reset) must be off, V_GS <= 0. Hot corners can hold the
+        # reset chain up from leakage alone, which pins the membrane to V_reset and fakes the OTA's I-V.
+        if np.max(rst) > self.params.v_reset:
+            raise SpiceError(f"{what} at {self.design.corner}, {self.design.temp:g} °C: the reset switch is on "
+                             f"(v(rst) = {np.max(rst):.3g} V > V_reset = {self.params.v_reset:g} V) with the membrane "
+                             f"below V_th, so the membrane is pinned to V_reset; netlist: {self.netlist}")
 
     def leakage_floor(self) -> float:
         """Largest |current| (A) the membrane node draws on [V_reset, V_th) with the OTA bias off."""
@@ -162,6 +175,7 @@ class Bench:
         """
         t_stop = 12 * tau_guess
         vec = self.session.tran(0.0, t_stop, tau_guess / STEPS_PER_TAU)
+        self._check_released(vec["rst"], "the small-signal decay")
         t, v = vec["time"], vec["mem"]
         v_inf = v[-1]
         dist = np.abs(v - v_inf)
@@ -185,7 +199,9 @@ class Bench:
             raise SpiceError(f"only {len(tr.spike_times)} spikes at i_in = {i_in:.4g} A in {t_stop:.4g} s at "
                              f"{self.design.corner}, {self.design.temp:g} °C; netlist: {self.netlist}")
         dynamic = tr.energy_per_spike - quiescent_power / tr.rate
+        holds = [r - t for t in tr.spike_times for r in tr.release_times[tr.release_times > t][:1]]
         return {"rate": tr.rate, "n_spikes": len(tr.spike_times), "isi_cv": tr.isi_cv,
+                "t_hold": float(np.mean(holds)) if holds else float("nan"),
                 "energy_per_spike": tr.energy_per_spike, "energy_dynamic": dynamic,
                 "energy_input": self.design.vdd * i_in / tr.rate}
 
@@ -214,19 +230,34 @@ def _verify(bench: Bench, design: Design, i_in: float) -> dict:
     return out
 
 
+def _c_tsv_sweep(bench: Bench, design: Design, i_in: float, values: list[float], quiescent_power: float) -> dict:
+    """Measured rate (Hz) at ``i_in`` with C_m and I_b kept and the TSV capacitance set to each of ``values``."""
+    rates = []
+    for c_tsv in values:
+        bench.set(c_tsv=c_tsv)
+        predicted = float(design.rate(i_in, c_tsv=c_tsv))
+        isi_guess = 1.0 / predicted if predicted > 0 else 10 * design.tau
+        rates.append(bench.measure_rate(i_in, isi_guess, quiescent_power)["rate"])
+    bench.set(c_tsv=design.tsv.c_nom)
+    return {"c_tsv": list(values), "rate": rates}
+
+
 def corner_job(job: dict) -> list[dict]:
     """Run one corner (all its temperatures) in this process; returns one result per temperature.
 
     ``job``: ``corner``, ``temps``, ``spec`` (a :class:`Spec` for sizing) or ``fixed`` (a Design whose
     C_m and programmed I_b are kept), ``t_ref`` (s, the dead time after a spike in the rate model),
-    ``verify``, ``i_in`` (A; None: 3 × I_b,eff) and ``build_dir``.
+    ``verify``, ``i_in`` (A; None: 3 × I_b,eff), ``build_dir`` and optionally ``c_tsv_sweep`` (F values
+    at which a verified design's rate is measured again).
     """
     spec, fixed = job.get("spec"), job.get("fixed")
     first = fixed.i_b if fixed is not None else (spec.i_b or 10e-12)
-    bench = Bench(job["corner"], job["temps"][0], (spec or fixed).v_swing, (spec.tsv if spec else fixed.tsv).c_nom,
+    # Start at room temperature and step outwards: each operating point starts from the previous one.
+    order = sorted(job["temps"], key=lambda t: abs(t - 27.0))
+    bench = Bench(job["corner"], order[0], (spec or fixed).v_swing, (spec.tsv if spec else fixed.tsv).c_nom,
                   i_b=first, c_m=fixed.c_m if fixed is not None else 1e-12, build_dir=job["build_dir"])
-    results = []
-    for temp in job["temps"]:
+    results = {}
+    for temp in order:
         bench.set(temp=temp)
         try:
             if fixed is not None:
@@ -238,13 +269,16 @@ def corner_job(job: dict) -> list[dict]:
             if job["verify"]:
                 i_in = job["i_in"] if job["i_in"] is not None else 3.0 * design.i_b_eff
                 row["measured"] = _verify(bench, design, i_in)
+                if job.get("c_tsv_sweep"):
+                    row["c_tsv_sweep"] = _c_tsv_sweep(bench, design, i_in, job["c_tsv_sweep"],
+                                                      row["measured"]["quiescent_power"])
         except ParameterError as exc:  # an impossible target at this corner; sent as fields (picklable)
             row = {"corner": job["corner"], "temp": temp, "error": str(exc),
                    "parameter_error": [exc.name, exc.value, exc.rule]}
         except LifhwError as exc:  # one failed corner does not lose the others
             row = {"corner": job["corner"], "temp": temp, "error": f"{type(exc).__name__}: {exc}"}
-        results.append(row)
-    return results
+        results[temp] = row
+    return [results[temp] for temp in job["temps"]]
 
 
 def run_corners(jobs: list[dict], workers: int = 1) -> list[dict]:
@@ -282,9 +316,12 @@ def size_and_verify(spec: Spec, corners: list[str], temps: list[float], t_ref: f
 
 def evaluate_corners(design: Design, corners: list[str], temps: list[float], verify: bool = True,
                      i_in: float | None = None, build_dir: Path = BUILD_DIR,
-                     workers: int = 1) -> list[dict]:
-    """The *same* design (C_m, programmed I_b) characterised, and optionally simulated, at other corners."""
+                     workers: int = 1, c_tsv_sweep: list[float] | None = None) -> list[dict]:
+    """The *same* design (C_m, programmed I_b) characterised, and optionally simulated, at other corners.
+
+    With ``verify`` and ``c_tsv_sweep`` (F), each row also has the rate measured at those TSV capacitances.
+    """
     jobs = [{"corner": c, "temps": list(temps), "fixed": design, "t_ref": design.t_ref, "verify": verify, "i_in": i_in,
-             "build_dir": Path(build_dir)} for c in corners]
+             "build_dir": Path(build_dir), "c_tsv_sweep": c_tsv_sweep} for c in corners]
     return run_corners(jobs, workers)
 
