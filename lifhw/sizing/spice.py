@@ -292,8 +292,9 @@ def run_corners(jobs: list[dict], workers: int = 1) -> list[dict]:
             try:
                 out.extend(future.result())
             except concurrent.futures.process.BrokenProcessPool as exc:
-                raise SpiceError(f"the ngspice process of corner {job['corner']} died: {exc}; "
-                                 f"netlists under {job['build_dir']}") from None
+                raise SpiceError(f"the ngspice process of corner {job['corner']} died: {exc} (a script calling "
+                                 "this must do so under `if __name__ == '__main__':`, as spawned processes re-import "
+                                 f"it); netlists under {job['build_dir']}") from None
         return out
 
 
