@@ -80,3 +80,11 @@ network: setup
 	$(PY) -m lifhw network brunel --g 5 --eta 2 --t-sim 1
 bench-network: setup
 	$(PY) benchmarks/bench_network.py
+
+# Sizing (issue 6): size C_m for tau = 20 ms at I_b = 10 pA with a 140 fF TSV, verify in ngspice, then
+# the corner/temperature sweep (tt design held fixed, SPICE at each point) and the mismatch Monte Carlo.
+.PHONY: size
+size: setup
+	$(PY) -m lifhw size --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --verify
+	$(PY) -m lifhw size corners --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --spice --workers 2
+	$(PY) -m lifhw size montecarlo --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --n 4000 --seed 0
