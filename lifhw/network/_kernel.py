@@ -172,13 +172,16 @@ def run(v, ring, ptr, targets, n_e, w_e, w_i, decay, theta, v_reset, n_ref, j_ex
             grown[:n_spikes] = spike_neuron[:n_spikes]
             spike_neuron = grown
         for f in range(n_fired):
-            s = fired[f]
             spike_step[n_spikes] = step
-            spike_neuron[n_spikes] = s
+            spike_neuron[n_spikes] = fired[f]
             n_spikes += 1
-            w = w_e if s < n_e else w_i
-            for b in range(n_blocks):
-                block = row[b << BLOCK_BITS:]
+        # One block of targets at a time (one block up to 65536 neurons); every target is in one
+        # block, so each neuron's input is summed in spike order as without blocks.
+        for b in range(n_blocks):
+            block = row[b << BLOCK_BITS:]
+            for f in range(n_fired):
+                s = fired[f]
+                w = w_e if s < n_e else w_i
                 for k in range(ptr[s * n_blocks + b], ptr[s * n_blocks + b + 1]):
                     block[targets[k]] += w
     state[0] = counter
