@@ -183,12 +183,14 @@ class SpicePool:
         Seconds one job may run before its worker is killed and the job reported failed.
     load_timeout : float
         Seconds a worker may take to load the netlist and models.
-    threads : int or None
-        ngspice OpenMP threads per worker; default: the CPU count divided among the workers.
+    threads : int
+        ngspice OpenMP threads per worker. Default 1: on a shared 2-core machine two OpenMP threads
+        per process made a single worker ~5x slower (``benchmarks/bench_spice.py``); parallelism comes
+        from the worker processes instead.
     """
 
     def __init__(self, netlist: Path, workers: int = 1, timeout: float = 300.0, load_timeout: float = 180.0,
-                 threads: int | None = None):
+                 threads: int = 1):
         if workers < 1:
             from ..errors import ParameterError
             raise ParameterError("workers", workers, "must be >= 1")
@@ -196,7 +198,7 @@ class SpicePool:
         self.n_workers = workers
         self.timeout = timeout
         self.load_timeout = load_timeout
-        self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        self.threads = threads
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
 
