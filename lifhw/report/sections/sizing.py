@@ -8,6 +8,8 @@ against C_tsv (model and SPICE); and the rate spread of a mismatched population 
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 import numpy as np
 
 from ... import sizing, theory
@@ -125,15 +127,18 @@ def build(ctx: ReportContext) -> Section:
     ax.set_ylabel(f"rate at I = {i_in * 1e12:.3g} pA (Hz)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    tsv_fig = figure_html(fig, "rate against TSV capacitance, C_m and I_b fixed at the tt design")
+    tsv_fig = figure_html(fig, "rate against TSV capacitance, C_m and I_b fixed at the tt design; the linear "
+                               "LIF with the same g_m is silent here (I/g_m < V_swing): the OTA's leak saturates")
     sweep_model = np.array([float(design.rate(i_in, c_tsv=c)) for c in sweep["c_tsv"]])
     sweep_err = float(np.max(np.abs(np.array(sweep["rate"]) / sweep_model - 1)))
 
     # Corner table: the same design everywhere.
-    corner_rows, corner_tau_err = [], []
+    corner_rows, corner_tau_err, failed = [], [], []
     for row in data["corners"]:
         if "error" in row:
-            corner_rows.append([row["corner"], row["temp"], "failed", row["error"].splitlines()[0], "", "", ""])
+            reason = row["error"].split(": ", 1)[-1].split("; netlist")[0]
+            corner_rows.append([row["corner"], row["temp"], "—", "—", "—", "—", "failed"])
+            failed.append(f"{row['corner']} {row['temp']:g} °C: {reason}")
             continue
         des, m = row["design"], row["measured"]
         corner_tau_err.append(abs(m["tau"] / des["tau"] - 1))
@@ -169,7 +174,10 @@ def build(ctx: ReportContext) -> Section:
             "leak is the devices'). Reproduce: <code>lifhw size --tau 20m --i-b 10p --tsv-diameter 5u "
             "--tsv-depth 50u --verify</code>.</p>" + sizing_table + resize_table + tsv_fig
             + "<p>The tt design held fixed over corners and temperature (model: characterised κ, I_b,eff at "
-              "each point; SPICE: small-signal τ and the rate at the target current):</p>" + corner_table + mc_fig)
-    summary = {"design": d, "tau_errors_resized": tau_errors, "corner_tau_error_max": max(corner_tau_err, default=None),
+              "each point; SPICE: small-signal τ and the rate at the target current):</p>" + corner_table
+            + ("<p>Points the SPICE bench rejected (the netlist, not the sizing, fails there):</p><ul>"
+               + "".join(f"<li>{html_escape(f)}</li>" for f in failed) + "</ul>" if failed else "") + mc_fig)
+    summary = {"failed_points": failed, "design": d, "tau_errors_resized": tau_errors,
+               "corner_tau_error_max": max(corner_tau_err, default=None),
                "rate_vs_c_tsv_error": sweep_err, "mc": {k: mc[k] for k in ("nominal", "mean", "std", "cv", "z")}}
     return Section(KEY, "Sizing C_m and I_b with a TSV (issue 6)", html, budget, summary)
