@@ -96,6 +96,7 @@ def _sized(args, verify: bool = False) -> tuple[sizing.Design, dict]:
     """The design at --corner/--temp and its SPICE row (characterisation, ``measured`` if ``verify``)."""
     from ..sizing import spice
 
+    sizing.check_targets(args.v_swing, args.tau, args.f_target, args.i_target, args.i_b, args.c_m)
     device, spec, t_ref = _user_device(args), _spec(args), _t_ref(args)
     if device is not None:
         design = spec.size(device, t_ref)

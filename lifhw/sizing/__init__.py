@@ -356,6 +356,18 @@ class Design:
         }
 
 
+def check_targets(v_swing: float, tau: float | None, f_target: float | None, i_target: float | None,
+                  i_b: float | None, c_m: float | None) -> None:
+    """Raise ParameterError unless the targets name one problem: a τ or a rate, and a given I_b or C_m."""
+    _need_positive("v_swing", v_swing, "V")
+    if (tau is None) == (f_target is None):
+        raise ParameterError("tau", tau, "give exactly one of tau or f_target (with i_target)")
+    if f_target is not None and i_target is None:
+        raise ParameterError("i_target", i_target, "f_target needs i_target, the current at which to reach it")
+    if (i_b is None) == (c_m is None):
+        raise ParameterError("i_b", i_b, "give exactly one of i_b (C_m is solved) or c_m (I_b is solved)")
+
+
 def size(v_swing: float, tsv: TSV, device: DevicePoint, tau: float | None = None, f_target: float | None = None,
          i_target: float | None = None, i_b: float | None = None, c_m: float | None = None,
          noise_max: float | None = None, v_dd: float = V_DD_SKY130, mim_density: float = analog.MIM_DENSITY_SKY130,
@@ -368,13 +380,7 @@ def size(v_swing: float, tsv: TSV, device: DevicePoint, tau: float | None = None
     to relax and by how much: C_m ≤ 0 after C_tsv, a bias at or below the leakage floor, or a kT/C
     noise above ``noise_max`` (V rms).
     """
-    _need_positive("v_swing", v_swing, "V")
-    if (tau is None) == (f_target is None):
-        raise ParameterError("tau", tau, "give exactly one of tau or f_target (with i_target)")
-    if f_target is not None and i_target is None:
-        raise ParameterError("i_target", i_target, "f_target needs i_target, the current at which to reach it")
-    if (i_b is None) == (c_m is None):
-        raise ParameterError("i_b", i_b, "give exactly one of i_b (C_m is solved) or c_m (I_b is solved)")
+    check_targets(v_swing, tau, f_target, i_target, i_b, c_m)
     ratio, kappa, temp = device.i_b_ratio, device.kappa, device.temp
     solve_bias = i_b is None
     if tau is not None:
