@@ -178,7 +178,9 @@ def figures(data: dict) -> dict:
     for key, ref in (("ota", "energy_reference"), ("ota_tsv", "energy_reference_tsv")):
         pts = data[key]
         ax.plot(np.array(pts["current"]) * 1e12, np.array(pts["energy_per_spike"], dtype=float) * 1e12, "o-",
-                label=f"SPICE {key.replace('_', ' + ')}")
+                label=f"SPICE {key.replace('_', ' + ')}: supply energy / spike")
+        ax.plot(np.array(pts["current"]) * 1e12, np.array(pts["energy_dynamic"], dtype=float) * 1e12, "x:",
+                color=ax.lines[-1].get_color(), label="  minus quiescent power × ISI")
         ax.axhline(data[ref] * 1e12, ls="--", lw=0.8, color=ax.lines[-1].get_color(),
                    label=f"C_eff·ΔV·V_dd ({key.replace('_', ' + ')})")
     ax.set_xscale("log")

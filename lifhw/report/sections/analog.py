@@ -80,8 +80,9 @@ def build(ctx: ReportContext) -> Section:
         + f"<p>Energy: C<sub>eff</sub>·ΔV·V<sub>dd</sub> = {e_ref * 1e12:.3g} pJ. The supply energy per spike is "
           f"dominated by the bias currents (quiescent power {ota['quiescent_power'] * 1e9:.3g} nW, times the ISI); "
           f"what remains after subtracting it is {np.nanmin(dyn) * 1e12:.3g}–{np.nanmax(dyn) * 1e12:.3g} pJ "
-          "(switching of the comparator chain and the refractory capacitor). The membrane charge itself comes "
-          "from the input current, not from V<sub>dd</sub>.</p>"
+          "(recharging the refractory capacitor, switching, and the starved inverters' crowbar current of at most "
+          "I<sub>cmp</sub> while the membrane creeps up to threshold, which is why it falls with the rate). The "
+          "membrane charge itself comes from the input current, not from V<sub>dd</sub>.</p>"
         + (figure_html(figs["trace"], "membrane voltage of lif_ota at 3× rheobase") if "trace" in figs else "")
     )
     budget = [
