@@ -71,3 +71,12 @@ def test_corner_sweep_cli_with_spice():
         assert abs(row["measured"]["tau"] / row["tau"] - 1) < 0.05
     cold, hot = data["rows"]
     assert hot["tau"] > 1.1 * cold["tau"]  # same C, g_m ∝ κ I_b,eff/U_T: the sizing must be per temperature
+
+
+def test_f_target_solves_the_bias_in_the_loop():
+    """With C_m given, I_b is solved, re-characterised at the solved bias, and the SPICE rate hits the target."""
+    data = run_json("--f-target", "20", "--i-target", "30p", "--c-m", "2p", "--tsv-diameter", "5u",
+                    "--tsv-depth", "50u", "--verify")
+    assert data["c_m"] == 2e-12 and data["rate_at_target"] == pytest.approx(20.0, rel=1e-9)
+    assert data["measured"]["i_in"] == pytest.approx(30e-12)
+    assert data["measured"]["rate"] == pytest.approx(20.0, rel=0.03)
