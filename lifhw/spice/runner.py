@@ -37,20 +37,32 @@ def _quiet_pyspice() -> None:
 
 
 class Session:
-    """One ngspice instance in this process: load a netlist, alter sources, run analyses, read vectors."""
+    """One ngspice instance in this process: load a netlist, alter sources, run analyses, read vectors.
+
+    ngspice's shared library is one simulator per process; a second Session in the same process reuses
+    it (and replaces the circuit it holds when it loads one).
+    """
+
+    _shared = None  # the process's PySpice NgSpiceShared; its output goes to the newest Session's log
 
     def __init__(self, threads: int = 1):
         _quiet_pyspice()
-        from PySpice.Spice.NgSpice.Shared import NgSpiceShared
-
-        class _Logged(NgSpiceShared):
-            def send_char(inner, message, ngspice_id):  # noqa: N805 - PySpice's callback signature
-                self.log.append(message)
-                return 0
-
         self.log: list[str] = []
-        self._ng = _Logged.new_instance()
         self.netlist: Path | None = None
+        if Session._shared is None:
+            from PySpice.Spice.NgSpice.Shared import NgSpiceShared
+
+            class _Logged(NgSpiceShared):
+                owner: Session | None = None
+
+                def send_char(self, message, ngspice_id):
+                    if self.owner is not None:
+                        self.owner.log.append(message)
+                    return 0
+
+            Session._shared = _Logged.new_instance()
+        self._ng = Session._shared
+        self._ng.owner = self
         for command in ("set ngbehavior=hsa", "set ng_nomodcheck", f"set num_threads={int(threads)}"):
             self.command(command)
 
