@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.integrate import quad
 
 from lifhw import sizing, theory
@@ -214,3 +216,33 @@ def test_device_point_validation():
         sizing.DevicePoint(corner="xx")
     with pytest.raises(ParameterError, match="kappa"):
         sizing.DevicePoint(kappa=1.5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(i_ratio=st.floats(0.2, 20), kappa=st.floats(0.4, 1.0), swing=st.floats(0.005, 0.6),
+       v_offset=st.floats(-0.02, 0.02), temp=st.floats(-40, 125), leak=st.floats(0, 0.5))
+def test_closed_form_is_the_integral_for_all_parameters(i_ratio, kappa, swing, v_offset, temp, leak):
+    i_b, c = 10e-12, 2e-12
+    i_in = i_ratio * i_b
+    closed = float(sizing.time_to_threshold(i_in, c, i_b, kappa, swing, temp, v_offset=v_offset, i_leak=leak * i_b))
+    a = kappa / (2 * u_t(temp))
+    silent = i_in - leak * i_b <= i_b * math.tanh(a * (swing - v_offset))
+    assert np.isinf(closed) == silent  # silent exactly when the leak at threshold outweighs the input
+    if silent:
+        return
+    numeric = _t_numeric(i_in, c, i_b, kappa, swing, temp, v_offset=v_offset, i_leak=leak * i_b)
+    assert closed == pytest.approx(numeric, rel=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tau=st.floats(1e-3, 0.2), i_b=st.floats(1e-12, 1e-9), kappa=st.floats(0.4, 1.0),
+       c_tsv=st.floats(0, 0.5e-12), temp=st.floats(-40, 125))
+def test_sized_design_has_the_target_tau(tau, i_b, kappa, c_tsv, temp):
+    device = sizing.DevicePoint(kappa=kappa, temp=temp, i_off=0.0)
+    try:
+        d = sizing.size(0.3, sizing.TSV.from_value(c_tsv), device, tau=tau, i_b=i_b)
+    except ParameterError as err:  # only when the TSV alone exceeds tau*g_m
+        assert err.name == "tau" and c_tsv >= tau * kappa * i_b / (2 * u_t(temp))
+        return
+    assert d.tau == pytest.approx(tau, rel=1e-12)
+    assert d.c_m == pytest.approx(tau * kappa * i_b / (2 * u_t(temp)) - c_tsv, rel=1e-9, abs=1e-24)
