@@ -7,7 +7,8 @@
 * :mod:`.measure` -- spike times, rate, ISI CV, charge times and energy per spike of a transient;
 * :mod:`.ota` -- OTA characterisation (DC I-V of the membrane node, tanh fit, single-spike dead time)
   and the device-aware theory ISI = C_eff ∫dV/(I − I_leak(V)) + t_dead;
-* :mod:`.sweep` -- :class:`SpiceNeuron` (a loaded netlist: characterise, transient, sweep) and :func:`fi_sweep`.
+* :mod:`.sweep` -- :class:`SpiceNeuron` (a loaded netlist: characterise, transient, sweep) and :func:`fi_sweep`;
+* :mod:`.study` -- the study behind ``make spice`` and the report's analog section.
 """
 
 from .design import CORNERS, DV_REF, TSV_TYPICAL, OTADesign, ota_params, typical_tsv_capacitance

@@ -86,8 +86,14 @@ class Session:
                 raise self.error(f"ngspice command {command!r} failed: {text}")
 
     def error(self, message: str) -> SpiceError:
-        tail = "\n".join(line.partition(" ")[2] for line in self.log[-LOG_TAIL_LINES:])
-        where = f"; netlist: {self.netlist}" if self.netlist else ""
+        """A SpiceError with the netlist path, the full ngspice log written beside it, and the log's tail."""
+        lines = [line.partition(" ")[2] for line in self.log]
+        where = ""
+        if self.netlist:
+            log_path = self.netlist.with_suffix(f".{os.getpid()}.log")
+            log_path.write_text("\n".join(lines) + "\n")
+            where = f"; netlist: {self.netlist}; log: {log_path}"
+        tail = "\n".join(lines[-LOG_TAIL_LINES:])
         return SpiceError(f"{message}{where}\n--- ngspice log tail ---\n{tail}")
 
     def load(self, netlist: Path) -> None:

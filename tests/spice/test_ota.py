@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -76,5 +78,7 @@ def test_failed_point_gives_a_clear_error_and_the_others_survive(ota_tt):
     message = result.errors[1]
     assert "i_in = 1000 A" in message and "Timestep too small" in message
     assert "netlist: build/spice/run/lif_ota-" in message and "--- ngspice log tail ---" in message
+    log = message.split("; log: ")[1].split()[0]
+    assert "Timestep too small" in Path(log).read_text()
     with pytest.raises(SweepError, match="1 of 2 ota sweep points failed"):
         result.check()
