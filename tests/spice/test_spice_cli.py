@@ -36,3 +36,16 @@ def test_spice_bad_input_exits_2(capsys, argv, message):
     code = main(["spice", "fi", "--circuit", "ota", *argv, "--json"])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_spice_failed_point_exits_1_with_one_line_and_keeps_finished_points(capsys, tmp_path):
+    partial = tmp_path / "partial.json"
+    code = main(["spice", "fi", "--circuit", "ideal", "--c-m", "200p", "--r-m", "100Meg", "--v-rest", "-70m",
+                 "--v-th", "-50m", "--v-reset", "-70m", "--i", "300p", "--t-sim", "1000", "--timeout", "2",
+                 "--workers", "1", "--partial", str(partial), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    line = captured.err.strip().splitlines()[-1]
+    assert line.startswith("lifhw: failed: 1 of 1 ideal sweep points failed")
+    assert "no answer after 2 s" in line and f"finished points saved to {partial}" in line
+    assert json.loads(partial.read_text())["errors"][0].startswith("transient at i_in = 3e-10 A")
