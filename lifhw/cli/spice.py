@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import theory
 from ..report import write_atomic
-from . import add_params_args, command, params_from_args, range_arg, to_json, value_arg
+from . import add_params_args, command, format_table, params_from_args, range_arg, to_json, value_arg
 
 
 def _t_sim(text: str):
@@ -116,7 +116,8 @@ def register(subparsers) -> None:
                    help="where finished points go if some fail (default build/spice/fi-partial.json)")
 
     p = command(sub, "characterize", _characterize,
-                "OTA characterisation: DC I-V of the membrane node, tanh fit (kappa, i_b_eff), dead time")
+                "OTA characterisation: DC I-V of the membrane node, tanh fit (kappa, i_b_eff), dead time",
+                human=lambda r: format_table({k: v for k, v in r.items() if k not in ("v", "i_leak")}))
     add_params_args(p, ota_params())
     _add_design_args(p)
 
