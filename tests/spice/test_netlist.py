@@ -56,7 +56,3 @@ def test_design_validation_names_the_parameter():
         nl.get_circuit("foo")
 
 
-def test_refractory_capacitor_maps_t_ref_linearly():
-    design = OTADesign(i_ref=200e-12)
-    assert design.c_ref(4e-3) == pytest.approx(2 * OTADesign().c_ref(4e-3))
-    assert design.c_ref(2e-3) == pytest.approx(2e-3 * 200e-12 / 0.591)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lifhw import analog
-from lifhw.spice import SweepError, typical_tsv_capacitance
+from lifhw.spice import SpiceNeuron, SweepError, measure, ota_params, typical_tsv_capacitance
 
 
 def test_characterisation_is_a_subthreshold_ota(ota_tt):
@@ -22,6 +22,8 @@ def test_characterisation_is_a_subthreshold_ota(ota_tt):
     # Saturation: the leak is ~I_b beyond ~75 mV (3 U_T/kappa) on both sides of the zero.
     assert char.leak(char.v_zero + 0.15) == pytest.approx(char.i_b_eff, rel=0.1)
     assert -char.leak(char.v_zero - 0.15) == pytest.approx(char.i_b_eff, rel=0.1)
+    # the pulse extender holds the reset for the designed t_ref (c_ref from OTADesign.c_ref)
+    assert char.t_hold == pytest.approx(ota_tt.params.t_ref, rel=0.05)
 
 
 def test_rheobase_matches_tanh_model_silent_below_firing_above(ota_tt):
@@ -85,3 +87,15 @@ def test_failed_point_gives_a_clear_error_and_the_others_survive(ota_tt):
     assert "Timestep too small" in Path(log).read_text()
     with pytest.raises(SweepError, match="1 of 2 ota sweep points failed"):
         result.check()
+
+
+def test_refractory_hold_follows_t_ref_and_i_ref():
+    # t_ref ~ c_ref (vdd - V_sw) / i_ref: c_ref sized for 4 ms (twice the default) gives a 4 ms hold
+    params = ota_params(t_ref=4e-3)
+    with SpiceNeuron("ota", params, workers=1, timeout=120) as neuron:
+        job = {"kind": "tran", "i_in": 100e-12, "t_stop": 0.04, "max_step": 20e-6}
+        (raw,) = neuron.pool.map([job])
+    tr = measure(raw, 100e-12, 0.04, 1.8, "rst")
+    holds = [r - s for s, r in zip(tr.spike_times, tr.release_times, strict=False) if r > s]
+    assert len(holds) >= 2
+    assert np.mean(holds) == pytest.approx(4e-3, rel=0.05)
