@@ -50,8 +50,9 @@ def test_general_reset_changes_the_isi():
 def test_current_for_rate_inverts_the_fi_curve(c_m, r_m, gap, reset_below, t_ref, rate):
     p = LIFParams(c_m=c_m, r_m=r_m, v_rest=-0.07, v_th=-0.07 + gap, v_reset=-0.07 - reset_below, t_ref=t_ref)
     rate = min(rate, 0.5 / t_ref) if t_ref > 0 else rate
-    # Beyond ~25 tau the current differs from rheobase by less than float resolution (e^-25).
-    assume(1 / rate - t_ref < 25 * p.tau_m)
+    # Near rheobase the inversion is ill-conditioned: V_inf - V_th ~ e^(-T/tau) * (V_th - V_reset), so round-off
+    # in V (~1e-17 V) dominates beyond ~10 tau at the 1e-9 tolerance.
+    assume(1 / rate - t_ref < 10 * p.tau_m)
     assert theory.firing_rate(p, theory.current_for_rate(p, rate)) == pytest.approx(rate, rel=1e-9)
 
 
