@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .. import sim, theory
 from ..errors import UnstableStepError
+from ..spice.design import ota_params
 from . import add_params_args, command, params_from_args, range_arg, value_arg
 
 FI_METHODS = ("theory", "exact", "euler", "ivp")
@@ -62,7 +63,8 @@ def register(subparsers) -> None:
     p.add_argument("--h", type=value_arg("h", 0.0), required=True, help="Euler step (s)")
 
     p = command(subparsers, "report", _report, "write the comparison report (HTML + summary.json)")
-    add_params_args(p)
+    # The report's design is the analog one, so that every level (SPICE included) runs the same neuron.
+    add_params_args(p, defaults=ota_params())
     p.add_argument("--out", default="build/report", help="output folder (default build/report)")
     p.add_argument("--build-dir", default="build", help="cache and intermediate results (default build)")
     p.add_argument("--only", nargs="*", help="section keys to include (default: all)")

@@ -56,7 +56,10 @@ class Section:
     html: str
     budget: list[BudgetRow] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    #: (label, current A, rate Hz) curves for the report's combined f-I figure.
     fi_curves: list = field(default_factory=list)
+    #: (item, value, meaning) rows this level adds to the report's design table.
+    design: list = field(default_factory=list)
 
 
 class Progress:
@@ -148,13 +151,17 @@ def table_html(header: list[str], rows: list[list], classes: str = "") -> str:
     """A small HTML table; floats shown with 4 significant digits, :class:`Html` cells as they are."""
     def cell(value) -> str:
         if isinstance(value, Html):
-            return value
+            return f"<td>{value}</td>"
+        if isinstance(value, bool):
+            return f"<td>{value}</td>"
         if isinstance(value, float):
-            return f"{value:.4g}"
-        return html.escape(str(value))
+            return f'<td class="num">{value:.4g}</td>'
+        if isinstance(value, int):
+            return f'<td class="num">{value}</td>'
+        return f"<td>{html.escape(str(value))}</td>"
 
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
     return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 

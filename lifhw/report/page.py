@@ -18,7 +18,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:11
 padding:0 1em;color:#1b1b1b;line-height:1.45}
 h1{margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:1em 0;font-size:.92em} th,td{border:1px solid #ccc;padding:.25em .6em;
-text-align:right} th{background:#f2f2f2} td:first-child,th:first-child{text-align:left}
+text-align:left;vertical-align:top} th{background:#f2f2f2} td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0;page-break-inside:avoid} figure img{max-width:100%} figcaption{font-size:.9em;color:#444}
 .pass{color:#0a6b0a;font-weight:600} .fail{color:#b00020;font-weight:600} code{background:#f5f5f5;padding:0 .2em}
 nav a{margin-right:1em} @media print{nav{display:none} body{max-width:none}}
@@ -95,18 +95,21 @@ def _overview_figure(curves) -> str:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
     markers = "os^vD<>pXh"
     for k, (label, current, rate) in enumerate(curves):
         current, rate = np.asarray(current, float), np.asarray(rate, float)
-        style = "-" if k == 0 else markers[k % len(markers)] + "-"
-        ax.plot(current, rate, style, ms=4, lw=1.2 if k else 2.2, mfc="none", label=label)
+        if k == 0:
+            # The reference curve goes on top, thin, so that the levels it is compared with stay visible.
+            ax.plot(current, rate, "k-", lw=1.0, zorder=10, label=label)
+        else:
+            ax.plot(current, rate, markers[k % len(markers)] + "-", ms=4, lw=0.9, mfc="none", label=label)
     ax.set_xscale("log")
     ax.set_xlabel("input current I (A)")
     ax.set_ylabel("firing rate (Hz)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
-    return figure_html(fig, "f-I curves of every level for the report's design")
+    ax.legend(fontsize=8, loc="upper left")
+    return figure_html(fig, "f-I curves of every level for the report's design (log current axis)")
 
 
 def _page(params: LIFParams, sections: list[Section], budget, prov: dict, overview: str) -> str:
@@ -114,6 +117,10 @@ def _page(params: LIFParams, sections: list[Section], budget, prov: dict, overvi
     rows += [["tau_m", format_value(params.tau_m, "s"), "membrane time constant r_m·c_m"],
              ["rheobase", format_value(params.rheobase, "A"), "(v_th − v_rest) / r_m"]]
     design = table_html(["parameter", "value", "meaning"], rows)
+    level_rows = [[s.title, *row] for s in sections for row in s.design]
+    if level_rows:
+        design += "<p>What the other levels add to it:</p>" + table_html(["level", "item", "value", "meaning"],
+                                                                        level_rows)
     rows = [[r.level, r.reference, r.error, r.bound, r.source,
              Html('<span class="pass">PASS</span>' if r.passed else '<span class="fail">FAIL</span>')]
             for r in budget]

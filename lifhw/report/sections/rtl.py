@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fixed, rtl_sim, theory
+from ...units import format_value
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
 KEY = "rtl"
@@ -96,4 +97,11 @@ def build(ctx: ReportContext) -> Section:
             "steep, so the bound is a current tolerance (one input LSB, 1 % of the rheobase at 16 bits) plus one "
             "step in the spike interval; as a rate error it is 1 % + r·dt above ≈ 37 Hz.</p>"
             + fi_fig + table + "<h3>Area (Yosys <code>synth -flatten; stat</code>)</h3>" + area)
-    return Section(KEY, "Fixed-point RTL (Icarus, Yosys)", body, budget, summary, fi_curves=curves)
+    q = fixed.quantize(params, DT, fixed.FixedFormat(width=WIDTH, leak="mult"))
+    design = [["format", f"Q{WIDTH - q.frac}.{q.frac} signed, V relative to v_rest", f"1 LSB = {lsb_uv:.4g} µV"],
+              ["time step", format_value(DT, "s"), "one update per neuron per step"],
+              ["leak", f"β = {q.beta_q:.8f} (LEAK_MULT = {q.rtl['LEAK_MULT']})",
+               f"τ mapping error {q.errors()['tau_m']:.2g}"],
+              *[[f"area, {label}", f"{cells} generic cells", f"{flops} flip-flops (Yosys synth)"]
+                for label, cells, flops in area_rows]]
+    return Section(KEY, "Fixed-point RTL (Icarus, Yosys)", body, budget, summary, fi_curves=curves, design=design)
