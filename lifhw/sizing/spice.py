@@ -3,14 +3,12 @@
 One :class:`Bench` is one ``circuits/lif_ota.cir`` loaded at one process corner (models load once;
 temperature, bias, capacitor and input change with ``option``/``alter``). For each temperature it
 
-1. characterises the OTA at the bias it will run at (the membrane node's DC I-V with the comparator
-   and reset switch attached, its slope g_m at the zero and the amplitude I_b,eff of the tanh fit
-   :func:`lifhw.spice.ota.fit_tanh`), and measures the **leakage floor**: the largest current the
-   membrane node draws on [V_reset, V_th] with the OTA's bias off (reset switch, comparator and OTA
-   devices all off);
-2. turns that into a :class:`~lifhw.sizing.DevicePoint` whose κ reproduces the measured slope,
-   κ = 2U_T·g_m / I_b,eff, and sizes the design with it (re-characterising at the solved bias until it
-   stops moving when I_b is the unknown);
+1. characterises the OTA at the bias it will run at with :func:`lifhw.spice.ota.characterize_dc`, the
+   DC part of ``lifhw spice characterize``: κ = 2U_T·g_m/I_b,eff from the slope g_m of the membrane
+   node's I-V at rest and the amplitude I_b,eff of its tanh fit, and the **leakage floor** (the largest
+   current the membrane node draws on [V_reset, V_th) with the OTA's bias off);
+2. turns that into a :class:`~lifhw.sizing.DevicePoint` and sizes the design with it (re-characterising
+   at the solved bias until it stops moving when I_b is the unknown);
 3. optionally verifies: ``measured.tau`` from the small-signal decay of the membrane from V_reset
    to its rest point with no input, ``measured.rate`` and ``measured.energy_per_spike`` from a
    transient at the target current.
@@ -35,23 +33,12 @@ from ..spice.design import OTADesign, ota_params
 from ..spice.measure import measure
 from ..spice.netlist import circuit_values as netlist_values
 from ..spice.netlist import get_circuit, render
-from ..spice.ota import fit_tanh
+from ..spice.ota import characterize_dc, check_released
 from ..spice.runner import Session, write_netlist
 from . import TSV, Design, DevicePoint, size
 
-#: ngspice's default GMIN (1e-12 S across every junction) alone draws ~2 pA from a node at 0.6-0.9 V:
-#: 20 % of a 10 pA bias and, at 27 °C, ten times the devices' real off-state leakage. The sizing bench
-#: lowers it so that κ, I_b,eff and the leakage floor are the devices', not the simulator's.
-GMIN = 1e-15
 #: Where rendered netlists go.
 BUILD_DIR = Path("build") / "sizing"
-#: Bias (A) the OTA is programmed to while measuring the leakage floor ("off"; 0 A leaves a node floating).
-I_B_OFF = 1e-18
-#: DC sweep of the membrane: step (V) and how far below V_rest it starts (both tanh tails for the fit).
-DC_STEP = 2.5e-3
-DC_BELOW_REST = 0.3
-#: Half-width (V) of the window around the I-V's zero whose slope is g_m (tanh is linear to 0.3 % there).
-ZERO_HALF_WIDTH = 5e-3
 #: Re-characterise while the solved bias moves by more than this fraction.
 BIAS_TOLERANCE = 1e-3
 #: Spikes a rate transient aims to contain (the rate is 1/mean ISI over the complete intervals).
@@ -108,64 +95,33 @@ class Bench:
         self.netlist = write_netlist(text, Path(build_dir), f"size-{corner}")
         self.session = Session(threads=1)
         self.session.load(self.netlist)
-        self.session.command(f"option gmin = {GMIN!r}")
 
     def set(self, temp: float | None = None, i_b: float | None = None, c_m: float | None = None,
             c_tsv: float | None = None) -> None:
         """Change the temperature (°C), OTA bias (A), membrane capacitor or TSV capacitance (F)."""
         if temp is not None and temp != self.design.temp:
-            self.session.command(f"option temp = {float(temp)!r}")
+            self.session.set(temp=temp)
             self.design = self.design.replace(temp=temp)
+        elements = {}
         if i_b is not None and i_b != self.design.i_b:
-            self.session.command(f"alter i_b dc = {float(i_b)!r}")
+            elements["i_b"] = i_b
             self.design = self.design.replace(i_b=i_b)
         if c_m is not None and c_m != self.params.c_m:
-            self.session.command(f"alter c_m = {float(c_m)!r}")
+            elements["c_m"] = c_m
             self.params = self.params.replace(c_m=c_m)
         if c_tsv is not None and c_tsv != self.design.c_tsv:
-            self.session.command(f"alter c_tsv = {float(c_tsv)!r}")
+            elements["c_tsv"] = c_tsv
             self.design = self.design.replace(c_tsv=c_tsv)
+        self.session.set(**elements)
 
     def characterize(self) -> DevicePoint:
-        """κ, mirror gain and leakage floor at the current corner, temperature and bias.
-
-        The membrane node's DC I-V is swept from DC_BELOW_REST under V_rest to just below V_th (at V_th
-        the comparator would close the reset switch); I_b,eff is the amplitude of the tanh fit, g_m the
-        slope of a line through the points within ZERO_HALF_WIDTH of the zero crossing.
-        """
-        lo = self.params.v_rest - DC_BELOW_REST
-        dc = self.session.dc_probe(lo, self.params.v_th - 0.01, DC_STEP)
-        self._check_released(dc["rst"], "DC sweep of the membrane")
-        v, i_leak = dc["mem"], -dc["v_probe#branch"]
-        i_b_eff, _, v_zero = fit_tanh(v, i_leak, self.design.temp)
-        near = np.abs(v - v_zero) <= ZERO_HALF_WIDTH
-        if np.count_nonzero(near) < 3 or not lo < v_zero < self.params.v_th:
-            raise SpiceError(f"the OTA I-V has no usable zero crossing (V_0 = {v_zero:.4g} V) at "
-                             f"{self.design.corner}, {self.design.temp:g} °C; netlist: {self.netlist}")
-        g_m = float(np.polyfit(v[near], i_leak[near], 1)[0])
-        kappa = 2 * analog.thermal_voltage(self.design.temp) * g_m / i_b_eff
-        self.iv = {"v": v.tolist(), "i_leak": i_leak.tolist(), "v_zero": v_zero, "g_m": g_m, "i_b_eff": i_b_eff}
-        return DevicePoint(self.design.corner, self.design.temp, kappa, self.leakage_floor(),
-                           i_b_eff / self.design.i_b, "spice", leak_in_fit=True)
-
-    def _check_released(self, rst: np.ndarray, what: str) -> None:
-        # Below V_th the reset switch (source at V_reset) must be off, V_GS <= 0. Hot corners can hold the
-        # reset chain up from leakage alone, which pins the membrane to V_reset and fakes the OTA's I-V.
-        if np.max(rst) > self.params.v_reset:
-            raise SpiceError(f"{what} at {self.design.corner}, {self.design.temp:g} °C: the reset switch is on "
-                             f"(v(rst) = {np.max(rst):.3g} V > V_reset = {self.params.v_reset:g} V) with the membrane "
-                             f"below V_th, so the membrane is pinned to V_reset; netlist: {self.netlist}")
-
-    def leakage_floor(self) -> float:
-        """Largest |current| (A) the membrane node draws on [V_reset, V_th) with the OTA bias off."""
-        i_b = self.design.i_b
-        self.session.command(f"alter i_b dc = {I_B_OFF!r}")
-        try:
-            # Stop short of V_th: at V_th the comparator would close the reset switch.
-            dc = self.session.dc_probe(self.params.v_reset, self.params.v_th - 0.01, 0.01)
-        finally:
-            self.session.command(f"alter i_b dc = {float(i_b)!r}")
-        return float(np.max(np.abs(dc["v_probe#branch"])))
+        """κ, mirror gain and leakage floor at the current corner, temperature and bias, from
+        :func:`lifhw.spice.ota.characterize_dc` (the same numbers ``lifhw spice characterize`` prints)."""
+        char = characterize_dc(self.session, self.params, self.design)
+        self.iv = {"v": list(char.v), "i_leak": list(char.i_leak), "v_zero": char.v_zero, "g_m": char.g_m,
+                   "i_b_eff": char.i_b_eff}
+        return DevicePoint(self.design.corner, self.design.temp, char.kappa, char.i_off,
+                           char.i_b_eff / self.design.i_b, "spice", leak_in_fit=True)
 
     def measure_tau(self, tau_guess: float) -> dict:
         """Small-signal τ (s): decay of the membrane from V_reset to its rest point with no input.
@@ -175,7 +131,7 @@ class Bench:
         """
         t_stop = 12 * tau_guess
         vec = self.session.tran(0.0, t_stop, tau_guess / STEPS_PER_TAU)
-        self._check_released(vec["rst"], "the small-signal decay")
+        check_released(vec["rst"], self.params, self.design, "the small-signal decay", self.netlist)
         t, v = vec["time"], vec["mem"]
         v_inf = v[-1]
         dist = np.abs(v - v_inf)

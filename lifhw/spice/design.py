@@ -27,9 +27,10 @@ TEMP_RANGE = (-40.0, 125.0)
 #: of the default LIFParams, never in a comparison (those use the κ extracted by characterize_ota).
 KAPPA_NOMINAL = 0.68
 #: Voltage (V) the refractory capacitor discharges from vdd before the hold ends: vdd minus the
-#: switching point of the current-starved inverter x_i3 in lif_ota.cir. Measured in tt at 27 °C
-#: (a 2.026 ms hold for c_ref = 343 fF, i_ref = 100 pA); it sets c_ref = t_ref·i_ref/DV_REF.
-DV_REF = 0.591
+#: switching point of the current-starved inverter x_i3 in lif_ota.cir. Measured in tt at 27 °C with
+#: the netlist's gmin = 1e-15 S (a 2.020 ms hold for c_ref = 338.4 fF, i_ref = 100 pA); it sets
+#: c_ref = t_ref·i_ref/DV_REF.
+DV_REF = 0.597
 #: A typical TSV: 5 µm copper core, 50 µm deep, 200 nm SiO2 liner (≈ 140 fF).
 TSV_TYPICAL = dict(diameter=5e-6, depth=50e-6, liner=200e-9)
 

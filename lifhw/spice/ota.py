@@ -1,9 +1,12 @@
 """OTA characterisation in ngspice and the device-aware theory of the OTA-leak neuron.
 
-:func:`characterize_ota` sweeps the membrane node of ``lif_ota.cir`` in DC (probe connected, no input,
+:func:`characterize_dc` sweeps the membrane node of ``lif_ota.cir`` in DC (probe connected, no input,
 comparator and reset switch attached and off) to get the **measured I-V of the whole membrane node**
-I_leak(V), fits I_b,eff·tanh(κ(V − V_0)/2U_T) to it, and runs one transient to measure the
-comparator/reset delay and the refractory hold of a single spike.
+I_leak(V), fits I_b,eff·tanh(κ(V − V_0)/2U_T) to it, takes g_m as the slope of the I-V at its zero (the
+rest point) and κ = 2U_T·g_m/I_b,eff (so the tanh model with I_b,eff reproduces the measured g_m), and
+measures the leakage floor (the same sweep with the OTA's bias off). :func:`characterize_ota` adds one
+transient that measures the comparator/reset delay and the refractory hold of a single spike. Both
+``lifhw spice characterize`` and the sizing bench (:mod:`lifhw.sizing.spice`) use them.
 
 The device-aware theory then predicts, for a constant input I,
 
@@ -38,6 +41,13 @@ QUAD_POINTS = 4001
 DC_BELOW_TH = 0.01
 #: Calibration current of the single-spike transient, as a multiple of the rheobase.
 CAL_RHEOBASE_MULTIPLE = 3.0
+#: Half-width (V) of the window around the I-V's zero whose straight-line slope is g_m (tanh is linear to
+#: 0.3 % there).
+ZERO_HALF_WIDTH = 5e-3
+#: Bias (A) the OTA is programmed to while measuring the leakage floor ("off": 0 A leaves its nodes floating).
+I_B_OFF = 1e-18
+#: Step (V) of the leakage-floor sweep.
+FLOOR_STEP = 0.01
 
 
 def tanh_leak(v, i_b, kappa, v_zero, temp):
@@ -49,8 +59,10 @@ def tanh_leak(v, i_b, kappa, v_zero, temp):
 class OTACharacterization:
     """The OTA neuron as ngspice measured it (SI units).
 
-    ``v``/``i_leak``: the DC I-V of the membrane node (current drawn from it, A). ``kappa``,
-    ``i_b_eff``, ``v_zero``: the tanh fit. ``g_m``: slope of the measured I-V at its zero (S).
+    ``v``/``i_leak``: the DC I-V of the membrane node (current drawn from it, A). ``i_b_eff``,
+    ``kappa_fit``, ``v_zero``: the tanh fit. ``g_m``: slope of the measured I-V at its zero (S), and
+    ``kappa`` = 2U_T·g_m/I_b,eff the slope factor that reproduces it. ``i_off``: the leakage floor, the
+    largest |current| (A) the membrane draws on [V_reset, V_th) with the OTA bias off.
     ``t_dead``: from the membrane crossing V_th to the reset release, of which ``comparator_delay``
     is V_th crossing to spike and ``t_hold`` spike to release (s).
     """
@@ -71,6 +83,8 @@ class OTACharacterization:
     comparator_delay: float
     t_hold: float
     calibration_current: float
+    kappa_fit: float
+    i_off: float
 
     def as_dict(self) -> dict:
         out = asdict(self)
@@ -101,8 +115,8 @@ class OTACharacterization:
 
     @property
     def tanh_rheobase(self) -> float:
-        """I_b,eff·tanh(κ(V_th − V_rest)/2U_T) (A): the rheobase the tanh model predicts."""
-        return float(analog.ota_leak(self.v_th, self.v_rest, self.i_b_eff, self.kappa, self.temp))
+        """I_b,eff·tanh(κ_fit(V_th − V_rest)/2U_T) (A): the rheobase the tanh fit predicts."""
+        return float(analog.ota_leak(self.v_th, self.v_rest, self.i_b_eff, self.kappa_fit, self.temp))
 
     @property
     def tau(self) -> float:
@@ -159,29 +173,63 @@ def dc_job(params: LIFParams) -> dict:
     return {"kind": "dc_probe", "v_start": lo, "v_stop": params.v_th - DC_BELOW_TH, "v_step": DC_STEP}
 
 
-def characterize_ota(pool, params: LIFParams, design: OTADesign) -> OTACharacterization:
-    """Characterise the OTA neuron loaded in ``pool`` (a :class:`~lifhw.spice.runner.SpicePool` of lif_ota).
+def floor_job(params: LIFParams, design: OTADesign) -> dict:
+    """The leakage-floor job: the DC probe sweep on [V_reset, V_th) with the OTA bias at I_B_OFF, then
+    back at ``design.i_b``."""
+    return {"kind": "dc_probe", "v_start": params.v_reset, "v_stop": params.v_th - DC_BELOW_TH,
+            "v_step": FLOOR_STEP, "i_b": (I_B_OFF, design.i_b)}
 
-    Runs the DC probe sweep, fits the tanh, then one transient at CAL_RHEOBASE_MULTIPLE × rheobase to
-    measure the dead time of a single spike.
+
+def check_released(rst: np.ndarray, params: LIFParams, design: OTADesign, what: str, netlist) -> None:
+    """Raise SpiceError if the reset switch was on (v(rst) > V_reset) while the membrane was below V_th."""
+    # The switch's source is at V_reset, so it is off for v(rst) <= V_reset. A reset chain held up by
+    # leakage pins the membrane to V_reset and would fake the OTA's I-V or the membrane's decay.
+    if np.max(rst) > params.v_reset:
+        raise SpiceError(f"{what} at {design.corner}, {design.temp:g} °C: the reset switch is on "
+                         f"(v(rst) = {np.max(rst):.3g} V > V_reset = {params.v_reset:g} V) with the membrane "
+                         f"below V_th, so the membrane is pinned to V_reset; netlist: {netlist}")
+
+
+def characterize_dc(runner, params: LIFParams, design: OTADesign) -> OTACharacterization:
+    """The DC part of a characterisation: I-V, tanh fit, g_m and κ at the zero, leakage floor.
+
+    ``runner`` is a :class:`~lifhw.spice.runner.SpicePool` or :class:`~lifhw.spice.runner.Session` holding
+    lif_ota rendered for ``params``/``design`` (or altered to them). The dead-time fields are 0.
     """
-    (dc,) = pool.map([dc_job(params)])
-    if isinstance(dc, Exception):
-        raise dc
+    dc, floor = runner.map([dc_job(params), floor_job(params, design)])
+    for result in (dc, floor):
+        if isinstance(result, Exception):
+            raise result
+    check_released(dc["rst"], params, design, "the DC sweep of the membrane", runner.netlist)
     v = dc["mem"]
     i_leak = -dc["v_probe#branch"]
     if np.max(np.abs(i_leak)) > 10 * design.i_b or np.any(np.diff(i_leak) <= 0):
         raise SpiceError(f"the membrane I-V is not a monotonic OTA leak (max |I| = {np.max(np.abs(i_leak)):.4g} A "
-                         f"for i_b = {design.i_b:.4g} A): the comparator or reset engaged below v_th; "
-                         f"netlist: {pool.netlist}")
-    i_b, kappa, v_zero = fit_tanh(v, i_leak, design.temp)
+                         f"for i_b = {design.i_b:.4g} A) at {design.corner}, {design.temp:g} °C: the comparator or "
+                         f"reset engaged below v_th; netlist: {runner.netlist}")
+    i_b, kappa_fit, v_zero = fit_tanh(v, i_leak, design.temp)
     zero = float(np.interp(0.0, i_leak, v))
-    slope = np.gradient(i_leak, v)
-    g_m = float(np.interp(zero, v, slope))
-    c_eff = params.c_m + design.c_tsv
-    char = OTACharacterization(design.corner, design.temp, params.v_rest, params.v_reset, params.v_th, c_eff,
-                               tuple(v.tolist()), tuple(i_leak.tolist()), kappa, i_b, v_zero, g_m,
-                               0.0, 0.0, 0.0, 0.0)
+    near = np.abs(v - zero) <= ZERO_HALF_WIDTH
+    if not i_leak[0] < 0 < i_leak[-1] or np.count_nonzero(near) < 3:
+        raise SpiceError(f"the membrane I-V has no zero crossing inside the sweep at {design.corner}, "
+                         f"{design.temp:g} °C (I = {i_leak[0]:.4g} .. {i_leak[-1]:.4g} A); netlist: {runner.netlist}")
+    g_m = float(np.polyfit(v[near], i_leak[near], 1)[0])
+    kappa = 2 * float(analog.thermal_voltage(design.temp)) * g_m / i_b
+    return OTACharacterization(
+        corner=design.corner, temp=design.temp, v_rest=params.v_rest, v_reset=params.v_reset, v_th=params.v_th,
+        c_eff=params.c_m + design.c_tsv, v=tuple(v.tolist()), i_leak=tuple(i_leak.tolist()), kappa=kappa,
+        i_b_eff=i_b, v_zero=v_zero, g_m=g_m, t_dead=0.0, comparator_delay=0.0, t_hold=0.0, calibration_current=0.0,
+        kappa_fit=kappa_fit, i_off=float(np.max(np.abs(floor["v_probe#branch"]))))
+
+
+def characterize_ota(pool, params: LIFParams, design: OTADesign) -> OTACharacterization:
+    """Characterise the OTA neuron loaded in ``pool`` (a :class:`~lifhw.spice.runner.SpicePool` of lif_ota).
+
+    :func:`characterize_dc`, then one transient at CAL_RHEOBASE_MULTIPLE × rheobase to measure the dead
+    time of a single spike.
+    """
+    char = characterize_dc(pool, params, design)
+    c_eff = char.c_eff
     current = CAL_RHEOBASE_MULTIPLE * char.rheobase
     first = float(char.charge_time(current))
     t_stop = first + 2.5 * params.t_ref + 0.2 * first

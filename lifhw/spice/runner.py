@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import multiprocessing
 import os
 import re
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SpiceError
+from ..errors import ParameterError, SpiceError
 
 #: ngspice output lines that mean a command failed (matched case-insensitively).
 _FAILURE = re.compile(r"error|abort|too small|singular|fatal|failed|cannot|can't|not found|no such", re.IGNORECASE)
@@ -111,25 +112,62 @@ class Session:
 
     def tran(self, i_in: float, t_stop: float, max_step: float) -> dict[str, np.ndarray]:
         """Transient from the operating point with ``i_in`` (A) into the membrane; returns saved vectors."""
-        self.command(f"alter i_in dc = {float(i_in)!r}")
+        self.set(i_in=i_in)
         self.command(f"tran {float(max_step)!r} {float(t_stop)!r} 0 {float(max_step)!r}")
         vectors = self._last_plot("tran")
         if vectors["time"][-1] < t_stop * (1 - 1e-9):
             raise self.error(f"transient stopped at {vectors['time'][-1]:.6g} s of {t_stop:.6g} s")
         return vectors
 
-    def dc_probe(self, v_start: float, v_stop: float, v_step: float) -> dict[str, np.ndarray]:
-        """DC sweep of the membrane probe (connected through 1 Ω) with no input current."""
+    def set(self, temp: float | None = None, **values: float) -> None:
+        """Change the loaded circuit: the temperature (°C, ``option temp``) and element values (SI) by name,
+        e.g. ``set(i_b=5e-12, c_m=1e-12)``; a source (name starting with i or v) gets its dc value."""
+        if temp is not None:
+            self.command(f"option temp = {_finite('temp', temp)!r}")
+        for name, value in values.items():
+            if not re.fullmatch(r"[A-Za-z]\w*", name):
+                raise ParameterError("element", name, "must be an element name of the loaded netlist")
+            field = " dc" if name[0] in "iIvV" else ""
+            self.command(f"alter {name}{field} = {_finite(name, value)!r}")
+
+    def map(self, jobs: list[dict], on_result=None) -> list:
+        """Run ``jobs`` one after another in this process, with :meth:`SpicePool.map`'s contract (a failed
+        job's SpiceError is returned in its place)."""
+        results = []
+        for index, job in enumerate(jobs):
+            try:
+                results.append(run_job(self, job))
+            except SpiceError as exc:
+                results.append(exc)
+            if on_result is not None:
+                on_result(index, results[-1])
+        return results
+
+    def dc_probe(self, v_start: float, v_stop: float, v_step: float,
+                 i_b: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
+        """DC sweep of the membrane probe (connected through 1 Ω) with no input current.
+
+        ``i_b``: (bias during the sweep, bias restored after it) in A, or None to leave the bias alone.
+        """
         from .netlist import PROBE_OPEN
 
-        self.command("alter i_in dc = 0")
-        self.command("alter r_probe = 1")
+        self.set(i_in=0.0, r_probe=1.0)
+        if i_b is not None:
+            self.set(i_b=i_b[0])
         try:
             self.command(f"dc v_probe {float(v_start)!r} {float(v_stop)!r} {float(v_step)!r}")
             vectors = self._last_plot("dc")
         finally:
-            self.command(f"alter r_probe = {PROBE_OPEN!r}")
+            self.set(r_probe=PROBE_OPEN)
+            if i_b is not None:
+                self.set(i_b=i_b[1])
         return vectors
+
+
+def _finite(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ParameterError(name, value, "must be a finite number in SI units")
+    return float(value)
 
 
 def run_job(session: Session, job: dict):
@@ -138,7 +176,7 @@ def run_job(session: Session, job: dict):
     if kind == "tran":
         return session.tran(job["i_in"], job["t_stop"], job["max_step"])
     if kind == "dc_probe":
-        return session.dc_probe(job["v_start"], job["v_stop"], job["v_step"])
+        return session.dc_probe(job["v_start"], job["v_stop"], job["v_step"], job.get("i_b"))
     raise ValueError(f"unknown job kind {kind!r}")
 
 
@@ -210,7 +248,6 @@ class SpicePool:
     def __init__(self, netlist: Path, workers: int = 1, timeout: float = 300.0, load_timeout: float = 180.0,
                  threads: int = 1):
         if workers < 1:
-            from ..errors import ParameterError
             raise ParameterError("workers", workers, "must be >= 1")
         self.netlist = Path(netlist)
         self.n_workers = workers

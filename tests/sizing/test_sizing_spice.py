@@ -21,8 +21,8 @@ def u_t(temp_c: float) -> float:
     return K_B * (temp_c + 273.15) / Q
 
 
-def run_json(*args) -> dict:
-    out = subprocess.run([sys.executable, "-m", "lifhw", "size", *args, "--json"], capture_output=True, text=True,
+def run_json(*args, command=("size",)) -> dict:
+    out = subprocess.run([sys.executable, "-m", "lifhw", *command, *args, "--json"], capture_output=True, text=True,
                          timeout=600)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
@@ -36,6 +36,10 @@ def test_acceptance_size_and_verify_tt():
     # ... and that κ reproduces the slope of the measured I-V at its zero.
     assert g_m == pytest.approx(data["characterization"]["g_m"], rel=1e-9)
     assert 0.5 < data["kappa"] < 0.9 and data["device_source"] == "spice"
+    # `lifhw spice characterize` at the same corner, temperature and bias reports the same device.
+    char = run_json("--i-b", "10p", command=("spice", "characterize"))
+    assert data["kappa"] == pytest.approx(char["kappa"], rel=1e-6)
+    assert data["i_b_eff"] == pytest.approx(char["i_b_eff"], rel=1e-6)
     measured = data["measured"]
     assert abs(measured["tau"] / 20e-3 - 1) < 0.05
     # SPICE against the device-aware (tanh + leakage) rate model at the target current.

@@ -18,7 +18,11 @@ def test_characterisation_is_a_subthreshold_ota(ota_tt):
     # The tail mirrors the 10 pA reference; channel-length modulation adds ~10-25 % at the pair.
     assert 10e-12 < char.i_b_eff < 14e-12
     # Two methods agree: g_m from the slope at the zero vs kappa*I_b/2U_T from the tanh fit.
-    assert char.g_m == pytest.approx(float(analog.ota_gm(char.i_b_eff, char.kappa, 27.0)), rel=0.1)
+    assert char.g_m == pytest.approx(float(analog.ota_gm(char.i_b_eff, char.kappa_fit, 27.0)), rel=0.1)
+    assert char.kappa == pytest.approx(char.kappa_fit, rel=0.02)
+    # With the netlist's gmin = 1e-15 S (< 1 fA at 0.9 V) the floor is the devices' off-state leakage:
+    # well below the bias (ngspice's default GMIN alone would draw ~2 pA), and above what gmin can supply.
+    assert 1e-15 < char.i_off < 0.05 * char.i_b_eff
     # Saturation: the leak is ~I_b beyond ~75 mV (3 U_T/kappa) on both sides of the zero.
     assert char.leak(char.v_zero + 0.15) == pytest.approx(char.i_b_eff, rel=0.1)
     assert -char.leak(char.v_zero - 0.15) == pytest.approx(char.i_b_eff, rel=0.1)
@@ -69,7 +73,7 @@ def test_other_corner_and_temperature(ota_ss_hot, ota_tt):
     assert char.corner == "ss" and char.temp == 85.0
     assert 0.6 < char.kappa < 0.85
     # U_T grows with T: g_m/I_b = kappa/2U_T must follow the fitted kappa at 85 C
-    assert char.g_m == pytest.approx(float(analog.ota_gm(char.i_b_eff, char.kappa, 85.0)), rel=0.1)
+    assert char.g_m == pytest.approx(float(analog.ota_gm(char.i_b_eff, char.kappa_fit, 85.0)), rel=0.1)
     currents = np.array([2.0, 10.0]) * char.rheobase
     result = ota_ss_hot.sweep(currents).check()
     np.testing.assert_allclose(result.rate, char.rate(currents), rtol=0.05)

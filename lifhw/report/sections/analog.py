@@ -36,12 +36,15 @@ def build(ctx: ReportContext) -> Section:
                                                                     f"{d['i_ref'] * 1e12:g} pA"],
                    ["V_dd, corner, T", f"{d['vdd']:g} V, {d['corner']}, {d['temp']:g} °C"],
                    ["C_TSV (5 µm × 50 µm, 200 nm liner)", f"{data['c_tsv'] * 1e15:.4g} fF"]]
-    char_rows = [["κ (tanh fit)", char["kappa"]], ["I_b,eff (tanh fit)", f"{char['i_b_eff'] * 1e12:.4g} pA"],
+    char_rows = [["κ = 2U_T·g_m/I_b,eff (slope at rest)", f"{char['kappa']:.4g}"],
+                 ["κ (tanh fit)", f"{char['kappa_fit']:.4g}"],
+                 ["I_b,eff (tanh fit)", f"{char['i_b_eff'] * 1e12:.4g} pA"],
                  ["zero of the leak V_0", f"{char['v_zero']:.4g} V"],
                  ["g_m (slope at V_0)", f"{char['g_m'] * 1e9:.4g} nS"],
                  ["τ = C_eff/g_m", f"{char['tau'] * 1e3:.4g} ms"],
                  ["rheobase (max of measured I-V)", f"{char['rheobase'] * 1e12:.4g} pA"],
-                 ["I_b,eff·tanh(κ(V_th−V_rest)/2U_T)", f"{char['tanh_rheobase'] * 1e12:.4g} pA"],
+                 ["I_b,eff·tanh(κ_fit(V_th−V_rest)/2U_T)", f"{char['tanh_rheobase'] * 1e12:.4g} pA"],
+                 ["leakage floor (OTA bias off)", f"{char['i_off'] * 1e15:.4g} fA"],
                  ["comparator delay (V_th crossing → spike)", f"{char['comparator_delay'] * 1e6:.3g} µs"],
                  ["reset hold (spike → release)", f"{char['t_hold'] * 1e3:.4g} ms"],
                  ["t_dead used by the theory", f"{char['t_dead'] * 1e3:.4g} ms"]]

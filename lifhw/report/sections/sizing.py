@@ -15,6 +15,9 @@ import numpy as np
 from ... import sizing, theory
 from ...sizing import spice as sizing_spice
 from ...spice import design as spice_design
+from ...spice import ota as spice_ota
+from ...spice import runner as spice_runner
+from ...spice.netlist import get_circuit
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
 KEY = "sizing"
@@ -74,8 +77,9 @@ def build(ctx: ReportContext) -> Section:
 
     bar = ctx.progress("sizing (ngspice)", 1)
     data = ctx.cached("sizing", {"tau": TAU, "i_b": I_B, "v_swing": V_SWING, "temps": TEMPS, "c_tsv": C_TSV_POINTS,
-                                 "tsv": spice_design.TSV_TYPICAL},
-                      lambda: _compute(ctx.build_dir / "sizing"), code=(sizing, sizing_spice, spice_design))
+                                 "tsv": spice_design.TSV_TYPICAL, "netlist": get_circuit("ota").path.read_text()},
+                      lambda: _compute(ctx.build_dir / "sizing"),
+                      code=(sizing, sizing_spice, spice_design, spice_ota, spice_runner))
     bar.update()
     design = _design_from(data)
     tt = data["sized"][0]
@@ -170,8 +174,9 @@ def build(ctx: ReportContext) -> Section:
     ]
     html = (f"<p>Target τ = {TAU * 1e3:g} ms at I_b = {I_B * 1e12:g} pA, V_swing = {V_SWING:g} V, with a "
             "5 µm × 50 µm TSV (200 nm liner) on the membrane: C_m = τ·κI_b,eff/2U_T − C_tsv with κ and I_b,eff "
-            "from the ngspice characterisation of <code>lif_ota</code> (GMIN lowered to 1e-15 S so the pA-level "
-            "leak is the devices'). Reproduce: <code>lifhw size --tau 20m --i-b 10p --tsv-diameter 5u "
+            "from the ngspice characterisation of <code>lif_ota</code>, the same as <code>lifhw spice "
+            "characterize</code> (the netlist sets GMIN to 1e-15 S so the pA-level leak is the devices'). "
+            "Reproduce: <code>lifhw size --tau 20m --i-b 10p --tsv-diameter 5u "
             "--tsv-depth 50u --verify</code>.</p>" + sizing_table + resize_table + tsv_fig
             + "<p>The tt design held fixed over corners and temperature (model: characterised κ, I_b,eff at "
               "each point; SPICE: small-signal τ and the rate at the target current):</p>" + corner_table
