@@ -33,7 +33,7 @@ from ..spice.design import OTADesign, ota_params
 from ..spice.measure import measure
 from ..spice.netlist import circuit_values as netlist_values
 from ..spice.netlist import get_circuit, render
-from ..spice.ota import characterize_dc, check_released
+from ..spice.ota import OTACharacterization, characterize_dc, check_released
 from ..spice.runner import Session, write_netlist
 from . import TSV, Design, DevicePoint, size
 
@@ -95,6 +95,7 @@ class Bench:
         self.netlist = write_netlist(text, Path(build_dir), f"size-{corner}")
         self.session = Session(threads=1)
         self.session.load(self.netlist)
+        self.char: OTACharacterization | None = None  # the last characterize()
 
     def set(self, temp: float | None = None, i_b: float | None = None, c_m: float | None = None,
             c_tsv: float | None = None) -> None:
@@ -118,10 +119,22 @@ class Bench:
         """κ, mirror gain and leakage floor at the current corner, temperature and bias, from
         :func:`lifhw.spice.ota.characterize_dc` (the same numbers ``lifhw spice characterize`` prints)."""
         char = characterize_dc(self.session, self.params, self.design)
+        self.char = char
         self.iv = {"v": list(char.v), "i_leak": list(char.i_leak), "v_zero": char.v_zero, "g_m": char.g_m,
                    "i_b_eff": char.i_b_eff}
         return DevicePoint(self.design.corner, self.design.temp, char.kappa, char.i_off,
                            char.i_b_eff / self.design.i_b, "spice", leak_in_fit=True)
+
+    def isi_guess(self, i_in: float, t_ref: float, fallback: float) -> float:
+        """Inter-spike interval (s) at ``i_in`` (A) that sets a rate transient's length: the device-aware
+        charge time of the last characterisation's measured I-V on the present C_m + C_tsv, plus ``t_ref``;
+        ``fallback`` (s) where that I-V says the neuron is silent.
+
+        Not the closed-form tanh model: at hot corners the leakage makes the I-V asymmetric, and the
+        symmetric tanh fit can call a neuron silent that fires (sf 125 °C: predicted 0, measured ~4 Hz).
+        """
+        charge = float(self.char.with_c_eff(self.params.c_m + self.design.c_tsv).charge_time(i_in))
+        return charge + t_ref if np.isfinite(charge) else fallback
 
     def measure_tau(self, tau_guess: float) -> dict:
         """Small-signal τ (s): decay of the membrane from V_reset to its rest point with no input.
@@ -178,7 +191,7 @@ def _verify(bench: Bench, design: Design, i_in: float) -> dict:
     bench.set(c_m=design.c_m, i_b=design.i_b)
     tau = bench.measure_tau(design.tau)
     predicted = float(design.rate(i_in))
-    isi_guess = 1.0 / predicted if predicted > 0 else 10 * design.tau
+    isi_guess = bench.isi_guess(i_in, design.t_ref, 10 * design.tau)
     out = {"tau": tau["tau"], "tau_error": tau["tau"] / design.tau - 1, "v_rest": tau["v_rest"],
            "quiescent_power": tau["quiescent_power"], "i_in": i_in, "rate_predicted": predicted}
     out.update(bench.measure_rate(i_in, isi_guess, tau["quiescent_power"]))
@@ -191,8 +204,7 @@ def _c_tsv_sweep(bench: Bench, design: Design, i_in: float, values: list[float],
     rates = []
     for c_tsv in values:
         bench.set(c_tsv=c_tsv)
-        predicted = float(design.rate(i_in, c_tsv=c_tsv))
-        isi_guess = 1.0 / predicted if predicted > 0 else 10 * design.tau
+        isi_guess = bench.isi_guess(i_in, design.t_ref, 10 * design.tau)
         rates.append(bench.measure_rate(i_in, isi_guess, quiescent_power)["rate"])
     bench.set(c_tsv=design.tsv.c_nom)
     return {"c_tsv": list(values), "rate": rates}
