@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .. import sim, theory
@@ -42,6 +43,10 @@ def _report(args) -> dict:
     out = Path(args.out)
     summary = build_report(params, out, Path(args.build_dir), quiet=args.quiet, only=args.only,
                            command="make report")
+    for row in summary["error_budget"]:
+        if not row["passed"]:
+            print(f"report: FAIL {row['level']} vs {row['reference']}: {row['error']:.4g} > {row['bound']:.4g}",
+                  file=sys.stderr)
     return {"index": str(out / "index.html"), "summary": str(out / "summary.json"),
             "all_passed": summary["all_passed"], "sections": list(summary["sections"])}
 

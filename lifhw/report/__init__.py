@@ -131,16 +131,26 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def figure_html(fig, caption: str) -> str:
-    """A matplotlib figure as an embedded PNG ``<figure>``; byte-identical for identical data."""
+def figure_png(fig) -> bytes:
+    """A matplotlib figure as PNG bytes (closed afterwards); byte-identical for identical data."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode()
+    return buffer.getvalue()
+
+
+def png_html(png: bytes, caption: str) -> str:
+    """PNG bytes as an embedded ``<figure>`` with a caption."""
+    data = base64.b64encode(png).decode()
     return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def figure_html(fig, caption: str) -> str:
+    """A matplotlib figure as an embedded PNG ``<figure>``."""
+    return png_html(figure_png(fig), caption)
 
 
 class Html(str):

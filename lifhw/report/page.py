@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..params import FIELDS, LIFParams
 from ..units import format_value
-from . import Html, ReportContext, Section, discover_sections, figure_html, table_html, write_atomic
+from . import Html, ReportContext, Section, discover_sections, figure_png, png_html, table_html, write_atomic
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
@@ -85,12 +85,17 @@ def build_report(params: LIFParams, out_dir: Path, build_dir: Path, quiet: bool 
         "provenance": prov,
     }
     write_atomic(out_dir / "summary.json", json.dumps(summary, indent=2, sort_keys=True).encode())
-    overview = _overview_figure(curves) if curves else ""
+    overview = ""
+    if curves:
+        png = _overview_png(curves)
+        # Also as a file: the README shows it.
+        write_atomic(out_dir / "fi_all_levels.png", png)
+        overview = png_html(png, "f-I curves of every level for the report's design (log current axis)")
     write_atomic(out_dir / "index.html", _page(params, sections, budget, prov, overview).encode())
     return summary
 
 
-def _overview_figure(curves) -> str:
+def _overview_png(curves) -> bytes:
     """Every level's f-I curve on one log-current axis."""
     import matplotlib.pyplot as plt
     import numpy as np
@@ -109,7 +114,7 @@ def _overview_figure(curves) -> str:
     ax.set_ylabel("firing rate (Hz)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, loc="upper left")
-    return figure_html(fig, "f-I curves of every level for the report's design (log current axis)")
+    return figure_png(fig)
 
 
 def _page(params: LIFParams, sections: list[Section], budget, prov: dict, overview: str) -> str:
