@@ -205,14 +205,15 @@ def _human_size(result: dict) -> str:
 
 def _human_corners(result: dict) -> str:
     lines = [f"{'corner':>6} {'temp':>6} {'kappa':>6} {'tau (s)':>10} {'rate (Hz)':>10} {'SPICE tau':>10} "
-             f"{'SPICE rate':>10}"]
+             f"{'SPICE rate':>10} {'I-V rate':>10}"]
     for r in result["rows"]:
         if "error" in r:
             lines.append(f"{r['corner']:>6} {r['temp']:>6g} failed: {r['error'].splitlines()[0]}")
             continue
         m = r.get("measured", {})
         lines.append(f"{r['corner']:>6} {r['temp']:>6g} {r['kappa']:>6.3f} {r['tau']:>10.4g} {r['rate']:>10.4g} "
-                     f"{m.get('tau', float('nan')):>10.4g} {m.get('rate', float('nan')):>10.4g}")
+                     f"{m.get('tau', float('nan')):>10.4g} {m.get('rate', float('nan')):>10.4g} "
+                     f"{m.get('rate_device_aware', float('nan')):>10.4g}")
     return "\n".join(lines)
 
 

@@ -75,6 +75,9 @@ def test_corner_sweep_cli_with_spice():
                                            / (row["kappa"] * row["i_b_eff"]), rel=1e-9)
         assert abs(row["measured"]["tau"] / row["tau"] - 1) < 0.05
         assert row["measured"]["n_spikes"] >= 3 and row["measured"]["rate"] > 0
+        # Second method: the measured DC I-V integrated from V_reset to V_th plus the measured hold (the analog
+        # level's device-aware theory) predicts the transient's rate also where the tanh closed form is off.
+        assert row["measured"]["rate"] == pytest.approx(row["measured"]["rate_device_aware"], rel=0.05)
     cold, hot = data["rows"]
     assert abs(hot["tau"] / cold["tau"] - 1) > 0.1  # same C, g_m ∝ κ I_b,eff/U_T: the sizing must be per temperature
     # Off-state leakage grows ~2x per 10 °C: over 165 °C far more than 100x.
