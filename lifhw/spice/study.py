@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import analog, theory
+from ..params import LIFParams
 from ..report import write_atomic
 from .design import OTADesign, ota_params, typical_tsv_capacitance
 from .sweep import SpiceNeuron
@@ -35,10 +36,10 @@ def _points(result, theory_rate) -> dict:
             "charge_time": result.column("charge_time").tolist(), "errors": result.errors}
 
 
-def run_study(workers: int = 2, log=print) -> dict:
-    """Run every simulation of the study; returns a JSON-ready dict (no files written)."""
+def run_study(workers: int = 2, log=print, params: LIFParams | None = None) -> dict:
+    """Run every simulation of the study for ``params`` (default: the analog design's); JSON-ready, no files."""
     design = OTADesign()
-    params = ota_params(design)
+    params = params or ota_params(design)
     c_tsv = typical_tsv_capacitance()
     out: dict = {"params": params.as_dict(), "design": design.as_dict(), "c_tsv": c_tsv}
 
@@ -67,7 +68,8 @@ def run_study(workers: int = 2, log=print) -> dict:
     out["ota_tsv"] = _points(tsv_result, tsv_char.rate(currents))
 
     log("spice: sweeping lif_ideal")
-    ideal_params = params.replace(r_m=linear.r_m)
+    # The ideal netlist is LIFParams as a circuit: the very neuron the closed form and the RTL describe.
+    ideal_params = params
     ideal_currents = np.array(IDEAL_MULTIPLES) * ideal_params.rheobase
     with SpiceNeuron("ideal", ideal_params, design, workers=workers) as neuron:
         ideal = neuron.sweep(ideal_currents)

@@ -14,15 +14,15 @@ ORDER = 30
 WORKERS = 2
 
 
-def _inputs() -> dict:
+def _inputs(params) -> dict:
     # The netlists are not Python modules: hash their text into the cache key.
     return {name: c.path.read_text() for name, c in netlist.CIRCUITS.items()} | {
-        "ota_multiples": study.OTA_MULTIPLES, "ideal_multiples": study.IDEAL_MULTIPLES}
+        "ota_multiples": study.OTA_MULTIPLES, "ideal_multiples": study.IDEAL_MULTIPLES, "params": params.as_dict()}
 
 
 def build(ctx: ReportContext) -> Section:
     bar = ctx.progress("SPICE (ngspice/sky130)", 1)
-    data = ctx.cached("analog", _inputs(), lambda: study.run_study(WORKERS, log=ctx.log),
+    data = ctx.cached("analog", _inputs(ctx.params), lambda: study.run_study(WORKERS, log=ctx.log, params=ctx.params),
                       code=(analog, design, measure, netlist, ota_module, runner, study, sweep))
     bar.update()
     study.write_study(data, ctx.build_dir / "spice")
@@ -65,8 +65,9 @@ def build(ctx: ReportContext) -> Section:
         "capacitor pulse extender for the refractory period, run in ngspice 39 through PySpice's shared library "
         "(worker processes, the model library loaded once per worker). The <b>device-aware theory</b> integrates "
         "C<sub>eff</sub>∫dV/(I − I<sub>leak</sub>(V)) over the <i>measured</i> DC I-V of the whole membrane node "
-        "and adds the dead time of one measured spike; the <b>linear LIF</b> has the same g<sub>m</sub>. The "
-        "analog design has its own parameters (below), not the report's textbook LIFParams.</p>"
+        "and adds the dead time of one measured spike; the <b>linear LIF</b> has the same g<sub>m</sub>. "
+        "<code>lif_ideal</code> runs the report's LIFParams exactly; <code>lif_ota</code> realises the same "
+        "C<sub>m</sub>, voltages and t<sub>ref</sub> with a transistor leak biased at I<sub>b</sub>.</p>"
         + table_html(["design", "value"], design_rows)
         + figure_html(figs["iv"], "DC I-V of the membrane node (ngspice) with the tanh fit and the linear leak of the "
                                   "same g_m: the OTA saturates at ±I_b beyond ~±75 mV")
@@ -99,11 +100,19 @@ def build(ctx: ReportContext) -> Section:
                   "parasitic capacitance on the membrane node"),
     ]
     ideal = data["ideal"]
-    fi_curves = [("SPICE lif_ideal (analog design)", np.array(ideal["current"]), np.array(ideal["rate"], dtype=float)),
+    fi_curves = [("SPICE lif_ideal", np.array(ideal["current"]), np.array(ideal["rate"], dtype=float)),
                  ("SPICE lif_ota", np.array(ota["current"]), np.array(ota["rate"], dtype=float)),
                  ("SPICE lif_ota + TSV 140 fF", np.array(tsv["current"]), np.array(tsv["rate"], dtype=float)),
                  ("device-aware theory (OTA)", np.array(ota["current"]), np.array(ota["theory_rate"]))]
     summary = {**checks, "kappa": char["kappa"], "i_b_eff": char["i_b_eff"], "g_m": char["g_m"],
                "rheobase": char["rheobase"], "t_dead": char["t_dead"], "energy_reference": e_ref,
                "energy_per_spike": ota["energy_per_spike"], "netlist_ota": data["netlist_ota"]}
-    return Section(KEY, "Analog level: sky130 OTA-leak neuron in ngspice", html, budget, summary, fi_curves=fi_curves)
+    design_items = [
+        ["leak bias I_b", f"{d['i_b'] * 1e12:g} pA", f"I_b,eff {char['i_b_eff'] * 1e12:.4g} pA, κ {char['kappa']:.4g} "
+                                                      f"({d['corner']}, {d['temp']:g} °C)"],
+        ["g_m = κ·I_b,eff/2U_T", f"{char['g_m'] * 1e9:.4g} nS", f"τ = C_m/g_m = {char['tau'] * 1e3:.4g} ms"],
+        ["C_tsv (5 µm × 50 µm, 200 nm liner)", f"{data['c_tsv'] * 1e15:.4g} fF", "on the membrane node"],
+        ["energy per spike", f"{e_ref * 1e12:.3g} pJ", "C_eff·ΔV·V_dd; the bias currents add "
+                                                       f"{ota['quiescent_power'] * 1e9:.3g} nW"]]
+    return Section(KEY, "Analog level: sky130 OTA-leak neuron in ngspice", html, budget, summary,
+                   fi_curves=fi_curves, design=design_items)

@@ -54,6 +54,8 @@ def build(ctx: ReportContext) -> Section:
         steep = ref_rate < 50.0
         vertical_bound = 0.01 + ref_rate * DT
         label = f"RTL {WIDTH}-bit {leak} leak (Icarus)"
+        if leak == "shift":
+            label += f", τ = {q.effective.tau_m * 1e3:.3g} ms"
         line, = ax.plot(current * 1e9, rate, "o", ms=4, mfc="none", label=label)
         ax.fill_between(current * 1e9, band_lo, band_hi, color=line.get_color(), alpha=0.15, lw=0)
         ax.plot(current * 1e9, d["float_rate"], ".", ms=2, color=line.get_color())

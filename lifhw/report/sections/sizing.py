@@ -188,4 +188,5 @@ def build(ctx: ReportContext) -> Section:
     summary = {"failed_points": failed, "design": d, "tau_errors_resized": tau_errors,
                "corner_tau_error_max": max(corner_tau_err, default=None),
                "rate_vs_c_tsv_error": sweep_err, "mc": {k: mc[k] for k in ("nominal", "mean", "std", "cv", "z")}}
-    return Section(KEY, "Sizing C_m and I_b with a TSV (issue 6)", html, budget, summary)
+    design = [[f"sized for τ = {TAU * 1e3:g} ms: {q}", v, n] for q, v, n in rows]
+    return Section(KEY, "Sizing C_m and I_b with a TSV", html, budget, summary, design=design)
