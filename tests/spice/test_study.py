@@ -10,11 +10,13 @@ import pytest
 from lifhw.errors import SpiceError
 from lifhw.params import LIFParams
 from lifhw.report.page import build_report
+from lifhw.report.sections.analog import circuit_params
+from lifhw.spice.design import ota_params
 from lifhw.spice.runner import Session
 
 
 def test_report_section_runs_the_study_and_writes_build_spice(tmp_path):
-    summary = build_report(LIFParams(), tmp_path / "out", tmp_path / "build", quiet=True, only=["analog"])
+    summary = build_report(ota_params(), tmp_path / "out", tmp_path / "build", quiet=True, only=["analog"])
     section = summary["sections"]["analog"]
     rows = {row["level"]: row for row in summary["error_budget"]}
     assert all(row["passed"] for row in rows.values()), rows
@@ -33,6 +35,12 @@ def test_report_section_runs_the_study_and_writes_build_spice(tmp_path):
     assert study["energy_reference"] == pytest.approx(2.6e-12 * 0.3 * 1.8)
     page = (tmp_path / "out" / "index.html").read_text()
     assert "C<sub>eff</sub>·ΔV·V<sub>dd</sub>" in page and "device-aware theory" in page
+
+
+def test_a_neuron_the_circuit_cannot_build_falls_back_to_the_analog_design():
+    params, note = circuit_params(LIFParams())
+    assert params == ota_params() and "cannot be built" in note and "v_rest" in note
+    assert circuit_params(ota_params()) == (ota_params(), "")
 
 
 def _bare_session() -> Session:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 import numpy as np
 
 from ... import analog
+from ...errors import ParameterError
+from ...params import LIFParams
 from ...spice import design, measure, netlist, runner, study, sweep
 from ...spice import ota as ota_module
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
@@ -20,9 +24,25 @@ def _inputs(params) -> dict:
         "ota_multiples": study.OTA_MULTIPLES, "ideal_multiples": study.IDEAL_MULTIPLES, "params": params.as_dict()}
 
 
+def circuit_params(params: LIFParams) -> tuple[LIFParams, str]:
+    """The LIFParams this section simulates, and a note when they are not the report's.
+
+    A neuron whose voltages do not fit the 1.8 V circuit (the textbook −70 mV one, say) cannot be built
+    in lif_ota; the section then runs the analog design and says so instead of failing the whole report.
+    """
+    try:
+        netlist.circuit_values(netlist.get_circuit("ota"), params, design.OTADesign())
+    except ParameterError as exc:
+        return design.ota_params(), (f"<p><b>Note:</b> the report's LIFParams cannot be built in the 1.8 V "
+                                     f"circuit ({html_escape(str(exc))}); this section runs the analog design "
+                                     "<code>lifhw.spice.design.ota_params()</code> instead.</p>")
+    return params, ""
+
+
 def build(ctx: ReportContext) -> Section:
     bar = ctx.progress("SPICE (ngspice/sky130)", 1)
-    data = ctx.cached("analog", _inputs(ctx.params), lambda: study.run_study(WORKERS, log=ctx.log, params=ctx.params),
+    params, note = circuit_params(ctx.params)
+    data = ctx.cached("analog", _inputs(params), lambda: study.run_study(WORKERS, log=ctx.log, params=params),
                       code=(analog, design, measure, netlist, ota_module, runner, study, sweep))
     bar.update()
     study.write_study(data, ctx.build_dir / "spice")
@@ -59,7 +79,7 @@ def build(ctx: ReportContext) -> Section:
                            "SPICE + TSV (Hz)", "theory + TSV (Hz)", "E/spike (pJ)", "E/spike − P_q·ISI (pJ)"], rows)
     e_ref = data["energy_reference"]
     dyn = np.array(ota["energy_dynamic"], dtype=float)
-    html = (
+    html = note + (
         "<p>Transistor-level LIF in sky130 (<code>circuits/lif_ota.cir</code>): a 5-transistor subthreshold OTA "
         "follower as the leak, an open-loop OTA comparator with current-starved inverters, a reset switch and a "
         "capacitor pulse extender for the refractory period, run in ngspice 39 through PySpice's shared library "
