@@ -36,8 +36,17 @@ def _points(result, theory_rate) -> dict:
             "charge_time": result.column("charge_time").tolist(), "errors": result.errors}
 
 
-def run_study(workers: int = 2, log=print, params: LIFParams | None = None) -> dict:
-    """Run every simulation of the study for ``params`` (default: the analog design's); JSON-ready, no files."""
+def study_points() -> int:
+    """SPICE runs that :func:`run_study` reports through ``on_point``: the characterisation and each sweep point."""
+    return 1 + 2 * len(OTA_MULTIPLES) + len(IDEAL_MULTIPLES)
+
+
+def run_study(workers: int = 2, log=print, params: LIFParams | None = None, on_point=None) -> dict:
+    """Run every simulation of the study for ``params`` (default: the analog design's); JSON-ready, no files.
+
+    ``on_point()`` is called after the characterisation and after each finished sweep point (progress).
+    """
+    tick = (lambda *_: on_point()) if on_point is not None else None
     design = OTADesign()
     params = params or ota_params(design)
     c_tsv = typical_tsv_capacitance()
@@ -46,8 +55,10 @@ def run_study(workers: int = 2, log=print, params: LIFParams | None = None) -> d
     log("spice: characterising the OTA (tt, 27 C) and sweeping lif_ota")
     with SpiceNeuron("ota", params, design, workers=workers) as neuron:
         char = neuron.characterize()
+        if tick:
+            tick()
         currents = np.array(OTA_MULTIPLES) * char.rheobase
-        result = neuron.sweep(currents)
+        result = neuron.sweep(currents, on_point=tick)
         out["netlist_ota"] = str(neuron.netlist)
         trace = result.transients[OTA_MULTIPLES.index(3.0)]
         if trace is not None:
@@ -63,7 +74,7 @@ def run_study(workers: int = 2, log=print, params: LIFParams | None = None) -> d
     log("spice: sweeping lif_ota with a typical TSV")
     tsv_design = design.replace(c_tsv=c_tsv)
     with SpiceNeuron("ota", params, tsv_design, workers=workers) as neuron:
-        tsv_result = neuron.sweep(currents)
+        tsv_result = neuron.sweep(currents, on_point=tick)
     tsv_char = char.with_c_eff(params.c_m + c_tsv)
     out["ota_tsv"] = _points(tsv_result, tsv_char.rate(currents))
 
@@ -72,7 +83,7 @@ def run_study(workers: int = 2, log=print, params: LIFParams | None = None) -> d
     ideal_params = params
     ideal_currents = np.array(IDEAL_MULTIPLES) * ideal_params.rheobase
     with SpiceNeuron("ideal", ideal_params, design, workers=workers) as neuron:
-        ideal = neuron.sweep(ideal_currents)
+        ideal = neuron.sweep(ideal_currents, on_point=tick)
         out["netlist_ideal"] = str(neuron.netlist)
     out["ideal_params"] = ideal_params.as_dict()
     out["ideal"] = _points(ideal, theory.firing_rate(ideal_params, ideal_currents))

@@ -40,11 +40,14 @@ def circuit_params(params: LIFParams) -> tuple[LIFParams, str]:
 
 
 def build(ctx: ReportContext) -> Section:
-    bar = ctx.progress("SPICE (ngspice/sky130)", 1)
     params, note = circuit_params(ctx.params)
-    data = ctx.cached("analog", _inputs(params), lambda: study.run_study(WORKERS, log=ctx.log, params=params),
+    bar = ctx.progress("SPICE (ngspice/sky130)", study.study_points())
+    # Stage messages would break the progress line: the bar is the progress report here.
+    data = ctx.cached("analog", _inputs(params),
+                      lambda: study.run_study(WORKERS, log=lambda _msg: None, params=params, on_point=bar.update),
                       code=(analog, design, measure, netlist, ota_module, runner, study, sweep))
-    bar.update()
+    if bar.done < bar.total:  # served from the cache
+        bar.update(bar.total - bar.done)
     study.write_study(data, ctx.build_dir / "spice")
     figs = study.figures(data)
     char, checks = data["characterization"], data["checks"]
