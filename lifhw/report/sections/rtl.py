@@ -100,7 +100,7 @@ def build(ctx: ReportContext) -> Section:
             "step in the spike interval; as a rate error it is 1 % + r·dt above ≈ 37 Hz.</p>"
             + fi_fig + table + "<h3>Area (Yosys <code>synth -flatten; stat</code>)</h3>" + area)
     q = fixed.quantize(params, DT, fixed.FixedFormat(width=WIDTH, leak="mult"))
-    design = [["format", f"Q{WIDTH - q.frac}.{q.frac} signed, V relative to v_rest", f"1 LSB = {lsb_uv:.4g} µV"],
+    design = [["format", f"{WIDTH}-bit signed, {q.frac} fraction bits", f"V − v_rest; 1 LSB = {lsb_uv:.4g} µV"],
               ["time step", format_value(DT, "s"), "one update per neuron per step"],
               ["leak", f"β = {q.beta_q:.8f} (LEAK_MULT = {q.rtl['LEAK_MULT']})",
                f"τ mapping error {q.errors()['tau_m']:.2g}"],
