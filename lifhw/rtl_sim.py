@@ -1,6 +1,6 @@
 """Running the RTL: Icarus (plain ``vvp`` or cocotb), Yosys area, the f-I curve and the update scoreboard.
 
-The fast verification path is ``rtl/tb_lif_core.v``: stimulus and control words go in as hex files, every
+The fast verification path is ``dv/tb_lif_core.v``: stimulus and control words go in as hex files, every
 neuron-update comes back as a text line, and Python never runs per clock. :func:`scoreboard` compares each
 of those lines with :func:`lifhw.fixed.step`. Nothing here imports cocotb, so the cocotb test modules,
 the CLI and the report share it.
@@ -25,10 +25,12 @@ from .params import LIFParams
 
 #: The Verilog sources, in dependency order.
 RTL_DIR = Path(__file__).resolve().parent.parent / "rtl"
+#: Verification-only Verilog (testbenches with delays), kept out of rtl/ so rtl/ is what a chip would use.
+DV_DIR = RTL_DIR.parent / "dv"
 DATAPATH = RTL_DIR / "lif_datapath.v"
 SOURCES = {"lif_neuron": [DATAPATH, RTL_DIR / "lif_neuron.v"],
            "lif_core": [DATAPATH, RTL_DIR / "lif_core.v"],
-           "tb_lif_core": [DATAPATH, RTL_DIR / "lif_core.v", RTL_DIR / "tb_lif_core.v"]}
+           "tb_lif_core": [DATAPATH, RTL_DIR / "lif_core.v", DV_DIR / "tb_lif_core.v"]}
 #: Bits of the per-sweep control word fields of tb_lif_core (gap, reset_at).
 CTRL_FIELD = 16
 #: Closed-form rates (Hz) at which the RTL f-I is measured: the acceptance range 1–200 Hz.
