@@ -130,6 +130,14 @@ def command(subparsers, name: str, handler: Callable[[argparse.Namespace], dict]
     return parser
 
 
+def command_group(subparsers, name: str, help: str, description: str | None = None):
+    """A command with subcommands (``lifhw rtl fi``): returns the subparsers to add them to."""
+    parser = subparsers.add_parser(name, help=help, description=description or help)
+    sub = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
+    sub.required = True
+    return sub
+
+
 def format_table(result: dict) -> str:
     """Default human output: scalars as ``key: value``, equal-length lists as aligned columns."""
     lines, columns = [], {}

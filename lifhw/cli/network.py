@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import ParameterError
-from . import command, value_arg
+from . import command, command_group, value_arg
 
 
 def _int_arg(name: str, minimum: int):
@@ -65,10 +65,7 @@ def _drive(args) -> dict:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("network", help="Brunel's balanced E/I network: simulation and mean field",
-                                   description="Brunel's balanced E/I network: simulation and mean field")
-    sub = parser.add_subparsers(dest="network_command", metavar="SUBCOMMAND", parser_class=type(parser))
-    sub.required = True
+    sub = command_group(subparsers, "network", "Brunel's balanced E/I network: simulation and mean field")
 
     p = command(sub, "brunel", _brunel, "simulate Brunel's network (event-driven, exact integration)")
     _network_args(p)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .. import fixed, rtl_sim
 from ..errors import ParameterError
-from . import add_params_args, command, params_from_args, range_arg, value_arg
+from . import add_params_args, command, command_group, params_from_args, range_arg, value_arg
 
 
 def _frac(text: str) -> int | None:
@@ -43,10 +43,7 @@ def _artifacts(args) -> dict:
 
 
 def register(subparsers) -> None:
-    rtl = subparsers.add_parser("rtl", help="fixed-point RTL level (Icarus, Yosys)",
-                                description="fixed-point RTL level (Icarus, Yosys)")
-    sub = rtl.add_subparsers(dest="rtl_command", metavar="COMMAND", parser_class=type(rtl))
-    sub.required = True
+    sub = command_group(subparsers, "rtl", "fixed-point RTL level (Icarus, Yosys)")
 
     p = command(sub, "fi", _fi, "firing rate against constant current, measured on the RTL in Icarus")
     add_params_args(p)

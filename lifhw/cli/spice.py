@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import theory
 from ..report import write_atomic
-from . import add_params_args, command, format_table, params_from_args, range_arg, to_json, value_arg
+from . import add_params_args, command, command_group, format_table, params_from_args, range_arg, to_json, value_arg
 
 
 def _t_sim(text: str):
@@ -98,10 +98,7 @@ def _add_design_args(p) -> None:
 def register(subparsers) -> None:
     from ..spice import ota_params
 
-    spice = subparsers.add_parser("spice", help="analog level: ngspice/sky130 LIF netlists",
-                                  description="analog level: ngspice/sky130 LIF netlists")
-    sub = spice.add_subparsers(dest="spice_command", metavar="SPICE_COMMAND")
-    sub.required = True
+    sub = command_group(subparsers, "spice", "analog level: ngspice/sky130 LIF netlists")
 
     p = command(sub, "fi", _fi, "f-I sweep of lif_ideal or lif_ota in ngspice, with the theory at the same currents")
     p.add_argument("--circuit", choices=("ideal", "ota"), default="ota", help="netlist, default ota")
