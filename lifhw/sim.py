@@ -143,7 +143,7 @@ class _Input:
 
 
 def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i_in=0.0, *,
-             method: str = "exact", g_e=0.0, g_i=0.0, e_e: float = 0.0, e_i: float | None = None,
+             method: str = "exact", g_e=0.0, g_i=0.0, e_e=0.0, e_i=None,
              v0=None, n: int | None = None, record_v: bool = False,
              allow_unstable: bool = False) -> SimResult:
     """Simulate N LIF neurons for ``t_sim`` seconds with step ``dt``.
@@ -160,8 +160,9 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
         Time-varying inputs are sampled at the start of each step and held over it.
     g_e, g_i : like ``i_in``
         Excitatory and inhibitory conductances (S), same forms as ``i_in``.
-    e_e, e_i : float
-        Their reversal potentials (V); ``e_i`` defaults to each neuron's ``v_rest`` (shunting).
+    e_e, e_i : float or (N,)
+        Their reversal potentials (V), one for all or one per neuron; ``e_i`` defaults to each neuron's
+        ``v_rest`` (shunting).
     v0 : float or (N,), optional
         Initial potential (V); defaults to ``v_reset``.
     n : int, optional
@@ -183,15 +184,18 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
         raise ParameterError("t_sim", t_sim, f"must be at least one step (dt = {dt:g} s)")
     pop = _population(params)
     inputs = [_Input("i_in", i_in, n_steps), _Input("g_e", g_e, n_steps), _Input("g_i", g_i, n_steps)]
-    widths = {len(pop["c_m"]), *(inp.width for inp in inputs), n or 1}
-    if v0 is not None:
-        widths.add(np.size(v0))
+    widths = {len(pop["c_m"]), *(inp.width for inp in inputs), n or 1, np.size(e_e)}
+    for extra in (v0, e_i):
+        if extra is not None:
+            widths.add(np.size(extra))
     widths.discard(1)
     if len(widths) > 1:
-        raise ParameterError("n", sorted(widths), "parameters, inputs and v0 disagree on the number of neurons")
+        raise ParameterError("n", sorted(widths), "parameters, inputs, v0 and reversal potentials disagree on the "
+                                                  "number of neurons")
     size = widths.pop() if widths else 1
     p = {name: np.broadcast_to(value, (size,)) for name, value in pop.items()}
-    e_i_arr = p["v_rest"] if e_i is None else np.broadcast_to(float(e_i), (size,))
+    e_e_arr = np.broadcast_to(np.asarray(e_e, dtype=float), (size,))
+    e_i_arr = p["v_rest"] if e_i is None else np.broadcast_to(np.asarray(e_i, dtype=float), (size,))
     g_l = 1.0 / p["r_m"]
 
     v = np.array(np.broadcast_to(p["v_reset"] if v0 is None else np.asarray(v0, float), (size,)))
@@ -220,7 +224,7 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
             if method == "euler" and not allow_unstable and np.any(dt >= 2 * tau):
                 raise UnstableStepError(dt, float(tau.min()))
         if vinf is None or inputs_vary:
-            vinf = (g_l * p["v_rest"] + ge_k * e_e + gi_k * e_i_arr + i_k) / g_tot
+            vinf = (g_l * p["v_rest"] + ge_k * e_e_arr + gi_k * e_i_arr + i_k) / g_tot
         _advance(v, ref_left, dt, t[k], tau, vinf, decay, p, method, spikes_n, spikes_t)
         if record_v:
             trace[k + 1] = v

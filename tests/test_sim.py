@@ -82,6 +82,17 @@ def test_shunting_inhibition_divides_the_depolarization():
     assert dep_e / dep_ei == pytest.approx((p.g_l + g_e + g_i) / (p.g_l + g_e), rel=1e-9)
 
 
+def test_per_neuron_reversal_potentials_equal_separate_runs():
+    p = P.replace(v_th=1e3)
+    e_i = np.array([-0.09, -0.07, -0.06])
+    together = simulate(p, 0.3, 1e-3, g_e=4e-9, g_i=10e-9, e_e=[0.0, -0.01, 0.0], e_i=e_i, record_v=True).v[-1]
+    apart = [simulate(p, 0.3, 1e-3, g_e=4e-9, g_i=10e-9, e_e=ee, e_i=ei, record_v=True).v[-1, 0]
+             for ee, ei in zip([0.0, -0.01, 0.0], e_i, strict=True)]
+    assert together == pytest.approx(apart, rel=0, abs=1e-15)
+    expected = (p.g_l * p.v_rest + 4e-9 * np.array([0.0, -0.01, 0.0]) + 10e-9 * e_i) / (p.g_l + 14e-9)
+    assert together == pytest.approx(expected, abs=1e-9)
+
+
 def test_piecewise_constant_input_is_integrated_exactly():
     # A current step at t = 30 ms, sampled per step, against the ivp oracle with the same step.
     dt, t_sim = 1e-3, 0.3
