@@ -105,6 +105,12 @@ def _rel(a, b) -> np.ndarray:
     return np.abs(a / b - 1)
 
 
+#: Issue 3's acceptance bounds (relative errors) on the keys :func:`checks` returns; the report's error budget
+#: and the tests both read them here.
+ACCEPTANCE = {"ideal_max_rel_error": 0.01, "ota_max_rel_error": 0.05, "rheobase_rel_error": 0.10,
+              "tsv_rel_error": 0.05}
+
+
 def checks(data: dict) -> dict:
     """The acceptance numbers of the study (max relative errors, ratios)."""
     char = data["characterization"]

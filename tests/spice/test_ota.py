@@ -9,6 +9,7 @@ import pytest
 
 from lifhw import analog
 from lifhw.spice import SpiceNeuron, SweepError, measure, ota_params, typical_tsv_capacitance
+from lifhw.spice.study import ACCEPTANCE
 
 
 def test_characterisation_is_a_subthreshold_ota(ota_tt):
@@ -49,7 +50,7 @@ def test_fi_within_five_percent_of_device_aware_theory(ota_tt):
     # in range: the comparator delay is below 10 % of every ISI
     assert np.all(abs(char.comparator_delay) < 0.1 / theory_rate)
     assert all(t.n_isi >= 3 for t in result.transients[1:])
-    np.testing.assert_allclose(result.rate[1:], theory_rate, rtol=0.05)
+    np.testing.assert_allclose(result.rate[1:], theory_rate, rtol=ACCEPTANCE["ota_max_rel_error"])
     # energy conservation: a spike costs at least the quiescent supply power (silent point) over one ISI
     quiescent = result.transients[0].supply_power
     assert result.rate[0] == 0 and quiescent > 0
@@ -65,7 +66,7 @@ def test_tsv_scales_the_charging_time(ota_tt, ota_tsv):
     loaded = ota_tsv.transient(current, t_stop=base.t_stop * 1.2)
     ratio = np.mean(loaded.charge_times) / np.mean(base.charge_times)
     expected = (ota_tt.params.c_m + c_tsv) / ota_tt.params.c_m
-    assert ratio == pytest.approx(expected, rel=0.05)
+    assert ratio == pytest.approx(expected, rel=ACCEPTANCE["tsv_rel_error"])
 
 
 def test_other_corner_and_temperature(ota_ss_hot, ota_tt):
@@ -76,7 +77,7 @@ def test_other_corner_and_temperature(ota_ss_hot, ota_tt):
     assert char.g_m == pytest.approx(float(analog.ota_gm(char.i_b_eff, char.kappa_fit, 85.0)), rel=0.1)
     currents = np.array([2.0, 10.0]) * char.rheobase
     result = ota_ss_hot.sweep(currents).check()
-    np.testing.assert_allclose(result.rate, char.rate(currents), rtol=0.05)
+    np.testing.assert_allclose(result.rate, char.rate(currents), rtol=ACCEPTANCE["ota_max_rel_error"])
 
 
 def test_failed_point_gives_a_clear_error_and_the_others_survive(ota_tt):

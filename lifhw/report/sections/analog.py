@@ -113,13 +113,17 @@ def build(ctx: ReportContext) -> Section:
         + (figure_html(figs["trace"], "membrane voltage of lif_ota at 3× rheobase") if "trace" in figs else "")
     )
     budget = [
-        BudgetRow("SPICE lif_ideal (≥ 3 ISIs)", "closed-form f-I", checks["ideal_max_rel_error"], 0.01,
+        BudgetRow("SPICE lif_ideal (≥ 3 ISIs)", "closed-form f-I", checks["ideal_max_rel_error"],
+                  study.ACCEPTANCE["ideal_max_rel_error"],
                   "ideal switches: timestep-limited threshold crossing"),
-        BudgetRow("SPICE lif_ota (1.2× rheobase up)", "device-aware theory", checks["ota_max_rel_error"], 0.05,
+        BudgetRow("SPICE lif_ota (1.2× rheobase up)", "device-aware theory", checks["ota_max_rel_error"],
+                  study.ACCEPTANCE["ota_max_rel_error"],
                   "dead time measured once; comparator delay varies with the slope at threshold"),
-        BudgetRow("SPICE lif_ota rheobase", "I_b,eff·tanh(κ(V_th−V_rest)/2U_T)", checks["rheobase_rel_error"], 0.10,
+        BudgetRow("SPICE lif_ota rheobase", "I_b,eff·tanh(κ(V_th−V_rest)/2U_T)", checks["rheobase_rel_error"],
+                  study.ACCEPTANCE["rheobase_rel_error"],
                   "channel-length modulation tilts the saturated leak"),
-        BudgetRow("SPICE lif_ota + TSV charging time", "(C_m + C_TSV)/C_m", checks["tsv_rel_error"], 0.05,
+        BudgetRow("SPICE lif_ota + TSV charging time", "(C_m + C_TSV)/C_m", checks["tsv_rel_error"],
+                  study.ACCEPTANCE["tsv_rel_error"],
                   "parasitic capacitance on the membrane node"),
     ]
     ideal = data["ideal"]
