@@ -24,16 +24,15 @@ import numpy as np
 from . import fixed, theory
 from .errors import ParameterError, RtlError
 from .fi import FICurve
+from .files import DV_DIR, RTL_DIR, write_atomic
 from .params import LIFParams
 
-#: The Verilog sources, in dependency order.
-RTL_DIR = Path(__file__).resolve().parent.parent / "rtl"
-#: Verification-only Verilog (testbenches with delays), kept out of rtl/ so rtl/ is what a chip would use.
-DV_DIR = RTL_DIR.parent / "dv"
 DATAPATH = RTL_DIR / "lif_datapath.v"
 SOURCES = {"lif_neuron": [DATAPATH, RTL_DIR / "lif_neuron.v"],
            "lif_core": [DATAPATH, RTL_DIR / "lif_core.v"],
            "tb_lif_core": [DATAPATH, RTL_DIR / "lif_core.v", DV_DIR / "tb_lif_core.v"]}
+#: Every HDL file a result of this module depends on (lifhw.report.cache hashes them).
+DATA_FILES = tuple(sorted({path for files in SOURCES.values() for path in files}))
 #: Bits of the per-sweep control word fields of tb_lif_core (gap, reset_at).
 CTRL_FIELD = 16
 #: Closed-form rates (Hz) at which the RTL f-I is measured: the acceptance range 1–200 Hz.
@@ -298,8 +297,6 @@ def area_report(params: LIFParams, dt: float, out: Path, n_core: int = 16) -> di
     rows.append({"label": f"lif_core N={n_core} 16-bit shift leak",
                  **synth_area("lif_core", core_parameters(q, n_core), out / "synth")})
     report = {"tool": "yosys synth -flatten; stat (generic cells)", "dt": dt, "modules": rows}
-    from .report import write_atomic
-
     write_atomic(out / "area.json", json.dumps(report, indent=1).encode())
     return report
 
@@ -415,8 +412,6 @@ def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Pat
 def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float = 3.0) -> dict:
     """``make rtl-test``'s files in ``out``: fi.csv (RTL, model, float and closed-form rates, 16-bit, both
     leaks), lif_core.vcd (a 200-step run of 4 neurons) and area.json (Yosys). Returns a summary."""
-    from .report import write_atomic
-
     out = Path(out)
     rates = np.array(FI_TARGET_RATES)
     currents = theory.current_for_rate(params, rates)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import theory
-from ..report import write_atomic
+from ..files import write_atomic
 from . import add_params_args, command, command_group, format_table, params_from_args, range_arg, to_json, value_arg
 
 

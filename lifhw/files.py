@@ -1,0 +1,36 @@
+"""lifhw's own data files (netlists, RTL, testbenches) and how its outputs are written.
+
+A low module: it imports nothing of lifhw, so every level can use it. The netlists, Verilog and
+testbenches live at the top of the source tree (``circuits/``, ``rtl/``, ``dv/``) where designers look for
+them; ``lifhw/_data/`` links to them so that a built wheel carries them as package data and an installed
+lifhw finds them in the same place as a source checkout does.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_DATA = Path(__file__).parent / "_data"
+#: SPICE netlists (``circuits/*.cir``).
+CIRCUITS_DIR = (_DATA / "circuits").resolve()
+#: Synthesizable Verilog (``rtl/*.v``).
+RTL_DIR = (_DATA / "rtl").resolve()
+#: Verification-only Verilog: testbenches with delays (``dv/*.v``).
+DV_DIR = (_DATA / "dv").resolve()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; generated files are for everyone to read
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
