@@ -10,22 +10,20 @@ so a second ``make report`` with nothing changed re-uses them.
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import importlib
 import inspect
 import io
-import json
-import os
 import pkgutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..fi import FICurve
 from ..params import LIFParams
+from . import cache
 
 
 @dataclass
@@ -56,8 +54,8 @@ class Section:
     html: str
     budget: list[BudgetRow] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
-    #: (label, current A, rate Hz) curves for the report's combined f-I figure.
-    fi_curves: list = field(default_factory=list)
+    #: Curves for the report's combined f-I figure (the first section's first curve is drawn as the reference).
+    fi_curves: list[FICurve] = field(default_factory=list)
     #: (item, value, meaning) rows this level adds to the report's design table.
     design: list = field(default_factory=list)
 
@@ -106,29 +104,14 @@ class ReportContext:
     def cached(self, name: str, inputs: dict, compute: Callable[[], dict], code: tuple = ()) -> dict:
         """``compute()`` (a JSON-ready dict), re-used while ``inputs`` and the code behind it are unchanged.
 
-        The key hashes ``inputs``, the lifhw package's source files named by ``code`` (modules), and
-        the module defining ``compute``.
+        The key (:mod:`.cache`) hashes ``inputs`` and the import closure of the modules in ``code``
+        (default: the module defining ``compute``) with the data files they declare. An unreadable entry
+        is recomputed, with one warning line.
         """
-        digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
-        modules = {inspect.getmodule(compute), *code}
-        for module in sorted((m for m in modules if m is not None), key=lambda m: m.__name__):
-            digest.update(Path(inspect.getsourcefile(module)).read_bytes())
-        path = self.build_dir / "cache" / f"{name}-{digest.hexdigest()[:16]}.json"
-        if path.exists():
-            return json.loads(path.read_text())
-        result = compute()
-        write_atomic(path, json.dumps(result, sort_keys=True).encode())
-        return json.loads(path.read_text())
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600; generated files are for everyone to read
-    os.replace(tmp, path)
+        roots = code or (inspect.getmodule(compute),)
+        path = self.build_dir / "cache" / f"{name}-{cache.key(inputs, roots)}.json"
+        stored = cache.load(path, lambda message: print(message, file=sys.stderr))
+        return stored if stored is not None else cache.store(path, compute())
 
 
 def figure_png(fig) -> bytes:

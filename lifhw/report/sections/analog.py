@@ -6,11 +6,10 @@ from html import escape as html_escape
 
 import numpy as np
 
-from ... import analog
 from ...errors import ParameterError
+from ...fi import FICurve
 from ...params import LIFParams
-from ...spice import design, measure, netlist, runner, study, sweep
-from ...spice import ota as ota_module
+from ...spice import design, netlist, study
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
 KEY = "analog"
@@ -19,9 +18,7 @@ WORKERS = 2
 
 
 def _inputs(params) -> dict:
-    # The netlists are not Python modules: hash their text into the cache key.
-    return {name: c.path.read_text() for name, c in netlist.CIRCUITS.items()} | {
-        "ota_multiples": study.OTA_MULTIPLES, "ideal_multiples": study.IDEAL_MULTIPLES, "params": params.as_dict()}
+    return {"ota_multiples": study.OTA_MULTIPLES, "ideal_multiples": study.IDEAL_MULTIPLES, "params": params.as_dict()}
 
 
 def circuit_params(params: LIFParams) -> tuple[LIFParams, str]:
@@ -44,8 +41,7 @@ def build(ctx: ReportContext) -> Section:
     bar = ctx.progress("SPICE (ngspice/sky130)", study.study_points())
     # Stage messages would break the progress line: the bar is the progress report here.
     data = ctx.cached("analog", _inputs(params),
-                      lambda: study.run_study(WORKERS, log=lambda _msg: None, params=params, on_point=bar.update),
-                      code=(analog, design, measure, netlist, ota_module, runner, study, sweep))
+                      lambda: study.run_study(WORKERS, log=lambda _msg: None, params=params, on_point=bar.update))
     if bar.done < bar.total:  # served from the cache
         bar.update(bar.total - bar.done)
     study.write_study(data, ctx.build_dir / "spice")
@@ -127,10 +123,10 @@ def build(ctx: ReportContext) -> Section:
                   "parasitic capacitance on the membrane node"),
     ]
     ideal = data["ideal"]
-    fi_curves = [("SPICE lif_ideal", np.array(ideal["current"]), np.array(ideal["rate"], dtype=float)),
-                 ("SPICE lif_ota", np.array(ota["current"]), np.array(ota["rate"], dtype=float)),
-                 ("SPICE lif_ota + TSV 140 fF", np.array(tsv["current"]), np.array(tsv["rate"], dtype=float)),
-                 ("device-aware theory (OTA)", np.array(ota["current"]), np.array(ota["theory_rate"]))]
+    fi_curves = [FICurve(ideal["current"], ideal["rate"], "SPICE lif_ideal"),
+                 FICurve(ota["current"], ota["rate"], "SPICE lif_ota"),
+                 FICurve(tsv["current"], tsv["rate"], "SPICE lif_ota + TSV 140 fF"),
+                 FICurve(ota["current"], ota["theory_rate"], "device-aware theory (OTA)")]
     summary = {**checks, "kappa": char["kappa"], "i_b_eff": char["i_b_eff"], "g_m": char["g_m"],
                "rheobase": char["rheobase"], "t_dead": char["t_dead"], "energy_reference": e_ref,
                "energy_per_spike": ota["energy_per_spike"], "netlist_ota": data["netlist_ota"]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...network import STATES, BrunelNetwork, Coupling, _kernel, brunel, drive_for_rate, drive_range, meanfield
+from ...network import STATES, BrunelNetwork, Coupling, drive_for_rate, drive_range, meanfield
 from ...network import simulate as simulate_network
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
@@ -60,7 +60,7 @@ def build(ctx: ReportContext) -> Section:
 
     bar = ctx.progress("network (Brunel)", 1)
     data = ctx.cached("network", {"n": N, "seed": SEED, "t": T_STATE, "etas": ETAS, "g": G_SWEEP},
-                      _compute, code=(brunel, meanfield, _kernel))
+                      _compute)
     bar.update()
     states = {name: data["states"][name] for name in STATES}  # Brunel's Fig. 8 order (the cache sorts keys)
 

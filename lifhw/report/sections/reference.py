@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ... import sim, theory
+from ...fi import FICurve
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
 KEY = "reference"
@@ -17,10 +20,8 @@ STABILITY_RATIOS = (0.5, 1.5, 1.9, 2.1, 3.0)
 
 def _compute(params, currents) -> dict:
     tau = params.tau_m
-    out = {"current": currents.tolist(), "theory": theory.firing_rate(params, currents).tolist()}
-    out["exact"] = sim.fi_curve(params, currents, "exact", dt=tau / 20, t_sim=2.0).rate.tolist()
-    out["euler"] = {str(r): sim.fi_curve(params, currents, "euler", dt=r * tau, t_sim=2.0).rate.tolist()
-                    for r in EULER_STEPS}
+    out = {"exact": sim.fi(params, currents, "exact", dt=tau / 20, t_sim=2.0).as_dict(),
+           "euler": {str(r): sim.fi(params, currents, "euler", dt=r * tau, t_sim=2.0).as_dict() for r in EULER_STEPS}}
     # Distance to rest after n Euler steps with no input, starting 10 mV above rest.
     n = np.arange(0, 16)
     growth = {}
@@ -40,21 +41,21 @@ def build(ctx: ReportContext) -> Section:
     currents = np.geomspace(1.05, 10, 24) * params.rheobase
     bar = ctx.progress("reference sim", 1)
     data = ctx.cached("reference", {"params": params.as_dict(), "currents": currents.tolist()},
-                      lambda: _compute(params, currents), code=(sim, theory))
+                      lambda: _compute(params, currents))
     bar.update()
-    current = np.array(data["current"])
-    rate_th = np.array(data["theory"])
-    rate_ex = np.array(data["exact"])
-    err_exact = float(np.max(np.abs(rate_ex / rate_th - 1)))
+    closed = theory.fi(params, currents)
+    exact = FICurve.from_dict(data["exact"])
+    err_exact = float(np.max(exact.relative_error(closed)))
 
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    ax.plot(current * 1e9, rate_th, "k-", lw=2, label="closed form")
-    ax.plot(current * 1e9, rate_ex, "o", ms=4, mfc="none", label=f"exact, dt = τ/20 ({params.tau_m / 20 * 1e3:g} ms)")
+    ax.plot(closed.current * 1e9, closed.rate, "k-", lw=2, label="closed form")
+    ax.plot(exact.current * 1e9, exact.rate, "o", ms=4, mfc="none",
+            label=f"exact, dt = τ/20 ({params.tau_m / 20 * 1e3:g} ms)")
     rows, budget = [["exact", params.tau_m / 20, err_exact, 1e-3]], []
-    for r, rates in data["euler"].items():
-        rates = np.array(rates)
-        err = float(np.max(np.abs(rates / rate_th - 1)))
-        ax.plot(current * 1e9, rates, ".-", lw=0.8, label=f"forward Euler, dt = {float(r):g}τ")
+    for r, curve in data["euler"].items():
+        euler = FICurve.from_dict(curve)
+        err = float(np.max(euler.relative_error(closed)))
+        ax.plot(euler.current * 1e9, euler.rate, ".-", lw=0.8, label=f"forward Euler, dt = {float(r):g}τ")
         rows.append([f"euler h/τ={float(r):g}", float(r) * params.tau_m, err, float(r)])
     ax.set_xscale("log")
     ax.set_xlabel("input current I (nA)")
@@ -89,4 +90,4 @@ def build(ctx: ReportContext) -> Section:
             + fi_fig + table + stab_fig)
     summary = {"max_rel_error_exact": err_exact, "euler_rel_error": {r[0]: r[2] for r in rows[1:]}}
     return Section(KEY, "Closed form and reference simulation", html, budget, summary,
-                   fi_curves=[("closed form", current, rate_th), ("reference (exact)", current, rate_ex)])
+                   fi_curves=[closed, dataclasses.replace(exact, label="reference (exact)")])

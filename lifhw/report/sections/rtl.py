@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fixed, rtl_sim, theory
+from ...fi import FICurve, relative_error
 from ...units import format_value
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
@@ -33,7 +34,7 @@ def build(ctx: ReportContext) -> Section:
     bar = ctx.progress("RTL (Icarus, Yosys)", 1)
     data = ctx.cached("rtl", {"params": params.as_dict(), "currents": currents.tolist(), "dt": DT,
                               "width": WIDTH, "t_sim": T_SIM},
-                      lambda: _compute(params, currents, ctx.build_dir), code=(fixed, rtl_sim, theory))
+                      lambda: _compute(params, currents, ctx.build_dir))
     bar.update()
     current = np.array(data["current"])
     closed = theory.firing_rate(params, current)
@@ -50,7 +51,7 @@ def build(ctx: ReportContext) -> Section:
         band_lo, band_hi = rtl_sim.continuous_band(q, current, reference)
         outside = int(np.count_nonzero((rate < band_lo * (1 - 1e-9)) | (rate > band_hi * (1 + 1e-9))))
         ref_rate = theory.firing_rate(reference, current)
-        rel = np.abs(rate / ref_rate - 1.0)
+        rel = relative_error(rate, ref_rate)
         steep = ref_rate < 50.0
         vertical_bound = 0.01 + ref_rate * DT
         label = f"RTL {WIDTH}-bit {leak} leak (Icarus)"
@@ -62,7 +63,7 @@ def build(ctx: ReportContext) -> Section:
         if leak == "shift":
             ax.plot(current * 1e9, ref_rate, "--", lw=0.8, color=line.get_color(),
                     label=f"closed form at the shift leak's tau = {q.effective.tau_m * 1e3:.4g} ms")
-        curves.append((label, current, rate))
+        curves.append(FICurve(current, rate, label, {"dt": DT, "quantized": d["quantized"]}))
         err = q.errors()
         rows.append([label, q.rtl["THRESH"], q.rtl["LEAK_MULT"] if leak == "mult" else f"k = {q.rtl['LEAK_SHIFT']}",
                      q.i_lsb * 1e12, err["tau_m"], d["spike_mismatches"], outside,

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import html
+import inspect
 
-from ... import analog, scenarios, sim, theory
-from ...scenarios import SCENARIOS, ScenarioResult, base
+from ...scenarios import SCENARIOS, ScenarioResult
 from .. import BudgetRow, Html, ReportContext, Section, figure_html, table_html
 
 KEY = "scenarios"
 ORDER = 60
-#: Source files whose change invalidates the cached scenario results.
-_CODE = (sim, theory, analog, base, *(m for m in vars(scenarios).values()
-                                      if getattr(m, "SCENARIO", None) is not None))
 
 
 def _verdict(ok: bool) -> Html:
@@ -25,7 +22,8 @@ def build(ctx: ReportContext) -> Section:
     for name, scenario in SCENARIOS.items():
         neuron = scenario.neuron()
         data = ctx.cached(f"scenario-{name}", {"scenario": name, "neuron": neuron.as_dict()},
-                          lambda s=scenario, n=neuron: s(n).as_dict(series=True), code=_CODE)
+                          lambda s=scenario, n=neuron: s(n).as_dict(series=True),
+                          code=(inspect.getmodule(scenario.run),))
         result = ScenarioResult.from_dict(data)
         bar.update()
         errors = result.errors

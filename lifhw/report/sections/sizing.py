@@ -15,9 +15,6 @@ import numpy as np
 from ... import sizing, theory
 from ...sizing import spice as sizing_spice
 from ...spice import design as spice_design
-from ...spice import ota as spice_ota
-from ...spice import runner as spice_runner
-from ...spice.netlist import get_circuit
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
 KEY = "sizing"
@@ -77,9 +74,8 @@ def build(ctx: ReportContext) -> Section:
 
     bar = ctx.progress("sizing (ngspice)", 1)
     data = ctx.cached("sizing", {"tau": TAU, "i_b": I_B, "v_swing": V_SWING, "temps": TEMPS, "c_tsv": C_TSV_POINTS,
-                                 "tsv": spice_design.TSV_TYPICAL, "netlist": get_circuit("ota").path.read_text()},
-                      lambda: _compute(ctx.build_dir / "sizing"),
-                      code=(sizing, sizing_spice, spice_design, spice_ota, spice_runner))
+                                 "tsv": spice_design.TSV_TYPICAL},
+                      lambda: _compute(ctx.build_dir / "sizing"))
     bar.update()
     design = _design_from(data)
     tt = data["sized"][0]

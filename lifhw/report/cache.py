@@ -1,0 +1,130 @@
+"""The report's result cache: a JSON file per result, keyed by everything the result was computed from.
+
+The key hashes the inputs, the source of every lifhw module the computing code imports (its *import
+closure*, found by reading the ``import`` statements, including those inside functions) and every data
+file those modules declare in a module-level ``DATA_FILES`` (netlists, Verilog). So editing any ``.py``,
+``.v`` or ``.cir`` file a result depends on invalidates exactly that result, and nothing has to list its
+dependencies by hand. An entry that cannot be read back (truncated, garbage, not what was stored) is
+recomputed and replaced.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import importlib.util
+import json
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+from ..files import write_atomic
+
+_ROOT = __name__.split(".")[0]
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of lifhw module ``name`` (its ``__init__.py`` for a package), or None if no such module."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return None
+    return Path(spec.origin)
+
+
+def _resolve(module: str, level: int, package: str) -> str:
+    if level == 0:
+        return module
+    base = package.rsplit(".", level - 1)[0] if level > 1 else package
+    return f"{base}.{module}" if module else base
+
+
+@cache
+def _direct_imports(name: str) -> tuple[str, ...]:
+    """lifhw modules that module ``name`` imports anywhere in its source (and their parent packages)."""
+    path = _module_file(name)
+    if path is None:
+        return ()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(node.module or "", node.level, package)
+            # ``from pkg import name``: name is a submodule or an attribute of pkg
+            targets = [base] + [f"{base}.{alias.name}" for alias in node.names if alias.name != "*"]
+        else:
+            continue
+        for target in targets:
+            if target.split(".")[0] != _ROOT or _module_file(target) is None:
+                continue
+            parts = target.split(".")
+            found.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+    found.discard(name)
+    return tuple(sorted(found))
+
+
+def import_closure(names: Iterable[str]) -> list[str]:
+    """Every lifhw module reachable from ``names`` through imports, sorted, ``names`` included."""
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen or _module_file(name) is None:
+            continue
+        seen.add(name)
+        stack.extend(_direct_imports(name))
+    return sorted(seen)
+
+
+def data_files(modules: Iterable[str]) -> list[Path]:
+    """The ``DATA_FILES`` that ``modules`` declare, sorted and de-duplicated."""
+    files: set[Path] = set()
+    for name in modules:
+        files.update(Path(p) for p in getattr(importlib.import_module(name), "DATA_FILES", ()))
+    return sorted(files)
+
+
+def code_digest(roots: Iterable[ModuleType]) -> str:
+    """SHA-256 over the import closure of ``roots``: each module's name and source, each data file's name and bytes."""
+    digest = hashlib.sha256()
+    modules = import_closure(m.__name__ for m in roots)
+    for name in modules:
+        digest.update(name.encode() + b"\0" + _module_file(name).read_bytes() + b"\0")
+    for path in data_files(modules):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def key(inputs: dict, roots: Iterable[ModuleType]) -> str:
+    """The cache key of a result computed by ``roots``' code from ``inputs``."""
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
+    digest.update(code_digest(roots).encode())
+    return digest.hexdigest()[:16]
+
+
+def load(path: Path, warn: Callable[[str], None]) -> dict | None:
+    """The entry stored at ``path``, or None (with one ``warn`` line) if it is missing or unreadable."""
+    try:
+        entry = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        warn(f"report: cache entry {path} is unreadable ({type(exc).__name__}); recomputing it")
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != path.stem or not isinstance(entry.get("result"), dict):
+        warn(f"report: cache entry {path} is not a stored result; recomputing it")
+        return None
+    return entry["result"]
+
+
+def store(path: Path, result: dict) -> dict:
+    """Write ``result`` under ``path`` (atomically) and return it as read back: what a later run will get."""
+    text = json.dumps({"key": path.stem, "result": result}, sort_keys=True)
+    write_atomic(path, text.encode())
+    return json.loads(text)["result"]
