@@ -43,12 +43,27 @@ class FICurve:
             "metadata": self.metadata,
         }
 
-    def relative_error(self, reference: FICurve, min_rate: float = 0.0) -> np.ndarray:
-        """|rate/reference − 1| at the shared currents where the reference rate exceeds ``min_rate``.
+    @classmethod
+    def from_dict(cls, data: dict) -> FICurve:
+        """The inverse of :meth:`as_dict` (None rates back to NaN)."""
+        rate = [np.nan if r is None else r for r in data["rate"]]
+        return cls(data["current"], rate, data["label"], data.get("metadata", {}))
 
-        The two curves must have been computed at the same currents.
-        """
+    def relative_error(self, reference: FICurve, min_rate: float = 0.0) -> np.ndarray:
+        """:func:`relative_error` of this curve's rates against ``reference``'s, at the currents where the
+        reference rate exceeds ``min_rate``. The two curves must have been computed at the same currents."""
         if not np.allclose(self.current, reference.current, rtol=1e-12, atol=0):
             raise ValueError("curves were computed at different currents")
         mask = reference.rate > min_rate
-        return np.abs(self.rate[mask] / reference.rate[mask] - 1.0)
+        return relative_error(self.rate[mask], reference.rate[mask])
+
+
+def relative_error(value, reference) -> np.ndarray:
+    """|value/reference − 1|, elementwise: the one definition of "relative error" in lifhw.
+
+    NaN where either is NaN or the reference is 0 (a relative error of something against nothing is
+    undefined; callers choose where the reference is meaningful).
+    """
+    value, reference = np.asarray(value, dtype=float), np.asarray(reference, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(reference != 0, np.abs(value / np.where(reference != 0, reference, 1.0) - 1.0), np.nan)

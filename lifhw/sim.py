@@ -41,7 +41,6 @@ from scipy.integrate import solve_ivp
 from .errors import ParameterError, UnstableStepError
 from .fi import FICurve
 from .params import FIELDS, LIFParams
-from .theory import firing_rate
 
 METHODS = ("exact", "euler")
 
@@ -324,22 +323,26 @@ def simulate_ivp(params: LIFParams, t_sim: float, i_in: float | Callable[[float]
     return np.array(spikes)
 
 
-def fi_curve(params: LIFParams, currents, method: str = "exact", dt: float = 1e-4, t_sim: float = 2.0,
-             allow_unstable: bool = False) -> FICurve:
-    """Firing rate (Hz) against constant current (A) for ``method`` in theory, exact, euler or ivp.
+#: Methods of :func:`fi`: the two integrators of :func:`simulate` and the adaptive oracle.
+FI_METHODS = ("exact", "euler", "ivp")
 
-    The simulated methods run one neuron per current in a single population and measure the rate
-    from the mean steady ISI (the interval before the first spike is excluded).
+
+def fi(params: LIFParams, currents, method: str = "exact", dt: float = 1e-4, t_sim: float = 2.0,
+       allow_unstable: bool = False) -> FICurve:
+    """The simulated f-I curve: rate (Hz) against constant current (A) for ``method`` in :data:`FI_METHODS`.
+
+    One neuron per current in a single population; the rate is the mean steady ISI's inverse (the
+    interval before the first spike is excluded). The closed form is :func:`lifhw.theory.fi`.
     """
+    if method not in FI_METHODS:
+        raise ParameterError("method", method, f"must be one of {', '.join(FI_METHODS)}")
     currents = np.atleast_1d(np.asarray(currents, dtype=float))
-    meta = {"method": method, "params": params.as_dict()}
-    if method == "theory":
-        return FICurve(currents, firing_rate(params, currents), "theory", meta)
+    meta = {"method": method, "params": params.as_dict(), "t_sim": t_sim}
     if method == "ivp":
         rates = []
         for c in currents:
             spikes = simulate_ivp(params, t_sim, c)
             rates.append((len(spikes) - 1) / (spikes[-1] - spikes[0]) if len(spikes) >= 2 else 0.0)
-        return FICurve(currents, np.array(rates), "solve_ivp", {**meta, "t_sim": t_sim})
+        return FICurve(currents, np.array(rates), "solve_ivp", meta)
     result = simulate(params, t_sim, dt, currents, method=method, allow_unstable=allow_unstable)
-    return FICurve(currents, result.rates(), f"{method} dt={dt:g}s", {**meta, "dt": dt, "t_sim": t_sim})
+    return FICurve(currents, result.rates(), f"{method} dt={dt:g}s", {**meta, "dt": dt})

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ParameterError
+from .fi import FICurve
 from .params import LIFParams
 
 
@@ -59,6 +60,12 @@ def firing_rate(params: LIFParams, i_in) -> np.ndarray:
     interval = isi(params, i_in)
     with np.errstate(divide="ignore"):
         return np.where(np.isfinite(interval), 1.0 / interval, 0.0)
+
+
+def fi(params: LIFParams, currents) -> FICurve:
+    """The closed-form f-I curve (:func:`firing_rate`) at ``currents`` (A)."""
+    currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    return FICurve(currents, firing_rate(params, currents), "closed form", {"params": params.as_dict()})
 
 
 def current_for_rate(params: LIFParams, rate) -> np.ndarray:

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from lifhw import LIFParams, theory
-from lifhw.sim import fi_curve, simulate
+from lifhw.sim import fi, simulate
 
 params = LIFParams(c_m=200e-12, r_m=100e6, v_rest=-70e-3, v_th=-50e-3, v_reset=-70e-3, t_ref=2e-3)
 print(f"tau_m = {params.tau_m * 1e3:g} ms, rheobase = {params.rheobase * 1e12:g} pA")
@@ -54,8 +54,8 @@ ax.set_ylabel("V (mV)")
 # %%
 currents = np.linspace(1.05, 10, 30) * params.rheobase
 closed = theory.firing_rate(params, currents)
-exact = fi_curve(params, currents, "exact", dt=params.tau_m / 20).rate
-euler = fi_curve(params, currents, "euler", dt=params.tau_m / 20).rate
+exact = fi(params, currents, "exact", dt=params.tau_m / 20).rate
+euler = fi(params, currents, "euler", dt=params.tau_m / 20).rate
 print("max relative error, exact:", np.max(np.abs(exact / closed - 1)))
 print("max relative error, Euler at dt = tau/20:", np.max(np.abs(euler / closed - 1)))
 

@@ -4,19 +4,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lifhw import LIFParams, ParameterError, UnstableStepError, theory
-from lifhw.sim import fi_curve, simulate, simulate_ivp
+from lifhw.sim import fi, simulate, simulate_ivp
 
 P = LIFParams()
 CURRENTS = np.linspace(1.05, 10, 12) * P.rheobase
 
 
 def test_exact_matches_closed_form_at_tau_over_20():
-    curve = fi_curve(P, CURRENTS, "exact", dt=P.tau_m / 20, t_sim=2.0)
+    curve = fi(P, CURRENTS, "exact", dt=P.tau_m / 20, t_sim=2.0)
     assert np.max(np.abs(curve.rate / theory.firing_rate(P, CURRENTS) - 1)) <= 1e-3
 
 
 def test_ivp_oracle_matches_closed_form():
-    curve = fi_curve(P, CURRENTS[::3], "ivp", t_sim=1.0)
+    curve = fi(P, CURRENTS[::3], "ivp", t_sim=1.0)
     assert np.max(np.abs(curve.rate / theory.firing_rate(P, CURRENTS[::3]) - 1)) <= 1e-4
 
 
@@ -29,7 +29,7 @@ def test_exact_first_spike_equals_closed_form_time_to_threshold():
 def test_euler_converges_at_first_order():
     errors = []
     for dt in (4e-4, 2e-4, 1e-4):
-        curve = fi_curve(P, CURRENTS, "euler", dt=dt, t_sim=2.0)
+        curve = fi(P, CURRENTS, "euler", dt=dt, t_sim=2.0)
         errors.append(np.max(np.abs(curve.rate / theory.firing_rate(P, CURRENTS) - 1)))
     orders = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
     assert np.all((orders > 0.8) & (orders < 1.2)), orders
@@ -122,7 +122,7 @@ def test_population_with_per_neuron_parameters():
 
 def test_coarse_steps_still_give_converged_rates():
     # dt comparable to the ISI: events inside a step are handled in continuous time.
-    curve = fi_curve(P, [2e-9, 5e-9], "exact", dt=5e-3, t_sim=1.0)
+    curve = fi(P, [2e-9, 5e-9], "exact", dt=5e-3, t_sim=1.0)
     assert curve.rate == pytest.approx(theory.firing_rate(P, [2e-9, 5e-9]), rel=1e-9)
 
 

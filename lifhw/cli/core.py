@@ -10,17 +10,17 @@ from ..errors import UnstableStepError
 from ..spice.design import ota_params
 from . import add_params_args, command, params_from_args, range_arg, value_arg
 
-FI_METHODS = ("theory", "exact", "euler", "ivp")
+FI_METHODS = ("theory", *sim.FI_METHODS)
 
 
 def _fi(args) -> dict:
     params = params_from_args(args)
     if args.method == "euler" and args.dt >= 2 * params.tau_m:
         raise UnstableStepError(args.dt, params.tau_m)
-    curve = sim.fi_curve(params, args.i, args.method, dt=args.dt, t_sim=args.t_sim)
-    return {"method": args.method, "current": curve.current, "rate": curve.rate,
-            "theory_rate": theory.firing_rate(params, curve.current), "dt": args.dt, "t_sim": args.t_sim,
-            "params": params.as_dict()}
+    closed = theory.fi(params, args.i)
+    curve = closed if args.method == "theory" else sim.fi(params, args.i, args.method, dt=args.dt, t_sim=args.t_sim)
+    return {"method": args.method, "current": curve.current, "rate": curve.rate, "theory_rate": closed.rate,
+            "dt": args.dt, "t_sim": args.t_sim, "params": params.as_dict()}
 
 
 def _rheobase(args) -> dict:

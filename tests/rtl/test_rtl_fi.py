@@ -45,13 +45,13 @@ def test_rtl_fi_within_the_derived_bound(leak):
 @pytest.mark.slow
 def test_fi_curve_is_an_ficurve_of_the_rtl():
     currents = [0.3e-9, 0.6e-9, 1.2e-9]
-    curve = rtl_sim.fi_curve(P, currents, DT, t_sim=0.5, work=BUILD / "ficurve")
+    curve = rtl_sim.fi(P, currents, DT, t_sim=0.5, work=BUILD / "ficurve")
     q = fixed.quantize(P, DT)
     _, spikes = fixed.simulate(q, np.broadcast_to(q.input_code(currents), (5000, 3)))
     assert curve.rate.tolist() == pytest.approx(fixed.rates_from_spikes(spikes, DT).tolist(), rel=1e-12)
     assert curve.label == "RTL 16-bit mult leak" and curve.metadata["quantized"]["rtl"] == q.rtl
     # Well above the rheobase: within 1 % + r*dt of the closed form (rtl/README.md).
-    assert np.all(curve.relative_error(sim.fi_curve(P, currents, "theory")) < 0.01 + curve.rate * DT)
+    assert np.all(curve.relative_error(sim.fi(P, currents, "theory")) < 0.01 + curve.rate * DT)
 
 
 def run_cli(*args):
