@@ -24,8 +24,7 @@ Q_E = 1.602176634e-19  #: elementary charge (C)
 EPS_0 = 8.8541878128e-12  #: vacuum permittivity (F/m)
 EPS_R_SIO2 = 3.9  #: relative permittivity of the TSV's SiO2 liner
 EPS_R_SI = 11.7  #: relative permittivity of silicon
-#: sky130 MIM capacitor density (F/m²): about 2 fF/µm² for the cap_mim_m3 layer.
-MIM_DENSITY_SKY130 = 2e-3
+N_I_SI = 1e16  #: intrinsic carrier density of silicon at 300 K (m⁻³)
 
 
 def _positive(name: str, value: float) -> float:
@@ -89,7 +88,7 @@ def tsv_capacitance(diameter: float, depth: float, liner: float, depletion: floa
     return float(c_ox * c_dep / (c_ox + c_dep))
 
 
-def mim_area(c: float, density: float = MIM_DENSITY_SKY130) -> float:
+def mim_area(c: float, density: float) -> float:
     """Area (m²) of a MIM capacitor of ``c`` farads at ``density`` F/m²."""
     return _positive("c_m", c) / _positive("mim_density", density)
 

@@ -16,6 +16,8 @@ they return numpy arrays (0-d for scalar input). With :math:`V_\\infty = V_{rest
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .errors import ParameterError
@@ -66,6 +68,27 @@ def fi(params: LIFParams, currents) -> FICurve:
     """The closed-form f-I curve (:func:`firing_rate`) at ``currents`` (A)."""
     currents = np.atleast_1d(np.asarray(currents, dtype=float))
     return FICurve(currents, firing_rate(params, currents), "closed form", {"params": params.as_dict()})
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """The closed forms of one LIFParams behind the interface the analog theories share
+    (:class:`lifhw.ota_theory.MeasuredNeuron`): ``isi``, ``rate``, ``fi`` and ``tau``."""
+
+    params: LIFParams
+
+    @property
+    def tau(self) -> float:
+        return self.params.tau_m
+
+    def isi(self, i_in) -> np.ndarray:
+        return isi(self.params, i_in)
+
+    def rate(self, i_in) -> np.ndarray:
+        return firing_rate(self.params, i_in)
+
+    def fi(self, currents) -> FICurve:
+        return fi(self.params, currents)
 
 
 def current_for_rate(params: LIFParams, rate) -> np.ndarray:

@@ -52,7 +52,7 @@ with SpiceNeuron("ota", params, design, workers=1) as neuron:
 
 # %%
 predicted = char.rate(currents)
-linear = theory.firing_rate(char.linear_params(params), currents)
+linear = theory.firing_rate(char.linear_params(), currents)
 for i, r, p, lin in zip(currents, plain.rate, predicted, linear, strict=True):
     print(f"I = {i * 1e12:6.2f} pA: SPICE {r:7.2f} Hz, device-aware {p:7.2f} Hz, linear LIF {lin:7.2f} Hz")
 assert np.all(np.abs(plain.rate / predicted - 1) < 0.05)

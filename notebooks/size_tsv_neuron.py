@@ -28,9 +28,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lifhw import analog, sizing
+from lifhw import analog, sizing, theory
 from lifhw.errors import ParameterError
-from lifhw.sizing import spice as sizing_spice
+from lifhw.sizing import verify
 
 BUILD = Path("..") / "build" / "sizing"  # the notebook runs in notebooks/; generated files go to build/
 TAU, I_B, V_SWING = 20e-3, 10e-12, 0.3
@@ -85,9 +85,9 @@ print("relaxed:", sizing.size(V_SWING, tsv, guess, tau=1.01 * tau_min, i_b=I_B).
 # small-signal decay towards rest gives `measured.tau`, a transient at 3 × I_b,eff gives the rate.
 
 # %%
-spec = sizing_spice.Spec(v_swing=V_SWING, tsv=tsv, tau=TAU, i_b=I_B)
-(row,) = sizing_spice.size_and_verify(spec, ["tt"], [27.0], t_ref=sizing_spice.circuit_t_ref(), build_dir=BUILD)
-sizing_spice.raise_row_error(row)
+spec = verify.Spec(v_swing=V_SWING, tsv=tsv, tau=TAU, i_b=I_B)
+(row,) = verify.size_and_verify(spec, ["tt"], [27.0], t_ref=verify.circuit_t_ref(), build_dir=BUILD)
+verify.raise_row_error(row)
 spiced, measured = row["design"], row["measured"]
 print(f"SPICE kappa = {spiced.kappa:.3f}, I_b,eff = {spiced.i_b_eff * 1e12:.2f} pA, "
       f"leakage floor = {spiced.device.i_off * 1e15:.0f} fA (I_b/I_off = {spiced.leakage_check()['ratio']:.0f})")
@@ -103,10 +103,11 @@ assert abs(measured["rate"] / measured["rate_predicted"] - 1) < 0.05
 
 # %%
 currents = np.linspace(1.0, 8.0, 60) * spiced.i_b_eff
-fi = sizing.fi_curve(spiced, currents)
+neuron = spiced.neuron()  # the closed form of the sized design: lifhw.ota_theory.TanhNeuron
 fig, ax = plt.subplots(figsize=(7, 4))
-ax.plot(currents * 1e12, fi["rate"], "k-", label="tanh leak (device-aware)")
-ax.plot(currents * 1e12, fi["rate_linear"], "k:", label="linear LIF, same g_m")
+ax.plot(currents * 1e12, neuron.rate(currents), "k-", label="tanh leak (device-aware)")
+ax.plot(currents * 1e12, theory.firing_rate(neuron.linear_params(), currents - neuron.i_leak), "k:",
+        label="linear LIF, same g_m")
 ax.plot(measured["i_in"] * 1e12, measured["rate"], "o", label="ngspice lif_ota, tt 27 °C")
 ax.set_xlabel("input current (pA)")
 ax.set_ylabel("rate (Hz)")

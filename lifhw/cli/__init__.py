@@ -10,6 +10,7 @@ run exits 1 with one line; neither prints a traceback.
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import json
 import math
@@ -28,8 +29,32 @@ class UsageError(LifhwError):
     """The command line itself is malformed (unknown flag, missing value, bad value)."""
 
 
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Help that states every flag's default from the parser itself, so no help text retypes a default."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "%(default)" not in text and action.default not in (None, False, argparse.SUPPRESS) \
+                and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+    def _expand_help(self, action):
+        if isinstance(action.default, float):
+            action = copy.copy(action)
+            action.default = f"{action.default:g}"
+        elif isinstance(action.default, list):
+            action = copy.copy(action)
+            action.default = ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in action.default)
+        return super()._expand_help(action)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as one line and exit code 2."""
+    """argparse that reports usage errors as one line and exit code 2, and shows defaults in its help."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         raise UsageError(f"{self.prog}: {message}")

@@ -11,7 +11,7 @@ import argparse
 
 import numpy as np
 
-from .. import analog, sizing
+from .. import pdk, sizing, theory
 from ..errors import ParameterError
 from ..units import parse_value
 from . import command, format_table, range_arg, value_arg
@@ -32,19 +32,21 @@ def _add_design_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tsv-diameter", type=value_arg("tsv_diameter", 0.0), help="copper core diameter (m), e.g. 5u")
     g.add_argument("--tsv-depth", type=value_arg("tsv_depth", 0.0), help="via depth (m), e.g. 50u")
     g.add_argument("--tsv-liner", type=value_arg("tsv_liner", 0.0), default=0.2e-6,
-                   help="oxide liner thickness (m), default 0.2u")
+                   help="oxide liner thickness (m)")
     g.add_argument("--tsv-depletion", type=value_arg("tsv_depletion", 0.0, exclusive=False),
                    help="maximum depletion width (m) for the C_tsv minimum (default: p-substrate at 1e15 cm^-3)")
     g = p.add_argument_group("circuit and process")
-    g.add_argument("--v-swing", type=value_arg("v_swing", 0.0), default=0.3, help="V_th - V_reset (V), default 0.3")
-    g.add_argument("--mim-density", type=value_arg("mim_density", 0.0), default=analog.MIM_DENSITY_SKY130,
-                   help="MIM capacitance per area (F/m^2), default 2m = 2 fF/um^2 (sky130 cap_mim_m3)")
-    g.add_argument("--temp", type=value_arg("temp", -273.15), default=27.0, help="temperature (degC), default 27")
-    g.add_argument("--corner", choices=sizing.CORNERS, default="tt", help="process corner, default tt")
+    g.add_argument("--v-swing", type=value_arg("v_swing", 0.0), default=0.3,
+                   help="V_th - V_reset (V)")
+    g.add_argument("--mim-density", type=value_arg("mim_density", 0.0), default=pdk.MIM_DENSITY,
+                   help=f"MIM capacitance per area (F/m^2) of {pdk.NAME}'s MIM layer")
+    g.add_argument("--temp", type=value_arg("temp", -273.15), default=27.0,
+                   help="temperature (degC)")
+    g.add_argument("--corner", choices=pdk.CORNERS, default="tt", help="process corner")
     g.add_argument("--noise-max", type=value_arg("noise_max", 0.0), help="largest sqrt(kT/C_eff) allowed (V rms)")
-    g.add_argument("--v-dd", type=value_arg("v_dd", 0.0), default=sizing.V_DD_SKY130, help="supply (V), default 1.8")
-    g.add_argument("--c-logic", type=value_arg("c_logic", 0.0, exclusive=False), default=sizing.C_LOGIC_DEFAULT,
-                   help="comparator/reset logic capacitance switched per spike (F), default 10f")
+    g.add_argument("--vdd", type=value_arg("vdd", 0.0), default=pdk.VDD, help="supply (V)")
+    g.add_argument("--c-logic", type=value_arg("c_logic", 0.0, exclusive=False), default=pdk.C_LOGIC,
+                   help="comparator/reset logic capacitance switched per spike (F)")
     g.add_argument("--t-ref", type=value_arg("t_ref", 0.0, exclusive=False), default=None,
                    help="refractory period (s); default: the lif_ota circuit's")
     g.add_argument("--kappa", type=value_arg("kappa", 0.0),
@@ -80,21 +82,21 @@ def _user_device(args, corner: str | None = None, temp: float | None = None) -> 
 def _t_ref(args) -> float:
     if args.t_ref is not None:
         return args.t_ref
-    from ..sizing.spice import circuit_t_ref
+    from ..sizing.verify import circuit_t_ref
 
     return circuit_t_ref()
 
 
 def _spec(args):
-    from ..sizing.spice import Spec
+    from ..sizing.verify import Spec
 
     return Spec(args.v_swing, _tsv(args), args.tau, args.f_target, args.i_target, args.i_b, args.c_m,
-                args.noise_max, args.v_dd, args.mim_density, args.c_logic)
+                args.noise_max, args.vdd, args.mim_density, args.c_logic)
 
 
-def _sized(args, verify: bool = False) -> tuple[sizing.Design, dict]:
+def _sized(args, verify: bool = False) -> tuple[sizing.SizedNeuron, dict]:
     """The design at --corner/--temp and its SPICE row (characterisation, ``measured`` if ``verify``)."""
-    from ..sizing import spice
+    from ..sizing import verify as spice
 
     sizing.check_targets(args.v_swing, args.tau, args.f_target, args.i_target, args.i_b, args.c_m)
     device, spec, t_ref = _user_device(args), _spec(args), _t_ref(args)
@@ -110,7 +112,7 @@ def _sized(args, verify: bool = False) -> tuple[sizing.Design, dict]:
     return design, row
 
 
-def _i_eval(args, design: sizing.Design) -> float:
+def _i_eval(args, design: sizing.SizedNeuron) -> float:
     return args.i_target if args.i_target is not None else 3.0 * design.i_b_eff
 
 
@@ -126,7 +128,10 @@ def _size(args) -> dict:
     currents = args.i if args.i is not None else list(np.linspace(1.0, 6.0, 11) * design.i_b_eff)
     out["i_target"] = i_eval
     out["rate_at_target"] = float(design.rate(i_eval))
-    out["fi"] = sizing.fi_curve(design, currents)
+    curve = design.fi(currents)
+    neuron = design.neuron()
+    out["fi"] = {"current": curve.current, "rate": curve.rate,
+                 "rate_linear": theory.firing_rate(neuron.linear_params(), curve.current - neuron.i_leak)}
     if row:
         out["characterization"] = _characterization(row)
     if args.verify:
@@ -138,7 +143,7 @@ def _size(args) -> dict:
 
 
 def _corners(args) -> dict:
-    from ..sizing import spice
+    from ..sizing import verify as spice
 
     nominal, _ = _sized(args)
     i_eval = _i_eval(args, nominal)
@@ -162,11 +167,11 @@ def _corners(args) -> dict:
     return {"design": nominal.as_dict(), "i_target": i_eval, "rows": rows, "source": "spice"}
 
 
-def _resized(design: sizing.Design) -> dict:
+def _resized(design: sizing.SizedNeuron) -> dict:
     return {"c_m": design.c_m, "i_b": design.i_b, "tau": design.tau}
 
 
-def _corner_row(row: dict, nominal: sizing.Design, i_eval: float) -> dict:
+def _corner_row(row: dict, nominal: sizing.SizedNeuron, i_eval: float) -> dict:
     if "design" not in row:
         return {"corner": row["corner"], "temp": row["temp"], "error": row["error"]}
     out = sizing.corner_table(nominal, [row["design"].device], i_eval)[0]
@@ -236,26 +241,26 @@ def register(subparsers) -> None:
     q = command(sub, "corners", _corners, "tau and rate of a sized design across corners and temperatures",
                 _human_corners)
     _add_design_args(q)
-    q.add_argument("--corners", type=lambda t: [c for c in t.split(",") if c], default=list(sizing.CORNERS),
-                   help="comma list of corners, default tt,ss,ff,sf,fs")
+    q.add_argument("--corners", type=lambda t: [c for c in t.split(",") if c], default=list(pdk.CORNERS),
+                   help="comma list of corners")
     q.add_argument("--temps", type=_temps, default=[-40.0, 27.0, 125.0],
-                   help="comma list of temperatures (degC), default -40,27,125")
+                   help="comma list of temperatures (degC)")
     q.add_argument("--resize", action="store_true", help="also re-size the design for each corner")
     q.add_argument("--spice", action="store_true", help="also measure tau and rate in SPICE at each corner")
-    q.add_argument("--workers", type=int, default=1, help="corners simulated side by side (default 1)")
+    q.add_argument("--workers", type=int, default=1, help="corners simulated side by side")
 
     q = command(sub, "montecarlo", _montecarlo, "rate spread over mismatched neurons (seeded)", _human_mc)
     _add_design_args(q)
     default = sizing.Mismatch()
-    q.add_argument("--n", type=int, default=2000, help="neurons in the population, default 2000")
-    q.add_argument("--seed", type=int, default=0, help="random seed, default 0")
+    q.add_argument("--n", type=int, default=2000, help="neurons in the population")
+    q.add_argument("--seed", type=int, default=0, help="random seed")
     q.add_argument("--sigma-vos", type=value_arg("sigma_vos", 0.0, exclusive=False), default=default.sigma_vos,
-                   help=f"OTA offset sigma (V), default {default.sigma_vos:g}")
+                   help="OTA offset sigma (V)")
     q.add_argument("--sigma-ib", type=value_arg("sigma_ib", 0.0, exclusive=False), default=default.sigma_ib,
-                   help=f"relative bias-mirror error sigma, default {default.sigma_ib:g}")
+                   help="relative bias-mirror error sigma")
     q.add_argument("--sigma-vth", type=value_arg("sigma_vth", 0.0, exclusive=False), default=default.sigma_vth,
-                   help=f"comparator offset sigma (V), default {default.sigma_vth:g}")
+                   help="comparator offset sigma (V)")
     q.add_argument("--scale", type=value_arg("scale", 0.0, exclusive=False), default=1.0,
-                   help="multiply every sigma by this (mismatch amplitude), default 1")
-    q.add_argument("--bins", type=int, default=30, help="histogram bins, default 30")
+                   help="multiply every sigma by this (mismatch amplitude)")
+    q.add_argument("--bins", type=int, default=30, help="histogram bins")
     q.add_argument("--rates", action="store_true", help="include every neuron's rate in the output")

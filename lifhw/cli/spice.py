@@ -34,14 +34,14 @@ def _fi(args) -> dict:
     out = {"circuit": args.circuit, "params": params.as_dict(), "design": design.as_dict()}
     with SpiceNeuron(args.circuit, params, design, workers=args.workers, timeout=args.timeout) as neuron:
         out["netlist"] = str(neuron.netlist)
-        if args.circuit == "ota":
+        if neuron.circuit.transistors:
             char = neuron.characterize()
             out.update(kappa=char.kappa, i_b_eff=char.i_b_eff, g_m=char.g_m, rheobase=char.rheobase,
                        tanh_rheobase=char.tanh_rheobase, t_dead=char.t_dead, tau=char.tau)
-            out["linear_rate"] = theory.firing_rate(char.linear_params(params), currents)
+            out["linear_rate"] = theory.firing_rate(char.linear_params(), currents)
         else:
             out.update(kappa=None, i_b_eff=None, rheobase=params.rheobase)
-        out["theory_rate"] = neuron.theory_rate(currents)
+        out["theory_rate"] = neuron.theory().rate(currents)
         jobs = [neuron.job(i, args.t_sim) for i in currents]
         result = neuron.sweep(currents, args.t_sim,
                               on_point=lambda k, r: print(f"spice fi: point {k + 1}/{len(currents)} done",
@@ -77,40 +77,42 @@ def _study(args) -> dict:
 
 
 def _add_design_args(p) -> None:
-    from ..spice import CORNERS, OTADesign
+    from .. import pdk
+    from ..spice import OTADesign
 
     d = OTADesign()
     g = p.add_argument_group("analog design (SI; SPICE suffixes)")
-    g.add_argument("--i-b", type=value_arg("i_b", 0.0), default=d.i_b, help="leak OTA bias (A), default 10p")
-    g.add_argument("--i-cmp", type=value_arg("i_cmp", 0.0), default=d.i_cmp, help="comparator bias (A), default 1n")
+    g.add_argument("--i-b", type=value_arg("i_b", 0.0), default=d.i_b, help="leak OTA bias (A)")
+    g.add_argument("--i-cmp", type=value_arg("i_cmp", 0.0), default=d.i_cmp, help="comparator bias (A)")
     g.add_argument("--i-ref", type=value_arg("i_ref", 0.0), default=d.i_ref,
-                   help="refractory discharge current (A), default 100p")
+                   help="refractory discharge current (A)")
     g.add_argument("--c-tsv", type=value_arg("c_tsv", 0.0, exclusive=False), default=d.c_tsv,
-                   help="TSV capacitance on the membrane (F), default 0; a 5x50 um TSV with 200 nm liner is ~140f")
+                   help="TSV capacitance on the membrane (F); a 5x50 um TSV with 200 nm liner is ~140f")
     g.add_argument("--r-tsv", type=value_arg("r_tsv", 0.0), default=d.r_tsv, help="TSV series resistance (Ohm)")
-    g.add_argument("--vdd", type=value_arg("vdd", 0.0), default=d.vdd, help="supply (V), default 1.8")
-    g.add_argument("--corner", choices=CORNERS, default=d.corner, help="sky130 corner, default tt")
-    g.add_argument("--temp", type=value_arg("temp"), default=d.temp, help="temperature (C), default 27")
+    g.add_argument("--vdd", type=value_arg("vdd", 0.0), default=d.vdd, help="supply (V)")
+    g.add_argument("--corner", choices=pdk.CORNERS, default=d.corner, help=f"{pdk.NAME} corner")
+    g.add_argument("--temp", type=value_arg("temp"), default=d.temp, help="temperature (C)")
     g.add_argument("--timeout", type=value_arg("timeout", 0.0), default=300.0,
-                   help="seconds one point may run before it is reported failed, default 300")
+                   help="seconds one point may run before it is reported failed")
 
 
 def register(subparsers) -> None:
     from ..spice import ota_params
+    from ..spice.netlist import CIRCUITS
 
     sub = command_group(subparsers, "spice", "analog level: ngspice/sky130 LIF netlists")
 
     p = command(sub, "fi", _fi, "f-I sweep of lif_ideal or lif_ota in ngspice, with the theory at the same currents")
-    p.add_argument("--circuit", choices=("ideal", "ota"), default="ota", help="netlist, default ota")
+    p.add_argument("--circuit", choices=tuple(CIRCUITS), default="ota", help="netlist")
     add_params_args(p, ota_params())
     _add_design_args(p)
     p.add_argument("--i", type=range_arg("i"), default="20p:500p:8",
-                   help="currents (A): START:STOP:N or a comma list (default 20p:500p:8)")
+                   help="currents (A): START:STOP:N or a comma list")
     p.add_argument("--t-sim", type=_t_sim, default=None, metavar="AUTO|TIME",
                    help="simulated time per point (s); AUTO (default) gives >= 5 ISIs")
-    p.add_argument("--workers", type=int, default=2, help="worker processes, default 2")
+    p.add_argument("--workers", type=int, default=2, help="worker processes")
     p.add_argument("--partial", default="build/spice/fi-partial.json",
-                   help="where finished points go if some fail (default build/spice/fi-partial.json)")
+                   help="where finished points go if some fail")
 
     p = command(sub, "characterize", _characterize,
                 "OTA characterisation: DC I-V of the membrane node, tanh fit (kappa, i_b_eff), dead time",
@@ -119,5 +121,5 @@ def register(subparsers) -> None:
     _add_design_args(p)
 
     p = command(sub, "study", _study, "characterise, sweep ideal/OTA/OTA+TSV and write build/spice (make spice)")
-    p.add_argument("--out", default="build/spice", help="output folder (default build/spice)")
-    p.add_argument("--workers", type=int, default=2, help="worker processes, default 2")
+    p.add_argument("--out", default="build/spice", help="output folder")
+    p.add_argument("--workers", type=int, default=2, help="worker processes")

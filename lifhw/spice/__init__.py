@@ -5,18 +5,18 @@
 * :mod:`.netlist` -- the circuits in ``circuits/`` and rendering them with validated numbers;
 * :mod:`.runner` -- an ngspice session per process and a pool of worker processes with per-job timeout;
 * :mod:`.measure` -- spike times, rate, ISI CV, charge times and energy per spike of a transient;
-* :mod:`.ota` -- OTA characterisation (DC I-V of the membrane node, tanh fit, κ and g_m at rest, leakage
-  floor, single-spike dead time)
-  and the device-aware theory ISI = C_eff ∫dV/(I − I_leak(V)) + t_dead;
-* :mod:`.sweep` -- :class:`SpiceNeuron` (a loaded netlist: characterise, transient, sweep) and :func:`fi_sweep`;
+* :mod:`.characterize` -- OTA characterisation (DC I-V of the membrane node, tanh fit, κ and g_m at rest,
+  leakage floor, single-spike dead time): a :class:`lifhw.ota_theory.MeasuredNeuron`, the device-aware theory;
+* :mod:`.sweep` -- :class:`SpiceNeuron` (a loaded netlist: characterise, transient, sweep) and :func:`fi`, the
+  level's f-I curve;
 * :mod:`.study` -- the study behind ``make spice`` and the report's analog section.
 """
 
-from .design import CORNERS, DV_REF, TSV_TYPICAL, OTADesign, ota_params, typical_tsv_capacitance
+from .characterize import OTACharacterization, characterize_dc, characterize_ota, fit_tanh
+from .design import DV_REF, TSV_TYPICAL, OTADesign, ota_params, typical_tsv_capacitance
 from .measure import Transient, crossings, measure
-from .ota import OTACharacterization, characterize_dc, characterize_ota, fit_tanh
-from .sweep import SpiceNeuron, SweepError, SweepResult, fi_sweep
+from .sweep import SpiceNeuron, SweepError, SweepResult, fi
 
-__all__ = ["CORNERS", "DV_REF", "TSV_TYPICAL", "OTADesign", "ota_params", "typical_tsv_capacitance", "Transient",
+__all__ = ["DV_REF", "TSV_TYPICAL", "OTADesign", "ota_params", "typical_tsv_capacitance", "Transient",
            "crossings", "measure", "OTACharacterization", "characterize_dc", "characterize_ota", "fit_tanh",
-           "SpiceNeuron", "SweepError", "SweepResult", "fi_sweep"]
+           "SpiceNeuron", "SweepError", "SweepResult", "fi"]

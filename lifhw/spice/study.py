@@ -67,7 +67,7 @@ def run_study(workers: int = 2, log=print, params: LIFParams | None = None, on_p
             out["trace"] = {"i_in": trace.i_in, "time": trace.time[keep][::4].tolist(),
                             "v_mem": trace.v_mem[keep][::4].tolist()}
     out["characterization"] = char.as_dict()
-    linear = char.linear_params(params)
+    linear = char.linear_params()
     out["linear_params"] = linear.as_dict()
     out["ota"] = _points(result, char.rate(currents))
     out["ota"]["linear_rate"] = theory.firing_rate(linear, currents).tolist()

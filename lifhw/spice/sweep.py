@@ -13,9 +13,9 @@ from ..errors import ParameterError, SpiceError
 from ..fi import FICurve
 from ..params import LIFParams
 from . import netlist as nl
+from .characterize import OTACharacterization, characterize_ota
 from .design import OTADesign, ota_params
 from .measure import Transient, measure
-from .ota import OTACharacterization, characterize_ota
 from .runner import SpicePool, write_netlist
 
 #: ISIs a default (``t_sim=None``/"auto") transient must contain.
@@ -84,9 +84,9 @@ class SpiceNeuron:
                  workers: int = 1, timeout: float = 300.0, run_dir: Path | str = RUN_DIR):
         self.circuit = nl.get_circuit(circuit)
         self.design = design or OTADesign()
-        self.params = params or (ota_params(self.design) if circuit == "ota" else LIFParams())
-        text = nl.render(self.circuit, nl.circuit_values(self.circuit, self.params, self.design),
-                         self.design.corner, self.design.temp)
+        self.params = params or ota_params(self.design)
+        text = nl.render(self.circuit, self.circuit.values(self.params, self.design), self.design.corner,
+                         self.design.temp)
         self.netlist = write_netlist(text, Path(run_dir), self.circuit.path.stem)
         self.pool = SpicePool(self.netlist, workers=workers, timeout=timeout)
         self._char: OTACharacterization | None = None
@@ -102,33 +102,25 @@ class SpiceNeuron:
 
     def characterize(self) -> OTACharacterization:
         """The OTA characterisation (DC I-V, tanh fit, single-spike dead time); run once per instance."""
-        if self.circuit.name != "ota":
-            raise ParameterError("circuit", self.circuit.name, "only the ota circuit has an OTA to characterise")
+        if not self.circuit.transistors:
+            raise ParameterError("circuit", self.circuit.name, "has no transistors to characterise")
         if self._char is None:
             self._char = characterize_ota(self.pool, self.params, self.design)
         return self._char
 
-    def theory_isi(self, i_in) -> np.ndarray:
-        """Predicted ISI (s): closed form (ideal) or device-aware theory (ota)."""
-        if self.circuit.name == "ideal":
-            return theory.isi(self.params, i_in)
-        return self.characterize().isi(i_in)
-
-    def theory_rate(self, i_in) -> np.ndarray:
-        if self.circuit.name == "ideal":
-            return theory.firing_rate(self.params, i_in)
-        return self.characterize().rate(i_in)
-
-    def _tau(self) -> float:
-        return self.params.tau_m if self.circuit.name == "ideal" else self.characterize().tau
+    def theory(self):
+        """What this circuit is compared with: the device-aware theory of its measured I-V (a transistor
+        circuit) or the closed form of its LIFParams (an ideal one). Either has ``isi``, ``rate`` and ``fi``."""
+        return self.characterize() if self.circuit.transistors else theory.ClosedForm(self.params)
 
     def job(self, i_in: float, t_stop: float | None = None) -> dict:
         """The transient job for ``i_in`` (A); ``t_stop`` None means long enough for MIN_ISIS ISIs."""
         if not math.isfinite(i_in):
             raise ParameterError("i_in", i_in, "must be a finite current in A")
-        isi = float(self.theory_isi(i_in))
+        model = self.theory()
+        isi = float(model.isi(i_in))
         if t_stop is None:
-            t_stop = min((MIN_ISIS + 1.5) * isi, T_SIM_MAX) if math.isfinite(isi) else SILENT_TAUS * self._tau()
+            t_stop = min((MIN_ISIS + 1.5) * isi, T_SIM_MAX) if math.isfinite(isi) else SILENT_TAUS * model.tau
         if not t_stop > 0:
             raise ParameterError("t_sim", t_stop, "must be > 0 s")
         step = t_stop / 2000
@@ -164,9 +156,13 @@ class SpiceNeuron:
         return SweepResult(self.circuit.name, currents, transients, errors)
 
 
-def fi_sweep(circuit: str, currents, params: LIFParams | None = None, design: OTADesign | None = None,
-             t_sim: float | None = None, workers: int = 2, timeout: float = 300.0) -> SweepResult:
-    """f-I sweep of ``circuit`` ('ideal' or 'ota'); raises :class:`SweepError` (with every finished point
-    in ``.result``) if any point failed."""
+def fi(params: LIFParams, currents, circuit: str = "ota", design: OTADesign | None = None, t_sim: float | None = None,
+       workers: int = 2, timeout: float = 300.0) -> FICurve:
+    """The SPICE level's f-I curve: ``circuit`` built for ``params``/``design``, one transient per current.
+
+    Raises :class:`SweepError` (every finished point in ``.result``) if any point failed.
+    """
     with SpiceNeuron(circuit, params, design, workers=workers, timeout=timeout) as neuron:
-        return neuron.sweep(currents, t_sim).check()
+        result = neuron.sweep(currents, t_sim).check()
+        return result.curve(f"SPICE lif_{circuit}", {"netlist": str(neuron.netlist), "params": params.as_dict(),
+                                                      "design": neuron.design.as_dict()})

@@ -118,7 +118,7 @@ def test_console_entry_point_runs_a_scenario():
 def test_report_section_has_a_figure_and_table_per_scenario_and_budget_rows(tmp_path):
     ctx = ReportContext(params=LIFParams(), build_dir=tmp_path, quiet=True)
     built = section.build(ctx)
-    assert built.key == "scenarios" and section.ORDER == 60
+    assert built.key == "scenarios"
     assert built.html.count("<figure>") == len(SCENARIOS)
     assert built.html.count("<table") == len(SCENARIOS) + 1
     levels = [row.level for row in built.budget]

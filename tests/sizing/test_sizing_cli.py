@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from lifhw import sizing
+from lifhw.ota_theory import TanhNeuron
 
 DEVICE = ("--kappa", "0.7", "--i-off", "0.5p", "--t-ref", "2m")
 U_T = 1.380649e-23 * 300.15 / 1.602176634e-19
@@ -38,7 +39,7 @@ def test_size_tau_json():
     fi = data["fi"]
     assert len(fi["current"]) == 11 and all(r >= 0 for r in fi["rate"])
     assert data["rate_at_target"] == pytest.approx(
-        float(sizing.firing_rate(30e-12, 20e-3 * g_m, 10e-12, 0.7, 0.3, t_ref=2e-3, i_leak=0.5e-12)), rel=1e-9)
+        float(TanhNeuron(20e-3 * g_m, 10e-12, 0.7, 0.3, t_dead=2e-3, i_leak=0.5e-12).rate(30e-12)), rel=1e-9)
 
 
 def test_size_from_geometry_and_f_target():

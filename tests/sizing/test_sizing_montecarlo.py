@@ -7,21 +7,23 @@ import pytest
 
 from lifhw import sizing
 from lifhw.errors import ParameterError
+from lifhw.ota_theory import TanhNeuron
 
 I_IN = 20e-12
 
 
 @pytest.fixture(scope="module")
-def nominal() -> sizing.Design:
+def nominal() -> sizing.SizedNeuron:
     return sizing.size(0.3, sizing.TSV.from_value(140e-15), sizing.DevicePoint(kappa=0.68, i_off=1e-12),
                        tau=20e-3, i_b=10e-12)
 
 
-def _propagated_std(d: sizing.Design, m: sizing.Mismatch) -> float:
+def _propagated_std(d: sizing.SizedNeuron, m: sizing.Mismatch) -> float:
     """First-order (delta-method) std of the rate: sqrt(sum (df/dx_i σ_i)²), derivatives by central differences."""
     def rate(v_offset=0.0, ib_factor=1.0, v_th_offset=0.0):
-        return float(sizing.firing_rate(I_IN, d.c_eff, d.i_b_eff * ib_factor, d.kappa, d.v_swing, d.temp, d.t_ref,
-                                        v_offset=v_offset, v_th_offset=v_th_offset, i_leak=d.device.i_off))
+        neuron = TanhNeuron(d.c_eff, d.i_b_eff * ib_factor, d.kappa, d.v_swing, d.temp, d.t_ref, v_offset=v_offset,
+                            v_th_offset=v_th_offset, i_leak=d.device.i_off)
+        return float(neuron.rate(I_IN))
     h = 1e-4
     terms = [(rate(v_offset=h) - rate(v_offset=-h)) / (2 * h) * m.sigma_vos,
              (rate(ib_factor=1 + h) - rate(ib_factor=1 - h)) / (2 * h) * m.sigma_ib,
@@ -73,10 +75,12 @@ def test_spread_grows_with_amplitude(nominal):
 def test_each_mismatch_moves_the_rate_the_right_way(nominal):
     """More leak bias, a higher threshold or a lower rest point each slow the neuron."""
     base = float(nominal.rate(I_IN))
-    kw = dict(c_eff=nominal.c_eff, kappa=nominal.kappa, v_swing=nominal.v_swing, i_leak=nominal.device.i_off)
-    assert float(sizing.firing_rate(I_IN, i_b=nominal.i_b_eff * 1.05, **kw)) < base
-    assert float(sizing.firing_rate(I_IN, i_b=nominal.i_b_eff, v_th_offset=5e-3, **kw)) < base
-    assert float(sizing.firing_rate(I_IN, i_b=nominal.i_b_eff, v_offset=-5e-3, **kw)) < base
+    neuron = TanhNeuron(nominal.c_eff, nominal.i_b_eff, nominal.kappa, nominal.v_swing, t_dead=nominal.t_ref,
+                        i_leak=nominal.device.i_off)
+    assert float(neuron.rate(I_IN)) == pytest.approx(base, rel=1e-12)
+    assert float(neuron.replace(i_b=nominal.i_b_eff * 1.05).rate(I_IN)) < base
+    assert float(neuron.replace(v_th_offset=5e-3).rate(I_IN)) < base
+    assert float(neuron.replace(v_offset=-5e-3).rate(I_IN)) < base
 
 
 def test_bad_population_size(nominal):

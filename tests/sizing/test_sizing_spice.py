@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from lifhw.sizing import TSV
-from lifhw.sizing.spice import Spec, size_and_verify
+from lifhw.sizing.verify import Spec, size_and_verify
 
 K_B, Q = 1.380649e-23, 1.602176634e-19
 

