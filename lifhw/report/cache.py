@@ -95,10 +95,14 @@ def code_digest(roots: Iterable[ModuleType]) -> str:
     digest = hashlib.sha256()
     modules = import_closure(m.__name__ for m in roots)
     for name in modules:
-        digest.update(name.encode() + b"\0" + _module_file(name).read_bytes() + b"\0")
+        digest.update(name.encode() + b"\0" + _read(_module_file(name)) + b"\0")
     for path in data_files(modules):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(path.name.encode() + b"\0" + _read(path) + b"\0")
     return digest.hexdigest()
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes()
 
 
 def key(inputs: dict, roots: Iterable[ModuleType]) -> str:

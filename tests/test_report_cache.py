@@ -1,0 +1,93 @@
+"""The report cache: its keys follow the code and data each result was computed from, and a damaged entry is
+recomputed. The keys are compared before and after a file is (virtually) edited: the edit is made by serving
+changed bytes for one path, so the checkout itself is never touched."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lifhw.files import RTL_DIR
+from lifhw.report import ReportContext, cache, discover_sections
+from lifhw.report.page import build_report
+
+SECTIONS = {module.KEY: module for module in discover_sections()}
+
+
+def _keys() -> dict[str, str]:
+    return {key: cache.key({}, (module,)) for key, module in SECTIONS.items()}
+
+
+def _edited(monkeypatch, path) -> dict[str, str]:
+    """The section keys with ``path``'s content changed by one appended byte."""
+    read = cache._read
+    monkeypatch.setattr(cache, "_read", lambda p: read(p) + (b" " if p.resolve() == path.resolve() else b""))
+    try:
+        return _keys()
+    finally:
+        monkeypatch.setattr(cache, "_read", read)
+
+
+def _module_path(name: str):
+    return cache._module_file(name)
+
+
+def test_editing_the_datapath_changes_the_rtl_key_and_nothing_else(monkeypatch):
+    before = _keys()
+    after = _edited(monkeypatch, RTL_DIR / "lif_datapath.v")
+    assert {key for key in before if before[key] != after[key]} == {"rtl"}
+
+
+def test_editing_a_netlist_changes_exactly_the_sections_that_simulate_it(monkeypatch):
+    before = _keys()
+    from lifhw.spice.netlist import get_circuit
+
+    after = _edited(monkeypatch, get_circuit("ota").path)
+    changed = {key for key in before if before[key] != after[key]}
+    assert {"analog", "sizing"} <= changed
+    assert not changed & {"rtl", "reference", "network", "scenarios"}
+
+
+def test_editing_theory_changes_every_key_that_imports_it(monkeypatch):
+    before = _keys()
+    after = _edited(monkeypatch, _module_path("lifhw.theory"))
+    importers = {key for key, module in SECTIONS.items() if "lifhw.theory" in cache.import_closure([module.__name__])}
+    assert importers >= {"reference", "analog", "sizing"}  # each imports it, directly or through a level
+    assert {key for key in before if before[key] != after[key]} == importers
+
+
+def test_closure_follows_imports_inside_functions():
+    # lifhw.cli.core imports the report page only inside its handler.
+    assert "lifhw.report.page" in cache.import_closure(["lifhw.cli.core"])
+
+
+@pytest.mark.parametrize("damage", [b"", b"{", b"not json at all", b"{}", b'{"key": "other", "result": {}}',
+                                    b'{"key": "KEY", "result": [1, 2]}'])
+def test_a_damaged_entry_is_recomputed_and_replaced(tmp_path, capsys, damage):
+    ctx = ReportContext(params=None, build_dir=tmp_path)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"value": 42}
+
+    assert ctx.cached("probe", {"x": 1}, compute) == {"value": 42}
+    (entry,) = (tmp_path / "cache").iterdir()
+    assert ctx.cached("probe", {"x": 1}, compute) == {"value": 42} and len(calls) == 1  # served from the cache
+    entry.write_bytes(damage.replace(b"KEY", entry.stem.encode()))
+    assert ctx.cached("probe", {"x": 1}, compute) == {"value": 42} and len(calls) == 2
+    warning = capsys.readouterr().err.strip().splitlines()
+    assert len(warning) == 1 and str(entry) in warning[0] and "recomputing" in warning[0]
+    assert json.loads(entry.read_text())["result"] == {"value": 42}  # replaced, so the next run reads it again
+    assert ctx.cached("probe", {"x": 1}, compute) == {"value": 42} and len(calls) == 2
+
+
+def test_report_survives_a_corrupted_cache(tmp_path):
+    from lifhw import LIFParams
+
+    build_report(LIFParams(), tmp_path / "out", tmp_path / "build", quiet=True, only=["reference"])
+    for entry in (tmp_path / "build" / "cache").iterdir():
+        entry.write_bytes(entry.read_bytes()[:10])
+    summary = build_report(LIFParams(), tmp_path / "out", tmp_path / "build", quiet=True, only=["reference"])
+    assert summary["all_passed"]

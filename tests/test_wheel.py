@@ -1,0 +1,67 @@
+"""A built wheel installs and runs anywhere: netlists, RTL and testbench ship inside it.
+
+The wheel is built from this checkout, installed into a fresh virtual environment outside the repository
+(its third-party dependencies are borrowed from the environment running the tests through a path file, so
+the test needs no download; lifhw itself comes only from the wheel), and two levels run from an empty
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(cmd, cwd, timeout=600, env=None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """(lifhw executable, clean environment) of a fresh venv with only the wheel installed."""
+    root = tmp_path_factory.mktemp("wheel")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"), str(ROOT)], root)
+    (wheel,) = (root / "dist").glob("lifhw-*.whl")
+    venv = root / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], root)
+    site = Path(_run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                     root).stdout.strip())
+    # The dependencies (numpy, PySpice, cocotb, ...) of this environment; a plain path entry does not run the
+    # editable install's own .pth hook, so lifhw can only come from the wheel.
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], root)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return venv / "bin" / "lifhw", env, site
+
+
+def test_wheel_carries_the_hdl_and_netlists(installed):
+    _, env, site = installed
+    data = site / "lifhw" / "_data"
+    for folder, pattern in (("circuits", "*.cir"), ("rtl", "*.v"), ("dv", "*.v")):
+        files = sorted((data / folder).glob(pattern))
+        assert files and not any(f.is_symlink() for f in files), folder
+        assert {f.name for f in files} == {f.name for f in (ROOT / folder).glob(pattern)}
+
+
+def test_installed_lifhw_runs_spice_and_rtl_from_anywhere(installed, tmp_path):
+    lifhw, env, site = installed
+    where = _run([str(lifhw.parent / "python"), "-c", "import lifhw; print(lifhw.__file__)"], tmp_path, env=env)
+    assert where.stdout.strip().startswith(str(site)), "lifhw must come from the wheel, not the checkout"
+    spice = json.loads(_run([str(lifhw), "spice", "fi", "--circuit", "ideal", "--i", "0.3n", "--workers", "1",
+                             "--json"], tmp_path, env=env).stdout)
+    assert spice["rate"][0] == pytest.approx(spice["theory_rate"][0], rel=0.01)
+    rtl = json.loads(_run([str(lifhw), "rtl", "fi", "--i", "0.3n,1n", "--t-sim", "0.3", "--json"], tmp_path,
+                          env=env).stdout)
+    assert rtl["spike_mismatches"] == 0 and rtl["rate"][1] > rtl["rate"][0] > 0
+    assert (tmp_path / "build").is_dir()  # outputs go under the folder it runs in
