@@ -3,13 +3,30 @@
 Every error a user can cause or meet derives from :class:`LifhwError`. The CLI maps
 :class:`ParameterError` (bad input) to exit code 2 and every other :class:`LifhwError`
 (a failed run) to exit code 1, printing the message as a single line.
+
+Every error of the family survives pickling with its message and its fields (``name``, ``value``,
+``rule`` of a ParameterError, whatever a subclass stores), so an error raised in a worker process
+reaches the parent as itself, not as a failure to unpickle it.
 """
 
 from __future__ import annotations
 
 
+def _rebuild(cls: type, args: tuple, state: dict) -> LifhwError:
+    """Recreate a pickled LifhwError without calling its ``__init__`` (whose signature is the subclass's)."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
 class LifhwError(Exception):
     """Base class of every lifhw error."""
+
+    def __reduce__(self):
+        # Exception pickles as cls(*self.args), which fails for subclasses whose __init__ takes fields
+        # rather than the message; restore args (the message) and the fields directly instead.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ParameterError(LifhwError, ValueError):
