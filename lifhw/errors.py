@@ -11,6 +11,9 @@ reaches the parent as itself, not as a failure to unpickle it.
 
 from __future__ import annotations
 
+#: Longest rendering of a value in a ParameterError's message (characters).
+SHOWN_MAX = 100
+
 
 def _rebuild(cls: type, args: tuple, state: dict) -> LifhwError:
     """Recreate a pickled LifhwError without calling its ``__init__`` (whose signature is the subclass's)."""
@@ -41,6 +44,10 @@ class ParameterError(LifhwError, ValueError):
         self.value = value
         self.rule = rule
         shown = f"{value:.6g}" if isinstance(value, float) else repr(value)
+        if len(shown) > SHOWN_MAX:
+            # A value of a thousand numbers would drown the one line that says what is wrong with it.
+            size = f", {len(value)} values" if hasattr(value, "__len__") else ""
+            shown = f"{shown[:SHOWN_MAX - 20]}...{size}"
         super().__init__(f"{name} = {shown}: {rule}")
 
 

@@ -71,7 +71,7 @@ class DevicePoint:
     def __post_init__(self) -> None:
         if self.corner not in pdk.CORNERS:
             raise ParameterError("corner", self.corner, f"must be one of {', '.join(pdk.CORNERS)}")
-        analog.kelvin(self.temp)
+        pdk.check_temperature(self.temp)
         if not 0 < self.kappa <= 1:
             raise ParameterError("kappa", self.kappa, "must be in (0, 1]")
         if not self.i_off >= 0:
