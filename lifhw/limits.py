@@ -73,7 +73,7 @@ def override(**changes: int) -> Iterator[Limits]:
 def _check(limit: str, amount: float, name: str, value: object, what: str) -> int:
     bound = getattr(current(), limit)
     if not amount <= bound:  # also refuses nan
-        raise ParameterError(name, value, f"{what} = {amount:.4g}, more than the limit {limit} = {bound:.4g}; "
+        raise ParameterError(name, value, f"{what} = {amount:.6g}, more than the limit {limit} = {bound:.6g}; "
                                           f"raise it with {FLAGS[limit]} (or lifhw.limits.override)")
     return int(amount)
 

@@ -174,10 +174,10 @@ def _suffix_scale(suffix: str, q: Quantity, name: str, text: str) -> float:
     scale = _scale_of(suffix, q)
     if scale is not None:
         return scale
-    for other in QUANTITIES.values():
-        if _scale_of(suffix, other) is not None:
-            raise ParameterError(name, text, f"{suffix!r} is a {other.name} ({other.unit}), but {name} is a "
-                                             f"{q.name}: write {q.shown()} or only a scale, e.g. 200p")
+    others = [f"{o.name} ({o.unit})" for o in QUANTITIES.values() if _scale_of(suffix, o) is not None]
+    if others:
+        raise ParameterError(name, text, f"{suffix!r} is a unit of {' or '.join(others)}, but {name} is a "
+                                         f"{q.name}: write {q.shown()} or only a scale, e.g. 200p")
     raise ParameterError(name, text, f"unknown suffix {suffix!r}; use a scale T G Meg k m u n p f a, optionally "
                                      f"followed by the unit ({q.shown()})")
 
