@@ -10,6 +10,8 @@ with the threshold moved out of the way so that only the integrator is observed.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ParameterError
@@ -53,13 +55,17 @@ def run(neuron, h_ratios, n_steps, v0_offset) -> ScenarioResult:
     # The threshold goes out of the way: above the largest excursion, |v0_offset|·max|1 - h/tau|^n_steps.
     growth = max(1.0, float(np.max(euler_amplification(np.asarray(h_ratios), 1.0))))
     top = QUANTITIES["V"].huge
-    reach = abs(v0_offset) * growth ** n_steps
-    if not abs(neuron.v_rest) + 2 * reach <= top:
+
+    def log_reach(steps: int) -> float:  # log10 of the excursion: growth**steps overflows a float first
+        return math.log10(abs(v0_offset)) + steps * math.log10(growth)
+
+    if not log_reach(n_steps) <= math.log10((top - abs(neuron.v_rest)) / 2):
         # Name what broke it: the ratios if they do at the default number of steps, else the number of steps.
-        culprit = "h_ratios" if abs(v0_offset) * growth ** PARAMS[1].default > top else "n_steps"
+        culprit = "h_ratios" if log_reach(PARAMS[1].default) > math.log10(top) else "n_steps"
         raise ParameterError(culprit, list(h_ratios) if culprit == "h_ratios" else n_steps,
-                             f"lets the Euler error grow to {reach:.4g} V in {n_steps} steps, beyond the {top:g} V "
-                             "lifhw models; lower the h_ratios past 2, n_steps or v0_offset")
+                             f"lets the Euler error grow to 10^{log_reach(n_steps):.4g} V in {n_steps} steps, beyond "
+                             f"the {top:g} V lifhw models; lower the h_ratios past 2, n_steps or v0_offset")
+    reach = abs(v0_offset) * growth**n_steps
     free = neuron.replace(v_th=neuron.v_rest + 2 * reach)
     tau = neuron.tau_m
     predicted, simulated, checks, series = {}, {}, {}, {"n": np.arange(n_steps + 1), "h_ratios": list(h_ratios)}
