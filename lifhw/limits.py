@@ -8,9 +8,10 @@ error names the parameter that implied the work and the flag that raises the lim
 ==============  =======  =================================================================  ================
 limit           default  what it bounds                                                     raise it with
 ==============  =======  =================================================================  ================
-``max_steps``   10^6     time steps of one simulation (lifhw.sim takes ~50 µs a step: about  ``--max-steps``
-                         a minute), of the network, of each scenario trial, of one SPICE
-                         transient; and spike events inside the steps of one simulation
+``max_steps``   10^7     time steps of one simulation (lifhw.sim takes 25-50 µs a step: a    ``--max-steps``
+                         few minutes; ngspice ~10 µs a step of lif_ideal), of the network,
+                         of a whole scenario run, of one SPICE transient; and spike events
+                         inside the steps of one simulation
 ``max_points``  10^5     values in one sweep or list (``--i 0:1n:N``), neurons of a          ``--max-points``
                          population (Monte Carlo, network, scenario conditions x laps)
 ``max_memory``  2 GiB    bytes of the arrays one run holds at once (recorded traces, the     ``--max-memory``
@@ -38,7 +39,7 @@ from .errors import ParameterError
 class Limits:
     """The work bounds in force (see the module's table)."""
 
-    max_steps: int = 10**6
+    max_steps: int = 10**7
     max_points: int = 10**5
     max_memory: int = 2 * 2**30
 

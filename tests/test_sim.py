@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifhw import LIFParams, ParameterError, UnstableStepError, theory
+from lifhw import LIFParams, ParameterError, UnstableStepError, limits, theory
 from lifhw.sim import fi, simulate, simulate_ivp
 
 P = LIFParams()
@@ -158,3 +158,35 @@ def test_euler_amplification_law_for_random_neurons(c_m, r_m, ratio, e0):
                    allow_unstable=True)
     expected = theory.euler_error(ratio * p.tau_m, p.tau_m, np.arange(n + 1), e0)
     assert res.v[:, 0] - p.v_rest == pytest.approx(expected, rel=1e-8, abs=1e-15)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"e_i": np.nan}, "e_i"), ({"e_e": np.inf}, "e_e"), ({"v0": np.nan}, "v0"), ({"dt": np.nan}, "dt"),
+    ({"t_sim": np.inf}, "t_sim"), ({"dt": 1e-300}, "dt"), ({"i_in": np.nan}, "i_in"),
+])
+def test_non_finite_or_impossible_arguments_are_refused(kwargs, name):
+    args = {"t_sim": 0.1, "dt": 1e-4, "g_i": 1e-9, **kwargs}
+    with pytest.raises(ParameterError) as err:
+        simulate(P, **args)
+    assert err.value.name == name
+
+
+def test_work_is_refused_before_anything_is_allocated():
+    with pytest.raises(ParameterError) as err:
+        simulate(P, 0.2, 200e-12)  # 10^9 steps: 7.5 GiB of time axis
+    assert err.value.name == "dt" and "--max-steps" in str(err.value)
+    with limits.override(max_memory=10_000), pytest.raises(ParameterError, match="max_memory"):
+        simulate(P, 0.1, 1e-4, 1e-9, n=10, record_v=True)  # 1001 x 11 doubles
+    with limits.override(max_steps=2000):
+        assert simulate(P, 0.2, 1e-4).t.size == 2001
+
+
+def test_spikes_without_bound_stop_at_the_limit():
+    # t_ref = 0 and 1 A: the closed form fires every few picoseconds.
+    fast = P.replace(t_ref=0.0)
+    with pytest.raises(ParameterError, match="spike events") as err:
+        fi(fast, [1.0], "exact", dt=1e-4, t_sim=2.0)
+    assert err.value.name == "currents"
+    with limits.override(max_steps=1000), pytest.raises(ParameterError) as err:
+        simulate(fast, 1e-3, 1e-4, 1e-3)
+    assert err.value.name == "t_ref"
