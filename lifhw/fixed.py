@@ -102,8 +102,10 @@ class QuantizedLIF:
     Attributes
     ----------
     rtl : dict
-        The Verilog parameters (``WIDTH IN_WIDTH LEAK_MODE LEAK_SHIFT LEAK_MULT LEAK_FRAC LEAK_W THRESH
-        V_RESET RESET_MODE REF_STEPS REF_W``), ints.
+        The integers, named as in ``rtl/``: ``WIDTH IN_WIDTH LEAK_MULT LEAK_FRAC THRESH V_RESET RESET_MODE
+        REF_STEPS`` are the Verilog parameters (:mod:`lifhw.digital.hdl`); ``LEAK_MODE LEAK_SHIFT LEAK_W REF_W``
+        describe them (shift leak or multiplier, k, bits of LEAK_MULT and of the refractory counter) and the
+        Verilog derives them.
     frac : int
         State fraction bits actually used (AUTO resolved).
     dt : float

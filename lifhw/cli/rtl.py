@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import fixed, rtl_sim
+from .. import fixed
+from ..digital import study
 from ..errors import ParameterError
 from . import add_params_args, command, command_group, params_from_args, range_arg, value_arg
 
@@ -26,7 +27,7 @@ def _format(args) -> fixed.FixedFormat:
 def _fi(args) -> dict:
     params = params_from_args(args)
     q = fixed.quantize(params, args.dt, _format(args))
-    data = rtl_sim.fi_measure(q, args.i, args.t_sim, Path(args.work))
+    data = study.fi_measure(q, args.i, args.t_sim, Path(args.work))
     return {"current": data["current"], "rate": data["rate"], "float_rate": data["float_rate"],
             "theory_rate": data["theory_rate"], "model_rate": data["model_rate"], "code": data["code"],
             "spike_mismatches": data["spike_mismatches"], "dt": args.dt, "t_sim": args.t_sim,
@@ -36,7 +37,7 @@ def _fi(args) -> dict:
 
 def _artifacts(args) -> dict:
     params = params_from_args(args)
-    summary = rtl_sim.write_artifacts(params, Path(args.out), dt=args.dt)
+    summary = study.write_artifacts(params, Path(args.out), dt=args.dt)
     cells = {row["label"]: row["cells"] for row in summary["area"]["modules"]}
     return {"out": args.out, "cells": cells,
             "fi_spike_mismatches": {k: v["spike_mismatches"] for k, v in summary.items() if k != "area"}}

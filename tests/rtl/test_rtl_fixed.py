@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifhw import LIFParams, fixed, rtl_sim, theory
+from lifhw import LIFParams, fixed, theory
+from lifhw.digital import bounds, testbench
 from lifhw.errors import ParameterError
 
 P = LIFParams()
@@ -110,17 +111,17 @@ def test_model_rates_lie_in_the_derived_bracket():
     # Rates are whole numbers of steps inverted: compare to float round-off.
     assert np.all(rate >= lo * (1 - 1e-9)) and np.all(rate <= hi * (1 + 1e-9))
     # ... and the bracket is inside the continuous band of rtl/README.md.
-    band_lo, band_hi = rtl_sim.continuous_band(q, currents)
+    band_lo, band_hi = bounds.continuous_band(q, currents)
     assert np.all(lo >= band_lo * (1 - 1e-12)) and np.all(hi <= band_hi * (1 + 1e-12))
 
 
 def test_scoreboard_reports_every_difference():
     q = fixed.quantize(P, DT)
-    stim, ctrl = rtl_sim.random_stimulus(q, 8, 50, seed=3, reset_prob=0.1)
-    good = rtl_sim.expected_updates(q, stim, ctrl)
-    assert rtl_sim.scoreboard(q, stim, ctrl, good).passed
+    stim, ctrl = testbench.random_stimulus(q, 8, 50, seed=3, reset_prob=0.1)
+    good = testbench.expected_updates(q, stim, ctrl)
+    assert testbench.scoreboard(q, stim, ctrl, good).passed
     bad = good.copy()
     bad[[5, 77, 200], 3] += 1
-    result = rtl_sim.scoreboard(q, stim, ctrl, bad)
+    result = testbench.scoreboard(q, stim, ctrl, bad)
     assert len(result.mismatches) == 3 and not result.passed
-    assert not rtl_sim.scoreboard(q, stim, ctrl, good[:-1]).passed
+    assert not testbench.scoreboard(q, stim, ctrl, good[:-1]).passed

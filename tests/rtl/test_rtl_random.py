@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lifhw import LIFParams, fixed, rtl_sim
+from lifhw import LIFParams, fixed
+from lifhw.digital import runner, testbench
 
 HERE = Path(__file__).parent
 BUILD = Path(__file__).resolve().parents[2] / "build" / "rtl"
@@ -41,10 +42,9 @@ def run_config(name: str, simulator: str, work: Path) -> dict:
     q = fixed.quantize(params, dt, fixed.FixedFormat(**fmt))
     cfg = {"params": params.as_dict(), "dt": dt, "format": fmt, "n": N, "sweeps": sweeps, "seed": 1234,
            "work": str(work)}
-    hdl = {**rtl_sim.core_parameters(q, N), "STIM_DEPTH": N * sweeps, "CTRL_DEPTH": sweeps}
-    rtl_sim.cocotb_run("cocotb_lif_core", "tb_lif_core", hdl, work, HERE,
-                       extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, plusargs=rtl_sim.tb_plusargs(work, sweeps),
-                       simulator=simulator)
+    runner.cocotb_run("cocotb_lif_core", "tb_lif_core", testbench.parameters(q, N, N * sweeps, sweeps), work, HERE,
+                      extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, plusargs=testbench.plusargs(work, sweeps),
+                      simulator=simulator)
     assert f"running on {simulator}" in (work / "test.log").read_text().lower()
     score = json.loads((work / "scoreboard.json").read_text())
     print(f"{name} on {simulator}: {score}")
