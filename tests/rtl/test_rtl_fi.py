@@ -50,7 +50,7 @@ def test_fi_curve_is_an_ficurve_of_the_rtl():
     q = fixed.quantize(P, DT)
     _, spikes = fixed.simulate(q, np.broadcast_to(q.input_code(currents), (5000, 3)))
     assert curve.rate.tolist() == pytest.approx(fixed.rates_from_spikes(spikes, DT).tolist(), rel=1e-12)
-    assert curve.label == "RTL 16-bit mult leak" and curve.metadata["quantized"]["rtl"] == q.rtl
+    assert curve.label == "RTL 16-bit mult leak" and curve.metadata["spike_mismatches"] == 0
     # Well above the rheobase: within 1 % + r*dt of the closed form (rtl/README.md).
     assert np.all(curve.relative_error(theory.fi(P, currents)) < 0.01 + curve.rate * DT)
 
@@ -66,8 +66,10 @@ def test_cli_rtl_fi_json():
                   "--i", "0.15n:1.5n:6", "--work", str(work), "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
+    # The flags reached the format: 16 bits, AUTO = 20 fraction bits, shift leak k = round(-log2(dt/tau)) = 8.
+    assert {k: data["integer_params"][k] for k in ("WIDTH", "LEAK_MULT", "LEAK_FRAC", "THRESH")} == \
+        {"WIDTH": 16, "LEAK_MULT": 1, "LEAK_FRAC": 8, "THRESH": round(0.020 * 2**20)}
     q = fixed.quantize(P, DT, fixed.FixedFormat(leak="shift"))
-    assert data["integer_params"] == q.rtl
     assert data["current"] == pytest.approx(np.linspace(0.15e-9, 1.5e-9, 6))
     # The rate is the RTL's: it equals the bit-exact model run here on the same codes.
     codes = q.input_code(data["current"])

@@ -115,6 +115,27 @@ def test_model_rates_lie_in_the_derived_bracket():
     assert np.all(lo >= band_lo * (1 - 1e-12)) and np.all(hi <= band_hi * (1 + 1e-12))
 
 
+def test_expected_updates_follow_the_testbench_protocol():
+    q = fixed.quantize(P, DT)
+    n, sweeps = 8, 60
+    stim, ctrl = testbench.random_stimulus(q, n, sweeps, seed=3, reset_prob=0.1)
+    rows = testbench.expected_updates(q, stim, ctrl)
+    reset_at = ctrl >> testbench.CTRL_FIELD
+    cut = np.flatnonzero(reset_at)
+    assert 2 <= cut.size < sweeps
+    # dv/tb_lif_core.v: a sweep updates neurons 0..N-1 in order; reset_at = k > 0 stops it before neuron k-1.
+    count = np.where(reset_at > 0, reset_at - 1, n)
+    assert np.bincount(rows[:, 0], minlength=sweeps).tolist() == count.tolist()
+    assert rows[:, 1].tolist() == [k for c in count for k in range(c)]
+    # From one reset to the next every neuron runs the bit-exact model from the reset state on its own
+    # inputs; the sweep a reset cuts reports the neurons before the cut.
+    for first, stop in zip([0, *(cut + 1)], [*(cut + 1), sweeps], strict=True):
+        v, spikes = fixed.simulate(q, stim[first:stop])
+        keep = np.arange(n) < count[first:stop, None]
+        block = rows[(rows[:, 0] >= first) & (rows[:, 0] < stop)]
+        assert block[:, 3].tolist() == v[keep].tolist() and block[:, 2].tolist() == spikes[keep].tolist()
+
+
 def test_scoreboard_reports_every_difference():
     q = fixed.quantize(P, DT)
     stim, ctrl = testbench.random_stimulus(q, 8, 50, seed=3, reset_prob=0.1)
