@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from lifhw import LIFParams, digital, fixed, theory
+from lifhw.cli import build_parser
 from lifhw.digital import bounds, study
 
 P = LIFParams()
@@ -88,3 +90,20 @@ def test_cli_rtl_fi_bad_input_exits_2_with_one_line(args, name):
     out = run_cli("rtl", "fi", "--work", str(BUILD / "cli_bad"), *args)
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and name in out.stderr and "Traceback" not in out.stderr
+
+
+def subparser(parser: argparse.ArgumentParser, *names: str) -> argparse.ArgumentParser:
+    for name in names:
+        parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    return parser
+
+
+@pytest.mark.parametrize("command", ["fi", "artifacts"])
+def test_cli_rtl_help_shows_the_parser_defaults(command):
+    sub = subparser(build_parser(), "rtl", command)
+    own = [a for a in sub._actions if a.option_strings and a.nargs != 0 and a.default is not None]
+    assert own
+    # Each default is printed from the parser (%(default)s), so the help cannot drift from the behaviour.
+    assert all("%(default)s" in a.help for a in own), [a.dest for a in own if "%(default)s" not in a.help]
+    text = " ".join(sub.format_help().split())
+    assert all(f"default {a.default}" in text for a in own)
