@@ -4,7 +4,7 @@
 //   else       : sum = v - floor(v * LEAK_MULT / 2^LEAK_FRAC) + x   (exact, no wrap)
 //                sat = clamp(sum, -2^(WIDTH-1), 2^(WIDTH-1) - 1)
 //                sat >= THRESH -> spike, v_o = V_RESET (RESET_MODE 0) or sat - THRESH (1), ref_o = REF_STEPS
-// LEAK_MULT = 1 is the shift leak v >>> LEAK_FRAC and builds no multiplier.
+// LEAK_MULT = 1 is the shift leak v >>> LEAK_FRAC: a product with the constant 1 is wiring, no multiplier.
 //
 // A parameter outside its range stops elaboration (Icarus, Verilator, Yosys) by instantiating a module that
 // does not exist and whose name says what is wrong: Verilog-2005 has no elaboration-time $error.
@@ -63,20 +63,13 @@ module lif_datapath #(
     localparam [REF_W-1:0] REF_LOAD = REF_STEPS[REF_W-1:0];
 
     // leak = floor(v * (1 - beta)); |leak| <= |v| so v - leak stays within WIDTH bits.
-    wire signed [WIDTH-1:0] leak;
-    generate
-        if (LEAK_MULT == 1) begin : g_shift
-            assign leak = v_i >>> LEAK_FRAC;
-        end else begin : g_mult
-            localparam integer LEAK_W = $clog2(LEAK_MULT + 1);  // bits of LEAK_MULT (unsigned)
-            localparam [LEAK_W-1:0] MULT = LEAK_MULT[LEAK_W-1:0];
-            wire signed [WIDTH+LEAK_W:0] prod = v_i * $signed({1'b0, MULT});
-            wire signed [WIDTH+LEAK_W:0] prod_sh = prod >>> LEAK_FRAC;
-            assign leak = prod_sh[WIDTH-1:0];
-            // The bits above WIDTH only repeat the sign (|leak| <= |v|).
-            wire unused_ok = &{1'b0, prod_sh[WIDTH+LEAK_W:WIDTH]};
-        end
-    endgenerate
+    localparam integer LEAK_W = $clog2(LEAK_MULT + 1);  // bits of LEAK_MULT (unsigned)
+    localparam [LEAK_W-1:0] MULT = LEAK_MULT[LEAK_W-1:0];
+    wire signed [WIDTH+LEAK_W:0] prod = v_i * $signed({1'b0, MULT});
+    wire signed [WIDTH+LEAK_W:0] prod_sh = prod >>> LEAK_FRAC;
+    wire signed [WIDTH-1:0] leak = prod_sh[WIDTH-1:0];
+    // The bits above WIDTH only repeat the sign (|leak| <= |v|).
+    wire unused_ok = &{1'b0, prod_sh[WIDTH+LEAK_W:WIDTH]};
 
     wire signed [WIDTH-1:0] decayed = v_i - leak;
     wire signed [SW-1:0] sum = {decayed[WIDTH-1], decayed} + {{(SW - IN_WIDTH){x_i[IN_WIDTH-1]}}, x_i};
