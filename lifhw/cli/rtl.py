@@ -48,23 +48,22 @@ def register(subparsers) -> None:
 
     p = command(sub, "fi", _fi, "firing rate against constant current, measured on the RTL in Icarus")
     add_params_args(p)
-    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s), default %(default)s")
-    p.add_argument("--width", type=int, default=16, help="state width (bits), default %(default)s")
-    p.add_argument("--frac", default="AUTO", help="state fraction bits (LSB = 2^-frac V) or AUTO; default %(default)s")
+    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s)")
+    p.add_argument("--width", type=int, default=16, help="state width (bits)")
+    p.add_argument("--frac", default="AUTO", help="state fraction bits (LSB = 2^-frac V) or AUTO")
     p.add_argument("--leak", choices=fixed.LEAK_MODES, default="mult",
-                   help="shift: beta = 1 - 2^-k; mult: Q-format multiplier; default %(default)s")
-    p.add_argument("--leak-frac", type=int, default=16,
-                   help="fraction bits of the leak multiplier, default %(default)s")
+                   help="shift: beta = 1 - 2^-k; mult: Q-format multiplier")
+    p.add_argument("--leak-frac", type=int, default=16, help="fraction bits of the leak multiplier")
     p.add_argument("--reset-mode", choices=fixed.RESET_MODES, default="reset",
-                   help="after a spike: set V to V_reset or subtract the threshold; default %(default)s")
+                   help="after a spike: set V to V_reset or subtract the threshold")
     p.add_argument("--discretization", choices=fixed.DISCRETIZATIONS, default="exact",
-                   help="beta = exp(-dt/tau) (exact) or 1 - dt/tau (euler); default %(default)s")
+                   help="beta = exp(-dt/tau) (exact) or 1 - dt/tau (euler)")
     p.add_argument("--i", type=range_arg("i"), default="0.15n:1.5n:6",
-                   help="currents (A): START:STOP:N or a comma list; default %(default)s")
-    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0), default=2.0, help="simulated time (s), default %(default)s")
-    p.add_argument("--work", default="build/rtl/cli", help="folder for the Icarus run, default %(default)s")
+                   help="currents (A): START:STOP:N or a comma list")
+    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0), default=2.0, help="simulated time (s)")
+    p.add_argument("--work", default="build/rtl/cli", help="folder for the Icarus run")
 
     p = command(sub, "artifacts", _artifacts, "write fi.csv, lif_core.vcd and area.json (make rtl-test)")
     add_params_args(p)
-    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s), default %(default)s")
-    p.add_argument("--out", default="build/rtl", help="output folder, default %(default)s")
+    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s)")
+    p.add_argument("--out", default="build/rtl", help="output folder")

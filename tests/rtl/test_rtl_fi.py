@@ -103,7 +103,7 @@ def test_cli_rtl_help_shows_the_parser_defaults(command):
     sub = subparser(build_parser(), "rtl", command)
     own = [a for a in sub._actions if a.option_strings and a.nargs != 0 and a.default is not None]
     assert own
-    # Each default is printed from the parser (%(default)s), so the help cannot drift from the behaviour.
-    assert all("%(default)s" in a.help for a in own), [a.dest for a in own if "%(default)s" not in a.help]
+    # No help text retypes a default; the parser prints each one, so the help cannot drift from the behaviour.
+    assert not [a.dest for a in own if "default" in a.help]
     text = " ".join(sub.format_help().split())
-    assert all(f"default {a.default}" in text for a in own)
+    assert text.count("(default: ") == len(own)
