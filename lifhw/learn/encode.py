@@ -18,7 +18,7 @@ def _check(intensity, n_steps: int) -> np.ndarray:
     if p.ndim != 2:
         raise ParameterError("intensity", p.shape, "must be (n_samples, n_in)")
     if np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
-        raise ParameterError("intensity", float(p[np.argmax(~np.isfinite(p) | (p < 0) | (p > 1))]),
+        raise ParameterError("intensity", float(p.flat[np.argmax(~np.isfinite(p) | (p < 0) | (p > 1))]),
                              "must be within [0, 1]")
     if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 1:
         raise ParameterError("steps", n_steps, "must be a whole number of time steps >= 1")

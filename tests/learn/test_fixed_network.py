@@ -78,7 +78,7 @@ def test_network_equals_step_neuron_by_neuron(case):
 
 
 def test_the_sum_saturates_in_ascending_input_order():
-    # +7 +7 -8 in a 4-bit accumulator: 7, clip(14) = 7, -1. Summed exactly it would be 6; in descending order 7 - 8 + 7 = 6.
+    # +7 +7 -8 in a 4-bit accumulator: 7, clip(14) = 7, -1. Exactly (or -8 first) it would be 6.
     q = _neuron(8, 4, "mult", "reset", 0.0, 0.0, 0)
     layer = fixed.FixedLayer(np.array([[7, 7, -8]]), q, 4, 4)
     assert layer.saturates
