@@ -41,6 +41,11 @@ class DigitsConfig:
             raise ParameterError("hidden", self.hidden, "must be one or more layer sizes >= 1")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ParameterError("seed", self.seed, "must be a whole number >= 0")
+        fixed.FixedFormat(width=self.width, leak=self.leak, reset_mode=self.reset_mode)  # validates those three
+        top = min(16, self.width)
+        if isinstance(self.bits, bool) or not isinstance(self.bits, int) or not 2 <= self.bits <= top:
+            raise ParameterError("bits", self.bits, f"must be a whole number of weight bits in 2..{top} "
+                                                    "(at most the state width)")
         if isinstance(self.qat_epochs, bool) or not isinstance(self.qat_epochs, int) or self.qat_epochs < 0:
             raise ParameterError("qat_epochs", self.qat_epochs, "must be a whole number >= 0")
         for name in ("tau", "dt"):

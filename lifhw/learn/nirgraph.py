@@ -37,6 +37,7 @@ Anything that cannot run raises ParameterError naming the node and the field, e.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +114,15 @@ def fixed_to_float(net: fixed.FixedNetwork) -> tuple[FloatNetwork, dict]:
 
 
 def write(graph, path) -> None:
-    _nir().write(str(path), graph)
+    """Write a NIR file atomically (through a temporary file in the same folder and a rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        _nir().write(str(tmp), graph)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read(path):
