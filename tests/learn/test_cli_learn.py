@@ -99,5 +99,9 @@ def test_bad_nir_is_one_line_exit_2(tmp_path):
     (["learn", "digits", "--encoding", "phase"], ["encoding"]),
     (["nir", "export", "nowhere", "--out", "x.nir"], ["model", "nowhere"]),
 ])
-def test_bad_learn_input_is_one_line_exit_2(args, words):
-    _one_line_exit_2(_lifhw(*args), *words)
+def test_bad_learn_input_is_one_line_exit_2(args, words, capsys):
+    # In-process (lifhw.cli.main is what the console script runs): a subprocess per case would re-import JAX.
+    from lifhw.cli import main
+
+    code = main(args)
+    _one_line_exit_2(subprocess.CompletedProcess(args, code, "", capsys.readouterr().err), *words)
