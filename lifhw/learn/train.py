@@ -87,19 +87,11 @@ def evaluate(weights, specs, events: np.ndarray, labels: np.ndarray, config: Tra
     return Evaluation(float(np.mean(prediction == labels)), prediction, np.asarray(totals).mean(axis=0).tolist())
 
 
-def fit(weights, specs: tuple, x_train: np.ndarray, y_train: np.ndarray, eval_events: np.ndarray,
-        eval_labels: np.ndarray, config: TrainConfig, key, phase: str,
-        progress: Callable[[dict], None] | None = None) -> tuple[list[np.ndarray], list[dict]]:
-    """Adam on the count loss for ``config.epochs`` epochs; returns the weights and one history row per epoch
-    (loss and accuracy on the training batches, accuracy on ``eval_events``)."""
-    n_batches = max(len(x_train) // config.batch, 1)
-    # Cosine decay to zero: the last epochs average out the Bernoulli input noise instead of chasing it.
-    optimizer = optax.adam(optax.cosine_decay_schedule(config.lr, max(config.epochs * n_batches, 1)))
-    weights = [jnp.asarray(w, dtype=jnp.float32) for w in weights]
-    opt_state = optimizer.init(weights)
+def make_train_step(specs: tuple, config: TrainConfig, optimizer):
+    """One Adam step on a batch: ``step(weights, opt_state, x, y, key) -> (weights, opt_state, loss, n_correct)``,
+    not yet jitted (:func:`fit` jits it; the benchmark also runs it without)."""
     kind, slope = config.surrogate, config.slope
 
-    @jax.jit
     def train_step(weights, opt_state, x, y, key):
         events = device_events(key, x, config.steps, config.encoding)
 
@@ -111,6 +103,25 @@ def fit(weights, specs: tuple, x_train: np.ndarray, y_train: np.ndarray, eval_ev
         updates, opt_state = optimizer.update(grads, opt_state, weights)
         return optax.apply_updates(weights, updates), opt_state, loss, jnp.sum(jnp.argmax(counts, -1) == y)
 
+    return train_step
+
+
+def optimizer_for(config: TrainConfig, n_batches: int):
+    """Adam with a cosine decay to zero over the run: the last epochs average out the Bernoulli input noise
+    instead of chasing it."""
+    return optax.adam(optax.cosine_decay_schedule(config.lr, max(config.epochs * n_batches, 1)))
+
+
+def fit(weights, specs: tuple, x_train: np.ndarray, y_train: np.ndarray, eval_events: np.ndarray,
+        eval_labels: np.ndarray, config: TrainConfig, key, phase: str,
+        progress: Callable[[dict], None] | None = None) -> tuple[list[np.ndarray], list[dict]]:
+    """Adam on the count loss for ``config.epochs`` epochs; returns the weights and one history row per epoch
+    (loss and accuracy on the training batches, accuracy on ``eval_events``)."""
+    n_batches = max(len(x_train) // config.batch, 1)
+    optimizer = optimizer_for(config, n_batches)
+    weights = [jnp.asarray(w, dtype=jnp.float32) for w in weights]
+    opt_state = optimizer.init(weights)
+    train_step = jax.jit(make_train_step(specs, config, optimizer))
     x_dev, y_dev = jnp.asarray(x_train, dtype=jnp.float32), jnp.asarray(y_train, dtype=jnp.int32)
     history = []
     for epoch in range(1, config.epochs + 1):
