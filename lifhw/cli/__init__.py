@@ -109,6 +109,21 @@ def value_arg(name: str, minimum: float | None = None, exclusive: bool = True) -
     return parse
 
 
+def int_arg(name: str, minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number >= ``minimum``; its error is a ParameterError naming ``name``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(str(ParameterError(name, text, "must be a whole number"))) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(str(ParameterError(name, value, f"must be >= {minimum}")))
+        return value
+
+    return parse
+
+
 def range_arg(name: str) -> Callable[[str], list[float]]:
     """An argparse ``type`` for a sweep, START:STOP:N or a comma list."""
 

@@ -9,22 +9,7 @@ from pathlib import Path
 
 from ..errors import ParameterError
 from ..files import write_atomic
-from . import command, command_group, value_arg
-
-
-def int_arg(name: str, minimum: int):
-    """An argparse ``type``: a whole number >= ``minimum``, errors as ParameterError text."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(str(ParameterError(name, text, "must be a whole number"))) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(str(ParameterError(name, value, f"must be >= {minimum}")))
-        return value
-
-    return parse
+from . import command, command_group, int_arg, value_arg
 
 
 def _sizes(text: str) -> tuple[int, ...]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ParameterError
-from . import command, command_group, value_arg
-from .learn import int_arg
+from . import command, command_group, int_arg, value_arg
 
 
 def _model_file(text: str) -> Path:
