@@ -9,6 +9,7 @@ from the seed: same seed, same numbers (JAX on CPU is deterministic).
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -112,16 +113,22 @@ def optimizer_for(config: TrainConfig, n_batches: int):
     return optax.adam(optax.cosine_decay_schedule(config.lr, max(config.epochs * n_batches, 1)))
 
 
+@functools.lru_cache(maxsize=8)
+def _compiled_step(specs: tuple, config: TrainConfig, n_batches: int):
+    """The optimizer and the jitted step, kept per setting so that training twice alike compiles once."""
+    optimizer = optimizer_for(config, n_batches)
+    return optimizer, jax.jit(make_train_step(specs, config, optimizer))
+
+
 def fit(weights, specs: tuple, x_train: np.ndarray, y_train: np.ndarray, eval_events: np.ndarray,
         eval_labels: np.ndarray, config: TrainConfig, key, phase: str,
         progress: Callable[[dict], None] | None = None) -> tuple[list[np.ndarray], list[dict]]:
     """Adam on the count loss for ``config.epochs`` epochs; returns the weights and one history row per epoch
     (loss and accuracy on the training batches, accuracy on ``eval_events``)."""
     n_batches = max(len(x_train) // config.batch, 1)
-    optimizer = optimizer_for(config, n_batches)
+    optimizer, train_step = _compiled_step(specs, config, n_batches)
     weights = [jnp.asarray(w, dtype=jnp.float32) for w in weights]
     opt_state = optimizer.init(weights)
-    train_step = jax.jit(make_train_step(specs, config, optimizer))
     x_dev, y_dev = jnp.asarray(x_train, dtype=jnp.float32), jnp.asarray(y_train, dtype=jnp.int32)
     history = []
     for epoch in range(1, config.epochs + 1):
