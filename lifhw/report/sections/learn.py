@@ -68,7 +68,6 @@ def _surrogate_figure():
     bottom.set_xlabel("(v − θ)/θ")
     top.legend(fontsize=7)
     bottom.legend(fontsize=7)
-    bottom.set_yscale("symlog", linthresh=0.1)
     return figure_html(fig, "the spike is the Heaviside step; learning uses the derivative of a smooth step σ_k "
                             "(peak k/2)")
 
@@ -91,8 +90,9 @@ def build(ctx: ReportContext) -> Section:
     ax_acc.plot(epochs, [r["test_accuracy"] for r in rows], "s-", ms=3, label="held-out 20 %")
     for ax in (ax_loss, ax_acc):
         ax.axvline(n_float + 0.5, color="gray", lw=0.8, ls="--")
-        ax.set_xlabel(f"epoch (float, then {BITS[0]}-bit quantization-aware after the dashed line)")
+        ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
+    fig.suptitle(f"float training, then {BITS[0]}-bit quantization-aware training (after the dashed line)", fontsize=9)
     ax_loss.set_ylabel("cross-entropy of the spike counts")
     ax_acc.set_ylabel("accuracy")
     ax_acc.legend(fontsize=8)
