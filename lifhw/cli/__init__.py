@@ -34,8 +34,9 @@ class _DefaultsFormatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "%(default)" not in text and action.default not in (None, False, argparse.SUPPRESS) \
-                and action.option_strings:
+        default = action.default
+        if "%(default)" not in text and action.option_strings and not (
+                default is None or default is False or default is argparse.SUPPRESS):
             text += " (default: %(default)s)"
         return text
 
@@ -43,7 +44,7 @@ class _DefaultsFormatter(argparse.HelpFormatter):
         if isinstance(action.default, float):
             action = copy.copy(action)
             action.default = f"{action.default:g}"
-        elif isinstance(action.default, list):
+        elif isinstance(action.default, list | tuple):
             action = copy.copy(action)
             action.default = ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in action.default)
         return super()._expand_help(action)
@@ -129,6 +130,21 @@ def value_arg(name: str, minimum: float | None = None, exclusive: bool = True) -
         except ParameterError as exc:
             # argparse would replace a ValueError's text with its own generic one.
             raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+
+    return parse
+
+
+def int_arg(name: str, minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number >= ``minimum``; its error is a ParameterError naming ``name``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(str(ParameterError(name, text, "must be a whole number"))) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(str(ParameterError(name, value, f"must be >= {minimum}")))
         return value
 
     return parse

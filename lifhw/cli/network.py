@@ -5,28 +5,15 @@ from __future__ import annotations
 import argparse
 
 from ..errors import ParameterError
-from . import command, command_group, value_arg
-
-
-def _int_arg(name: str, minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(str(ParameterError(name, text, "must be an integer"))) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(str(ParameterError(name, value, f"must be >= {minimum}")))
-        return value
-
-    return parse
+from . import command, command_group, int_arg, value_arg
 
 
 def _network_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("network (Brunel 2000, model A)")
     group.add_argument("--g", type=value_arg("g", 0.0, exclusive=False), default=5.0,
                        help="relative inhibition: inhibitory efficacy -g*J")
-    group.add_argument("--c-e", type=_int_arg("c_e", 1), default=1000, help="excitatory in-degree")
-    group.add_argument("--c-i", type=_int_arg("c_i", 1), default=250, help="inhibitory in-degree")
+    group.add_argument("--c-e", type=int_arg("c_e", 1), default=1000, help="excitatory in-degree")
+    group.add_argument("--c-i", type=int_arg("c_i", 1), default=250, help="inhibitory in-degree")
     group.add_argument("--j", type=value_arg("j", 0.0), default=0.1e-3, help="efficacy J (V)")
 
 
@@ -71,13 +58,13 @@ def register(subparsers) -> None:
     _network_args(p)
     p.add_argument("--eta", type=value_arg("eta", 0.0, exclusive=False), default=2.0,
                    help="external drive nu_ext / nu_thr")
-    p.add_argument("--n", type=_int_arg("n", 5), default=12_500, help="neurons, 80%% excitatory")
+    p.add_argument("--n", type=int_arg("n", 5), default=12_500, help="neurons, 80%% excitatory")
     p.add_argument("--t-sim", type=value_arg("t_sim", 0.0), default=1.0, help="simulated time (s)")
     p.add_argument("--t-transient", type=value_arg("t_transient", 0.0, exclusive=False), default=None,
                    help="initial time left out of the measures (s), default min(0.1, t_sim/5)")
     p.add_argument("--dt", type=value_arg("dt", 0.0), default=0.1e-3, help="step (s)")
     p.add_argument("--delay", type=value_arg("delay", 0.0), default=1.5e-3, help="delay (s)")
-    p.add_argument("--seed", type=_int_arg("seed", 0), default=0, help="random seed")
+    p.add_argument("--seed", type=int_arg("seed", 0), default=0, help="random seed")
     p.add_argument("--spikes", action="store_true", help="also output every spike (time, neuron)")
 
     p = command(sub, "drive", _drive, "mean-field external drive for a target rate, and the drive range")
