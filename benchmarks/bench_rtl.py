@@ -7,7 +7,7 @@ except where noted):
 * lif_core, 256 neurons, file-driven testbench under cocotb (the ``make rtl-test`` scoreboard path), on
   Icarus and on Verilator (the C++ build time is reported separately: it is paid once per parameter set);
 * the same testbench under plain ``vvp`` (no cocotb);
-* the bit-exact numpy model alone (``lifhw.rtl_sim.expected_updates``), for scale.
+* the bit-exact numpy model alone (``lifhw.digital.testbench.expected_updates``), for scale.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lifhw import LIFParams, fixed, rtl_sim  # noqa: E402
+from lifhw import LIFParams, fixed  # noqa: E402
+from lifhw.digital import hdl, runner, testbench  # noqa: E402
 
 BUILD = ROOT / "build" / "bench" / "rtl"
 TESTS = ROOT / "tests" / "rtl"
@@ -32,8 +33,8 @@ def per_cycle(q: fixed.QuantizedLIF, params: LIFParams) -> float:
     work = BUILD / "per_cycle"
     cfg = {"params": params.as_dict(), "dt": q.dt, "format": {"leak": "mult"}, "per_cycle_steps": PER_CYCLE_STEPS,
            "report": str(work / "throughput.json")}
-    rtl_sim.cocotb_run("cocotb_lif_neuron", "lif_neuron", q.rtl, work, TESTS,
-                       extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, test_filter="per_cycle_random_steps")
+    runner.cocotb_run("cocotb_lif_neuron", "lif_neuron", hdl.neuron_parameters(q), work, TESTS,
+                      extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, test_filter="per_cycle_random_steps")
     data = json.loads((work / "throughput.json").read_text())
     return data["updates"] / data["seconds"]
 
@@ -43,25 +44,24 @@ def core_cocotb(q: fixed.QuantizedLIF, params: LIFParams, simulator: str) -> tup
     work = BUILD / f"core_cocotb_{simulator}"
     cfg = {"params": params.as_dict(), "dt": q.dt, "format": {"leak": "mult"}, "n": N, "sweeps": SWEEPS,
            "seed": 5, "work": str(work)}
-    hdl = {**rtl_sim.core_parameters(q, N), "STIM_DEPTH": N * SWEEPS, "CTRL_DEPTH": SWEEPS}
     start = time.perf_counter()
-    runner = rtl_sim.cocotb_build("tb_lif_core", hdl, work, simulator)
+    built = runner.cocotb_build("tb_lif_core", testbench.parameters(q, N, N * SWEEPS, SWEEPS), work, simulator)
     build = time.perf_counter() - start
-    rtl_sim.cocotb_test(runner, "cocotb_lif_core", "tb_lif_core", work, TESTS,
-                        extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, plusargs=rtl_sim.tb_plusargs(work, SWEEPS))
+    runner.cocotb_test(built, "cocotb_lif_core", "tb_lif_core", work, TESTS,
+                       extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, plusargs=testbench.plusargs(work, SWEEPS))
     score = json.loads((work / "scoreboard.json").read_text())
     assert score["mismatches"] == 0
     return score["updates"] / score["sim_seconds"], build
 
 
 def core_vvp(q: fixed.QuantizedLIF) -> tuple[float, float]:
-    stim, ctrl = rtl_sim.random_stimulus(q, N, SWEEPS, seed=5)
-    tb = rtl_sim.compile_tb(q, N, BUILD / "core_vvp", stim_depth=N * SWEEPS, ctrl_depth=SWEEPS)
+    stim, ctrl = testbench.random_stimulus(q, N, SWEEPS, seed=5)
+    tb = testbench.compile_tb(q, N, BUILD / "core_vvp", stim_depth=N * SWEEPS, ctrl_depth=SWEEPS)
     start = time.perf_counter()
-    rows = rtl_sim.run_tb(tb, stim, SWEEPS, ctrl)
+    rows = testbench.run_tb(tb, stim, SWEEPS, ctrl)
     sim = time.perf_counter() - start
     start = time.perf_counter()
-    result = rtl_sim.scoreboard(q, stim, ctrl, rows)
+    result = testbench.scoreboard(q, stim, ctrl, rows)
     model = time.perf_counter() - start
     assert result.passed
     return result.updates / sim, result.updates / model

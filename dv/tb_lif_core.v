@@ -14,28 +14,24 @@
 
 module tb_lif_core #(
     parameter integer N           = 4,
-    parameter integer IDX_W       = 2,
     parameter integer STIM_DEPTH  = 4,
     parameter integer CTRL_DEPTH  = 1,
     parameter integer WIDTH       = 16,
     parameter integer IN_WIDTH    = 16,
-    parameter integer LEAK_MODE   = 0,
-    parameter integer LEAK_SHIFT  = 8,
     parameter integer LEAK_MULT   = 327,
     parameter integer LEAK_FRAC   = 16,
-    parameter integer LEAK_W      = 9,
     parameter integer THRESH      = 20972,
     parameter integer V_RESET     = 0,
     parameter integer RESET_MODE  = 0,
-    parameter integer REF_STEPS   = 20,
-    parameter integer REF_W       = 5
+    parameter integer REF_STEPS   = 20
 ) ();
     reg clk = 1'b0;
     reg rst = 1'b1;
     reg step = 1'b0;
     reg done = 1'b0;
     reg start = 1'b0;
-    wire [IDX_W-1:0] in_idx;
+    localparam integer IDX_W = (N > 1) ? $clog2(N) : 1;  // lif_core's index width
+    wire [IDX_W-1:0] x_idx;
     wire busy, upd_valid, upd_spike, spike_valid;
     wire [IDX_W-1:0] upd_idx, spike_idx;
     wire signed [WIDTH-1:0] upd_v;
@@ -48,16 +44,15 @@ module tb_lif_core #(
 
     always #5 clk = ~clk;
 
-    wire signed [IN_WIDTH-1:0] i_in = stim_mem[(cur * N + in_idx) % STIM_DEPTH];
+    wire signed [IN_WIDTH-1:0] x = stim_mem[(cur * N + x_idx) % STIM_DEPTH];
 
     lif_core #(
-        .N(N), .IDX_W(IDX_W), .WIDTH(WIDTH), .IN_WIDTH(IN_WIDTH), .LEAK_MODE(LEAK_MODE),
-        .LEAK_SHIFT(LEAK_SHIFT), .LEAK_MULT(LEAK_MULT), .LEAK_FRAC(LEAK_FRAC), .LEAK_W(LEAK_W), .THRESH(THRESH),
-        .V_RESET(V_RESET), .RESET_MODE(RESET_MODE), .REF_STEPS(REF_STEPS), .REF_W(REF_W)
+        .N(N), .WIDTH(WIDTH), .IN_WIDTH(IN_WIDTH), .LEAK_MULT(LEAK_MULT), .LEAK_FRAC(LEAK_FRAC), .THRESH(THRESH),
+        .V_RESET(V_RESET), .RESET_MODE(RESET_MODE), .REF_STEPS(REF_STEPS)
     ) dut (
-        .clk(clk), .rst(rst), .step(step), .i_in(i_in), .in_idx(in_idx), .busy(busy), .upd_valid(upd_valid),
-        .upd_idx(upd_idx), .upd_spike(upd_spike), .upd_v(upd_v), .spike_valid(spike_valid),
-        .spike_idx(spike_idx)
+        .clk_i(clk), .rst_i(rst), .step_i(step), .x_i(x), .x_idx_o(x_idx), .busy_o(busy),
+        .upd_valid_o(upd_valid), .upd_idx_o(upd_idx), .upd_spike_o(upd_spike), .upd_v_o(upd_v),
+        .spike_valid_o(spike_valid), .spike_idx_o(spike_idx)
     );
 
     // Monitor: values before this edge, i.e. the update registered at the previous one, which used the
@@ -104,7 +99,7 @@ module tb_lif_core #(
             @(negedge clk);
             step = 1'b0;
             if (ctrl[31:16] != 16'd0) begin
-                while (in_idx != ctrl[31:16] - 1) @(negedge clk);
+                while (x_idx != ctrl[31:16] - 1) @(negedge clk);
                 rst = 1'b1;
                 @(negedge clk);
                 rst = 1'b0;

@@ -29,12 +29,17 @@ with ``beta = exp(-dt/tau_m)`` (``discretization="exact"``) or ``1 - dt/tau_m`` 
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from .errors import ParameterError
+from .files import write_atomic
 from .params import LIFParams
 
 LEAK_MODES = ("shift", "mult")
@@ -102,8 +107,10 @@ class QuantizedLIF:
     Attributes
     ----------
     rtl : dict
-        The Verilog parameters (``WIDTH IN_WIDTH LEAK_MODE LEAK_SHIFT LEAK_MULT LEAK_FRAC LEAK_W THRESH
-        V_RESET RESET_MODE REF_STEPS REF_W``), ints.
+        The integers, named as in ``rtl/``: ``WIDTH IN_WIDTH LEAK_MULT LEAK_FRAC THRESH V_RESET RESET_MODE
+        REF_STEPS`` are the Verilog parameters (:mod:`lifhw.digital.hdl`); ``LEAK_MODE LEAK_SHIFT LEAK_W REF_W``
+        describe them (shift leak or multiplier, k, bits of LEAK_MULT and of the refractory counter) and the
+        Verilog derives them.
     frac : int
         State fraction bits actually used (AUTO resolved).
     dt : float
@@ -356,3 +363,237 @@ def rate_bracket(q: QuantizedLIF, current) -> tuple[np.ndarray, np.ndarray]:
     hi = discrete_isi_steps(q.beta_q, (x + 1.0) / (1.0 - q.beta_q), r["V_RESET"], r["THRESH"], r["REF_STEPS"])
     with np.errstate(divide="ignore"):
         return 1.0 / (lo * q.dt), 1.0 / (hi * q.dt)
+
+
+# --- Networks: fully connected layers of fixed-point LIF neurons (rtl/README.md, section "Network") ---------
+
+def default_acc_width(weight_bits: int, n_in: int, width: int) -> int:
+    """Accumulator bits that no sum of ``n_in`` weights can overflow, capped at the state width.
+
+    ``weight_bits + ceil(log2(n_in + 1))`` (``ceil(log2(n + 1))`` is ``n.bit_length()``): the sum of n weights
+    of b bits lies in [−n·2^(b−1), n·(2^(b−1) − 1)], inside a signed b + ceil(log2 n)-bit range. When the cap
+    ``width`` binds, the accumulator may saturate (:attr:`FixedLayer.saturates`).
+    """
+    return min(width, weight_bits + int(n_in).bit_length())
+
+
+@dataclass(frozen=True, eq=False)
+class FixedLayer:
+    """One fully connected layer: ``n_out`` neurons that share one neuron format ``q``.
+
+    Attributes
+    ----------
+    weights : int64 array (n_out, n_in)
+        ``weights[i, j]`` is added to neuron i's accumulator when input j spikes, in state LSB; signed within
+        ``weight_bits``. Stored read-only.
+    q : QuantizedLIF
+        The neurons' integer parameters; ``q.rtl["IN_WIDTH"]`` must equal ``acc_width``.
+    weight_bits : int
+        Signed weight width, 2..32.
+    acc_width : int
+        Signed accumulator width ACC_W, ``weight_bits``..``WIDTH``; the accumulator saturates (never wraps).
+    """
+
+    weights: np.ndarray
+    q: QuantizedLIF
+    weight_bits: int
+    acc_width: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.q, QuantizedLIF):
+            raise ParameterError("q", type(self.q).__name__, "must be a QuantizedLIF (lifhw.fixed.quantize)")
+        bits = self.weight_bits
+        if isinstance(bits, bool) or not isinstance(bits, int | np.integer) or not 2 <= bits <= 32:
+            raise ParameterError("weight_bits", bits, "must be a whole number of bits in 2..32")
+        w = np.asarray(self.weights)
+        if w.ndim != 2 or w.size == 0:
+            raise ParameterError("weights", w.shape, "must be a non-empty (n_out, n_in) matrix")
+        if not np.issubdtype(w.dtype, np.integer):
+            raise ParameterError("weights", str(w.dtype), "must be integers (state LSB)")
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        if w.min() < lo or w.max() > hi:
+            worst = int(w.min()) if w.min() < lo else int(w.max())
+            raise ParameterError("weights", worst, f"must be within [{lo}, {hi}] for weight_bits = {bits}")
+        width = self.q.rtl["WIDTH"]
+        acc = self.acc_width
+        if isinstance(acc, bool) or not isinstance(acc, int | np.integer) or not bits <= acc <= width:
+            raise ParameterError("acc_width", acc, f"must be a whole number in {bits}..{width} "
+                                                   "(weight_bits..WIDTH)")
+        if self.q.rtl["IN_WIDTH"] != acc:
+            raise ParameterError("q", self.q.rtl["IN_WIDTH"], f"IN_WIDTH must equal acc_width = {acc}: "
+                                                               "the accumulator is the neuron's input")
+        w = w.astype(np.int64)  # a copy: the caller's array can no longer change the layer
+        w.setflags(write=False)
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "weight_bits", int(bits))
+        object.__setattr__(self, "acc_width", int(acc))
+
+    @property
+    def n_in(self) -> int:
+        return self.weights.shape[1]
+
+    @property
+    def n_out(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def acc_min(self) -> int:
+        return -(1 << (self.acc_width - 1))
+
+    @property
+    def acc_max(self) -> int:
+        return (1 << (self.acc_width - 1)) - 1
+
+    @property
+    def saturates(self) -> bool:
+        """True when some input pattern drives an accumulator past its range (then the order of the sum matters)."""
+        w = self.weights
+        return bool(np.any(np.where(w > 0, w, 0).sum(axis=1) > self.acc_max)
+                    or np.any(np.where(w < 0, w, 0).sum(axis=1) < self.acc_min))
+
+    def accumulate(self, spikes) -> np.ndarray:
+        """The accumulators of every neuron for input ``spikes`` (bool, (..., n_in)) -> int64 (..., n_out).
+
+        ``acc = 0``, then for j = 0, 1, …, n_in − 1 with ``spikes[j]``: ``acc = clip(acc + W[i, j], ACC_MIN,
+        ACC_MAX)``. When no pattern can saturate (:attr:`saturates` false) the clip never acts and the sum is a
+        matrix product.
+        """
+        s = np.asarray(spikes, dtype=bool)
+        if not self.saturates:
+            return s.astype(np.int64) @ self.weights.T
+        acc = np.zeros(s.shape[:-1] + (self.n_out,), dtype=np.int64)
+        for j in range(self.n_in):
+            acc = np.where(s[..., j, None], np.clip(acc + self.weights[:, j], self.acc_min, self.acc_max), acc)
+        return acc
+
+
+@dataclass(frozen=True, eq=False)
+class FixedNetwork:
+    """Fully connected layers in order; layer l's inputs are layer l − 1's neurons (layer 0: the input events)."""
+
+    layers: tuple[FixedLayer, ...]
+
+    def __post_init__(self) -> None:
+        layers = tuple(self.layers) if isinstance(self.layers, list | tuple) else self.layers
+        if not isinstance(layers, tuple) or not layers or not all(isinstance(x, FixedLayer) for x in layers):
+            raise ParameterError("layers", type(self.layers).__name__, "must be a non-empty tuple of FixedLayer")
+        for k in range(1, len(layers)):
+            if layers[k].n_in != layers[k - 1].n_out:
+                raise ParameterError("layers", k + 1, f"layer {k + 1} has n_in = {layers[k].n_in} but layer {k} "
+                                                      f"has n_out = {layers[k - 1].n_out}")
+        object.__setattr__(self, "layers", layers)
+
+    @property
+    def n_in(self) -> int:
+        return self.layers[0].n_in
+
+    @property
+    def sizes(self) -> list[int]:
+        """Neurons per layer, input first: [n_in, n_1, …, n_L]."""
+        return [self.n_in] + [layer.n_out for layer in self.layers]
+
+
+def network_initial_state(net: FixedNetwork, batch: tuple[int, ...] = ()) -> tuple:
+    """Every layer's (v, ref) after reset: v = V_RESET, ref = 0, shape ``batch + (n_out,)``."""
+    return tuple((np.full(batch + (layer.n_out,), layer.q.rtl["V_RESET"], dtype=np.int64),
+                  np.zeros(batch + (layer.n_out,), dtype=np.int64)) for layer in net.layers)
+
+
+def network_step(net: FixedNetwork, state: tuple, spikes_in) -> tuple[tuple, tuple]:
+    """One time step of the whole network: layers in order, each fed the spikes of the layer before *in the same
+    step*. Returns the new state and the spikes of every layer (bool, ``batch + (n_out,)``)."""
+    spikes, new_state, out = np.asarray(spikes_in, dtype=bool), [], []
+    for layer, (v, ref) in zip(net.layers, state, strict=True):
+        v, ref, spikes = step(layer.q, v, ref, layer.accumulate(spikes))
+        new_state.append((v, ref))
+        out.append(spikes)
+    return tuple(new_state), tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkRun:
+    """What :func:`network_run` returns.
+
+    ``spikes[l]``: layer l's spikes, bool ``batch + (n_steps, n_out)``; ``v[l]``: its membrane after every step
+    (int64, same shape) when ``record_v``, else None.
+    """
+
+    spikes: tuple[np.ndarray, ...]
+    v: tuple[np.ndarray, ...] | None
+
+    @property
+    def counts(self) -> tuple[np.ndarray, ...]:
+        """Spikes per neuron over the run, per layer (int64 ``batch + (n_out,)``)."""
+        return tuple(s.sum(axis=-2, dtype=np.int64) for s in self.spikes)
+
+    @property
+    def prediction(self) -> np.ndarray:
+        """The class: argmax of the last layer's counts, ties to the lowest index (``np.argmax`` takes the first)."""
+        return np.argmax(self.counts[-1], axis=-1)
+
+
+def network_run(net: FixedNetwork, spikes_in, record_v: bool = False) -> NetworkRun:
+    """Run from reset over input events ``spikes_in`` (bool, (n_steps, n_in), or (batch, n_steps, n_in) for
+    independent samples, each starting from reset)."""
+    s = np.asarray(spikes_in)
+    if s.ndim not in (2, 3) or s.shape[-1] != net.n_in:
+        raise ParameterError("spikes_in", s.shape, f"must be (n_steps, {net.n_in}) or (batch, n_steps, {net.n_in})")
+    if s.dtype != bool and not np.all((s == 0) | (s == 1)):
+        raise ParameterError("spikes_in", str(s.dtype), "must be spikes: bool or 0/1")
+    s = s.astype(bool)
+    batch, n_steps = s.shape[:-2], s.shape[-2]
+    state = network_initial_state(net, batch)
+    spikes = [np.zeros(batch + (n_steps, layer.n_out), dtype=bool) for layer in net.layers]
+    vs = [np.zeros(batch + (n_steps, layer.n_out), dtype=np.int64) for layer in net.layers] if record_v else None
+    for t in range(n_steps):
+        state, out = network_step(net, state, s[..., t, :])
+        for k, layer_spikes in enumerate(out):
+            spikes[k][..., t, :] = layer_spikes
+            if record_v:
+                vs[k][..., t, :] = state[k][0]
+    return NetworkRun(tuple(spikes), tuple(vs) if record_v else None)
+
+
+#: Identifies the integer model file written by :func:`save_network`.
+NETWORK_FILE_FORMAT = "lifhw.fixed.FixedNetwork/1"
+
+
+def save_network(net: FixedNetwork, path) -> None:
+    """Write the integer model (``.npz``): per layer l (0-based) ``l{l}_weights`` (int64), ``l{l}_rtl`` (JSON of
+    the Verilog parameters), ``l{l}_weight_bits``, ``l{l}_acc_width`` and ``l{l}_neuron`` (JSON of the LIFParams,
+    dt and FixedFormat that ``quantize`` maps to those integers)."""
+    arrays = {"format": np.array(NETWORK_FILE_FORMAT), "n_layers": np.array(len(net.layers))}
+    for k, layer in enumerate(net.layers):
+        arrays[f"l{k}_weights"] = layer.weights
+        arrays[f"l{k}_rtl"] = np.array(json.dumps(layer.q.rtl, sort_keys=True))
+        arrays[f"l{k}_weight_bits"] = np.array(layer.weight_bits)
+        arrays[f"l{k}_acc_width"] = np.array(layer.acc_width)
+        arrays[f"l{k}_neuron"] = np.array(json.dumps({"params": layer.q.params.as_dict(), "dt": layer.q.dt,
+                                                      "format": dataclasses.asdict(layer.q.fmt)}))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_atomic(Path(path), buffer.getvalue())
+
+
+def load_network(path) -> FixedNetwork:
+    """Read :func:`save_network`'s file; re-derives each QuantizedLIF and checks it gives the stored integers."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            files = {key: data[key] for key in data.files}
+    except (OSError, ValueError) as exc:
+        raise ParameterError("model", str(path), f"is not a readable .npz file ({exc})") from None
+    if files.get("format", np.array("")).item() != NETWORK_FILE_FORMAT:
+        raise ParameterError("model", str(path), f"is not a {NETWORK_FILE_FORMAT} file")
+    layers = []
+    try:
+        for k in range(int(files["n_layers"])):
+            neuron = json.loads(files[f"l{k}_neuron"].item())
+            q = quantize(LIFParams(**neuron["params"]), neuron["dt"], FixedFormat(**neuron["format"]))
+            if q.rtl != json.loads(files[f"l{k}_rtl"].item()):
+                raise ParameterError("model", str(path), f"layer {k + 1}: the stored integer parameters differ "
+                                                         "from quantize() of the stored neuron")
+            layers.append(FixedLayer(files[f"l{k}_weights"], q, int(files[f"l{k}_weight_bits"]),
+                                     int(files[f"l{k}_acc_width"])))
+    except KeyError as exc:
+        raise ParameterError("model", str(path), f"lacks the entry {exc}") from None
+    return FixedNetwork(tuple(layers))

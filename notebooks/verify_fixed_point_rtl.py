@@ -14,8 +14,9 @@
 # `rtl/lif_neuron.v` and `rtl/lif_core.v` implement a saturating fixed-point LIF. `lifhw.fixed` is their
 # executable specification: the same integer arithmetic in numpy, written down in `rtl/README.md`
 # (update order, rounding, saturation, `>=` threshold, reset and refractory rules).
-# `quantize(params, dt, fmt)` turns one `LIFParams` into the Verilog's integer parameters, and tells how
-# far the quantized neuron is from the one asked for.
+# `quantize(params, dt, fmt)` turns one `LIFParams` into integers and tells how far the quantized neuron is
+# from the one asked for; `lifhw.digital.hdl` picks each Verilog module's parameters from them (the Verilog
+# derives its widths itself).
 
 # %%
 import tempfile
@@ -24,12 +25,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lifhw import LIFParams, rtl_sim, theory
+from lifhw import LIFParams, digital, theory
+from lifhw.digital import hdl, testbench
 from lifhw.fixed import FixedFormat, quantize
 
 params = LIFParams()
 q = quantize(params, dt=1e-4, fmt=FixedFormat(width=16, leak="mult"))
-print("Verilog parameters:", q.rtl)
+print("Verilog parameters of lif_neuron:", hdl.neuron_parameters(q))
 print("mapping errors:", q.errors())
 
 # %% [markdown]
@@ -41,10 +43,10 @@ print("mapping errors:", q.errors())
 # %%
 work = Path(tempfile.mkdtemp(prefix="lifhw-rtl-"))
 n, sweeps = 16, 400
-stim, ctrl = rtl_sim.random_stimulus(q, n, sweeps, seed=7)
-tb = rtl_sim.compile_tb(q, n, work, stim_depth=stim.size, ctrl_depth=len(ctrl))
-got = rtl_sim.run_tb(tb, stim, sweeps, ctrl)
-result = rtl_sim.scoreboard(q, stim, ctrl, got)
+stim, ctrl = testbench.random_stimulus(q, n, sweeps, seed=7)
+tb = testbench.compile_tb(q, n, work, stim_depth=stim.size, ctrl_depth=len(ctrl))
+got = testbench.run_tb(tb, stim, sweeps, ctrl)
+result = testbench.scoreboard(q, stim, ctrl, got)
 print(f"{result.updates} updates compared, {len(result.mismatches)} mismatches")
 assert result.passed
 
@@ -55,8 +57,7 @@ assert result.passed
 
 # %%
 currents = np.linspace(1.2, 7.5, 6) * params.rheobase
-curve = rtl_sim.fi_curve(params, currents, dt=1e-4, fmt=FixedFormat(width=16, leak="mult"), t_sim=1.0,
-                         work=work / "fi")
+curve = digital.fi(params, currents, dt=1e-4, fmt=FixedFormat(width=16, leak="mult"), t_sim=1.0, work=work / "fi")
 closed = theory.firing_rate(params, currents)
 print(np.column_stack([currents * 1e12, curve.rate, closed]).round(3))
 fig, ax = plt.subplots(figsize=(6, 4))

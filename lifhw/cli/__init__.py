@@ -29,6 +29,8 @@ from ..limits import check_points
 from ..params import FIELDS, LIFParams
 from ..units import Sweep, parse_value, read_sweep
 
+#: Largest whole number a flag takes unless it says otherwise (a seed, an identifier): 2^63 - 1.
+INT_MAX = 2**63 - 1
 #: Worker processes one command may start (ngspice holds one circuit per process, ~100 MB each with sky130).
 MAX_WORKERS = 64
 
@@ -42,8 +44,9 @@ class _DefaultsFormatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "%(default)" not in text and action.default not in (None, False, argparse.SUPPRESS) \
-                and action.option_strings:
+        default = action.default
+        if "%(default)" not in text and action.option_strings and not (
+                default is None or default is False or default is argparse.SUPPRESS):
             text += " (default: %(default)s)"
         return text
 
@@ -51,7 +54,7 @@ class _DefaultsFormatter(argparse.HelpFormatter):
         if isinstance(action.default, float):
             action = copy.copy(action)
             action.default = f"{action.default:g}"
-        elif isinstance(action.default, list):
+        elif isinstance(action.default, list | tuple):
             action = copy.copy(action)
             action.default = ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in action.default)
         return super()._expand_help(action)
@@ -265,8 +268,8 @@ def range_arg(name: str, unit: str | None = None) -> SweepArg:
     return SweepArg(name, unit)
 
 
-def int_arg(name: str, minimum: int, maximum: int) -> IntArg:
-    """An argparse ``type`` for a whole number in [minimum, maximum]."""
+def int_arg(name: str, minimum: int, maximum: int = INT_MAX) -> IntArg:
+    """An argparse ``type`` for a whole number in [minimum, maximum]; a count that sets work has its own maximum."""
     return IntArg(name, minimum, maximum)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import fixed, rtl_sim
+from .. import fixed
+from ..digital import study
 from ..errors import ParameterError
 from . import add_params_args, command, command_group, params_from_args, range_arg, value_arg
 
@@ -26,7 +27,7 @@ def _format(args) -> fixed.FixedFormat:
 def _fi(args) -> dict:
     params = params_from_args(args)
     q = fixed.quantize(params, args.dt, _format(args))
-    data = rtl_sim.fi_measure(q, args.i, args.t_sim, Path(args.work))
+    data = study.fi_measure(q, args.i, args.t_sim, Path(args.work))
     return {"current": data["current"], "rate": data["rate"], "float_rate": data["float_rate"],
             "theory_rate": data["theory_rate"], "model_rate": data["model_rate"], "code": data["code"],
             "spike_mismatches": data["spike_mismatches"], "dt": args.dt, "t_sim": args.t_sim,
@@ -36,7 +37,7 @@ def _fi(args) -> dict:
 
 def _artifacts(args) -> dict:
     params = params_from_args(args)
-    summary = rtl_sim.write_artifacts(params, Path(args.out), dt=args.dt)
+    summary = study.write_artifacts(params, Path(args.out), dt=args.dt)
     cells = {row["label"]: row["cells"] for row in summary["area"]["modules"]}
     return {"out": args.out, "cells": cells,
             "fi_spike_mismatches": {k: v["spike_mismatches"] for k, v in summary.items() if k != "area"}}
@@ -47,21 +48,22 @@ def register(subparsers) -> None:
 
     p = command(sub, "fi", _fi, "firing rate against constant current, measured on the RTL in Icarus")
     add_params_args(p)
-    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s), default 0.1m")
-    p.add_argument("--width", type=int, default=16, help="state width (bits), default 16")
-    p.add_argument("--frac", default="AUTO", help="state fraction bits (LSB = 2^-frac V) or AUTO (default)")
+    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s)")
+    p.add_argument("--width", type=int, default=16, help="state width (bits)")
+    p.add_argument("--frac", default="AUTO", help="state fraction bits (LSB = 2^-frac V) or AUTO")
     p.add_argument("--leak", choices=fixed.LEAK_MODES, default="mult",
-                   help="shift: beta = 1 - 2^-k; mult: Q-format multiplier (default)")
-    p.add_argument("--leak-frac", type=int, default=16, help="fraction bits of the leak multiplier, default 16")
-    p.add_argument("--reset-mode", choices=fixed.RESET_MODES, default="reset", help="default reset")
+                   help="shift: beta = 1 - 2^-k; mult: Q-format multiplier")
+    p.add_argument("--leak-frac", type=int, default=16, help="fraction bits of the leak multiplier")
+    p.add_argument("--reset-mode", choices=fixed.RESET_MODES, default="reset",
+                   help="after a spike: set V to V_reset or subtract the threshold")
     p.add_argument("--discretization", choices=fixed.DISCRETIZATIONS, default="exact",
-                   help="beta = exp(-dt/tau) (exact, default) or 1 - dt/tau (euler)")
+                   help="beta = exp(-dt/tau) (exact) or 1 - dt/tau (euler)")
     p.add_argument("--i", type=range_arg("i"), default="0.15n:1.5n:6",
-                   help="currents (A): START:STOP:N or a comma list (default 0.15n:1.5n:6)")
-    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0), default=2.0, help="simulated time (s), default 2")
-    p.add_argument("--work", default="build/rtl/cli", help="folder for the Icarus run (default build/rtl/cli)")
+                   help="currents (A): START:STOP:N or a comma list")
+    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0), default=2.0, help="simulated time (s)")
+    p.add_argument("--work", default="build/rtl/cli", help="folder for the Icarus run")
 
     p = command(sub, "artifacts", _artifacts, "write fi.csv, lif_core.vcd and area.json (make rtl-test)")
     add_params_args(p)
-    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s), default 0.1m")
-    p.add_argument("--out", default="build/rtl", help="output folder (default build/rtl)")
+    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s)")
+    p.add_argument("--out", default="build/rtl", help="output folder")

@@ -2,8 +2,8 @@
 
 Driver: the stimulus (input codes, idle gaps, mid-sweep resets) is generated here and handed to the
 testbench as files. Monitor: the testbench writes every neuron-update to a file. Scoreboard:
-:func:`lifhw.rtl_sim.scoreboard` compares each update with the bit-exact model and every mismatch is logged.
-The configuration comes from the pytest side in ``LIFHW_RTL_CONFIG`` (JSON).
+:func:`lifhw.digital.testbench.scoreboard` compares each update with the bit-exact model and every mismatch
+is logged. The configuration comes from the pytest side in ``LIFHW_RTL_CONFIG`` (JSON).
 """
 
 from __future__ import annotations
@@ -16,38 +16,32 @@ from pathlib import Path
 import cocotb
 from cocotb.triggers import RisingEdge
 
-from lifhw import LIFParams, fixed, rtl_sim
-
-
-def _config() -> tuple[dict, fixed.QuantizedLIF]:
-    cfg = json.loads(os.environ["LIFHW_RTL_CONFIG"])
-    q = fixed.quantize(LIFParams(**cfg["params"]), cfg["dt"], fixed.FixedFormat(**cfg["format"]))
-    return cfg, q
+from lifhw import LIFParams, fixed
+from lifhw.digital import testbench
 
 
 @cocotb.test()
 async def random_updates_match_model(dut):
-    cfg, q = _config()
-    n, sweeps = cfg["n"], cfg["sweeps"]
+    cfg = json.loads(os.environ["LIFHW_RTL_CONFIG"])
+    q = fixed.quantize(LIFParams(**cfg["params"]), cfg["dt"], fixed.FixedFormat(**cfg["format"]))
+    n, sweeps, work = cfg["n"], cfg["sweeps"], Path(cfg["work"])
     names = ("N", "THRESH", "V_RESET", "LEAK_MULT", "REF_STEPS")
     built = {name: getattr(dut, name).value.to_signed() for name in names}
-    assert built == {"N": n, **{k: q.rtl[k] for k in built if k != "N"}}, f"DUT built with {built}"
-    stim, ctrl = rtl_sim.random_stimulus(q, n, sweeps, cfg["seed"])
-    tb = rtl_sim.Testbench(vvp=Path("unused"), parameters=rtl_sim.core_parameters(q, n), work=Path(cfg["work"]))
-    rtl_sim.write_stimulus(tb, stim, ctrl)
+    assert built == {"N": n, **{k: q.rtl[k] for k in names[1:]}}, f"DUT built with {built}"
+    stim, ctrl = testbench.random_stimulus(q, n, sweeps, cfg["seed"])
+    testbench.write_stimulus(work, q, stim, ctrl)
     dut.start.value = 1
     start = time.perf_counter()
     await RisingEdge(dut.done)
     seconds = time.perf_counter() - start
-    rows = rtl_sim.read_updates(tb)
-    result = rtl_sim.scoreboard(q, stim, ctrl, rows)
+    rows = testbench.read_updates(work)
+    result = testbench.scoreboard(q, stim, ctrl, rows)
     for line in result.mismatches:
         dut._log.error("mismatch: %s", line)
     dut._log.info("scoreboard: %d neuron-updates compared with lifhw.fixed, %d mismatches", result.updates,
                   len(result.mismatches))
-    (Path(cfg["work"]) / "scoreboard.json").write_text(json.dumps(
+    (work / "scoreboard.json").write_text(json.dumps(
         {"updates": result.updates, "expected": result.expected, "mismatches": len(result.mismatches),
-         "sim_seconds": seconds,
-         "spikes": int(rows[:, 2].sum()), "at_v_min": int((rows[:, 3] == q.v_min).sum()),
-         "at_v_max": int((rows[:, 3] == q.v_max).sum()), "resets": int(((ctrl >> rtl_sim.CTRL_FIELD) > 0).sum())}))
+         "sim_seconds": seconds, "spikes": int(rows[:, 2].sum()), "at_v_min": int((rows[:, 3] == q.v_min).sum()),
+         "at_v_max": int((rows[:, 3] == q.v_max).sum()), "resets": int((testbench.resets(ctrl) > 0).sum())}))
     assert result.passed, f"{len(result.mismatches)} mismatches (first: {result.mismatches[:1]})"

@@ -38,31 +38,31 @@ class Bench:
         return (v * self.mult) >> self.frac
 
     async def reset(self) -> None:
-        Clock(self.dut.clk, 10, unit="ns").start()
-        self.dut.rst.value = 1
-        self.dut.step.value = 0
-        self.dut.i_in.value = 0
-        await RisingEdge(self.dut.clk)
-        await RisingEdge(self.dut.clk)
-        await FallingEdge(self.dut.clk)
-        self.dut.rst.value = 0
+        Clock(self.dut.clk_i, 10, unit="ns").start()
+        self.dut.rst_i.value = 1
+        self.dut.step_i.value = 0
+        self.dut.x_i.value = 0
+        await RisingEdge(self.dut.clk_i)
+        await RisingEdge(self.dut.clk_i)
+        await FallingEdge(self.dut.clk_i)
+        self.dut.rst_i.value = 0
         self.v_model, self.ref_model = fixed.initial_state(self.q, 1)
         assert self.v == self.v_reset
 
     @property
     def v(self) -> int:
-        return self.dut.v.value.to_signed()
+        return self.dut.v_o.value.to_signed()
 
     async def step(self, x: int, rst: bool = False) -> tuple[int, int]:
         """One time step with input code ``x`` (optionally with rst in the same cycle); returns (spike, v)."""
-        self.dut.i_in.value = x
-        self.dut.step.value = 1
-        self.dut.rst.value = int(rst)
-        await RisingEdge(self.dut.clk)
-        await FallingEdge(self.dut.clk)
-        self.dut.step.value = 0
-        self.dut.rst.value = 0
-        spike, v = int(self.dut.spike.value), self.v
+        self.dut.x_i.value = x
+        self.dut.step_i.value = 1
+        self.dut.rst_i.value = int(rst)
+        await RisingEdge(self.dut.clk_i)
+        await FallingEdge(self.dut.clk_i)
+        self.dut.step_i.value = 0
+        self.dut.rst_i.value = 0
+        spike, v = int(self.dut.spike_o.value), self.v
         if rst:
             self.v_model, self.ref_model = fixed.initial_state(self.q, 1)
             want_spike = 0
@@ -143,10 +143,10 @@ async def no_update_without_step(dut):
     await b.reset()
     await b.step(500)
     v = b.v
-    dut.i_in.value = b.q.x_max
+    dut.x_i.value = b.q.x_max
     for _ in range(10):
-        await RisingEdge(dut.clk)
-        assert b.v == v and int(dut.spike.value) == 0
+        await RisingEdge(dut.clk_i)
+        assert b.v == v and int(dut.spike_o.value) == 0
 
 
 @cocotb.test()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lifhw import LIFParams, fixed, rtl_sim
+from lifhw import LIFParams, fixed
+from lifhw.digital import hdl, runner
 
 HERE = Path(__file__).parent
 BUILD = Path(__file__).resolve().parents[2] / "build" / "rtl" / "directed"
@@ -20,14 +21,14 @@ FORMATS = {
 }
 
 
-@pytest.mark.parametrize("simulator", rtl_sim.SIMULATORS)
+@pytest.mark.parametrize("simulator", runner.SIMULATORS)
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_directed(name, simulator):
     q = fixed.quantize(PARAMS, 1e-4, fixed.FixedFormat(**FORMATS[name]))
     cfg = {"params": PARAMS.as_dict(), "dt": 1e-4, "format": FORMATS[name]}
     env_before = {key: os.environ.get(key) for key in ("PATH", "VERILATOR_ROOT")}
-    results = rtl_sim.cocotb_run("cocotb_lif_neuron", "lif_neuron", q.rtl, BUILD / simulator / name, HERE,
-                                 extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, simulator=simulator)
+    results = runner.cocotb_run("cocotb_lif_neuron", "lif_neuron", hdl.neuron_parameters(q), BUILD / simulator / name,
+                                HERE, extra_env={"LIFHW_RTL_CONFIG": json.dumps(cfg)}, simulator=simulator)
     # The simulator's environment is for the runner only; this process keeps its own.
     assert {key: os.environ.get(key) for key in env_before} == env_before
     assert f"running on {simulator}" in (results.parent / "test.log").read_text().lower()

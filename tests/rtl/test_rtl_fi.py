@@ -1,7 +1,8 @@
-"""The RTL in Icarus against the continuous closed form (the README bound), the CLI, lint and area."""
+"""The RTL in Icarus against the continuous closed form (the README bound), and the CLI."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -10,12 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lifhw import LIFParams, fixed, rtl_sim, sim, theory
+from lifhw import LIFParams, digital, fixed, theory
+from lifhw.cli import build_parser
+from lifhw.digital import bounds, study
 
 P = LIFParams()
 DT = 1e-4
 BUILD = Path(__file__).resolve().parents[2] / "build" / "rtl" / "test_fi"
-RATES = np.array(rtl_sim.FI_TARGET_RATES)
+RATES = np.array(study.FI_TARGET_RATES)
 
 
 @pytest.mark.slow
@@ -23,7 +26,7 @@ RATES = np.array(rtl_sim.FI_TARGET_RATES)
 def test_rtl_fi_within_the_derived_bound(leak):
     q = fixed.quantize(P, DT, fixed.FixedFormat(width=16, leak=leak))
     currents = theory.current_for_rate(P, RATES)
-    data = rtl_sim.fi_measure(q, currents, 3.0, BUILD / leak)
+    data = study.fi_measure(q, currents, 3.0, BUILD / leak)
     rate = np.array(data["rate"])
     assert data["spike_mismatches"] == 0  # bit-exact on this path too
     # 1. Inside the sandwich of rtl/README.md (closed-form first passage of two linear discrete LIFs).
@@ -31,11 +34,11 @@ def test_rtl_fi_within_the_derived_bound(leak):
     assert np.all(rate >= lo * (1 - 1e-9)) and np.all(rate <= hi * (1 + 1e-9))
     # 2. Inside the continuous closed-form band: current within the derived tolerance, plus one dt.
     params = P if leak == "mult" else q.effective  # the shift leak cannot realise tau = 20 ms at this dt
-    band_lo, band_hi = rtl_sim.continuous_band(q, currents, params)
+    band_lo, band_hi = bounds.continuous_band(q, currents, params)
     assert np.all(rate >= band_lo * (1 - 1e-9)) and np.all(rate <= band_hi * (1 + 1e-9))
     if leak == "mult":
         # Acceptance: the tolerance is 1 % of current (plus dt) for every current past 1.0005 x rheobase.
-        tol = rtl_sim.current_tolerance(q, currents)
+        tol = bounds.current_tolerance(q, currents)
         assert np.all(tol[currents > 1.0005 * P.rheobase] <= 0.01) and tol.max() < 0.01001
         # Where the f-I is not steep (>= 50 Hz) the rate itself is within 1 % + r*dt of the closed form.
         fast = RATES >= 50
@@ -45,13 +48,13 @@ def test_rtl_fi_within_the_derived_bound(leak):
 @pytest.mark.slow
 def test_fi_curve_is_an_ficurve_of_the_rtl():
     currents = [0.3e-9, 0.6e-9, 1.2e-9]
-    curve = rtl_sim.fi(P, currents, DT, t_sim=0.5, work=BUILD / "ficurve")
+    curve = digital.fi(P, currents, DT, t_sim=0.5, work=BUILD / "ficurve")
     q = fixed.quantize(P, DT)
     _, spikes = fixed.simulate(q, np.broadcast_to(q.input_code(currents), (5000, 3)))
     assert curve.rate.tolist() == pytest.approx(fixed.rates_from_spikes(spikes, DT).tolist(), rel=1e-12)
-    assert curve.label == "RTL 16-bit mult leak" and curve.metadata["quantized"]["rtl"] == q.rtl
+    assert curve.label == "RTL 16-bit mult leak" and curve.metadata["spike_mismatches"] == 0
     # Well above the rheobase: within 1 % + r*dt of the closed form (rtl/README.md).
-    assert np.all(curve.relative_error(sim.fi(P, currents, "theory")) < 0.01 + curve.rate * DT)
+    assert np.all(curve.relative_error(theory.fi(P, currents)) < 0.01 + curve.rate * DT)
 
 
 def run_cli(*args):
@@ -65,8 +68,10 @@ def test_cli_rtl_fi_json():
                   "--i", "0.15n:1.5n:6", "--work", str(work), "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
+    # The flags reached the format: 16 bits, AUTO = 20 fraction bits, shift leak k = round(-log2(dt/tau)) = 8.
+    assert {k: data["integer_params"][k] for k in ("WIDTH", "LEAK_MULT", "LEAK_FRAC", "THRESH")} == \
+        {"WIDTH": 16, "LEAK_MULT": 1, "LEAK_FRAC": 8, "THRESH": round(0.020 * 2**20)}
     q = fixed.quantize(P, DT, fixed.FixedFormat(leak="shift"))
-    assert data["integer_params"] == q.rtl
     assert data["current"] == pytest.approx(np.linspace(0.15e-9, 1.5e-9, 6))
     # The rate is the RTL's: it equals the bit-exact model run here on the same codes.
     codes = q.input_code(data["current"])
@@ -87,23 +92,18 @@ def test_cli_rtl_fi_bad_input_exits_2_with_one_line(args, name):
     assert out.stderr.count("\n") == 1 and name in out.stderr and "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("module, gparams", [
-    ("lif_neuron", {}), ("lif_neuron", {"LEAK_MODE": 1, "RESET_MODE": 1}),
-    ("lif_core", {"N": 5, "IDX_W": 3, "LEAK_MODE": 1}), ("lif_core", {"WIDTH": 24, "IN_WIDTH": 8, "REF_W": 1,
-                                                                      "REF_STEPS": 0}),
-])
-def test_verilator_lint_wall_clean(module, gparams):
-    sources = [str(s) for s in rtl_sim.SOURCES[module]]
-    out = subprocess.run(["verilator", "--lint-only", "-Wall", "--top-module", module,
-                          *(f"-G{k}={v}" for k, v in gparams.items()), *sources],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0 and "%Warning" not in out.stderr, out.stderr
+def subparser(parser: argparse.ArgumentParser, *names: str) -> argparse.ArgumentParser:
+    for name in names:
+        parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    return parser
 
 
-def test_yosys_area_of_the_16_bit_shift_neuron():
-    q = fixed.quantize(P, DT, fixed.FixedFormat(width=16, leak="shift"))
-    area = rtl_sim.synth_area("lif_neuron", q.rtl, BUILD / "synth")
-    # The open 16-bit shift-decay saturating LIF reference is about 460 generic cells.
-    assert area["cells"] <= 460
-    # 16 state bits + REF_W refractory bits + the spike register, and no more.
-    assert area["flops"] == 16 + q.rtl["REF_W"] + 1
+@pytest.mark.parametrize("command", ["fi", "artifacts"])
+def test_cli_rtl_help_shows_the_parser_defaults(command):
+    sub = subparser(build_parser(), "rtl", command)
+    own = [a for a in sub._actions if a.option_strings and a.nargs != 0 and a.default is not None]
+    assert own
+    # No help text retypes a default; the parser prints each one, so the help cannot drift from the behaviour.
+    assert not [a.dest for a in own if "default" in a.help]
+    text = " ".join(sub.format_help().split())
+    assert text.count("(default: ") == len(own)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifhw import LIFParams, fixed, rtl_sim, theory
+from lifhw import LIFParams, fixed, theory
+from lifhw.digital import bounds, testbench
 from lifhw.errors import ParameterError
 
 P = LIFParams()
@@ -110,17 +111,38 @@ def test_model_rates_lie_in_the_derived_bracket():
     # Rates are whole numbers of steps inverted: compare to float round-off.
     assert np.all(rate >= lo * (1 - 1e-9)) and np.all(rate <= hi * (1 + 1e-9))
     # ... and the bracket is inside the continuous band of rtl/README.md.
-    band_lo, band_hi = rtl_sim.continuous_band(q, currents)
+    band_lo, band_hi = bounds.continuous_band(q, currents)
     assert np.all(lo >= band_lo * (1 - 1e-12)) and np.all(hi <= band_hi * (1 + 1e-12))
+
+
+def test_expected_updates_follow_the_testbench_protocol():
+    q = fixed.quantize(P, DT)
+    n, sweeps = 8, 60
+    stim, ctrl = testbench.random_stimulus(q, n, sweeps, seed=3, reset_prob=0.1)
+    rows = testbench.expected_updates(q, stim, ctrl)
+    reset_at = ctrl >> testbench.CTRL_FIELD
+    cut = np.flatnonzero(reset_at)
+    assert 2 <= cut.size < sweeps
+    # dv/tb_lif_core.v: a sweep updates neurons 0..N-1 in order; reset_at = k > 0 stops it before neuron k-1.
+    count = np.where(reset_at > 0, reset_at - 1, n)
+    assert np.bincount(rows[:, 0], minlength=sweeps).tolist() == count.tolist()
+    assert rows[:, 1].tolist() == [k for c in count for k in range(c)]
+    # From one reset to the next every neuron runs the bit-exact model from the reset state on its own
+    # inputs; the sweep a reset cuts reports the neurons before the cut.
+    for first, stop in zip([0, *(cut + 1)], [*(cut + 1), sweeps], strict=True):
+        v, spikes = fixed.simulate(q, stim[first:stop])
+        keep = np.arange(n) < count[first:stop, None]
+        block = rows[(rows[:, 0] >= first) & (rows[:, 0] < stop)]
+        assert block[:, 3].tolist() == v[keep].tolist() and block[:, 2].tolist() == spikes[keep].tolist()
 
 
 def test_scoreboard_reports_every_difference():
     q = fixed.quantize(P, DT)
-    stim, ctrl = rtl_sim.random_stimulus(q, 8, 50, seed=3, reset_prob=0.1)
-    good = rtl_sim.expected_updates(q, stim, ctrl)
-    assert rtl_sim.scoreboard(q, stim, ctrl, good).passed
+    stim, ctrl = testbench.random_stimulus(q, 8, 50, seed=3, reset_prob=0.1)
+    good = testbench.expected_updates(q, stim, ctrl)
+    assert testbench.scoreboard(q, stim, ctrl, good).passed
     bad = good.copy()
     bad[[5, 77, 200], 3] += 1
-    result = rtl_sim.scoreboard(q, stim, ctrl, bad)
+    result = testbench.scoreboard(q, stim, ctrl, bad)
     assert len(result.mismatches) == 3 and not result.passed
-    assert not rtl_sim.scoreboard(q, stim, ctrl, good[:-1]).passed
+    assert not testbench.scoreboard(q, stim, ctrl, good[:-1]).passed

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import fixed, rtl_sim, theory
+from ... import fixed, theory
+from ...digital import bounds, study
 from ...fi import FICurve, relative_error
 from ...units import format_value
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
@@ -20,9 +21,9 @@ def _compute(params, currents, build_dir) -> dict:
     out = {"current": currents.tolist()}
     for leak in fixed.LEAK_MODES:
         q = fixed.quantize(params, DT, fixed.FixedFormat(width=WIDTH, leak=leak))
-        out[leak] = {**rtl_sim.fi_measure(q, currents, T_SIM, build_dir / "rtl" / "report" / leak),
+        out[leak] = {**study.fi_measure(q, currents, T_SIM, build_dir / "rtl" / "report" / leak),
                      "quantized": q.as_dict()}
-    out["area"] = rtl_sim.area_report(params, DT, build_dir / "rtl")
+    out["area"] = study.area_report(params, DT, build_dir / "rtl")
     return out
 
 
@@ -48,7 +49,7 @@ def build(ctx: ReportContext) -> Section:
         rate = np.array(d["rate"])
         # The shift leak realises only tau = dt / -ln(1 - 2^-k): judge its arithmetic on that tau.
         reference = params if leak == "mult" else q.effective
-        band_lo, band_hi = rtl_sim.continuous_band(q, current, reference)
+        band_lo, band_hi = bounds.continuous_band(q, current, reference)
         outside = int(np.count_nonzero((rate < band_lo * (1 - 1e-9)) | (rate > band_hi * (1 + 1e-9))))
         ref_rate = theory.firing_rate(reference, current)
         rel = relative_error(rate, ref_rate)

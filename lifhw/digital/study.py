@@ -1,0 +1,100 @@
+"""What the digital level measures: the RTL's f-I curve, its area, and the files of ``make rtl-test``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .. import fixed, theory
+from ..errors import ParameterError
+from ..fi import FICurve
+from ..files import write_atomic
+from ..params import LIFParams
+from . import runner, testbench
+from .hdl import core_parameters, neuron_parameters
+
+#: Closed-form rates (Hz) at which ``make rtl-test`` measures the RTL f-I: the acceptance range 1–200 Hz.
+FI_TARGET_RATES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 150.0, 200.0)
+
+
+def fi_measure(q: fixed.QuantizedLIF, currents, t_sim: float, work: Path, vcd: Path | None = None) -> dict:
+    """Rates (Hz) of the RTL under constant currents (A), one neuron per current, measured in Icarus.
+
+    Also returns the bit-exact model's rates on the same codes (they must agree exactly), the float
+    discrete-time reference and the continuous closed form.
+    """
+    currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    codes = q.input_code(currents)
+    n_steps = int(round(t_sim / q.dt))
+    if n_steps < 2:
+        raise ParameterError("t_sim", t_sim, f"must cover at least 2 steps of dt = {q.dt:g} s")
+    tb = testbench.compile_tb(q, len(currents), work, stim_depth=len(currents))
+    rows = testbench.run_tb(tb, codes, n_steps, spikes_only=True, vcd=vcd)
+    spikes = np.zeros((n_steps, len(currents)), dtype=bool)
+    spikes[rows[:, 0], rows[:, 1]] = rows[:, 2] == 1
+    _, model_spikes = fixed.simulate(q, np.broadcast_to(codes, (n_steps, len(currents))))
+    float_spikes = fixed.simulate_float(q.params, q.dt, currents, n_steps, q.fmt.discretization, q.fmt.reset_mode)
+    return {"current": currents.tolist(), "code": codes.tolist(), "t_sim": t_sim,
+            "rate": fixed.rates_from_spikes(spikes, q.dt).tolist(),
+            "model_rate": fixed.rates_from_spikes(model_spikes, q.dt).tolist(),
+            "float_rate": fixed.rates_from_spikes(float_spikes, q.dt).tolist(),
+            "theory_rate": theory.firing_rate(q.params, currents).tolist(),
+            "spike_mismatches": int(np.count_nonzero(spikes != model_spikes))}
+
+
+def fi(params: LIFParams, currents, dt: float = 1e-4, fmt: fixed.FixedFormat | None = None, t_sim: float = 2.0,
+       work: Path = Path("build/rtl/fi")) -> FICurve:
+    """The RTL's f-I curve: rates measured in Icarus on ``params`` quantized with ``dt`` and ``fmt``.
+
+    The metadata carries the integers (``quantized``) and ``spike_mismatches``, the spikes in which the RTL
+    differs from the bit-exact model on the same input codes (0 unless the RTL is wrong).
+    """
+    q = fixed.quantize(params, dt, fmt)
+    data = fi_measure(q, currents, t_sim, work)
+    return FICurve(data["current"], data["rate"], f"RTL {q.rtl['WIDTH']}-bit {q.fmt.leak} leak",
+                   {"dt": dt, "quantized": q.as_dict(), "t_sim": t_sim, "spike_mismatches": data["spike_mismatches"]})
+
+
+def area_report(params: LIFParams, dt: float, out: Path, n_core: int = 16) -> dict:
+    """area.json: lif_neuron (16-bit shift and multiplier leak) and lif_core (``n_core`` neurons)."""
+    out = Path(out)
+    rows = []
+    for leak in fixed.LEAK_MODES:
+        q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak=leak))
+        rows.append({"label": f"lif_neuron 16-bit {leak} leak",
+                     **runner.synth_area("lif_neuron", neuron_parameters(q), out / "synth")})
+    q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak="shift"))
+    rows.append({"label": f"lif_core N={n_core} 16-bit shift leak",
+                 **runner.synth_area("lif_core", core_parameters(q, n_core), out / "synth")})
+    report = {"tool": "yosys synth -flatten; stat (generic cells)", "dt": dt, "modules": rows}
+    write_atomic(out / "area.json", json.dumps(report, indent=1).encode())
+    return report
+
+
+def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float = 3.0) -> dict:
+    """``make rtl-test``'s files in ``out``: fi.csv (RTL, model, float and closed-form rates, 16-bit, both
+    leaks), lif_core.vcd (a 200-step run of 4 neurons) and area.json (Yosys). Returns a summary."""
+    out = Path(out)
+    rates = np.array(FI_TARGET_RATES)
+    currents = theory.current_for_rate(params, rates)
+    lines = ["leak,target_rate_Hz,current_A,code,rtl_rate_Hz,model_rate_Hz,float_rate_Hz,closed_form_Hz,"
+             "bracket_lo_Hz,bracket_hi_Hz"]
+    summary = {}
+    for leak in fixed.LEAK_MODES:
+        q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak=leak))
+        data = fi_measure(q, currents, t_sim, out / f"fi_{leak}")
+        lo, hi = fixed.rate_bracket(q, currents)
+        for k in range(len(currents)):
+            lines.append(",".join(str(v) for v in (leak, rates[k], currents[k], data["code"][k], data["rate"][k],
+                                                   data["model_rate"][k], data["float_rate"][k],
+                                                   data["theory_rate"][k], lo[k], hi[k])))
+        summary[leak] = {"spike_mismatches": data["spike_mismatches"]}
+    write_atomic(out / "fi.csv", ("\n".join(lines) + "\n").encode())
+    q = fixed.quantize(params, dt)
+    tb = testbench.compile_tb(q, 4, out / "vcd", stim_depth=4)
+    testbench.run_tb(tb, q.input_code(theory.current_for_rate(params, [20.0, 50.0, 100.0, 200.0])), 200,
+                     vcd=(out / "lif_core.vcd").resolve())
+    summary["area"] = area_report(params, dt, out)
+    return summary

@@ -1,0 +1,209 @@
+"""The discrete-time LIF network in JAX: the continuous relaxation of the RTL's own arithmetic.
+
+One layer, one step, in this order (``rtl/README.md``, *One update* and *Network*): a neuron with ``ref > 0``
+holds (no leak, input ignored, no spike, ``ref − 1``); otherwise ``u = clip(β·v + x, v_lo, v_hi)`` with
+``x = W·s`` the weighted input spikes of the same step, spike ``s = H(u − θ)`` (``u ≥ θ``), then ``v = v_reset``
+(reset mode ``reset``) or ``v = u − θ`` (``subtract``) and ``ref = ref_steps``; else ``v = u``.
+
+Two instances of that update (:class:`StepSpec`):
+
+* **float** (training): threshold units, θ = 1, v_rest = 0, β = exp(−dt/τ) or 1 − dt/τ, no rounding and no
+  saturation. A :class:`FloatNetwork` holds its weights (θ per input spike) and one :class:`LayerNeuron` per layer.
+* **quantization-aware** (``qat_spec``): the layer's :class:`~lifhw.fixed.QuantizedLIF` in state LSB: weights
+  ``clip(round(w·THRESH))`` to signed ``weight_bits``, the saturating accumulator, the leak
+  ``v − floor(v·LEAK_MULT / 2^LEAK_FRAC)`` (= ceil(β_q·v)), saturation to WIDTH bits, θ = THRESH. Forward it
+  is the integer model (exact in int32 while WIDTH + LEAK_FRAC ≤ 32; the accumulator clips the sum, which is
+  the RTL's ascending-order sum whenever it cannot saturate); backward every rounding is a straight-through
+  estimator (derivative of the unrounded value) and the spike uses the surrogate.
+
+The spike's derivative is the surrogate (:mod:`.surrogate`) of ``(u − θ)/θ``; the reset uses the spike with
+its gradient stopped (the reset path is not differentiated, a common choice that keeps the gradient to the
+threshold crossing). BPTT runs the T steps with ``lax.scan``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import fixed
+from ..errors import ParameterError
+from ..params import LIFParams
+from . import surrogate
+
+#: V_th − V_rest that one threshold unit stands for when a float network is quantized: the network is
+#: scale-free, this only fixes which fraction bits ``quantize`` picks (that of the default LIFParams).
+THETA_VOLTS = LIFParams().v_th - LIFParams().v_rest
+
+
+@dataclass(frozen=True)
+class LayerNeuron:
+    """The float discrete-time LIF shared by the neurons of one layer, in threshold units (θ = 1, rest = 0).
+
+    beta: decay per step in (0, 1]; v_reset: reset value (< 1); reset_mode: ``reset`` or ``subtract``;
+    ref_steps: held steps after a spike (≥ 0).
+    """
+
+    beta: float
+    v_reset: float = 0.0
+    reset_mode: str = "reset"
+    ref_steps: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.beta, int | float) or not 0.0 < self.beta <= 1.0:
+            raise ParameterError("beta", self.beta, "must be in (0, 1]")
+        if not isinstance(self.v_reset, int | float) or not -1e6 < self.v_reset < 1.0:
+            raise ParameterError("v_reset", self.v_reset, "must be below the threshold (1 in threshold units)")
+        if self.reset_mode not in fixed.RESET_MODES:
+            raise ParameterError("reset_mode", self.reset_mode, f"must be one of {', '.join(fixed.RESET_MODES)}")
+        if isinstance(self.ref_steps, bool) or not isinstance(self.ref_steps, int) or not 0 <= self.ref_steps < 65536:
+            raise ParameterError("ref_steps", self.ref_steps, "must be a whole number of steps in 0..65535")
+
+
+@dataclass(frozen=True, eq=False)
+class FloatNetwork:
+    """Fully connected float LIF layers: ``weights[l]`` (n_out, n_in) in threshold units per input spike."""
+
+    weights: tuple[np.ndarray, ...]
+    neurons: tuple[LayerNeuron, ...]
+    dt: float
+    discretization: str = "exact"
+
+    def __post_init__(self) -> None:
+        weights = tuple(np.array(w, dtype=float) for w in self.weights)
+        neurons = tuple(self.neurons)
+        if not weights or len(weights) != len(neurons):
+            raise ParameterError("layers", len(weights), f"need one neuron per weight matrix, got {len(neurons)}")
+        for k, w in enumerate(weights):
+            if w.ndim != 2 or w.size == 0 or not np.all(np.isfinite(w)):
+                raise ParameterError("weights", w.shape, f"layer {k + 1}: must be a finite (n_out, n_in) matrix")
+            if k and w.shape[1] != weights[k - 1].shape[0]:
+                raise ParameterError("weights", w.shape, f"layer {k + 1} has n_in = {w.shape[1]} but layer {k} "
+                                                         f"has n_out = {weights[k - 1].shape[0]}")
+        if not isinstance(self.dt, int | float) or not 0.0 < self.dt < math.inf:
+            raise ParameterError("dt", self.dt, "must be a finite number > 0 s")
+        if self.discretization not in fixed.DISCRETIZATIONS:
+            raise ParameterError("discretization", self.discretization,
+                                 f"must be one of {', '.join(fixed.DISCRETIZATIONS)}")
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "neurons", neurons)
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
+
+    def tau(self, k: int) -> float:
+        """Membrane time constant (s) of layer k from its β and dt (inverse of ``fixed.target_beta``)."""
+        beta = self.neurons[k].beta
+        if beta == 1.0:
+            return math.inf
+        return -self.dt / math.log(beta) if self.discretization == "exact" else self.dt / (1.0 - beta)
+
+    def lif_params(self, k: int) -> LIFParams:
+        """The LIFParams whose ``quantize`` at this dt gives layer k's neuron (θ = :data:`THETA_VOLTS`)."""
+        neuron, base = self.neurons[k], LIFParams()
+        tau = self.tau(k)
+        if not math.isfinite(tau):
+            raise ParameterError("beta", 1.0, f"layer {k + 1} does not leak (IF): the RTL's leak needs "
+                                              "1 <= LEAK_MULT, so it has no fixed-point form")
+        return base.replace(c_m=tau / base.r_m, v_reset=base.v_rest + neuron.v_reset * THETA_VOLTS,
+                            t_ref=neuron.ref_steps * self.dt)
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """Everything static about one layer's update (hashable: it is a ``jit`` static argument)."""
+
+    beta: float
+    theta: float = 1.0
+    v_reset: float = 0.0
+    subtract: bool = False
+    ref_steps: int = 0
+    v_lo: float = -math.inf
+    v_hi: float = math.inf
+    acc_lo: float = -math.inf
+    acc_hi: float = math.inf
+    #: quantization-aware only: weights are round(w * weight_scale) within signed weight_bits
+    weight_scale: float = 1.0
+    weight_bits: int = 0
+    #: quantization-aware only: the integer leak v - floor(v * leak_mult / 2**leak_frac)
+    leak_mult: int = 0
+    leak_frac: int = 0
+
+
+def float_spec(neuron: LayerNeuron) -> StepSpec:
+    return StepSpec(beta=float(neuron.beta), v_reset=float(neuron.v_reset), subtract=neuron.reset_mode == "subtract",
+                    ref_steps=neuron.ref_steps)
+
+
+def qat_spec(q: fixed.QuantizedLIF, weight_bits: int, acc_width: int) -> StepSpec:
+    r = q.rtl
+    return StepSpec(beta=q.beta_q, theta=float(r["THRESH"]), v_reset=float(r["V_RESET"]),
+                    subtract=r["RESET_MODE"] == 1, ref_steps=r["REF_STEPS"], v_lo=float(q.v_min),
+                    v_hi=float(q.v_max), acc_lo=-(2.0 ** (acc_width - 1)), acc_hi=2.0 ** (acc_width - 1) - 1,
+                    weight_scale=float(r["THRESH"]), weight_bits=weight_bits, leak_mult=r["LEAK_MULT"],
+                    leak_frac=r["LEAK_FRAC"])
+
+
+def _ste(value, exact):
+    """``exact`` forward, the derivative of ``value`` backward."""
+    return value + jax.lax.stop_gradient(exact - value)
+
+
+def effective_weight(w, spec: StepSpec):
+    """The weight the step uses: ``w`` (float) or round(w·THRESH) clipped to signed weight_bits (STE)."""
+    if not spec.weight_bits:
+        return w
+    lim = 2.0 ** (spec.weight_bits - 1)
+    scaled = jnp.clip(w * spec.weight_scale, -lim, lim - 1)
+    return _ste(scaled, jnp.round(scaled))
+
+
+def _decay(v, spec: StepSpec):
+    if not spec.leak_mult:
+        return spec.beta * v
+    if max(-spec.v_lo, spec.v_hi) * spec.leak_mult < 2**31:  # the product fits int32: exact floor
+        vi = v.astype(jnp.int32)
+        exact = (vi - jnp.right_shift(vi * spec.leak_mult, spec.leak_frac)).astype(v.dtype)
+    else:  # wider than int32 products: floor of the float product, exact while |v·LEAK_MULT| < 2^24
+        exact = v - jnp.floor(v * (spec.leak_mult / 2.0 ** spec.leak_frac))
+    return _ste(spec.beta * v, exact)
+
+
+def lif_step(spec: StepSpec, kind: str, slope: float, v, ref, x):
+    """One update of a layer from input ``x`` (already weighted); returns (v, ref, spikes)."""
+    hold = ref > 0
+    u = jnp.clip(_decay(v, spec) + x, spec.v_lo, spec.v_hi)
+    s = surrogate.spike((u - spec.theta) / spec.theta, kind, slope) * (1.0 - hold)
+    fired = jax.lax.stop_gradient(s)
+    after = u - spec.theta * fired if spec.subtract else u + fired * (spec.v_reset - u)
+    v_next = jnp.where(hold, v, after)
+    ref_next = jnp.where(hold, ref - 1, jnp.where(fired > 0, spec.ref_steps, 0))
+    return v_next, ref_next, s
+
+
+def run(weights, specs: tuple[StepSpec, ...], events, kind: str, slope: float):
+    """Run a batch from reset; ``events`` (T, B, n_in) float 0/1, time first.
+
+    Returns (spikes of the last layer (T, B, n_out), spikes of every layer summed over neurons (T, B, L)).
+    """
+    used = [effective_weight(w, spec) for w, spec in zip(weights, specs, strict=True)]
+    batch = events.shape[1]
+    carry = tuple((jnp.full((batch, w.shape[0]), spec.v_reset, dtype=events.dtype),
+                   jnp.zeros((batch, w.shape[0]), dtype=jnp.int32)) for w, spec in zip(used, specs, strict=True))
+
+    def one_step(state, s_in):
+        new, totals, s = [], [], s_in
+        for w, spec, (v, ref) in zip(used, specs, state, strict=True):
+            x = jnp.clip(s @ w.T, spec.acc_lo, spec.acc_hi)
+            v, ref, s = lif_step(spec, kind, slope, v, ref, x)
+            new.append((v, ref))
+            totals.append(s.sum(axis=-1))
+        return tuple(new), (s, jnp.stack(totals, axis=-1))
+
+    _, (out, totals) = jax.lax.scan(one_step, carry, events)
+    return out, totals
