@@ -11,10 +11,13 @@ from .. import fixed, theory
 from ..errors import ParameterError
 from ..fi import FICurve
 from ..files import write_atomic
+from ..limits import check_memory, check_steps
 from ..params import LIFParams
 from . import runner, testbench
 from .hdl import core_parameters, neuron_parameters
 
+#: Bytes one neuron-step of fi_measure keeps: the model's state (int64) and spikes, the RTL's and the float's spikes.
+RECORD_BYTES = 8 + 3
 #: Closed-form rates (Hz) at which ``make rtl-test`` measures the RTL f-I: the acceptance range 1–200 Hz.
 FI_TARGET_RATES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 150.0, 200.0)
 
@@ -27,7 +30,10 @@ def fi_measure(q: fixed.QuantizedLIF, currents, t_sim: float, work: Path, vcd: P
     """
     currents = np.atleast_1d(np.asarray(currents, dtype=float))
     codes = q.input_code(currents)
-    n_steps = int(round(t_sim / q.dt))
+    # Icarus and the bit-exact model each step every neuron; both keep (n_steps, N) records: refuse before either runs.
+    n_steps = check_steps("t_sim", t_sim, round(t_sim / q.dt), f"t_sim/dt = {t_sim:.4g}/{q.dt:.4g}: time steps")
+    check_memory("t_sim", t_sim, RECORD_BYTES * n_steps * len(currents),
+                 f"{n_steps} steps x {len(currents)} neurons of records: bytes")
     if n_steps < 2:
         raise ParameterError("t_sim", t_sim, f"must cover at least 2 steps of dt = {q.dt:g} s")
     tb = testbench.compile_tb(q, len(currents), work, stim_depth=len(currents))
