@@ -29,8 +29,6 @@ from ..limits import check_points
 from ..params import FIELDS, LIFParams
 from ..units import Sweep, parse_value, read_sweep
 
-#: Largest whole number a flag takes unless it says otherwise (a seed, an identifier): 2^63 - 1.
-INT_MAX = 2**63 - 1
 #: Worker processes one command may start (ngspice holds one circuit per process, ~100 MB each with sky130).
 MAX_WORKERS = 64
 
@@ -177,22 +175,34 @@ class ValueArg(ArgType):
 
 
 class IntArg(ArgType):
-    """A whole number in [minimum, maximum] (``10k`` and ``1e4`` read as 10000)."""
+    """A whole number in [minimum, maximum] (``10k`` and ``1e4`` read as 10000); with ``auto``, AUTO reads as None.
 
-    def __init__(self, name: str, minimum: int, maximum: int):
-        self.name, self.minimum, self.maximum = name, minimum, maximum
+    ``count`` marks a number that sets how much work a run does (neurons, epochs, bins): any value of it the
+    command cannot do within lifhw.limits is refused before the work starts.
+    """
 
-    def parse(self, text: str) -> int:
+    def __init__(self, name: str, minimum: int, maximum: int = 2**63 - 1, count: bool = False, auto: bool = False):
+        self.name, self.minimum, self.maximum, self.count, self.auto = name, minimum, maximum, count, auto
+
+    def parse(self, text: str) -> int | None:
+        if self.auto and text.strip().lower() == "auto":
+            return None
         try:
             value = int(text)
         except ValueError:
-            number = parse_value(text, self.name, "")
+            try:
+                number = parse_value(text, self.name, "")
+            except ParameterError:
+                raise ParameterError(self.name, text, self.rule()) from None
             if not number.is_integer():
-                raise ParameterError(self.name, number, "must be a whole number") from None
+                raise ParameterError(self.name, number, self.rule()) from None
             value = int(number)
         if not self.minimum <= value <= self.maximum:
-            raise ParameterError(self.name, value, f"must be a whole number in [{self.minimum}, {self.maximum}]")
+            raise ParameterError(self.name, value, self.rule())
         return value
+
+    def rule(self) -> str:
+        return f"must be {'AUTO or ' if self.auto else ''}a whole number in [{self.minimum}, {self.maximum}]"
 
 
 class ChoiceArg(ArgType):
@@ -233,16 +243,21 @@ class SweepArg(ArgType):
 
 
 class PathArg(ArgType):
-    """A folder (``kind="dir"``) or file (``kind="file"``) lifhw will write: refused up front if it cannot be."""
+    """A folder (``kind="dir"``) or file (``kind="file"``) lifhw will write, or a file or folder it will read
+    (``kind="read"``): refused up front if it cannot be."""
 
     def __init__(self, name: str, kind: str):
         self.name, self.kind = name, kind
 
     def parse(self, text: str) -> str:
-        what = "folder" if self.kind == "dir" else "file"
+        what = {"dir": "folder", "file": "file", "read": "file or folder to read"}[self.kind]
         if not text.strip():
             raise ParameterError(self.name, text, f"must name a {what}")
         path = Path(text)
+        if self.kind == "read":
+            if not os.access(path, os.R_OK):
+                raise ParameterError(self.name, text, "does not exist or cannot be read")
+            return text
         if self.kind == "dir" and path.exists() and not path.is_dir():
             raise ParameterError(self.name, text, "names an existing file; give a folder")
         if self.kind == "file" and path.is_dir():
@@ -268,9 +283,9 @@ def range_arg(name: str, unit: str | None = None) -> SweepArg:
     return SweepArg(name, unit)
 
 
-def int_arg(name: str, minimum: int, maximum: int = INT_MAX) -> IntArg:
-    """An argparse ``type`` for a whole number in [minimum, maximum]; a count that sets work has its own maximum."""
-    return IntArg(name, minimum, maximum)
+def int_arg(name: str, minimum: int, maximum: int = 2**63 - 1, count: bool = False) -> IntArg:
+    """An argparse ``type`` for a whole number in [minimum, maximum] (``count``: it sets the work of a run)."""
+    return IntArg(name, minimum, maximum, count)
 
 
 def add_limit_args(parser: argparse.ArgumentParser) -> None:

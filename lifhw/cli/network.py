@@ -58,7 +58,7 @@ def register(subparsers) -> None:
     _network_args(p)
     p.add_argument("--eta", type=value_arg("eta", 0.0, exclusive=False, unit=""), default=2.0,
                    help="external drive nu_ext / nu_thr")
-    p.add_argument("--n", type=int_arg("n", 5, 10**9), default=12_500, help="neurons, 80%% excitatory")
+    p.add_argument("--n", type=int_arg("n", 5, 10**9, count=True), default=12_500, help="neurons, 80%% excitatory")
     p.add_argument("--t-sim", type=value_arg("t_sim", 0.0, unit="s"), default=1.0, help="simulated time (s)")
     p.add_argument("--t-transient", type=value_arg("t_transient", 0.0, exclusive=False, unit="s"), default=None,
                    help="initial time left out of the measures (s), default min(0.1, t_sim/5)")

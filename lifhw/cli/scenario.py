@@ -21,7 +21,7 @@ def _arg_type(prm: Param) -> ArgType:
         return SweepArg(prm.name, prm.unit)
     if prm.integer:
         lowest = 0 if prm.minimum is None else math.floor(prm.minimum) + 1
-        return IntArg(prm.name, lowest, 10**9)
+        return IntArg(prm.name, lowest, 10**9, count=prm.work)
     return ValueArg(prm.name, prm.unit, prm.minimum)
 
 

@@ -260,7 +260,7 @@ def register(subparsers) -> None:
     q = command(sub, "montecarlo", _montecarlo, "rate spread over mismatched neurons (seeded)", _human_mc)
     _add_design_args(q)
     default = sizing.Mismatch()
-    q.add_argument("--n", type=int_arg("n", 2, 10**12), default=2000,
+    q.add_argument("--n", type=int_arg("n", 2, 10**12, count=True), default=2000,
                    help="neurons in the population (at most --max-points)")
     q.add_argument("--seed", type=int_arg("seed", 0, 2**63 - 1), default=0, help="random seed")
     q.add_argument("--sigma-vos", type=value_arg("sigma_vos", 0.0, exclusive=False, unit="V"),
@@ -273,5 +273,6 @@ def register(subparsers) -> None:
                    help="comparator offset sigma (V)")
     q.add_argument("--scale", type=value_arg("scale", 0.0, exclusive=False, unit=""), default=1.0,
                    help="multiply every sigma by this (mismatch amplitude)")
-    q.add_argument("--bins", type=int_arg("bins", 1, 10**12), default=30, help="histogram bins (at most --max-points)")
+    q.add_argument("--bins", type=int_arg("bins", 1, 10**12, count=True), default=30,
+                   help="histogram bins (at most --max-points)")
     q.add_argument("--rates", action="store_true", help="include every neuron's rate in the output")

@@ -37,6 +37,9 @@ class Param:
         A comma list or START:STOP:N sweep instead of a single value.
     integer : bool
         A whole number (a count or a seed).
+    work : bool
+        The value sets how much the run simulates (laps, steps): the run refuses, up front, what it cannot do
+        within :mod:`lifhw.limits`.
 
     ``unit`` is also the value's quantity: the unit letters SPICE-style text may carry and the magnitudes it
     may have (:data:`lifhw.units.QUANTITIES`).
@@ -49,6 +52,7 @@ class Param:
     minimum: float | None = None
     is_list: bool = False
     integer: bool = False
+    work: bool = False
 
     def parse(self, value) -> float | int | tuple[float, ...]:
         """``value`` (SI number, SPICE-style text, or a sequence for list parameters) checked and in SI."""

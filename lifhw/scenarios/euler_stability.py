@@ -24,7 +24,8 @@ from .base import Param, Scenario, ScenarioResult, result_params
 TOLERANCE = 0.02
 PARAMS = (
     Param("h_ratios", (0.5, 1.5, 1.9, 2.1, 3.0), "", "steps h/tau_m (comma list)", minimum=0.0, is_list=True),
-    Param("n_steps", 12, "", "steps over which the growth per step is measured", minimum=0.0, integer=True),
+    Param("n_steps", 12, "", "steps over which the growth per step is measured", minimum=0.0, integer=True,
+          work=True),
     Param("v0_offset", 10e-3, "V", "initial distance above rest"),
 )
 

@@ -44,7 +44,7 @@ PARAMS = (
     Param("e_inh", -75e-3, "V", "inhibitory reversal potential"),
     Param("speed", 0.1, "m/s", "mean running speed", minimum=0.0),
     Param("speed_jitter", 0.2, "", "laps run at speed x (1 +- jitter), uniformly (0 <= jitter < 1)"),
-    Param("laps", 30, "", "number of laps", minimum=0.0, integer=True),
+    Param("laps", 30, "", "number of laps", minimum=0.0, integer=True, work=True),
     Param("track_length", None, "m", "track length, field in the middle (default 8.5 sigma x largest sweep)",
           minimum=0.0),
     Param("bin_size", 5e-3, "m", "position bin of the rate map", minimum=0.0),
