@@ -52,19 +52,18 @@ def model_library() -> Path:
     return path
 
 
+def _check_range(value: float, name: str, unit: str, bounds: tuple[float, float], why: str) -> float:
+    value = check_value(value, name, unit)
+    if not bounds[0] <= value <= bounds[1]:
+        raise ParameterError(name, value, f"must be in [{bounds[0]:g}, {bounds[1]:g}] {why}")
+    return value
+
+
 def check_temperature(temp: float, name: str = "temp") -> float:
     """``temp`` (°C) as a float if the process models cover it (:data:`TEMP_RANGE`), else ParameterError."""
-    value = check_value(temp, name, "degC")
-    lo, hi = TEMP_RANGE
-    if not lo <= value <= hi:
-        raise ParameterError(name, value, f"must be in [{lo:g}, {hi:g}] °C, where {NAME} is characterised")
-    return value
+    return _check_range(temp, name, "degC", TEMP_RANGE, f"°C, where {NAME} is characterised")
 
 
 def check_supply(vdd: float, name: str = "vdd") -> float:
     """``vdd`` (V) as a float if the 1.8 V devices take it (:data:`VDD_RANGE`), else ParameterError."""
-    value = check_value(vdd, name, "V")
-    lo, hi = VDD_RANGE
-    if not lo <= value <= hi:
-        raise ParameterError(name, value, f"must be in [{lo:g}, {hi:g}] V for {NAME} 1.8 V devices")
-    return value
+    return _check_range(vdd, name, "V", VDD_RANGE, f"V for {NAME} 1.8 V devices")
