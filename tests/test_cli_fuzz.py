@@ -194,8 +194,12 @@ def test_every_flag_of_every_command_refuses_what_its_rule_forbids(parser_once, 
     print(f"{len(cases)} bad values over {len(flags)} flags of {len(commands)} commands; slowest call {slowest:.2f} s")
 
 
+def _parser(path: tuple[str, ...]) -> argparse.ArgumentParser:
+    return dict(_commands(cli.build_parser()))[path]
+
+
 def _requires(path: tuple[str, ...], flag: str) -> bool:
-    return any(f == flag and action.required for f, action in _flags(dict(_commands(cli.build_parser()))[path]))
+    return any(f == flag and action.required for f, action in _flags(_parser(path)))
 
 
 MC = ["size", "montecarlo", "--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f"]
@@ -254,3 +258,41 @@ def test_a_slow_membrane_in_a_fast_scenario_stays_fast(parser_once, tmp_path, mo
     monkeypatch.chdir(tmp_path)
     code, out, err, seconds = _call(["scenario", "spinal-gate", "--r-m", "1e12", "--json"])
     assert code == 0 and err == "" and out.startswith("{"), err
+
+
+NO_SPICE = ["--kappa", "0.7", "--i-off", "1f"]
+#: Commands whose valid runs need no external simulator, with a valid base; every value flag of them is run at
+#: the smallest and largest value its rule allows.
+EXTREMES_BASE = {
+    ("fi",): [], ("rheobase",): [], ("stability",): ["--h", "1m"], ("network", "drive"): ["--target-rate", "5"],
+    ("size",): ["--tau", "20m", "--i-b", "10p", *NO_SPICE],
+    ("size", "corners"): ["--f-target", "50", "--i-target", "30p", "--c-m", "2p", *NO_SPICE],
+    ("size", "montecarlo"): ["--tau", "20m", "--i-b", "10p", *NO_SPICE],
+}
+
+
+def _extremes(t) -> list[str]:
+    if isinstance(t, cli.ValueArg):
+        q = QUANTITIES[t.unit]
+        low = max(q.tiny, t.minimum if t.minimum is not None and t.minimum > 0 else q.tiny)
+        if t.minimum is not None and t.minimum < 0:
+            low = t.minimum
+        high = q.huge if t.maximum is None else t.maximum
+        return [repr(low), repr(high)] + ([repr(-q.huge)] if t.minimum is None else [])
+    if isinstance(t, cli.IntArg):
+        return [str(t.minimum), str(t.maximum)]
+    return []
+
+
+@pytest.mark.parametrize("path", sorted(EXTREMES_BASE), ids=" ".join)
+def test_the_extremes_of_every_valid_range_end_cleanly(parser_once, tmp_path, monkeypatch, path):
+    """Valid but extreme values: a result or one line, never a traceback, a warning or a long run."""
+    monkeypatch.chdir(tmp_path)
+    for flag, action in _flags(_parser(path)):
+        for value in _extremes(action.type):
+            argv = [*path, *EXTREMES_BASE[path], f"{flag}={value}"]
+            code, out, err, _ = _call(argv)
+            lines = err.strip().splitlines()
+            assert code in (0, 2) and len(lines) <= 1, f"lifhw {' '.join(argv)}: exit {code}: {err[:2000]}"
+            assert "Traceback" not in err and "Warning" not in err, f"lifhw {' '.join(argv)}: {err}"
+            assert (code == 0) == (out != "" and not lines), f"lifhw {' '.join(argv)}: {err}"

@@ -255,8 +255,10 @@ class PathArg(ArgType):
             raise ParameterError(self.name, text, f"must name a {what}")
         path = Path(text)
         if self.kind == "read":
+            if not path.exists():
+                raise ParameterError(self.name, text, "no such file or folder")
             if not os.access(path, os.R_OK):
-                raise ParameterError(self.name, text, "does not exist or cannot be read")
+                raise ParameterError(self.name, text, "cannot be read")
             return text
         if self.kind == "dir" and path.exists() and not path.is_dir():
             raise ParameterError(self.name, text, "names an existing file; give a folder")

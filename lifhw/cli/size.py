@@ -192,7 +192,11 @@ def _montecarlo(args) -> dict:
     mismatch = sizing.Mismatch(args.sigma_vos, args.sigma_ib, args.sigma_vth).scaled(args.scale)
     check_points("bins", args.bins, args.bins, "histogram bins")
     out = sizing.monte_carlo(design, i_eval, mismatch, args.n, args.seed)
-    counts, edges = np.histogram(out["rates"], bins=args.bins)
+    lo, hi = float(np.min(out["rates"])), float(np.max(out["rates"]))
+    if hi - lo <= 1e-12 * max(abs(hi), 1.0):
+        # No spread worth a bin (no mismatch, or none that moves the rate): one unit-wide range around it.
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(out["rates"], bins=args.bins, range=(lo, hi))
     out["histogram"] = {"counts": counts, "edges": edges}
     out["design"] = design.as_dict()
     if not args.rates:

@@ -220,6 +220,14 @@ def solve_for_rate(f_target: float, i_target: float, v_swing: float, kappa: floa
 
     lo = math.log(i_b_max * 1e-9)
     hi = math.log(i_b_max * (1 - 1e-12))
+    if excess(hi) < 0:
+        # Even a leak that all but balances i_target at threshold charges C_eff too fast: its time constant
+        # C_eff/g_m is too short for the target's interval.
+        t_max = float(neuron.replace(i_b=math.exp(hi)).time_to_threshold(i_target))
+        f_min = 1.0 / (t_ref + t_max)
+        raise ParameterError("f_target", f_target, f"slower than C_eff = {c_eff:.4g} F can fire at i_target = "
+                             f"{i_target:.4g} A with any bias (at least {f_min:.4g} Hz): raise f_target above "
+                             f"{f_min:.4g} Hz, raise c_m or lower i_target")
     return c_m, math.exp(brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12))
 
 
