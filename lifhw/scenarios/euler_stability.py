@@ -60,12 +60,14 @@ def run(neuron, h_ratios, n_steps, v0_offset) -> ScenarioResult:
     def log_reach(steps: int) -> float:  # log10 of the excursion: growth**steps overflows a float first
         return math.log10(abs(v0_offset)) + steps * math.log10(growth)
 
-    if not log_reach(n_steps) <= math.log10((top - abs(neuron.v_rest)) / 2):
+    room = (top - abs(neuron.v_rest)) / 2  # a threshold 2·reach above rest must stay within the voltages
+    if not (room > 0 and log_reach(n_steps) <= math.log10(room)):
         # Name what broke it: the ratios if they do at the default number of steps, else the number of steps.
         culprit = "h_ratios" if log_reach(PARAMS[1].default) > math.log10(top) else "n_steps"
         raise ParameterError(culprit, list(h_ratios) if culprit == "h_ratios" else n_steps,
-                             f"lets the Euler error grow to 10^{log_reach(n_steps):.4g} V in {n_steps} steps, beyond "
-                             f"the {top:g} V lifhw models; lower the h_ratios past 2, n_steps or v0_offset")
+                             f"lets the Euler error grow to 10^{log_reach(n_steps):.4g} V in {n_steps} steps: a "
+                             f"threshold that far above v_rest = {neuron.v_rest:g} V is beyond the {top:g} V lifhw "
+                             "models; lower the h_ratios past 2, n_steps or v0_offset")
     reach = abs(v0_offset) * growth**n_steps
     free = neuron.replace(v_th=neuron.v_rest + 2 * reach)
     tau = neuron.tau_m
