@@ -9,9 +9,10 @@ error names the parameter that implied the work and the flag that raises the lim
 limit           default  what it bounds                                                     raise it with
 ==============  =======  =================================================================  ================
 ``max_steps``   10^7     time steps of one simulation (lifhw.sim takes 25-50 µs a step: a    ``--max-steps``
-                         few minutes; ngspice ~10 µs a step of lif_ideal), of the network,
-                         of a whole scenario run, of one SPICE transient; and spike events
-                         inside the steps of one simulation
+                         few minutes; ngspice ~10 µs a step of lif_ideal), of the network
+                         (and its neuron updates / 1000), of a whole scenario run, of one
+                         SPICE transient, of the RTL; spike events inside the steps of one
+                         simulation; a training run's samples x steps
 ``max_points``  10^5     values in one sweep or list (``--i 0:1n:N``), neurons of a          ``--max-points``
                          population (Monte Carlo, network, scenario conditions x laps)
 ``max_memory``  2 GiB    bytes of the arrays one run holds at once (recorded traces, the     ``--max-memory``

@@ -212,6 +212,7 @@ UNBOUNDED = [
     (["fi", "--method", "exact", "--t-ref", "0", "--i", "1"], ("currents", "--max-steps")),
     (["network", "brunel", "--dt", "200p"], ("dt", "--max-steps")),
     (["network", "brunel", "--n", "1000000"], ("n", "--max-points")),
+    (["network", "brunel", "--n", "100000", "--t-sim", "100"], ("n", "--max-steps")),
     (["network", "brunel", "--delay", "1e4", "--t-sim", "0.1"], ("delay", "--max-memory")),
     (["network", "brunel", "--eta", "1e9"], ("eta",)),
     (["scenario", "place-field", "--speed", "1n"], ("speed", "--max-steps")),

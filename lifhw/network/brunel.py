@@ -44,6 +44,9 @@ STATES: dict[str, tuple[float, float]] = {
 }
 
 
+#: Neuron updates the compiled loop makes in the time lifhw.sim takes one step (~30 ns against ~40 µs): a run of
+#: n neurons over k steps counts n·k/UPDATES_PER_STEP against lifhw.limits' max_steps.
+UPDATES_PER_STEP = 1000
 #: Largest mean external Poisson count per neuron and step: its inverse-CDF table has ~mean + 10·sqrt(mean) rows.
 POISSON_MEAN_MAX = 1e4
 
@@ -299,6 +302,8 @@ def simulate(network: BrunelNetwork, t_sim: float = 1.0, seed: int = 0, t_transi
     # Everything the run will hold or do, refused before any of it is allocated.
     check_points("n", net.n, net.n, "neurons")
     n_steps = check_steps("dt", net.dt, round(t_sim / net.dt), f"t_sim/dt = {t_sim:.4g}/{net.dt:.4g}: time steps")
+    check_steps("n", net.n, net.n * n_steps / UPDATES_PER_STEP,
+                f"n x t_sim/dt / {UPDATES_PER_STEP} (neuron updates, counted as steps of lifhw.sim)")
     n_delay = _steps("delay", net.delay, net.dt)
     n_blocks = (net.n - 1) // 2**_kernel.BLOCK_BITS + 1
     check_memory("dt", net.dt, 8 * n_delay * net.n + 2 * net.n * (net.c_e + net.c_i) + 8 * net.n * n_blocks,
