@@ -35,6 +35,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from . import analog
+from .errors import ParameterError
 from .fi import FICurve
 from .params import LIFParams
 
@@ -81,6 +82,14 @@ class TanhNeuron:
     v_offset: float = 0.0
     v_th_offset: float = 0.0
     i_leak: float = 0.0
+
+    def __post_init__(self) -> None:
+        # Fields may be arrays (a population); every member must be a finite number, as everywhere in lifhw.
+        for f in dataclasses.fields(self):
+            value = np.asarray(getattr(self, f.name), dtype=float)
+            if not np.all(np.isfinite(value)):
+                raise ParameterError(f.name, value.tolist() if value.size <= 8 else f"array of {value.size}",
+                                     "must be finite")
 
     def replace(self, **changes) -> TanhNeuron:
         return dataclasses.replace(self, **changes)

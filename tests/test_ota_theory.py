@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 
 from lifhw import analog, theory
+from lifhw.errors import ParameterError
 from lifhw.ota_theory import MeasuredNeuron, TanhNeuron
 
 K_B, Q = 1.380649e-23, 1.602176634e-19
@@ -109,3 +110,12 @@ def test_tanh_time_to_threshold_matches_quadrature_at_any_swing(v_swing, current
         exact = mpmath.quad(lambda x: mpmath.mpf(1e-12) / (current - 10e-12 * mpmath.tanh(a * x)),
                             mpmath.linspace(0, v_swing, 50))
     assert t == pytest.approx(float(exact), rel=1e-9)
+
+
+@pytest.mark.parametrize("field", ["c_eff", "i_b", "kappa", "v_swing", "v_offset", "i_leak"])
+def test_tanh_neuron_refuses_non_finite_members(field):
+    values = dict(c_eff=1e-12, i_b=10e-12, kappa=0.7, v_swing=0.3)
+    values[field] = np.array([values.get(field, 0.0), math.nan])
+    with pytest.raises(ParameterError) as err:
+        TanhNeuron(**values)
+    assert err.value.name == field

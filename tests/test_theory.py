@@ -124,3 +124,9 @@ def test_numpy_scalars_are_numbers():
     p = LIFParams(c_m=np.float32(2e-10), r_m=np.int64(100_000_000))
     assert isinstance(p.c_m, float) and p.c_m == pytest.approx(2e-10, rel=1e-7)
     assert p.r_m == 1e8
+
+
+@pytest.mark.parametrize("h, tau", [(math.nan, 0.02), (1e-3, math.inf), (-1e-3, 0.02), (1e-3, 0.0)])
+def test_euler_laws_refuse_impossible_steps(h, tau):
+    with pytest.raises(ParameterError):
+        theory.euler_amplification(h, tau)

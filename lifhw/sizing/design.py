@@ -31,6 +31,7 @@ from .. import analog, pdk
 from ..errors import ParameterError
 from ..fi import FICurve
 from ..ota_theory import TanhNeuron
+from ..units import check_value
 
 #: Bias within this factor of the off-state leakage is flagged (the leak is no longer the OTA's alone).
 LEAKAGE_MARGIN = 10.0
@@ -340,6 +341,10 @@ def size(v_swing: float, tsv: TSV, device: DevicePoint, tau: float | None = None
     noise above ``noise_max`` (V rms).
     """
     check_targets(v_swing, tau, f_target, i_target, i_b, c_m)
+    pdk.check_supply(vdd)
+    _need_positive("mim_density", mim_density, "F/m^2")
+    if not check_value(c_logic, "c_logic", "F") >= 0:
+        raise ParameterError("c_logic", c_logic, "must be >= 0 F")
     ratio, kappa, temp = device.i_b_ratio, device.kappa, device.temp
     solve_bias = i_b is None
     if tau is not None:

@@ -201,3 +201,11 @@ def test_a_rate_no_bias_reaches_names_f_target_and_the_slowest_rate():
     f_min = float(str(err.value).split("at least ")[1].split(" Hz")[0])
     c_m, i_b = sizing.solve_for_rate(2 * f_min, 1.0, 0.3, 0.7, 0.0, c_m=2e-12)  # just above it: solvable
     assert c_m == 2e-12 and i_b > 0
+
+
+@pytest.mark.parametrize("name, value", [("vdd", math.nan), ("vdd", 5.0), ("mim_density", math.inf),
+                                         ("c_logic", math.nan)])
+def test_size_refuses_impossible_process_numbers(name, value):
+    with pytest.raises(ParameterError) as err:
+        sizing.size(0.3, sizing.TSV.from_value(0.0), sizing.DevicePoint(), tau=20e-3, i_b=10e-12, **{name: value})
+    assert err.value.name == name
