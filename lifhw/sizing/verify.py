@@ -13,15 +13,13 @@ temperature, bias, capacitor and input change with ``option``/``alter``). For ea
    to its rest point with no input, ``measured.rate`` and ``measured.energy_per_spike`` from a
    transient at the target current.
 
-Each corner runs in its own spawned process (ngspice's shared library holds one simulator per
-process), so the corners of a sweep can run side by side.
+Each corner is one task of a :class:`lifhw.spice.executor.Executor` (ngspice's shared library holds one simulator
+per process), so the corners of a sweep run side by side, in local worker processes or on a Dask cluster.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,13 +30,17 @@ from ..errors import LifhwError, ParameterError, SpiceError
 from ..ota_theory import MeasuredNeuron
 from ..spice.characterize import OTACharacterization, characterize_dc, check_released
 from ..spice.design import OTADesign, ota_params
+from ..spice.executor import Executor, LocalExecutor, Task
 from ..spice.measure import measure
 from ..spice.netlist import get_circuit, render
-from ..spice.runner import Session, write_netlist
+from ..spice.runner import write_netlist
+from ..spice.worker import private_session
 from .design import TSV, DevicePoint, SizedNeuron, size
 
 #: Where rendered netlists go.
 BUILD_DIR = Path("build") / "sizing"
+#: Seconds one corner (characterisation, sizing and verification at each of its temperatures) may take.
+CORNER_TIMEOUT = 3600.0
 #: Re-characterise while the solved bias moves by more than this fraction.
 BIAS_TOLERANCE = 1e-3
 #: Spikes a rate transient aims to contain (the rate is 1/mean ISI over the complete intervals).
@@ -93,8 +95,7 @@ class Bench:
         self.params = ota_params(self.design, c_m=c_m, v_th=v_rest + v_swing)
         text = render(self.circuit, self.circuit.values(self.params, self.design), corner, temp)
         self.netlist = write_netlist(text, Path(build_dir), f"size-{corner}")
-        self.session = Session(threads=1)
-        self.session.load(self.netlist)
+        self.session = private_session(self.netlist)
         self.char: OTACharacterization | None = None  # the last characterize()
 
     def set(self, temp: float | None = None, i_b: float | None = None, c_m: float | None = None,
@@ -255,21 +256,21 @@ def corner_job(job: dict) -> list[dict]:
     return [results[temp] for temp in job["temps"]]
 
 
-def run_corners(jobs: list[dict], workers: int = 1) -> list[dict]:
-    """Run :func:`corner_job` for each job in its own spawned process (``workers`` at a time), in order."""
-    ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                                max_tasks_per_child=1) as pool:
-        futures = [pool.submit(corner_job, job) for job in jobs]
-        out = []
-        for job, future in zip(jobs, futures, strict=True):
-            try:
-                out.extend(future.result())
-            except concurrent.futures.process.BrokenProcessPool as exc:
-                raise SpiceError(f"the ngspice process of corner {job['corner']} died: {exc} (a script calling "
-                                 "this must do so under `if __name__ == '__main__':`, as spawned processes re-import "
-                                 f"it); netlists under {job['build_dir']}") from None
-        return out
+def run_corners(jobs: list[dict], workers: int = 1, executor: Executor | None = None) -> list[dict]:
+    """Run :func:`corner_job` for each job as a task of ``executor`` (default: ``workers`` local processes), in
+    order. An error a corner raises reaches the caller as itself."""
+    tasks = [Task(corner_job, (job,), f"corner {job['corner']}", timeout=CORNER_TIMEOUT) for job in jobs]
+    if executor is None:
+        with LocalExecutor(workers) as local:
+            results = local.map(tasks)
+    else:
+        results = executor.map(tasks)
+    out = []
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+        out.extend(result)
+    return out
 
 
 def raise_row_error(row: dict) -> None:
@@ -282,21 +283,22 @@ def raise_row_error(row: dict) -> None:
 
 def size_and_verify(spec: Spec, corners: list[str], temps: list[float], t_ref: float, verify: bool = True,
                     i_in: float | None = None, build_dir: Path = BUILD_DIR,
-                    workers: int = 1) -> list[dict]:
+                    workers: int = 1, executor: Executor | None = None) -> list[dict]:
     """Size ``spec`` at each corner and temperature with SPICE-characterised devices, and verify it."""
     jobs = [{"corner": c, "temps": list(temps), "spec": spec, "t_ref": t_ref, "verify": verify, "i_in": i_in,
              "build_dir": Path(build_dir)} for c in corners]
-    return run_corners(jobs, workers)
+    return run_corners(jobs, workers, executor)
 
 
 def evaluate_corners(design: SizedNeuron, corners: list[str], temps: list[float], verify: bool = True,
                      i_in: float | None = None, build_dir: Path = BUILD_DIR,
-                     workers: int = 1, c_tsv_sweep: list[float] | None = None) -> list[dict]:
+                     workers: int = 1, c_tsv_sweep: list[float] | None = None,
+                     executor: Executor | None = None) -> list[dict]:
     """The *same* design (C_m, programmed I_b) characterised, and optionally simulated, at other corners.
 
     With ``verify`` and ``c_tsv_sweep`` (F), each row also has the rate measured at those TSV capacitances.
     """
     jobs = [{"corner": c, "temps": list(temps), "fixed": design, "t_ref": design.t_ref, "verify": verify, "i_in": i_in,
              "build_dir": Path(build_dir), "c_tsv_sweep": c_tsv_sweep} for c in corners]
-    return run_corners(jobs, workers)
+    return run_corners(jobs, workers, executor)
 

@@ -29,6 +29,10 @@ DV_REF = 0.597
 TSV_TYPICAL = dict(diameter=5e-6, depth=50e-6, liner=200e-9)
 
 
+#: The design's area factors (see :class:`OTADesign`).
+AREA_FACTORS = ("a_mirror", "a_leak", "a_cmp")
+
+
 def typical_tsv_capacitance() -> float:
     """Capacitance (F) of :data:`TSV_TYPICAL`, via :func:`lifhw.analog.tsv_capacitance`."""
     return analog.tsv_capacitance(**TSV_TYPICAL)
@@ -49,7 +53,13 @@ class OTADesign:
     ``vdd``     V     supply                                           1.8
     ``corner``  --    sky130 corner: tt ss ff sf fs                    tt
     ``temp``    °C    temperature                                      27
+    ``a_mirror``  --  area factor of the leak OTA's tail mirror        1
+    ``a_leak``    --  area factor of the leak OTA's pair and load      1
+    ``a_cmp``     --  area factor of the comparator's pair and load    1
     ==========  ====  ===============================================  =======
+
+    An area factor multiplies W·L of a group of matched devices over the netlist's sizes (W and L each by its
+    square root, so W/L and the inversion level stay): mismatch falls as 1/sqrt(W·L) (:mod:`lifhw.spice.blocks`).
     """
 
     i_b: float = 10e-12
@@ -60,12 +70,16 @@ class OTADesign:
     vdd: float = pdk.VDD
     corner: str = "tt"
     temp: float = 27.0
+    a_mirror: float = 1.0
+    a_leak: float = 1.0
+    a_cmp: float = 1.0
 
     def __post_init__(self) -> None:
-        units = {"i_b": "A", "i_cmp": "A", "i_ref": "A", "c_tsv": "F", "r_tsv": "Ohm", "vdd": "V", "temp": "degC"}
+        units = {"i_b": "A", "i_cmp": "A", "i_ref": "A", "c_tsv": "F", "r_tsv": "Ohm", "vdd": "V", "temp": "degC",
+                 **{name: "" for name in AREA_FACTORS}}
         for name, unit in units.items():
             object.__setattr__(self, name, check_value(getattr(self, name), name, unit))
-        for name in ("i_b", "i_cmp", "i_ref", "r_tsv"):
+        for name in ("i_b", "i_cmp", "i_ref", "r_tsv", *AREA_FACTORS):
             if getattr(self, name) <= 0:
                 raise ParameterError(name, getattr(self, name), "must be > 0")
         if self.c_tsv < 0:

@@ -20,11 +20,12 @@ from .. import pdk
 from ..errors import ParameterError
 from ..files import CIRCUITS_DIR
 from ..params import LIFParams
-from .design import OTADesign
+from .design import AREA_FACTORS, OTADesign
 
 _PARAM = re.compile(r"^\.param\s+(\w+)\s*=\s*(\S+)\s*$", re.IGNORECASE)
 _LIB = re.compile(r"^\.lib\s+sky130\.lib\.spice\s+\w+\s*$", re.IGNORECASE)
 _TEMP = re.compile(r"^\.temp\s+\S+\s*$", re.IGNORECASE)
+_MODEL = re.compile(r"\b(sky130_fd_pr__\w+)", re.IGNORECASE)
 #: Resistance (Ω) of the membrane probe when it is disconnected: 0.6 V across it is 0.6 aA.
 PROBE_OPEN = 1e18
 
@@ -43,6 +44,8 @@ class Circuit:
     transistors : built from PDK devices: it loads the model library, has an OTA leak to characterise
         (its theory is the device-aware one of its measured I-V) and gets the membrane probe
     hold_steps : transient steps the reset hold t_ref must span at least (0: no such bound)
+    areas : for each area factor of :class:`~lifhw.spice.design.OTADesign`, the (W, L) parameter pairs of the
+        matched devices it scales
     """
 
     name: str
@@ -52,6 +55,7 @@ class Circuit:
     values: Callable[[LIFParams, OTADesign], dict[str, float]]
     transistors: bool
     hold_steps: int = 0
+    areas: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     @property
     def path(self) -> Path:
@@ -70,6 +74,22 @@ def _ideal_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
             "v_reset": params.v_reset, "t_ref": _positive_t_ref(params), "vdd": design.vdd}
 
 
+def scaled_geometry(circuit: Circuit, design: OTADesign) -> dict[str, float]:
+    """The W and L (µm) of each matched device group: the netlist's sizes, each times sqrt(area factor)."""
+    declared = declared_params(circuit)
+    out = {}
+    for factor, pairs in circuit.areas:
+        scale = math.sqrt(getattr(design, factor))
+        for w, length in pairs:
+            out[w], out[length] = float(declared[w]) * scale, float(declared[length]) * scale
+            for name, (lo, hi) in ((w, pdk.DEVICE_W_RANGE), (length, pdk.DEVICE_L_RANGE)):
+                if not lo <= out[name] <= hi:
+                    raise ParameterError(factor, getattr(design, factor),
+                                         f"makes {name} = {out[name]:.4g} um, outside the {pdk.NAME} device range "
+                                         f"[{lo:g}, {hi:g}] um")
+    return out
+
+
 def _ota_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
     vdd = design.vdd
     for name in ("v_rest", "v_th", "v_reset"):
@@ -79,7 +99,8 @@ def _ota_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
                                               "OTA and comparator stay in saturation")
     return {"c_m": params.c_m, "v_rest": params.v_rest, "v_th": params.v_th, "v_reset": params.v_reset,
             "vdd": vdd, "i_b": design.i_b, "i_cmp": design.i_cmp, "i_ref": design.i_ref,
-            "c_ref": design.c_ref(_positive_t_ref(params)), "c_tsv": design.c_tsv, "r_tsv": design.r_tsv}
+            "c_ref": design.c_ref(_positive_t_ref(params)), "c_tsv": design.c_tsv, "r_tsv": design.r_tsv,
+            **scaled_geometry(CIRCUITS["ota"], design)}
 
 
 CIRCUITS = {
@@ -90,8 +111,11 @@ CIRCUITS = {
     "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", _ideal_values, False,
                      hold_steps=100),
     "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(v_probe)"), "rst",
-                   _ota_values, True),
+                   _ota_values, True,
+                   areas=(("a_mirror", (("w_lm", "l_lm"),)), ("a_leak", (("w_lp", "l_lp"), ("w_ll", "l_ll"))),
+                          ("a_cmp", (("w_cp", "l_cp"), ("w_cl", "l_cl"))))),
 }
+assert all(factor in AREA_FACTORS for c in CIRCUITS.values() for factor, _ in c.areas)
 #: The netlists: every result computed from them is invalidated when one changes (lifhw.report.cache).
 DATA_FILES = tuple(c.path for c in CIRCUITS.values())
 
@@ -112,13 +136,24 @@ def declared_params(circuit: Circuit) -> dict[str, str]:
     return out
 
 
-def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp: float = 27.0) -> str:
+def device_models(circuit: Circuit) -> tuple[str, ...]:
+    """The PDK device models the netlist instantiates (lower case, sorted)."""
+    found = set()
+    for line in circuit.path.read_text().splitlines():
+        if not line.lstrip().startswith("*"):
+            found.update(m.lower() for m in _MODEL.findall(line))
+    return tuple(sorted(found))
+
+
+def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp: float = 27.0,
+           mismatch: bool = False) -> str:
     """The netlist text with ``values`` (name -> float) in its .param lines, models, temperature and saves.
 
-    Nothing but numbers formatted here and a corner from :data:`lifhw.pdk.CORNERS` reaches the text, whoever calls.
+    ``mismatch`` loads the corner's ``_mm`` section: every transistor instance draws its own threshold mismatch
+    (at load, and again at each ngspice ``reset``). Nothing but numbers formatted here and a corner from
+    :data:`lifhw.pdk.CORNERS` reaches the text, whoever calls.
     """
-    if corner not in pdk.CORNERS:
-        raise ParameterError("corner", corner, f"must be one of {', '.join(pdk.CORNERS)}")
+    section = pdk.library_section(corner, mismatch)
     temp = pdk.check_temperature(temp)
     declared = declared_params(circuit)
     for name, value in values.items():
@@ -133,7 +168,7 @@ def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp:
         if match and match.group(1) in values:
             lines.append(f".param {match.group(1)} = {float(values[match.group(1)])!r}")
         elif _LIB.match(stripped):
-            lines.append(f".lib {pdk.model_library()} {corner}")
+            lines.append(f".lib {pdk.model_library()} {section}")
         elif _TEMP.match(stripped):
             lines.append(f".temp {float(temp)!r}")
         elif stripped.lower() == ".end":

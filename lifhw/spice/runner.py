@@ -1,11 +1,11 @@
-"""Running ngspice through PySpice's shared library: one session per process, a pool of worker processes.
+"""Running ngspice through PySpice's shared library: one session per process, and a netlist's jobs on an executor.
 
-ngspice's shared library holds one circuit per process, so parallel runs are separate processes. Each
-worker loads the rendered netlist (and the sky130 library, ~3 s) once and then runs jobs that only
-``alter`` the input current (or the membrane probe) before an analysis. The parent enforces a
-per-job timeout by killing the worker (a fresh one is started for the remaining jobs); a failed job
-comes back as a :class:`~lifhw.errors.SpiceError` with the ngspice log tail and the netlist path,
-and the other jobs are unaffected.
+ngspice's shared library holds one circuit per process, so parallel runs are separate processes
+(:mod:`lifhw.spice.executor`: local worker processes or a Dask cluster). Each worker loads the rendered netlist
+(and the sky130 library, ~3 s) once and then runs jobs that only ``alter`` the input current (or the membrane
+probe) before an analysis (:func:`run_job`), or redraw the statistical parameters of a Monte Carlo deck
+(:meth:`Session.redraw`). A failed job comes back as a :class:`~lifhw.errors.SpiceError` with the ngspice log
+tail and the netlist path, and the other jobs are unaffected.
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import multiprocessing
 import os
 import re
-import time
-from multiprocessing.connection import wait
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +42,8 @@ class Session:
     """
 
     _shared = None  # the process's PySpice NgSpiceShared; its output goes to the newest Session's log
+    #: A statistical redraw failed: ngspice's shared library "cannot recover" in this process (see redraw).
+    dead = False
 
     def __init__(self, threads: int = 1):
         _quiet_pyspice()
@@ -130,6 +129,25 @@ class Session:
             field = " dc" if name[0] in "iIvV" else ""
             self.command(f"alter {name}{field} = {_finite(name, value)!r}")
 
+    def redraw(self, seed: int, parameters: dict[str, float]) -> None:
+        """Draw the statistical parameters again: set global ``parameters`` (``alterparam``), seed ngspice's random
+        generator, and ``reset`` (which re-reads the loaded deck, so every ``alter`` and ``option`` since the load
+        is gone and every AGAUSS of the models is drawn anew, in deck order, from ``seed``).
+
+        A failure here leaves the shared library unusable in this process: :attr:`dead` is set.
+        """
+        try:
+            for name, value in parameters.items():
+                if not re.fullmatch(r"[A-Za-z]\w*", name):
+                    raise ParameterError("parameter", name, "must be a parameter name of the loaded netlist")
+                # ngspice does not check the value: anything but a plain number breaks the next reset.
+                self.command(f"alterparam {name} = {_finite(name, value)!r}")
+            self.command(f"setseed {int(seed)}")
+            self.command("reset")
+        except SpiceError:
+            Session.dead = True
+            raise
+
     def map(self, jobs: list[dict], on_result=None) -> list:
         """Run ``jobs`` one after another in this process, with :meth:`SpicePool.map`'s contract (a failed
         job's SpiceError is returned in its place)."""
@@ -180,40 +198,6 @@ def run_job(session: Session, job: dict):
     raise ValueError(f"unknown job kind {kind!r}")
 
 
-def _worker_main(conn, netlist: str, threads: int) -> None:
-    try:
-        session = Session(threads)
-        session.load(Path(netlist))
-    except SpiceError as exc:
-        conn.send(("error", str(exc)))
-        return
-    conn.send(("ready", None))
-    while True:
-        job = conn.recv()
-        if job is None:
-            return
-        try:
-            conn.send(("ok", run_job(session, job)))
-        except SpiceError as exc:
-            conn.send(("error", str(exc)))
-
-
-class _Worker:
-    def __init__(self, ctx, netlist: Path, threads: int):
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, str(netlist), threads), daemon=True)
-        self.process.start()
-        child.close()
-        self.ready = False
-        self.job: int | None = None
-        self.started = time.monotonic()
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.join()
-        self.conn.close()
-
-
 def write_netlist(text: str, directory: Path, stem: str) -> Path:
     """Write a rendered netlist under ``directory`` named by its content hash; return its path."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -227,35 +211,22 @@ def write_netlist(text: str, directory: Path, stem: str) -> Path:
 
 
 class SpicePool:
-    """Worker processes that each hold the same loaded netlist.
+    """One rendered netlist run by an :class:`~lifhw.spice.executor.Executor`: its jobs (the dicts of
+    :func:`run_job`) become tasks on that deck, so each worker loads it once.
 
-    Parameters
-    ----------
-    netlist : Path
-        A rendered netlist (see :func:`lifhw.spice.netlist.render`).
-    workers : int
-        Number of worker processes (each loads the netlist once).
-    timeout : float
-        Seconds one job may run before its worker is killed and the job reported failed.
-    load_timeout : float
-        Seconds a worker may take to load the netlist and models.
-    threads : int
-        ngspice OpenMP threads per worker. Default 1: on a shared 2-core machine two OpenMP threads
-        per process made a single worker ~5x slower (``benchmarks/bench_spice.py``); parallelism comes
-        from the worker processes instead.
+    ``executor``: the executor to run on (shared, the caller closes it); None starts a
+    :class:`~lifhw.spice.executor.LocalExecutor` of ``workers`` processes with ``timeout`` seconds per job, owned
+    and closed by this pool.
     """
 
-    def __init__(self, netlist: Path, workers: int = 1, timeout: float = 300.0, load_timeout: float = 180.0,
-                 threads: int = 1):
-        if workers < 1:
-            raise ParameterError("workers", workers, "must be >= 1")
+    def __init__(self, netlist: Path, workers: int = 1, timeout: float = 300.0, executor=None):
+        from .executor import LocalExecutor
+        from .worker import Deck
+
         self.netlist = Path(netlist)
-        self.n_workers = workers
-        self.timeout = timeout
-        self.load_timeout = load_timeout
-        self.threads = threads
-        self._ctx = multiprocessing.get_context("spawn")
-        self._workers: list[_Worker] = []
+        self.deck = Deck(self.netlist.read_text(), str(self.netlist))
+        self._owned = executor is None
+        self.executor = LocalExecutor(workers, timeout) if executor is None else executor
 
     def __enter__(self) -> SpicePool:
         return self
@@ -264,83 +235,22 @@ class SpicePool:
         self.close()
 
     def close(self) -> None:
-        for worker in self._workers:
-            try:
-                if worker.ready:
-                    worker.conn.send(None)
-                worker.process.join(timeout=5)
-            except (OSError, BrokenPipeError):
-                pass
-            if worker.process.is_alive():
-                worker.kill()
-        self._workers = []
-
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self.netlist, self.threads)
-        self._workers.append(worker)
-        return worker
-
-    def _describe(self, job: dict) -> str:
-        if job["kind"] == "tran":
-            return f"transient at i_in = {job['i_in']:.6g} A (t_stop {job['t_stop']:.6g} s)"
-        return f"{job['kind']} job"
+        if self._owned:
+            self.executor.close()
 
     def map(self, jobs: list[dict], on_result=None) -> list:
         """Run ``jobs``; return, in order, each job's vectors or the SpiceError it failed with.
 
         ``on_result(index, result)`` is called as each job finishes (for progress and partial saves).
         """
-        results: list = [None] * len(jobs)
-        pending = list(range(len(jobs)))
-        done = 0
-        while len([w for w in self._workers if w.process.is_alive()]) < min(self.n_workers, len(jobs)):
-            self._spawn()
-        while done < len(jobs):
-            for worker in self._workers:
-                if worker.ready and worker.job is None and pending:
-                    worker.job = pending.pop(0)
-                    worker.started = time.monotonic()
-                    worker.conn.send(jobs[worker.job])
-            busy = [w for w in self._workers if w.job is not None or not w.ready]
-            if not busy:
-                break
-            ready = wait([w.conn for w in busy], timeout=1.0)
-            now = time.monotonic()
-            for worker in list(busy):
-                if worker.conn in ready:
-                    try:
-                        status, payload = worker.conn.recv()
-                    except EOFError:
-                        status, payload = "died", f"worker process exited with code {worker.process.exitcode}"
-                elif not worker.process.is_alive():
-                    status, payload = "died", f"worker process exited with code {worker.process.exitcode}"
-                else:
-                    limit = self.timeout if worker.ready else self.load_timeout
-                    if now - worker.started <= limit:
-                        continue
-                    status, payload = "timeout", f"no answer after {limit:g} s"
-                if status == "ready":
-                    worker.ready = True
-                    continue
-                if not worker.ready:  # the netlist itself does not load: every job would fail
-                    self._remove(worker)
-                    raise SpiceError(f"loading {self.netlist} failed: {payload}")
-                index, worker.job = worker.job, None
-                if status == "ok":
-                    results[index] = payload
-                else:
-                    where = "" if status == "error" else f"; netlist: {self.netlist}"
-                    results[index] = SpiceError(f"{self._describe(jobs[index])} failed: {payload}{where}")
-                    if status != "error":
-                        self._remove(worker)
-                        if pending:
-                            self._spawn()
-                done += 1
-                if on_result is not None:
-                    on_result(index, results[index])
-        return results
+        from .executor import Task
 
-    def _remove(self, worker: _Worker) -> None:
-        if worker.process.is_alive():
-            worker.kill()
-        self._workers.remove(worker)
+        tasks = [Task(run_job, (job,), describe_job(job), self.deck) for job in jobs]
+        return self.executor.map(tasks, on_result)
+
+
+def describe_job(job: dict) -> str:
+    """What a job is, in an error message."""
+    if job["kind"] == "tran":
+        return f"transient at i_in = {job['i_in']:.6g} A (t_stop {job['t_stop']:.6g} s)"
+    return f"{job['kind']} job"

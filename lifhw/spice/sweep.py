@@ -31,6 +31,27 @@ STEPS_PER_ISI = 400
 RUN_DIR = Path("build/spice/run")
 
 
+def transient_job(circuit: nl.Circuit, params: LIFParams, i_in: float, isi: float, tau: float,
+                  t_stop: float | None = None) -> dict:
+    """The transient job at ``i_in`` (A) for a neuron whose predicted ISI is ``isi`` (s; inf: silent) and whose
+    membrane time constant is ``tau`` (s): ``t_stop`` None means MIN_ISIS ISIs and a half (SILENT_TAUS τ when
+    silent); the step resolves the ISI (STEPS_PER_ISI), the run (2000 steps) and the circuit's reset hold."""
+    if t_stop is None:
+        t_stop = min((MIN_ISIS + 1.5) * isi, T_SIM_MAX) if math.isfinite(isi) else SILENT_TAUS * tau
+    if not check_value(t_stop, "t_sim", "s") > 0:
+        raise ParameterError("t_sim", t_stop, "must be > 0 s")
+    bounds = {"t_sim/2000": t_stop / 2000}
+    if math.isfinite(isi):
+        bounds[f"ISI/{STEPS_PER_ISI}"] = isi / STEPS_PER_ISI
+    if circuit.hold_steps:
+        bounds[f"t_ref/{circuit.hold_steps}"] = params.t_ref / circuit.hold_steps
+    step = min(bounds.values())
+    # Before ngspice runs: a transient of more steps than the limit is refused, saying which bound set the step.
+    check_steps("t_sim", t_stop, t_stop / step, f"the step is {step:.4g} s, the least of "
+                f"{', '.join(bounds)} for lif_{circuit.name}: time steps")
+    return {"kind": "tran", "i_in": float(i_in), "t_stop": float(t_stop), "max_step": float(step)}
+
+
 class SweepError(SpiceError):
     """Some points of a sweep failed; ``result`` keeps every point, finished or not."""
 
@@ -75,7 +96,8 @@ class SweepResult:
 class SpiceNeuron:
     """One neuron netlist rendered for ``params``/``design`` and loaded in a pool of ngspice workers.
 
-    Use as a context manager (the workers are processes)::
+    ``executor`` (a :class:`~lifhw.spice.executor.Executor`, e.g. a Dask cluster) runs its jobs; None starts
+    ``workers`` local processes of its own. Use as a context manager (the workers are processes)::
 
         with SpiceNeuron("ota", workers=2) as neuron:
             char = neuron.characterize()
@@ -83,14 +105,14 @@ class SpiceNeuron:
     """
 
     def __init__(self, circuit: str = "ota", params: LIFParams | None = None, design: OTADesign | None = None,
-                 workers: int = 1, timeout: float = 300.0, run_dir: Path | str = RUN_DIR):
+                 workers: int = 1, timeout: float = 300.0, run_dir: Path | str = RUN_DIR, executor=None):
         self.circuit = nl.get_circuit(circuit)
         self.design = design or OTADesign()
         self.params = params or ota_params(self.design)
         text = nl.render(self.circuit, self.circuit.values(self.params, self.design), self.design.corner,
                          self.design.temp)
         self.netlist = write_netlist(text, Path(run_dir), self.circuit.path.stem)
-        self.pool = SpicePool(self.netlist, workers=workers, timeout=timeout)
+        self.pool = SpicePool(self.netlist, workers=workers, timeout=timeout, executor=executor)
         self._char: OTACharacterization | None = None
 
     def __enter__(self) -> SpiceNeuron:
@@ -120,21 +142,7 @@ class SpiceNeuron:
         if not math.isfinite(i_in):
             raise ParameterError("i_in", i_in, "must be a finite current in A")
         model = self.theory()
-        isi = float(model.isi(i_in))
-        if t_stop is None:
-            t_stop = min((MIN_ISIS + 1.5) * isi, T_SIM_MAX) if math.isfinite(isi) else SILENT_TAUS * model.tau
-        if not check_value(t_stop, "t_sim", "s") > 0:
-            raise ParameterError("t_sim", t_stop, "must be > 0 s")
-        bounds = {"t_sim/2000": t_stop / 2000}
-        if math.isfinite(isi):
-            bounds[f"ISI/{STEPS_PER_ISI}"] = isi / STEPS_PER_ISI
-        if self.circuit.hold_steps:
-            bounds[f"t_ref/{self.circuit.hold_steps}"] = self.params.t_ref / self.circuit.hold_steps
-        step = min(bounds.values())
-        # Before ngspice runs: a transient of more steps than the limit is refused, saying which bound set the step.
-        check_steps("t_sim", t_stop, t_stop / step, f"the step is {step:.4g} s, the least of "
-                    f"{', '.join(bounds)} for lif_{self.circuit.name}: time steps")
-        return {"kind": "tran", "i_in": float(i_in), "t_stop": float(t_stop), "max_step": float(step)}
+        return transient_job(self.circuit, self.params, i_in, float(model.isi(i_in)), model.tau, t_stop)
 
     def transient(self, i_in: float, t_stop: float | None = None) -> Transient:
         """One transient at constant ``i_in`` (A); raises SpiceError if it fails."""
