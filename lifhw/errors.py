@@ -24,7 +24,13 @@ def _rebuild(cls: type, args: tuple, state: dict) -> LifhwError:
 
 
 class LifhwError(Exception):
-    """Base class of every lifhw error."""
+    """Base class of every lifhw error.
+
+    ``output``: what the failed command finished (a JSON-ready dict, its failed parts named in it), which the CLI
+    prints with ``--json`` before the one error line; None when nothing is worth printing.
+    """
+
+    output: dict | None = None
 
     def __reduce__(self):
         # Exception pickles as cls(*self.args), which fails for subclasses whose __init__ takes fields
@@ -67,6 +73,10 @@ class UnstableStepError(ParameterError):
 
 class SpiceError(LifhwError):
     """An ngspice run failed; the message says which and where its log is."""
+
+
+class Interrupted(LifhwError):
+    """The run was stopped (Ctrl-C, SIGTERM) and kept what it had finished; the message says where (exit 130)."""
 
 
 class RtlError(LifhwError):

@@ -117,16 +117,23 @@ ax.grid(alpha=0.3)
 # %% [markdown]
 # ## 4. A population: mismatch
 # Each neuron has its own OTA offset (moves V_rest), bias-mirror error (scales I_b) and comparator offset
-# (moves V_th). The Monte Carlo is seeded; its mean stays within a few standard errors of the nominal rate
-# and its spread grows with the mismatch amplitude.
+# (moves V_th). Their σ come from the PDK: `pdk_mismatch` runs a SPICE Monte Carlo of those three blocks with
+# sky130's own statistics (`lifhw.spice.blocks`, stored after the first run). The Monte Carlo is seeded; its
+# mean stays within a few standard errors of the nominal rate and its spread grows with the mismatch amplitude.
+# (`lifhw size montecarlo --spice` simulates the whole neuron instead, the closed form beside it.)
 
 # %%
+from lifhw.sizing.spicemc import pdk_mismatch  # noqa: E402
+
+mismatch = pdk_mismatch(spiced, store_root=BUILD / "blocks")
+print(f"PDK: sigma(V_os) = {mismatch.sigma_vos * 1e3:.2f} mV, sigma(dI_b/I_b) = {mismatch.sigma_ib:.1%}, "
+      f"sigma(V_th) = {mismatch.sigma_vth * 1e3:.2f} mV")
 i_in = measured["i_in"]
 for scale in (0.5, 1.0, 2.0):
-    mc = sizing.monte_carlo(spiced, i_in, sizing.Mismatch().scaled(scale), n=4000, seed=0)
+    mc = sizing.monte_carlo(spiced, i_in, mismatch.scaled(scale), n=4000, seed=0)
     print(f"mismatch x{scale:g}: rate {mc['mean']:.2f} ± {mc['std']:.2f} Hz (CV {mc['cv']:.1%}), "
           f"mean - nominal = {mc['z']:+.2f} SE")
-mc = sizing.monte_carlo(spiced, i_in, n=4000, seed=0)
+mc = sizing.monte_carlo(spiced, i_in, mismatch, n=4000, seed=0)
 assert abs(mc["z"]) < 3
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.hist(mc["rates"], bins=40)

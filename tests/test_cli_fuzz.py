@@ -29,7 +29,8 @@ BOUND = 10.0
 REQUIRED = {"--h": "1m", "--target-rate": "5", "--out": "out.nir"}
 #: A valid configuration of commands whose counts are judged against the others (the population of a Monte Carlo
 #: needs a design, given here without SPICE), put before the flag under test.
-BASE = {("size", "montecarlo"): ["--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f"]}
+BASE = {("size", "montecarlo"): ["--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f", "--sigma-vos",
+                                 "5m", "--sigma-ib", "0.05", "--sigma-vth", "9m"]}
 
 
 def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
@@ -89,6 +90,21 @@ def _sweep_cases(t: cli.SweepArg) -> list[str]:
     return cases
 
 
+def _fraction_cases(t: cli.FractionArg) -> list[str]:
+    return ["", "x", "%", "0%", "0", "-5%", "nan%", "inf", f"{t.maximum * 100:g}%", f"{t.maximum * 150:g}%", "1pF"]
+
+
+def _spec_cases(t: cli.SpecArg) -> list[str]:
+    other = _other_unit(t.unit)
+    return ["", "24", "24:10", "24%", ":10%", "24:%", "24:x%", "x:10%", "0:10%", "-24:10%", "nan:10%", "inf:10%",
+            "24:0%", "24:100%", "24:nan%", f"1{other}:10%", "24:10%:5%"]
+
+
+def _address_cases(t: cli.AddressArg) -> list[str]:
+    return ["", "bogus", "tcp://", "tcp://host", "tcp://host:", "tcp://host:0", "tcp://host:65536",
+            "http://host:8786", "tcp://host:8786/x", "tcp://ho st:1"]
+
+
 def _item_case(item) -> str:
     if isinstance(item, cli.ChoiceArg):
         return "bogus-item"
@@ -108,6 +124,12 @@ def bad_values(action: argparse.Action, tmp: Path) -> list[str]:
         return _int_cases(t)
     if isinstance(t, cli.SweepArg):
         return _sweep_cases(t)
+    if isinstance(t, cli.FractionArg):
+        return _fraction_cases(t)
+    if isinstance(t, cli.SpecArg):
+        return _spec_cases(t)
+    if isinstance(t, cli.AddressArg):
+        return _address_cases(t)
     if isinstance(t, cli.ListArg):
         return ["", ",", _item_case(t.item), f"{_item_case(t.item)},{_item_case(t.item)}"]
     if isinstance(t, cli.ChoiceArg) or (t is None and action.choices is not None):
@@ -202,7 +224,8 @@ def _requires(path: tuple[str, ...], flag: str) -> bool:
     return any(f == flag and action.required for f, action in _flags(_parser(path)))
 
 
-MC = ["size", "montecarlo", "--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f"]
+MC = ["size", "montecarlo", "--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f", "--sigma-vos", "5m",
+      "--sigma-ib", "0.05", "--sigma-vth", "9m"]
 #: Valid numbers asking for unbounded work (issue 12's examples and their class), with what the line must name.
 UNBOUNDED = [
     (["fi", "--method", "exact", "--dt", "200p", "--t-sim", "0.2"], ("dt", "--max-steps")),
@@ -224,6 +247,7 @@ UNBOUNDED = [
     (["scenario", "allodynia", "--t-touch", "1e6"], ("t_touch", "--max-steps")),
     ([*MC, "--n", "1e9"], ("n", "--max-points")),
     ([*MC, "--bins", "1e9"], ("bins", "--max-points")),
+    ([*MC, "--spice", "--n", "1e9"], ("n", "--max-points")),
     (["spice", "fi", "--circuit", "ideal", "--t-sim", "1e5"], ("t_sim", "--max-steps")),
     (["rtl", "fi", "--t-sim", "1e4"], ("t_sim", "--max-steps")),
     (["learn", "digits", "--epochs", "100000", "--quiet"], ("epochs", "--max-steps")),
@@ -239,6 +263,11 @@ ONE_LINE = [
     (["size", "--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f", "--temp", "500"], ("temp",)),
     (["size", "corners", "--tau", "20m", "--i-b", "10p", "--corners", ","], ("corners",)),
     (["size", "corners", "--tau", "20m", "--i-b", "10p", "--corners", "xx"], ("corners",)),
+    # a scheduler nobody answers at: refused within seconds (the client's connect timeout), before any SPICE
+    (["size", "montecarlo", "--spice", "--n", "4", "--scheduler", "tcp://127.0.0.1:9"], ("scheduler",)),
+    (["spice", "fi", "--circuit", "ideal", "--scheduler", "tcp://127.0.0.1:9"], ("scheduler",)),
+    (["size", "montecarlo", "--spice", "--process", "--corner", "ss"], ("corner",)),
+    (["size", "montecarlo", "--spice", "--no-mismatch"], ("mismatch",)),
     (["fi", "--me", "exact"], ("--me",)),
     (["rtl", "fi", "--dt", "1", "--t-sim", "0.5"], ("dt",)),  # not "use more leak_frac bits": dt is 50 tau_m
     (["rtl", "fi", "--r-m", "1e25"], ("leak_frac", "larger dt")),  # leaks 5e-20 per step: no format holds it
@@ -268,8 +297,13 @@ EXTREMES_BASE = {
     ("fi",): [], ("rheobase",): [], ("stability",): ["--h", "1m"], ("network", "drive"): ["--target-rate", "5"],
     ("size",): ["--tau", "20m", "--i-b", "10p", *NO_SPICE],
     ("size", "corners"): ["--f-target", "50", "--i-target", "30p", "--c-m", "2p", *NO_SPICE],
-    ("size", "montecarlo"): ["--tau", "20m", "--i-b", "10p", *NO_SPICE],
+    ("size", "montecarlo"): ["--tau", "20m", "--i-b", "10p", *NO_SPICE, "--sigma-vos", "5m", "--sigma-ib", "0.05",
+                             "--sigma-vth", "9m"],
 }
+
+
+#: Flags of those commands that start a SPICE run when given (their runs are tested with the SPICE level).
+SIMULATES = {("size",): {"--yield"}}
 
 
 def _extremes(t) -> list[str]:
@@ -290,6 +324,8 @@ def test_the_extremes_of_every_valid_range_end_cleanly(parser_once, tmp_path, mo
     """Valid but extreme values: a result or one line, never a traceback, a warning or a long run."""
     monkeypatch.chdir(tmp_path)
     for flag, action in _flags(_parser(path)):
+        if flag in SIMULATES.get(path, ()):
+            continue
         for value in _extremes(action.type):
             argv = [*path, *EXTREMES_BASE[path], f"{flag}={value}"]
             code, out, err, _ = _call(argv)

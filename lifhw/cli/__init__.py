@@ -16,6 +16,8 @@ import json
 import math
 import os
 import pkgutil
+import re
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import limits
-from ..errors import LifhwError, ParameterError
+from ..errors import Interrupted, LifhwError, ParameterError
 from ..limits import check_points
 from ..params import FIELDS, LIFParams
 from ..units import Sweep, parse_value, read_sweep
@@ -274,6 +276,92 @@ class PathArg(ArgType):
         return text
 
 
+class FractionArg(ArgType):
+    """A share strictly between 0 and ``maximum``: ``10%`` or ``0.1``."""
+
+    def __init__(self, name: str, maximum: float = 1.0):
+        self.name, self.maximum = name, maximum
+
+    def parse(self, text: str) -> float:
+        stripped = text.strip()
+        percent = stripped.endswith("%")
+        try:
+            value = float(stripped[:-1] if percent else stripped) / (100.0 if percent else 1.0)
+        except ValueError:
+            raise ParameterError(self.name, text, self.rule()) from None
+        if not 0 < value < self.maximum:  # also refuses nan
+            raise ParameterError(self.name, text, self.rule())
+        return value
+
+    def rule(self) -> str:
+        return f"must be a share in (0, {self.maximum:g}) such as 10% or 0.1"
+
+
+class SpecArg(ArgType):
+    """A value of ``unit`` and a relative tolerance, ``VALUE:TOL%`` (e.g. a rate spec ``24:10%``)."""
+
+    def __init__(self, name: str, unit: str):
+        self.name, self.unit = name, unit
+        self.tolerance = FractionArg(name)
+
+    def parse(self, text: str) -> tuple[float, float]:
+        value, colon, tol = text.partition(":")
+        if not colon or not tol.strip().endswith("%"):
+            raise ParameterError(self.name, text, self.rule())
+        try:
+            center = parse_value(value, self.name, self.unit)
+        except ParameterError as exc:
+            raise ParameterError(self.name, text, f"{self.rule()} ({exc.rule})") from None
+        if not center > 0:
+            raise ParameterError(self.name, text, self.rule())
+        return center, self.tolerance.parse(tol)
+
+    def rule(self) -> str:
+        return f"must be VALUE:TOL% (e.g. 24:10%), VALUE > 0 {self.unit}, 0 < TOL < 100 %"
+
+
+class AddressArg(ArgType):
+    """The address of a server, ``SCHEME://HOST:PORT`` with one of ``schemes``."""
+
+    def __init__(self, name: str, schemes: tuple[str, ...] = ("tcp", "tls")):
+        self.name, self.schemes = name, schemes
+
+    def parse(self, text: str) -> str:
+        match = re.fullmatch(r"(\w+)://([\w.\-]+|\[[0-9A-Fa-f:.]+\]):(\d+)", text.strip())
+        if not match or match.group(1) not in self.schemes or not 1 <= int(match.group(3)) <= 65535:
+            raise ParameterError(self.name, text, self.rule())
+        return text.strip()
+
+    def rule(self) -> str:
+        return f"must be {'|'.join(self.schemes)}://HOST:PORT with PORT in [1, 65535]"
+
+
+def add_executor_args(parser: argparse.ArgumentParser, workers: int = 2, timeout: float | None = 300.0) -> None:
+    """``--workers --timeout --dask --scheduler``: where a command's SPICE batches run (lifhw.spice.executor).
+
+    ``timeout`` None: no ``--timeout`` (the command's tasks carry their own bound).
+    """
+    group = parser.add_argument_group("where SPICE runs (local worker processes by default, or Dask)")
+    group.add_argument("--workers", type=int_arg("workers", 1, MAX_WORKERS), default=workers,
+                       help="ngspice worker processes (local, or of the Dask LocalCluster of --dask)")
+    if timeout is not None:
+        group.add_argument("--timeout", type=value_arg("timeout", 0.0, unit="s"), default=timeout,
+                           help="seconds one SPICE task may run before it is reported failed")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--dask", action="store_true",
+                       help="run on a Dask LocalCluster of --workers processes, one thread each")
+    where.add_argument("--scheduler", type=AddressArg("scheduler"), default=None, metavar="tcp://HOST:PORT",
+                       help="run on the Dask cluster of this scheduler (workers started with `dask worker ADDRESS "
+                            "--nthreads 1`, each with lifhw and the same sky130 installed)")
+
+
+def executor_from_args(args: argparse.Namespace):
+    """The executor ``add_executor_args``' flags ask for (a context manager: it stops its workers)."""
+    from ..spice.executor import make_executor
+
+    return make_executor(args.workers, getattr(args, "timeout", 300.0), args.scheduler, args.dask)
+
+
 def value_arg(name: str, minimum: float | None = None, exclusive: bool = True, unit: str | None = None,
               maximum: float | None = None) -> ValueArg:
     """An argparse ``type`` for a SPICE-style value of quantity ``unit`` (lifhw.units), optionally bounded."""
@@ -396,23 +484,49 @@ def _print(text: str) -> int:
     return 0
 
 
+def _terminated(signum, frame):
+    # SIGTERM stops a run the way Ctrl-C does: what is finished is kept (every batch stores as it goes).
+    raise KeyboardInterrupt
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _failed(exc: BaseException, args: argparse.Namespace | None) -> int:
+    """A failed or interrupted run: its finished part as JSON (with ``--json``), one line on stderr, exit 1/130."""
+    output = getattr(exc, "output", None)
+    if output is not None and args is not None and args.json:
+        _print(to_json(output))
+    if isinstance(exc, Interrupted | KeyboardInterrupt):
+        detail = f": {' '.join(str(exc).split())}" if str(exc) else ""
+        print(f"lifhw: interrupted{detail}", file=sys.stderr)
+        return 130
+    print(f"lifhw: failed: {' '.join(str(exc).split())}", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    args = None
+    previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
     # Warnings (numpy's RuntimeWarnings) wait for the outcome: a rejected input gets its one line, nothing else.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            args = build_parser().parse_args(_join_negative_values(argv))
-            result = _run(args)
-        except (ParameterError, UsageError) as exc:
-            print(f"lifhw: error: {' '.join(str(exc).split())}", file=sys.stderr)
-            return 2
-        except LifhwError as exc:
-            print(f"lifhw: failed: {' '.join(str(exc).split())}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("lifhw: interrupted", file=sys.stderr)
-            return 130
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                args = build_parser().parse_args(_join_negative_values(argv))
+                result = _run(args)
+            except (ParameterError, UsageError) as exc:
+                print(f"lifhw: error: {' '.join(str(exc).split())}", file=sys.stderr)
+                return 2
+            except (LifhwError, KeyboardInterrupt) as exc:
+                return _failed(exc, args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     for warning in caught:
         warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     return _print(to_json(result) if args.json else args._human(result))

@@ -2,7 +2,9 @@
 
 ``lifhw size ...`` sizes one design (and with ``--verify`` simulates it in SPICE);
 ``lifhw size corners ...`` re-evaluates that design over process corners and temperatures;
-``lifhw size montecarlo ...`` gives the spread of its rate over a population of mismatched neurons.
+``lifhw size montecarlo ...`` gives the spread of its rate over a population of mismatched neurons: the closed
+form with the PDK's block σ, or (``--spice``) lif_ota itself in ngspice with the PDK's statistics, the closed form
+beside it; ``lifhw size ... --yield 0.99 --rate-tol 10%`` sizes the matched devices for a yield.
 """
 
 from __future__ import annotations
@@ -11,10 +13,24 @@ import argparse
 
 import numpy as np
 
-from .. import pdk, sizing, theory
-from ..errors import ParameterError
+from .. import pdk, sizing, stats, theory
+from ..errors import ParameterError, SpiceError
 from ..limits import check_points
-from . import MAX_WORKERS, ChoiceArg, ListArg, ValueArg, command, format_table, int_arg, range_arg, value_arg
+from . import (
+    ChoiceArg,
+    FractionArg,
+    ListArg,
+    PathArg,
+    SpecArg,
+    ValueArg,
+    add_executor_args,
+    command,
+    executor_from_args,
+    format_table,
+    int_arg,
+    range_arg,
+    value_arg,
+)
 
 
 def _add_design_args(p: argparse.ArgumentParser) -> None:
@@ -99,7 +115,7 @@ def _spec(args):
                 args.noise_max, args.vdd, args.mim_density, args.c_logic)
 
 
-def _sized(args, verify: bool = False) -> tuple[sizing.SizedNeuron, dict]:
+def _sized(args, verify: bool = False, executor=None) -> tuple[sizing.SizedNeuron, dict]:
     """The design at --corner/--temp and its SPICE row (characterisation, ``measured`` if ``verify``)."""
     from ..sizing import verify as spice
 
@@ -109,9 +125,11 @@ def _sized(args, verify: bool = False) -> tuple[sizing.SizedNeuron, dict]:
         design = spec.size(device, t_ref)
         if not verify:
             return design, {}
-        row = spice.evaluate_corners(design, [args.corner], [args.temp], True, _i_eval(args, design))[0]
+        row = spice.evaluate_corners(design, [args.corner], [args.temp], True, _i_eval(args, design),
+                                     executor=executor)[0]
     else:
-        row = spice.size_and_verify(spec, [args.corner], [args.temp], t_ref, verify, args.i_target)[0]
+        row = spice.size_and_verify(spec, [args.corner], [args.temp], t_ref, verify, args.i_target,
+                                    executor=executor)[0]
         design = row.get("design")
     spice.raise_row_error(row)
     return design, row
@@ -127,7 +145,20 @@ def _characterization(row: dict) -> dict:
 
 
 def _size(args) -> dict:
-    design, row = _sized(args, args.verify)
+    check_points("n", args.n, args.n, "Monte Carlo samples of --yield")
+    if args.yield_target is not None:
+        with executor_from_args(args) as executor:
+            design, row = _sized(args, args.verify, executor)
+            out = _size_report(args, design, row)
+            out["yield"] = _size_for_yield(args, design, executor)
+        return out
+    if args.verify:
+        with executor_from_args(args) as executor:
+            return _size_report(args, *_sized(args, True, executor))
+    return _size_report(args, *_sized(args))
+
+
+def _size_report(args, design: sizing.SizedNeuron, row: dict) -> dict:
     out = design.as_dict()
     i_eval = _i_eval(args, design)
     currents = args.i if args.i is not None else list(np.linspace(1.0, 6.0, 11) * design.i_b_eff)
@@ -148,9 +179,16 @@ def _size(args) -> dict:
 
 
 def _corners(args) -> dict:
+    if _user_device(args) is not None and not args.spice:
+        return _corners_on(args, None)
+    with executor_from_args(args) as executor:
+        return _corners_on(args, executor)
+
+
+def _corners_on(args, executor) -> dict:
     from ..sizing import verify as spice
 
-    nominal, _ = _sized(args)
+    nominal, _ = _sized(args, executor=executor)
     i_eval = _i_eval(args, nominal)
     if _user_device(args) is not None and not args.spice:
         devices = [_user_device(args, c, t) for c in args.corners for t in args.temps]
@@ -160,11 +198,11 @@ def _corners(args) -> dict:
                 row["resized"] = _resized(_spec(args).size(device, nominal.t_ref))
         return {"design": nominal.as_dict(), "i_target": i_eval, "rows": rows, "source": "user"}
     rows = []
-    for row in spice.evaluate_corners(nominal, args.corners, args.temps, args.spice, i_eval, workers=args.workers):
+    for row in spice.evaluate_corners(nominal, args.corners, args.temps, args.spice, i_eval, executor=executor):
         rows.append(_corner_row(row, nominal, i_eval))
     if args.resize:
         resized = spice.size_and_verify(_spec(args), args.corners, args.temps, nominal.t_ref, args.spice, i_eval,
-                                        workers=args.workers)
+                                        executor=executor)
         for row, again in zip(rows, resized, strict=True):
             row["resized"] = _resized(again["design"]) if "design" in again else {"error": again["error"]}
             if "measured" in again:
@@ -186,22 +224,101 @@ def _corner_row(row: dict, nominal: sizing.SizedNeuron, i_eval: float) -> dict:
     return out
 
 
-def _montecarlo(args) -> dict:
-    design, _ = _sized(args)
-    i_eval = _i_eval(args, design)
-    mismatch = sizing.Mismatch(args.sigma_vos, args.sigma_ib, args.sigma_vth).scaled(args.scale)
-    check_points("bins", args.bins, args.bins, "histogram bins")
-    out = sizing.monte_carlo(design, i_eval, mismatch, args.n, args.seed)
-    lo, hi = float(np.min(out["rates"])), float(np.max(out["rates"]))
+def _spice_design(args, executor):
+    """LIFParams and OTADesign of lif_ota for a SPICE Monte Carlo: the sized design when a target is given, else
+    the default analog design at --corner/--temp/--vdd with --c-tsv and --v-swing."""
+    from ..spice.design import OTADesign, ota_params
+
+    if args.tau is None and args.f_target is None:
+        design = OTADesign(c_tsv=_tsv(args).c_nom, vdd=args.vdd, corner=args.corner, temp=args.temp)
+        params = ota_params(design)
+        return params.replace(v_th=params.v_reset + args.v_swing, t_ref=_t_ref(args)), design
+    from ..sizing.spicemc import spice_design
+
+    return spice_design(_sized(args, executor=executor)[0], args.corner, args.temp)
+
+
+def _histogram(rates, bins: int) -> dict:
+    rates = np.asarray(rates, dtype=float)
+    rates = rates[np.isfinite(rates)]
+    lo, hi = (float(np.min(rates)), float(np.max(rates))) if len(rates) else (0.0, 1.0)
     if hi - lo <= 1e-12 * max(abs(hi), 1.0):
         # No spread worth a bin (no mismatch, or none that moves the rate): one unit-wide range around it.
         lo, hi = lo - 0.5, hi + 0.5
-    counts, edges = np.histogram(out["rates"], bins=args.bins, range=(lo, hi))
-    out["histogram"] = {"counts": counts, "edges": edges}
+    counts, edges = np.histogram(rates, bins=bins, range=(lo, hi))
+    return {"counts": counts, "edges": edges}
+
+
+def _sigmas(args) -> dict:
+    return {name: getattr(args, name) for name in ("sigma_vos", "sigma_ib", "sigma_vth")}
+
+
+def _montecarlo(args) -> dict:
+    check_points("bins", args.bins, args.bins, "histogram bins")
+    check_points("n", args.n, args.n, "Monte Carlo samples" if args.spice else "neurons")
+    if args.spice:
+        return _spice_montecarlo(args)
+    design, _ = _sized(args)
+    i_eval = _i_eval(args, design)
+    given = _sigmas(args)
+    if any(value is None for value in given.values()):
+        # The σ the user did not give come from the PDK: the block Monte Carlo at this corner, temperature, bias.
+        from ..sizing.spicemc import pdk_mismatch
+
+        with executor_from_args(args) as executor:
+            pdk_sigma = pdk_mismatch(design, args.corner, args.temp, executor).as_dict()
+        given = {k: pdk_sigma[k] if v is None else v for k, v in given.items()}
+    out = sizing.monte_carlo(design, i_eval, sizing.Mismatch(**given).scaled(args.scale), args.n, args.seed)
+    out["histogram"] = _histogram(out["rates"], args.bins)
     out["design"] = design.as_dict()
+    if args.spec_rate is not None:
+        out["yield"] = stats.spec_yield(out["rates"], *args.spec_rate)
     if not args.rates:
         del out["rates"]
     return out
+
+
+def _spice_montecarlo(args) -> dict:
+    from ..sizing.spicemc import evaluate
+
+    if args.scale != 1.0:
+        raise ParameterError("scale", args.scale, "scales the closed form's sigma; the SPICE Monte Carlo draws the "
+                                                  "PDK's own (drop --scale with --spice)")
+    with executor_from_args(args) as executor:
+        params, design = _spice_design(args, executor)
+        i_in = args.i_target if args.i_target is not None else 3.0 * design.i_b
+        got = evaluate(params, design, i_in, args.n, args.seed, executor, args.mismatch, args.process,
+                       args.spec_rate, _sigmas(args), store_root=args.store)
+    result = got["result"]
+    out = {"mode": "spice", "circuit": result["circuit"], "i_in": i_in, "n": args.n, "seed": args.seed,
+           "corner": design.corner, "temp": design.temp, "mismatch": args.mismatch, "process": result["process"],
+           "design": design.as_dict(), "params": params.as_dict(), "netlist": result["netlist"],
+           "store": result["store"], "nominal": result["nominal"], "rate": got["rate"],
+           "summary": result["summary"], "samples": got["table"],
+           "histogram": _histogram(got["table"]["rate"], args.bins), "failed": result["failed"],
+           "computed": result["computed"], "reused": result["reused"], "timing": result["timing"]}
+    if "yield" in got:
+        out["yield"] = got["yield"]
+    if "closed_form" in got:
+        cf = dict(got["closed_form"])
+        rates = cf.pop("rates")
+        cf["histogram"] = {"counts": np.histogram(rates, bins=out["histogram"]["edges"])[0]}
+        out["closed_form"] = cf
+        out["blocks"] = got["blocks"]
+    if result["failed"]:
+        error = SpiceError(f"{len(result['failed'])} of {args.n} Monte Carlo samples failed (the others are stored "
+                           f"in {result['store']}): sample {result['failed'][0]['k']}: {result['failed'][0]['error']}")
+        error.output = out
+        raise error
+    return out
+
+
+def _size_for_yield(args, design: sizing.SizedNeuron, executor) -> dict:
+    from ..sizing.spicemc import size_for_yield, spice_design
+
+    params, spice = spice_design(design, args.corner, args.temp)
+    return size_for_yield(params, spice, _i_eval(args, design), args.rate_tol,
+                          args.yield_target, args.n, args.seed, executor, args.f_target, store_root=args.store)
 
 
 def _human_size(result: dict) -> str:
@@ -233,12 +350,40 @@ def _human_corners(result: dict) -> str:
 
 
 def _human_mc(result: dict) -> str:
-    return format_table({k: result[k] for k in ("i_in", "n", "seed", "nominal", "mean", "std", "cv", "stderr", "z")})
+    if result.get("mode") != "spice":
+        lines = [format_table({k: result[k] for k in ("i_in", "n", "seed", "nominal", "mean", "std", "cv", "stderr",
+                                                       "z")})]
+    else:
+        rate, timing = result["rate"], result["timing"]
+        lines = [f"SPICE Monte Carlo of lif_ota, {result['n']} samples (seed {result['seed']}, {result['corner']}, "
+                 f"{result['temp']:g} C; {result['computed']} computed, {result['reused']} stored): {result['store']}",
+                 f"rate at {result['i_in']:.4g} A: nominal {result['nominal']['points'][0]['rate']:.4g} Hz, "
+                 f"mean {rate['mean']:.4g} Hz, sigma {rate['std']:.4g} Hz, quantiles 1/5/50/95/99 %: "
+                 + "/".join(f"{rate[q]:.4g}" for q in ("q01", "q05", "q50", "q95", "q99"))]
+        if "closed_form" in result:
+            cf = result["closed_form"]["rate"]
+            lines.append(f"closed form (PDK block sigma): mean {cf['mean']:.4g} Hz, sigma {cf['std']:.4g} Hz")
+        if timing.get("computed"):
+            lines.append(f"{timing['samples_per_second']:.3g} samples/s on {timing['executor']}")
+    if "yield" in result:
+        y = result["yield"]
+        lines.append(f"yield within {y['low']:.4g}..{y['high']:.4g} Hz: {y['yield']:.2%} "
+                     f"[{y['interval'][0]:.2%}, {y['interval'][1]:.2%}] (95 %, Clopper-Pearson)")
+    return "\n".join(lines)
 
 
 def _temp_arg(name: str) -> ValueArg:
     """A temperature (°C) within the range the process models cover (lifhw.pdk.TEMP_RANGE)."""
     return ValueArg(name, "degC", pdk.TEMP_RANGE[0], False, pdk.TEMP_RANGE[1])
+
+
+def _add_mc_args(p: argparse.ArgumentParser, n: int, seed: int, help_n: str) -> None:
+    from ..spice.montecarlo import STORE_DIR
+
+    p.add_argument("--n", type=int_arg("n", 2, 10**12, count=True), default=n, help=help_n)
+    p.add_argument("--seed", type=int_arg("seed", 0, 2**63 - 1), default=seed, help="random seed")
+    p.add_argument("--store", type=PathArg("store", "dir"), default=str(STORE_DIR),
+                   help="where finished SPICE Monte Carlo samples are kept (a rerun computes only missing ones)")
 
 
 def register(subparsers) -> None:
@@ -247,6 +392,14 @@ def register(subparsers) -> None:
     _add_design_args(p)
     p.add_argument("--i", type=range_arg("i", "A"), help="currents (A) of the predicted f-I curve (default 1..6 x I_b)")
     p.add_argument("--verify", action="store_true", help="simulate lif_ota in SPICE with the sized values")
+    g = p.add_argument_group("yield (SPICE Monte Carlo with the PDK's statistics)")
+    g.add_argument("--yield", dest="yield_target", type=ValueArg("yield", "", 0.0, True, 0.9999), default=None,
+                   help="share of neurons whose rate at --i-target must be within --rate-tol of the target (or of "
+                        "the nominal SPICE rate); if the sized neuron falls short, the matched devices' areas that "
+                        "reach it, verified in SPICE")
+    g.add_argument("--rate-tol", type=FractionArg("rate_tol"), default=0.1, help="rate tolerance of --yield")
+    _add_mc_args(g, 1000, 1, "SPICE Monte Carlo samples of each --yield verification")
+    add_executor_args(p)
     sub = p.add_subparsers(dest="size_mode", metavar="{corners,montecarlo}", parser_class=type(p))
 
     q = command(sub, "corners", _corners, "tau and rate of a sized design across corners and temperatures",
@@ -258,25 +411,34 @@ def register(subparsers) -> None:
                    help="comma list of temperatures (degC)")
     q.add_argument("--resize", action="store_true", help="also re-size the design for each corner")
     q.add_argument("--spice", action="store_true", help="also measure tau and rate in SPICE at each corner")
-    q.add_argument("--workers", type=int_arg("workers", 1, MAX_WORKERS), default=1,
-                   help="corners simulated side by side")
+    add_executor_args(q, workers=1, timeout=None)
 
-    q = command(sub, "montecarlo", _montecarlo, "rate spread over mismatched neurons (seeded)", _human_mc)
+    q = command(sub, "montecarlo", _montecarlo, "rate spread over mismatched neurons (seeded): the closed form "
+                "with the PDK's block sigma, or --spice", _human_mc)
     _add_design_args(q)
-    default = sizing.Mismatch()
-    q.add_argument("--n", type=int_arg("n", 2, 10**12, count=True), default=2000,
-                   help="neurons in the population (at most --max-points)")
-    q.add_argument("--seed", type=int_arg("seed", 0, 2**63 - 1), default=0, help="random seed")
-    q.add_argument("--sigma-vos", type=value_arg("sigma_vos", 0.0, exclusive=False, unit="V"),
-                   default=default.sigma_vos,
-                   help="OTA offset sigma (V)")
-    q.add_argument("--sigma-ib", type=value_arg("sigma_ib", 0.0, exclusive=False, unit=""), default=default.sigma_ib,
+    _add_mc_args(q, 2000, 0, "neurons in the population (at most --max-points)")
+    g = q.add_argument_group("closed-form mismatch (default: each sigma from the PDK, by a SPICE Monte Carlo of "
+                             "the blocks, stored once per corner, temperature and bias)")
+    g.add_argument("--sigma-vos", type=value_arg("sigma_vos", 0.0, exclusive=False, unit="V"),
+                   help="leak OTA offset sigma (V)")
+    g.add_argument("--sigma-ib", type=value_arg("sigma_ib", 0.0, exclusive=False, unit=""),
                    help="relative bias-mirror error sigma")
-    q.add_argument("--sigma-vth", type=value_arg("sigma_vth", 0.0, exclusive=False, unit="V"),
-                   default=default.sigma_vth,
+    g.add_argument("--sigma-vth", type=value_arg("sigma_vth", 0.0, exclusive=False, unit="V"),
                    help="comparator offset sigma (V)")
-    q.add_argument("--scale", type=value_arg("scale", 0.0, exclusive=False, unit=""), default=1.0,
+    g.add_argument("--scale", type=value_arg("scale", 0.0, exclusive=False, unit=""), default=1.0,
                    help="multiply every sigma by this (mismatch amplitude)")
     q.add_argument("--bins", type=int_arg("bins", 1, 10**12, count=True), default=30,
                    help="histogram bins (at most --max-points)")
     q.add_argument("--rates", action="store_true", help="include every neuron's rate in the output")
+    q.add_argument("--spec-rate", type=SpecArg("spec_rate", "Hz"), default=None, metavar="RATE:TOL%",
+                   help="rate spec at --i-target, e.g. 24:10%%: the yield and its 95 %% interval")
+    g = q.add_argument_group("SPICE Monte Carlo (lif_ota in ngspice with the PDK's statistics)")
+    g.add_argument("--spice", action="store_true",
+                   help="simulate --n samples of lif_ota (the sized design if a target is given, else the default "
+                        "analog design), the closed form beside it")
+    g.add_argument("--mismatch", action=argparse.BooleanOptionalAction, default=True,
+                   help="per-instance mismatch: each transistor draws its own threshold term (the _mm section)")
+    g.add_argument("--process", action="store_true",
+                   help="die-level process variation: one threshold shift per device type and sample, with the "
+                        "sigma the model package states (tt only)")
+    add_executor_args(q)

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .. import theory
+from ..errors import Interrupted
 from ..files import write_atomic
 from . import (
     MAX_WORKERS,
     PathArg,
     ValueArg,
+    add_executor_args,
     add_params_args,
     command,
     command_group,
+    executor_from_args,
     format_table,
     int_arg,
     params_from_args,
@@ -32,13 +37,33 @@ def _design(args):
                      vdd=args.vdd, corner=args.corner, temp=args.temp)
 
 
+#: Where a sweep with failed or unfinished points keeps its finished ones: one new file per run.
+PARTIAL_DIR = Path("build/spice/partial")
+
+
+def _partial_path(args) -> Path:
+    if args.partial is not None:
+        return Path(args.partial)
+    PARTIAL_DIR.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="fi-", suffix=".json", dir=PARTIAL_DIR)
+    os.close(fd)
+    return Path(name)
+
+
 def _fi(args) -> dict:
     from ..spice import SpiceNeuron, SweepError
+    from ..spice.sweep import SweepResult
 
     params, design = params_from_args(args), _design(args)
     currents = np.asarray(args.i, dtype=float)
     out = {"circuit": args.circuit, "params": params.as_dict(), "design": design.as_dict()}
-    with SpiceNeuron(args.circuit, params, design, workers=args.workers, timeout=args.timeout) as neuron:
+    finished: dict[int, object] = {}
+
+    def on_point(k, result):
+        finished[k] = result
+        print(f"spice fi: point {k + 1}/{len(currents)} done", file=sys.stderr)
+
+    with executor_from_args(args) as executor, SpiceNeuron(args.circuit, params, design, executor=executor) as neuron:
         out["netlist"] = str(neuron.netlist)
         if neuron.circuit.transistors:
             char = neuron.characterize()
@@ -49,19 +74,34 @@ def _fi(args) -> dict:
             out.update(kappa=None, i_b_eff=None, rheobase=params.rheobase)
         out["theory_rate"] = neuron.theory().rate(currents)
         jobs = [neuron.job(i, args.t_sim) for i in currents]
-        result = neuron.sweep(currents, args.t_sim,
-                              on_point=lambda k, r: print(f"spice fi: point {k + 1}/{len(currents)} done",
-                                                          file=sys.stderr))
-    out.update(current=currents, rate=result.rate, n_spikes=result.column("n_spikes"),
-               isi_cv=result.column("isi_cv"), energy_per_spike=result.column("energy_per_spike"),
-               charge_time=result.column("charge_time"), t_sim=[j["t_stop"] for j in jobs], errors=result.errors)
+        try:
+            result = neuron.sweep(currents, args.t_sim, on_point=on_point)
+        except KeyboardInterrupt:
+            # What finished is kept: the sweep stops with the points it has, the others marked not run.
+            got = [finished.get(k, "not run: interrupted") for k in range(len(currents))]
+            transients = [None if isinstance(r, str) else r for r in got]
+            errors = [r if isinstance(r, str) else None for r in got]
+            result = SweepResult(args.circuit, currents, transients, errors)
+            _columns(out, result, jobs)
+            partial = _partial_path(args)
+            write_atomic(partial, to_json(out).encode())
+            raise Interrupted(f"{len(finished)} of {len(currents)} points finished, saved to {partial}") from None
+    _columns(out, result, jobs)
     try:
         result.check()
     except SweepError as exc:
-        partial = Path(args.partial)
+        partial = _partial_path(args)
         write_atomic(partial, to_json(out).encode())
-        raise SweepError(f"{exc} (finished points saved to {partial})", result) from None
+        error = SweepError(f"{exc} (finished points saved to {partial})", result)
+        error.output = out
+        raise error from None
     return out
+
+
+def _columns(out: dict, result, jobs: list[dict]) -> None:
+    out.update(current=result.currents, rate=result.rate, n_spikes=result.column("n_spikes"),
+               isi_cv=result.column("isi_cv"), energy_per_spike=result.column("energy_per_spike"),
+               charge_time=result.column("charge_time"), t_sim=[j["t_stop"] for j in jobs], errors=result.errors)
 
 
 def _characterize(args) -> dict:
@@ -101,8 +141,6 @@ def _add_design_args(p) -> None:
     g.add_argument("--corner", choices=pdk.CORNERS, default=d.corner, help=f"{pdk.NAME} corner")
     g.add_argument("--temp", type=value_arg("temp", pdk.TEMP_RANGE[0], False, "degC", pdk.TEMP_RANGE[1]),
                    default=d.temp, help="temperature (C)")
-    g.add_argument("--timeout", type=value_arg("timeout", 0.0, unit="s"), default=300.0,
-                   help="seconds one point may run before it is reported failed")
 
 
 def register(subparsers) -> None:
@@ -119,15 +157,18 @@ def register(subparsers) -> None:
                    help="currents (A): START:STOP:N or a comma list")
     p.add_argument("--t-sim", type=ValueArg("t_sim", "s", 0.0, auto=True), default=None, metavar="AUTO|TIME",
                    help="simulated time per point (s); AUTO (default) gives >= 5 ISIs")
-    p.add_argument("--workers", type=int_arg("workers", 1, MAX_WORKERS), default=2, help="worker processes")
-    p.add_argument("--partial", type=PathArg("partial", "file"), default="build/spice/fi-partial.json",
-                   help="where finished points go if some fail")
+    p.add_argument("--partial", type=PathArg("partial", "file"), default=None,
+                   help=f"where finished points go if some fail or the run is interrupted (default: a new file "
+                        f"under {PARTIAL_DIR}/ for each run)")
+    add_executor_args(p)
 
     p = command(sub, "characterize", _characterize,
                 "OTA characterisation: DC I-V of the membrane node, tanh fit (kappa, i_b_eff), dead time",
                 human=lambda r: format_table({k: v for k, v in r.items() if k not in ("v", "i_leak")}))
     add_params_args(p, ota_params())
     _add_design_args(p)
+    p.add_argument("--timeout", type=value_arg("timeout", 0.0, unit="s"), default=300.0,
+                   help="seconds one SPICE run may take before it is reported failed")
 
     p = command(sub, "study", _study, "characterise, sweep ideal/OTA/OTA+TSV and write build/spice (make spice)")
     p.add_argument("--out", type=PathArg("out", "dir"), default="build/spice", help="output folder")

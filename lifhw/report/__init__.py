@@ -16,13 +16,13 @@ import inspect
 import io
 import pkgutil
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..fi import FICurve
 from ..params import LIFParams
+from ..progress import Progress
 from . import cache
 
 
@@ -58,32 +58,6 @@ class Section:
     fi_curves: list[FICurve] = field(default_factory=list)
     #: (item, value, meaning) rows this level adds to the report's design table.
     design: list = field(default_factory=list)
-
-
-class Progress:
-    """A one-line progress bar on stderr with count and ETA; silent when ``quiet``."""
-
-    def __init__(self, label: str, total: int, quiet: bool):
-        self.label, self.total, self.quiet = label, max(total, 1), quiet
-        self.done, self.start = 0, time.monotonic()
-        self._draw()
-
-    def update(self, n: int = 1) -> None:
-        self.done += n
-        self._draw()
-        if self.done >= self.total and not self.quiet:
-            print(file=sys.stderr)
-
-    def _draw(self) -> None:
-        if self.quiet:
-            return
-        frac = min(self.done / self.total, 1.0)
-        elapsed = time.monotonic() - self.start
-        eta = elapsed / self.done * (self.total - self.done) if self.done else float("nan")
-        bar = "#" * int(frac * 24)
-        eta_text = f"ETA {eta:5.0f}s" if self.done else "ETA     ?"
-        print(f"\r{self.label:<22} [{bar:<24}] {self.done}/{self.total} {eta_text}", end="",
-              file=sys.stderr, flush=True)
 
 
 @dataclass

@@ -52,6 +52,18 @@ class Transient:
         return float(1.0 / np.mean(self.isis)) if self.n_isi else 0.0
 
     @property
+    def thresholds(self) -> np.ndarray:
+        """The realised threshold of each spike (V): the membrane's highest voltage between the release before it
+        (or the start) and the spike, where the comparator tripped (it differs from V_th by its offset)."""
+        out = []
+        for spike in self.spike_times:
+            before = self.release_times[self.release_times < spike]
+            start = before[-1] if len(before) else self.time[0]
+            window = (self.time >= start) & (self.time <= spike)
+            out.append(float(np.max(self.v_mem[window])) if np.any(window) else float("nan"))
+        return np.array(out)
+
+    @property
     def isi_cv(self) -> float:
         return float(np.std(self.isis) / np.mean(self.isis)) if self.n_isi >= 2 else float("nan")
 

@@ -93,7 +93,7 @@ def test_corners_cli_uses_the_given_devices():
 
 def test_montecarlo_cli_reproducible_and_growing():
     args = ("montecarlo", "--tau", "20m", "--i-b", "10p", "--c-tsv", "140f", "--i-target", "30p", "--n", "1000",
-            "--seed", "5", *DEVICE)
+            "--seed", "5", "--sigma-vos", "5m", "--sigma-ib", "0.05", "--sigma-vth", "9m", *DEVICE)
     a, b = run(*args, "--json").stdout, run(*args, "--json").stdout
     assert a == b
     small, large = json.loads(a), run_json(*args, "--scale", "2")

@@ -10,6 +10,8 @@ from lifhw.errors import ParameterError
 from lifhw.ota_theory import TanhNeuron
 
 I_IN = 20e-12
+#: Test amplitudes of the three mismatches (the PDK's own come from lifhw.spice.blocks; here any will do).
+M = sizing.Mismatch(sigma_vos=3.5e-3, sigma_ib=0.07, sigma_vth=5e-3)
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +34,9 @@ def _propagated_std(d: sizing.SizedNeuron, m: sizing.Mismatch) -> float:
 
 
 def test_same_seed_same_population(nominal):
-    a = sizing.monte_carlo(nominal, I_IN, n=500, seed=7)
-    b = sizing.monte_carlo(nominal, I_IN, n=500, seed=7)
-    c = sizing.monte_carlo(nominal, I_IN, n=500, seed=8)
+    a = sizing.monte_carlo(nominal, I_IN, M, n=500, seed=7)
+    b = sizing.monte_carlo(nominal, I_IN, M, n=500, seed=7)
+    c = sizing.monte_carlo(nominal, I_IN, M, n=500, seed=8)
     assert a["rates"].tobytes() == b["rates"].tobytes()
     assert not np.array_equal(a["rates"], c["rates"])
 
@@ -51,7 +53,7 @@ def test_mean_within_standard_error_of_nominal(nominal):
     That holds only if the mismatch is zero-mean and the rate's curvature bias is small against the SE;
     20 seeds: P(fewer than 9 within 1 SE | p = 0.68) < 1%, and none beyond 4 SE.
     """
-    z = np.array([sizing.monte_carlo(nominal, I_IN, n=2000, seed=s)["z"] for s in range(20)])
+    z = np.array([sizing.monte_carlo(nominal, I_IN, M, n=2000, seed=s)["z"] for s in range(20)])
     assert np.sum(np.abs(z) <= 1) >= 9
     assert np.all(np.abs(z) < 4)
     assert abs(np.mean(z)) < 3 / np.sqrt(20) * 1.5
@@ -59,14 +61,14 @@ def test_mean_within_standard_error_of_nominal(nominal):
 
 @pytest.mark.parametrize("scale", [0.5, 1.0, 2.0])
 def test_spread_matches_error_propagation(nominal, scale):
-    m = sizing.Mismatch().scaled(scale)
+    m = M.scaled(scale)
     out = sizing.monte_carlo(nominal, I_IN, m, n=4000, seed=1)
     # SE of a sample std is σ/√(2n) ≈ 1.1%; the second-order terms add a few % at the largest amplitude.
     assert out["std"] == pytest.approx(_propagated_std(nominal, m), rel=0.06 if scale < 2 else 0.1)
 
 
 def test_spread_grows_with_amplitude(nominal):
-    stds = [sizing.monte_carlo(nominal, I_IN, sizing.Mismatch().scaled(s), n=2000, seed=3)["std"]
+    stds = [sizing.monte_carlo(nominal, I_IN, M.scaled(s), n=2000, seed=3)["std"]
             for s in (0.25, 0.5, 1.0, 2.0)]
     assert np.all(np.diff(stds) > 0)
     assert stds[1] / stds[0] == pytest.approx(2.0, rel=0.05)  # linear at small amplitude
@@ -85,4 +87,4 @@ def test_each_mismatch_moves_the_rate_the_right_way(nominal):
 
 def test_bad_population_size(nominal):
     with pytest.raises(ParameterError, match="^n = 1"):
-        sizing.monte_carlo(nominal, I_IN, n=1)
+        sizing.monte_carlo(nominal, I_IN, M, n=1)

@@ -3,7 +3,8 @@
 The design is the acceptance case of issue 6 with the TSV of :data:`lifhw.spice.design.TSV_TYPICAL`
 (5 µm × 50 µm, 200 nm liner) between its depletion corners: sized at tt 27 °C with κ from the SPICE
 characterisation, re-sized at ss and ff, then held fixed over every corner and −40/27/125 °C; the rate
-against C_tsv (model and SPICE); and the rate spread of a mismatched population (model, seeded).
+against C_tsv (model and SPICE); and the rate spread of a mismatched population (model, seeded, with the σ of
+the PDK's own statistics: :func:`lifhw.sizing.spicemc.pdk_mismatch`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from ... import pdk, sizing, theory
 from ...fi import relative_error
 from ...sizing import verify
+from ...sizing.spicemc import pdk_mismatch
 from ...spice.design import TSV_TYPICAL
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
@@ -57,7 +59,7 @@ def _compute(build_dir) -> dict:
                                             build_dir=build_dir, workers=2)
     return {"sized": [_row_json(r) for r in sized], "corners": [_row_json(r) for r in corners],
             "c_tsv_sweep": tsv_row["c_tsv_sweep"], "nominal": nominal.as_dict(),
-            "device": _row_json(sized[0])["device"]}
+            "device": _row_json(sized[0])["device"], "mismatch": pdk_mismatch(nominal).as_dict()}
 
 
 def _design_from(data: dict) -> sizing.SizedNeuron:
@@ -148,13 +150,15 @@ def build(ctx: ReportContext) -> Section:
                                "rate, measured I-V (Hz)", "rate SPICE (Hz)"], corner_rows)
 
     # Mismatch: the spread of the rate across a population (model, seeded).
-    mc = sizing.monte_carlo(design, i_in, sizing.Mismatch(), MC_N, MC_SEED)
+    mismatch = sizing.Mismatch(**data["mismatch"])
+    mc = sizing.monte_carlo(design, i_in, mismatch, MC_N, MC_SEED)
     fig, ax = plt.subplots(figsize=(7, 3.8))
     ax.hist(mc["rates"], bins=40, color="C0", alpha=0.8)
     ax.axvline(mc["nominal"], color="k", lw=1.5, label=f"nominal {mc['nominal']:.3g} Hz")
     ax.set_xlabel(f"rate at I = {i_in * 1e12:.3g} pA (Hz)")
     ax.set_ylabel("neurons")
-    ax.set_title(f"{MC_N} neurons, seed {MC_SEED}: σ(V_os) 3.5 mV, σ(ΔI_b/I_b) 7 %, σ(V_th) 5 mV")
+    ax.set_title(f"{MC_N} neurons, seed {MC_SEED}, σ from {pdk.NAME}: σ(V_os) {mismatch.sigma_vos * 1e3:.2f} mV, "
+                 f"σ(ΔI_b/I_b) {mismatch.sigma_ib:.1%}, σ(V_th) {mismatch.sigma_vth * 1e3:.2f} mV", fontsize=9)
     ax.legend(fontsize=8)
     mc_fig = figure_html(fig, f"rate spread from mismatch: CV {mc['cv']:.1%}, mean − nominal = {mc['z']:.2f} SE")
 

@@ -1,0 +1,157 @@
+"""The SPICE Monte Carlo of a design beside the closed form's prediction, its yield, and the areas for a yield.
+
+:func:`evaluate` runs :func:`lifhw.spice.montecarlo.run_montecarlo` on lif_ota built for a design, summarises the
+rate at the input current (mean, σ, quantiles, a yield against a rate spec with its Clopper–Pearson interval) and
+puts beside it the closed-form Monte Carlo (:mod:`lifhw.sizing.montecarlo`) with the PDK-derived block σ
+(:mod:`lifhw.spice.blocks`) at the design's area factors, anchored on the SPICE nominal neuron (its I-V's V_0,
+I_b,eff and κ; the dead time that gives its measured rate). :func:`size_for_yield` evaluates a design and, when its
+SPICE yield falls short, scales the matched devices' areas by the closed form until it predicts the yield, then
+evaluates the re-sized netlist in SPICE.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import limits, stats
+from ..params import LIFParams
+from ..spice import blocks
+from ..spice.design import OTADesign, ota_params
+from ..spice.executor import Executor
+from ..spice.montecarlo import STORE_DIR, column, run_montecarlo
+from .design import SizedNeuron
+from .montecarlo import Mismatch, anchored_neuron, areas_for_yield, monte_carlo, yield_of
+
+#: Closed-form draws beside a SPICE Monte Carlo (its standard error is then negligible against SPICE's).
+CLOSED_FORM_N = 100_000
+#: Quantities of each sample in the per-sample table (the point ones at the input current).
+TABLE = ("rate", "threshold", "energy_per_spike", "n_spikes", "v_zero", "g_m", "tau", "i_b_eff", "kappa",
+         "rheobase")
+
+
+def spice_design(sized: SizedNeuron, corner: str | None = None, temp: float | None = None
+                 ) -> tuple[LIFParams, OTADesign]:
+    """lif_ota's LIFParams and OTADesign for a sized design (at its own corner and temperature unless given)."""
+    design = OTADesign(i_b=sized.i_b, c_tsv=sized.tsv.c_nom, vdd=sized.vdd,
+                       corner=sized.device.corner if corner is None else corner,
+                       temp=sized.temp if temp is None else temp)
+    params = ota_params(design)
+    return params.replace(c_m=sized.c_m, v_th=params.v_reset + sized.v_swing, t_ref=sized.t_ref), design
+
+
+def pdk_mismatch(sized: SizedNeuron, corner: str | None = None, temp: float | None = None,
+                 executor: Executor | None = None, store_root=blocks.STORE_DIR) -> Mismatch:
+    """The σ of the sized neuron's mismatches from the PDK: :func:`lifhw.spice.blocks.block_table` at its corner,
+    temperature and biases (a SPICE Monte Carlo of the blocks, stored once), at the netlist's device sizes."""
+    return Mismatch.from_table(blocks.block_table(*spice_design(sized, corner, temp), executor,
+                                                  store_root=store_root))
+
+
+def sample_table(result: dict) -> dict[str, list]:
+    """The per-sample table of a SPICE Monte Carlo at its first current: k, setseed and :data:`TABLE` columns."""
+    samples = result["samples"]
+    out = {"k": [s["k"] for s in samples], "setseed": [s["setseed"] for s in samples]}
+    for name in TABLE:
+        point = 0 if name in ("rate", "threshold", "energy_per_spike", "n_spikes") else None
+        values = column(samples, name, point)
+        out[name] = [int(v) for v in values] if name == "n_spikes" else values.tolist()
+    return out
+
+
+def _closed_form_n(n: int) -> int:
+    return int(min(CLOSED_FORM_N, limits.current().max_points))
+
+
+def closed_form(result: dict, params: LIFParams, design: OTADesign, mismatch: Mismatch, seed: int,
+                spec: tuple[float, float] | None) -> dict:
+    """The closed form's prediction of a SPICE Monte Carlo ``result`` at its first current, and how they compare."""
+    nominal = result["nominal"]
+    point = nominal["points"][0]
+    neuron = anchored_neuron(params.c_m + design.c_tsv, params.v_rest, params.v_reset, params.v_th, design.temp,
+                             nominal["v_zero"], nominal["i_b_eff"], nominal["kappa"], point["i_in"], point["rate"])
+    n = _closed_form_n(result["n"])
+    mc = monte_carlo(neuron, point["i_in"], mismatch, n, seed)
+    rate = stats.describe(mc["rates"])
+    spice = stats.describe(column(result["samples"], "rate", 0))
+    out = {"mismatch": mismatch.as_dict(), "t_dead": neuron.t_dead, "n": n, "rate": rate,
+           "std_ratio": rate["std"] / spice["std"], "mean_difference_se": (rate["mean"] - spice["mean"]) / math.hypot(
+               spice["stderr"], rate["stderr"]),
+           "rates": mc["rates"]}
+    if spec is not None:
+        out["yield"] = stats.spec_yield(mc["rates"], *spec)
+    return out
+
+
+def evaluate(params: LIFParams, design: OTADesign, i_in: float, n: int, seed: int, executor: Executor,
+             mismatch: bool = True, process: bool = False, spec: tuple[float, float] | None = None,
+             sigma: dict | None = None, store_root=STORE_DIR, quiet: bool = False) -> dict:
+    """SPICE Monte Carlo of lif_ota for ``params``/``design`` at ``i_in`` (A), with the closed form beside it.
+
+    ``spec`` (rate Hz, relative tolerance): the yield of both. ``sigma``: σ to use instead of the PDK's block
+    table for some of the closed form's mismatches (``sigma_vos``, ``sigma_ib``, ``sigma_vth``). With the
+    mismatch off (process only) there is no closed form to compare: it models mismatch.
+    """
+    result = run_montecarlo("ota", params, design, [i_in], n, seed, executor, mismatch, process,
+                            store_root=store_root, quiet=quiet)
+    out = {"result": result, "table": sample_table(result)}
+    rates = column(result["samples"], "rate", 0)
+    out["rate"] = stats.describe(rates)
+    if spec is not None:
+        out["yield"] = stats.spec_yield(rates, *spec)
+    if mismatch and not process and len(result["samples"]) >= 2:
+        table = blocks.block_table(params, design, executor)
+        fields = Mismatch.from_table(table, design.a_mirror, design.a_leak, design.a_cmp).as_dict()
+        fields.update({k: v for k, v in (sigma or {}).items() if v is not None})
+        out["blocks"] = table
+        out["closed_form"] = closed_form(result, params, design, Mismatch(**fields), seed, spec)
+    return out
+
+
+def _block_area(table: dict) -> dict[str, float]:
+    """µm² of each block's matched devices at area factor 1 (two of each device kind)."""
+    return {block: 2 * sum(entry["devices"].values()) for block, entry in table["blocks"].items()}
+
+
+def size_for_yield(params: LIFParams, design: OTADesign, i_in: float, tolerance: float, wanted: float, n: int,
+                   seed: int, executor: Executor, f_target: float | None = None, store_root=STORE_DIR,
+                   quiet: bool = False) -> dict:
+    """The SPICE yield of the design within ``tolerance`` of its rate at ``i_in`` (``f_target``, or the nominal
+    neuron's SPICE rate) and, if it is below ``wanted``, the area factors the closed form says reach it, checked by
+    a SPICE Monte Carlo of the re-sized netlist."""
+    first = evaluate(params, design, i_in, n, seed, executor, store_root=store_root, quiet=quiet)
+    target = f_target if f_target is not None else first["result"]["nominal"]["points"][0]["rate"]
+    spec = (target, tolerance)
+    rates = column(first["result"]["samples"], "rate", 0)
+    out = {"spec": {"rate": target, "tolerance": tolerance, "yield": wanted}, "i_in": i_in,
+           "sized": _yield_row(first, rates, spec, design)}
+    if out["sized"]["yield"]["yield"] >= wanted:
+        out["meets"] = True
+        return out
+    table = first["blocks"]
+    nominal = first["result"]["nominal"]
+    point = nominal["points"][0]
+    neuron = anchored_neuron(params.c_m + design.c_tsv, params.v_rest, params.v_reset, params.v_th, design.temp,
+                             nominal["v_zero"], nominal["i_b_eff"], nominal["kappa"], point["i_in"], point["rate"])
+    found = areas_for_yield(neuron, i_in, table, target, tolerance, wanted, _closed_form_n(n), seed,
+                            _block_area(table))
+    resized = design.replace(**{k: float(v) for k, v in found["areas"].items()})
+    second = evaluate(params, resized, i_in, n, seed, executor, store_root=store_root, quiet=quiet)
+    out["areas"] = found["areas"]
+    out["sensitivities"] = found["sensitivities"]
+    out["predicted"] = yield_of(neuron, i_in, Mismatch.from_table(table, **found["areas"]), target, tolerance,
+                                _closed_form_n(n), seed)
+    del out["predicted"]["rate"]
+    out["resized"] = _yield_row(second, column(second["result"]["samples"], "rate", 0), spec, resized)
+    out["meets"] = bool(out["resized"]["yield"]["yield"] >= wanted)
+    return out
+
+
+def _yield_row(evaluated: dict, rates: np.ndarray, spec: tuple[float, float], design: OTADesign) -> dict:
+    result = evaluated["result"]
+    return {"design": design.as_dict(), "netlist": result["netlist"], "n": result["n"],
+            "failed": result["failed"], "rate": stats.describe(rates), "yield": stats.spec_yield(rates, *spec),
+            "nominal_rate": result["nominal"]["points"][0]["rate"],
+            "closed_form_yield": stats.spec_yield(evaluated["closed_form"]["rates"], *spec)
+            if "closed_form" in evaluated else None}

@@ -1,0 +1,362 @@
+"""SPICE Monte Carlo of a transistor neuron with the PDK's own statistics (sky130 ``_mm`` sections, process σ).
+
+How a sample is drawn (measured in ngspice 39, ``circuits/README.md``): the workers load the neuron rendered with
+the corner's ``_mm`` section once; for sample k each sets the global statistical parameters with ``alterparam``
+— ``MC_MM_SWITCH`` (1: every transistor instance draws its own AGAUSS threshold term, the PDK's mismatch; 0: none)
+and, with ``process``, each device type's die-level threshold shift ``sw_vth0_<model>_mc`` drawn here from the σ
+the model package states (:func:`lifhw.pdk.process_sigmas`), common to every instance of the sample — then
+``setseed N_k`` and one ``reset``, which re-reads the loaded deck and draws every AGAUSS anew. ``N_k`` and the
+process draws come from ``numpy.random.SeedSequence([seed, k])``, so sample k is a pure function of the deck
+(design, corner, temperature), the seed and k, whichever worker computes it and in whatever order: ``reset``
+forgets everything but the deck and the ``alterparam`` values, and every sample sets all of those.
+
+Per sample (:func:`run_sample`): one DC sweep of the membrane probe at :data:`DC_STEP` with no input, up to
+:data:`DC_BELOW_TH` below V_th (the lowest trip point of 1000 mismatched samples was 36 mV below it) — V_0, g_m at
+the zero, τ, I_b,eff and κ, the rheobase — then one transient per current, long enough for two spikes of a
+sample up to 30 % slower than the nominal (and once more, :data:`RETRY_FACTOR` longer, for one that had fewer):
+rate, the realised threshold (the membrane's peak before each spike), energy per spike. The analysis is tolerant:
+a sample whose sweep reaches its comparator or reset keeps the part of the I-V below it, and a number that cannot
+be measured is NaN; a Monte Carlo loses no sample to a guard meant for a nominal run.
+
+:func:`run_montecarlo` runs the samples on an :class:`~lifhw.spice.executor.Executor`, each stored as it finishes
+(:class:`~lifhw.spice.store.ResultStore`, keyed by deck, model version, seed and plan), with a progress bar; a
+rerun computes only the missing samples and a larger ``n`` reuses the first ones.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import resource
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import analog, pdk, stats
+from ..errors import Interrupted, ParameterError, SpiceError
+from ..limits import check_points, check_steps
+from ..ota_theory import MeasuredNeuron
+from ..params import LIFParams
+from ..progress import Progress
+from . import netlist as nl
+from .characterize import DC_BELOW_REST, fit_tanh
+from .design import OTADesign
+from .executor import Executor, Task
+from .measure import measure
+from .runner import Session
+from .store import ResultStore
+from .sweep import RUN_DIR, T_SIM_MAX, transient_job
+from .worker import Deck
+
+#: DC sweep step (V) of a sample: V_0 to 0.06 mV and I_b,eff to 0.1 % of the 2.5 mV characterisation's, 3x faster.
+DC_STEP = 10e-3
+#: A sample's DC sweep stops this far (V) below V_th: its comparator may trip 4-5 σ (~40 mV) below V_th.
+DC_BELOW_TH = 0.05
+#: First transient of a sample: this many nominal ISIs, two spikes for a sample up to 30 % slower than nominal.
+FIRST_ISIS = 2.6
+#: A sample with fewer than two spikes runs once more, this many times longer (then it counts as silent: rate 0).
+RETRY_FACTOR = 4.0
+#: Where samples are stored (one folder per content key).
+STORE_DIR = Path("build/spice/mc")
+#: Version of what a stored sample holds and how it was measured: a change to the analysis bumps it.
+SAMPLE_FORMAT = 1
+#: The quantities of a sample that a result summarises (besides the rate at each current).
+DC_QUANTITIES = ("v_zero", "g_m", "tau", "i_b_eff", "kappa", "kappa_fit", "rheobase")
+POINT_QUANTITIES = ("rate", "threshold", "energy_per_spike")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every sample of a run does (fixed by the client, sent to the workers).
+
+    ``dc``: (start, stop, step) V of the probe sweep; per current: ``t_stop`` and ``max_step`` (s) of the
+    transient, ``t_retry`` (s) of the longer one for a sample with fewer than two spikes (0: none);
+    ``mismatch``: the per-instance draw is on; ``process``: (parameter, σ) of each die-level shift drawn;
+    ``seed``; the neuron's ``c_eff`` (F), ``v_rest``/``v_reset``/``v_th``/``vdd`` (V), ``temp`` (°C) and
+    ``release_node`` for the analysis.
+    """
+
+    currents: tuple[float, ...]
+    dc: tuple[float, float, float]
+    t_stop: tuple[float, ...]
+    max_step: tuple[float, ...]
+    t_retry: tuple[float, ...]
+    mismatch: bool
+    process: tuple[tuple[str, float], ...]
+    seed: int
+    c_eff: float
+    v_rest: float
+    v_reset: float
+    v_th: float
+    vdd: float
+    temp: float
+    release_node: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def draws(plan: Plan, k: int | None) -> tuple[int, dict[str, float]]:
+    """ngspice's seed and the ``alterparam`` values of sample k (None: the nominal, nothing drawn)."""
+    if k is None:
+        return 1, {pdk.MISMATCH_SWITCH: 0.0, **{name: 0.0 for name, _ in plan.process}}
+    rng = np.random.default_rng(np.random.SeedSequence([plan.seed, k]))
+    seed = int(rng.integers(1, 2**31 - 1))
+    z = rng.standard_normal(len(plan.process))
+    return seed, {pdk.MISMATCH_SWITCH: 1.0 if plan.mismatch else 0.0,
+                  **{name: float(sigma * zi) for (name, sigma), zi in zip(plan.process, z, strict=True)}}
+
+
+def _leak(vectors: dict, plan: Plan) -> dict:
+    """The membrane I-V of one sample, measured where it is the leak's: below the first point where the reset
+    switch conducts or the current stops rising (the comparator or reset engaged)."""
+    v, i_leak = vectors["mem"], -vectors["v_probe#branch"]
+    bad = (vectors["rst"] > plan.v_reset) | np.append(False, np.diff(i_leak) <= 0)
+    end = int(np.argmax(bad)) if bad.any() else len(v)
+    v, i_leak = v[:end], i_leak[:end]
+    out = dict.fromkeys(DC_QUANTITIES, math.nan) | {"dc_points": int(end)}
+    if end >= 2:
+        out["rheobase"] = float(np.max(i_leak))
+    if end < 4 or not i_leak[0] < 0 < i_leak[-1]:
+        return out  # no zero inside the sweep: nothing at rest to measure
+    iv = MeasuredNeuron(tuple(v.tolist()), tuple(i_leak.tolist()), plan.c_eff, plan.v_rest, plan.v_reset,
+                        plan.v_th, 0.0)
+    out["v_zero"] = iv.rest_point
+    try:
+        out["g_m"] = iv.g_m
+        out["tau"] = iv.tau
+    except ParameterError:
+        pass
+    try:
+        out["i_b_eff"], out["kappa_fit"], _ = fit_tanh(v, i_leak, plan.temp)
+    except SpiceError:
+        return out
+    out["kappa"] = 2 * float(analog.thermal_voltage(plan.temp)) * out["g_m"] / out["i_b_eff"]
+    return out
+
+
+def _point(session: Session, plan: Plan, index: int) -> dict:
+    i_in, step = plan.currents[index], plan.max_step[index]
+    for t_stop in (plan.t_stop[index], plan.t_retry[index]):
+        if t_stop <= 0:
+            break
+        tr = measure(session.tran(i_in, t_stop, step), i_in, t_stop, plan.vdd, plan.release_node)
+        if tr.n_isi >= 1:
+            break
+    thresholds = tr.thresholds
+    return {"i_in": i_in, "t_stop": t_stop, "rate": tr.rate, "n_spikes": len(tr.spike_times),
+            "threshold": float(np.mean(thresholds)) if len(thresholds) else math.nan,
+            "energy_per_spike": tr.energy_per_spike}
+
+
+def run_sample(session: Session, plan: Plan, k: int | None) -> dict:
+    """Sample k (None: the nominal) on the loaded Monte Carlo deck: redraw, DC sweep, transients.
+
+    Returns ``{"sample": what is stored, "cpu": s of this process, "rss": bytes, "pid"}``.
+    """
+    cpu = time.process_time()
+    seed, parameters = draws(plan, k)
+    session.redraw(seed, parameters)
+    record = {"k": k, "setseed": seed, "parameters": parameters}
+    record |= _leak(session.dc_probe(*plan.dc), plan)
+    record["points"] = [_point(session, plan, index) for index in range(len(plan.currents))]
+    return {"sample": record, "cpu": time.process_time() - cpu, "pid": os.getpid(), "rss": _rss()}
+
+
+def _rss() -> int:
+    """Resident memory of this process now (bytes)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # not Linux: the peak instead
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def run_nominal_dc(session: Session, plan: Plan) -> dict:
+    """The nominal neuron's (nothing drawn) DC sweep: the numbers of :func:`run_sample` and the I-V itself."""
+    seed, parameters = draws(plan, None)
+    session.redraw(seed, parameters)
+    vectors = session.dc_probe(*plan.dc)
+    out = _leak(vectors, plan)
+    end = out["dc_points"]
+    return out | {"v": vectors["mem"][:end].tolist(), "i_leak": (-vectors["v_probe#branch"][:end]).tolist()}
+
+
+def run_nominal_point(session: Session, plan: Plan, job: dict) -> dict:
+    """One f-I point of the nominal neuron, run as :class:`~lifhw.spice.sweep.SpiceNeuron` runs it (``job``): the
+    rate the samples are planned around, and the cost (CPU s of the transient) a sample is compared with."""
+    seed, parameters = draws(plan, None)
+    session.redraw(seed, parameters)
+    cpu = time.process_time()
+    tr = measure(session.tran(job["i_in"], job["t_stop"], job["max_step"]), job["i_in"], job["t_stop"], plan.vdd,
+                 plan.release_node)
+    return {"i_in": job["i_in"], "rate": tr.rate, "n_spikes": len(tr.spike_times), "job": job,
+            "threshold": float(np.mean(tr.thresholds)) if len(tr.spike_times) else math.nan,
+            "energy_per_spike": tr.energy_per_spike, "fi_point_cpu": time.process_time() - cpu}
+
+
+def _check(circuit: nl.Circuit, design: OTADesign, currents, n: int, seed: int, process: bool) -> np.ndarray:
+    if not circuit.transistors:
+        raise ParameterError("circuit", circuit.name, "has no PDK transistors: nothing to draw")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+        raise ParameterError("n", n, "must be a whole number >= 2")
+    check_points("n", n, n, "Monte Carlo samples")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ParameterError("seed", seed, "must be a whole number >= 0")
+    if process and design.corner != pdk.PROCESS_CORNER:
+        raise ParameterError("corner", design.corner, f"--process draws {pdk.NAME}'s process statistics, which are "
+                                                      f"centred on {pdk.PROCESS_CORNER}: use --corner "
+                                                      f"{pdk.PROCESS_CORNER} (or drop --process)")
+    currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    check_points("i_in", currents.tolist(), len(currents), "currents")
+    if len(currents) == 0 or not np.all(np.isfinite(currents)) or np.any(currents <= 0):
+        raise ParameterError("i_in", currents.tolist(), "must be one or more currents > 0 A")
+    return currents
+
+
+def _plan(circuit, params, design, currents, seed, mismatch, process, transients) -> Plan:
+    dc = (min(params.v_reset, params.v_rest - DC_BELOW_REST), params.v_th - DC_BELOW_TH, DC_STEP)
+    sigmas = tuple(pdk.process_sigmas(nl.device_models(circuit)).items()) if process else ()
+    return Plan(tuple(float(i) for i in currents), dc, *transients, mismatch, sigmas, int(seed),
+                params.c_m + design.c_tsv, params.v_rest, params.v_reset, params.v_th, design.vdd, design.temp,
+                circuit.release_node)
+
+
+def _sample_transients(nominal: list[dict]) -> tuple[tuple, tuple, tuple]:
+    """t_stop, max_step and t_retry of the samples at each current, from the nominal neuron's measured rate."""
+    t_stop, step, retry = [], [], []
+    for point in nominal:
+        job = point["job"]
+        if point["rate"] > 0:
+            first = min(FIRST_ISIS / point["rate"], T_SIM_MAX)
+        else:  # the nominal neuron is silent here: its samples get the nominal run's length, then the retry
+            first = job["t_stop"]
+        longer = min(RETRY_FACTOR * first, T_SIM_MAX)
+        check_steps("i_in", point["i_in"], longer / job["max_step"],
+                    f"time steps of a Monte Carlo sample's longest transient (step {job['max_step']:.4g} s)")
+        t_stop.append(first)
+        step.append(job["max_step"])
+        retry.append(longer)
+    return tuple(t_stop), tuple(step), tuple(retry)
+
+
+def _run(executor: Executor, tasks: list[Task]) -> list:
+    results = executor.map(tasks)
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+    return results
+
+
+def _nominal(executor: Executor, deck: Deck, circuit: nl.Circuit, params: LIFParams, plan: Plan,
+             store_root: Path) -> dict:
+    """The nominal neuron: its DC numbers and one f-I point per current (stored like the samples)."""
+    store = ResultStore(store_root, {"kind": "spice-montecarlo-nominal", "format": SAMPLE_FORMAT,
+                                     "deck": deck.digest, "currents": plan.currents, "dc": plan.dc})
+    stored = store.get("nominal")
+    if stored is not None:
+        return stored
+    (dc,) = _run(executor, [Task(run_nominal_dc, (plan,), "nominal neuron, DC sweep", deck, redraws=True)])
+    if not math.isfinite(dc["v_zero"]):
+        raise SpiceError(f"the nominal neuron's membrane I-V has no zero below V_th - {DC_BELOW_TH:g} V: there is "
+                         f"no rest point to draw around; netlist: {deck.path}")
+    # SpiceNeuron's f-I point: its length from the device-aware ISI of the nominal I-V, t_ref as the dead time.
+    iv = MeasuredNeuron(tuple(dc.pop("v")), tuple(dc.pop("i_leak")), plan.c_eff, plan.v_rest, plan.v_reset,
+                        plan.v_th, params.t_ref)
+    jobs = [transient_job(circuit, params, i_in, float(iv.isi(i_in)), iv.tau) for i_in in plan.currents]
+    points = _run(executor, [Task(run_nominal_point, (plan, job), f"nominal neuron at i_in = {job['i_in']:.4g} A",
+                                  deck, redraws=True) for job in jobs])
+    nominal = dc | {"points": points}
+    store.put("nominal", nominal)
+    return nominal
+
+
+def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents, n: int, seed: int,
+                   executor: Executor, mismatch: bool = True, process: bool = False,
+                   store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR, quiet: bool = False) -> dict:
+    """``n`` samples of ``circuit`` built for ``params``/``design`` with the PDK's mismatch and/or process
+    variation, each measured at ``currents`` (A), on ``executor``; see the module docstring.
+
+    Returns the nominal neuron, the samples in order of k, a summary of every quantity, the samples that
+    failed (``failed``: k and error), how many were ``computed`` now and ``reused`` from the store, and timing.
+    Interrupted (Ctrl-C, SIGTERM), it raises :class:`~lifhw.errors.Interrupted` naming what was stored.
+    """
+    chosen = nl.get_circuit(circuit)
+    currents = _check(chosen, design, currents, n, seed, process)
+    if not (mismatch or process):
+        raise ParameterError("mismatch", mismatch, "a Monte Carlo needs something to draw: mismatch, process or both")
+    text = nl.render(chosen, chosen.values(params, design), design.corner, design.temp, mismatch=True)
+    deck = Deck.write(text, Path(run_dir), f"{chosen.path.stem}-mc")
+    none = ((), (), ())
+    plan = _plan(chosen, params, design, currents, seed, mismatch, process, none)
+    start = time.monotonic()
+    nominal = _nominal(executor, deck, chosen, params, plan, Path(store_root))
+    plan = _plan(chosen, params, design, currents, seed, mismatch, process, _sample_transients(nominal["points"]))
+    store = ResultStore(store_root, {"kind": "spice-montecarlo", "format": SAMPLE_FORMAT, "deck": deck.digest,
+                                     "plan": plan.as_dict()})
+    samples: dict[int, dict] = {}
+    for k in range(n):
+        stored = store.get(k)
+        if stored is not None:
+            samples[k] = stored
+    todo = [k for k in range(n) if k not in samples]
+    progress = Progress("spice montecarlo", n, quiet, done=n - len(todo))
+    failed: dict[int, str] = {}
+    costs: list[dict] = []
+
+    def finished(index: int, result) -> None:
+        k = todo[index]
+        if isinstance(result, Exception):
+            failed[k] = str(result)
+        else:
+            store.put(k, result["sample"])
+            samples[k] = result["sample"]
+            costs.append({key: result[key] for key in ("cpu", "rss", "pid")})
+        progress.update()
+
+    tasks = [Task(run_sample, (plan, k), f"sample {k}", deck, redraws=True) for k in todo]
+    try:
+        executor.map(tasks, finished)
+    except KeyboardInterrupt:
+        raise Interrupted(f"{len(samples)} of {n} samples are stored in {store.dir}; the same command computes "
+                          f"the other {n - len(samples)}") from None
+    wall = time.monotonic() - start
+    ordered = [samples[k] for k in range(n) if k in samples]
+    return {"circuit": circuit, "corner": design.corner, "temp": design.temp, "n": n, "seed": seed,
+            "mismatch": mismatch, "process": dict(plan.process), "currents": currents.tolist(),
+            "netlist": deck.path, "store": str(store.dir), "plan": plan.as_dict(), "nominal": nominal,
+            "samples": ordered, "summary": summarize(ordered, len(currents)),
+            "failed": [{"k": k, "error": failed[k]} for k in sorted(failed)],
+            "computed": len(todo) - len(failed), "reused": n - len(todo),
+            "timing": _timing(costs, wall, executor, nominal)}
+
+
+def column(samples: list[dict], name: str, point: int | None = None) -> np.ndarray:
+    """One quantity over the samples: a DC one (``point`` None) or one of the point at index ``point``."""
+    if point is None:
+        return np.array([s[name] for s in samples], dtype=float)
+    return np.array([s["points"][point][name] for s in samples], dtype=float)
+
+
+def summarize(samples: list[dict], n_points: int) -> dict:
+    """:func:`lifhw.stats.describe` of every quantity; those of the points keyed ``<name>@<index>``."""
+    out = {name: stats.describe(column(samples, name)) for name in DC_QUANTITIES}
+    for index in range(n_points):
+        for name in POINT_QUANTITIES:
+            out[f"{name}@{index}"] = stats.describe(column(samples, name, index))
+    return out
+
+
+def _timing(costs: list[dict], wall: float, executor: Executor, nominal: dict) -> dict:
+    """What this run cost: wall time, samples per second, CPU per sample against one nominal f-I point."""
+    cpu = np.array([c["cpu"] for c in costs])
+    point = nominal["points"][0]["fi_point_cpu"]
+    out = {"wall": wall, "computed": len(costs), "workers": executor.workers, "executor": executor.describe(),
+           "fi_point_cpu": point}
+    if len(costs):
+        out |= {"samples_per_second": len(costs) / wall, "cpu_per_sample": float(np.median(cpu)),
+                "cost_ratio": float(np.median(cpu)) / point,
+                "worker_rss_max": max(c["rss"] for c in costs)}
+    return out
