@@ -16,13 +16,20 @@ class Progress:
     def __init__(self, label: str, total: int, quiet: bool = False, done: int = 0):
         self.label, self.total, self.quiet = label, max(total, 1), quiet
         self.done, self.start, self._first = done, time.monotonic(), done
+        self._closed = False
         self._draw()
 
     def update(self, n: int = 1) -> None:
         self.done += n
         self._draw()
-        if self.done >= self.total and not self.quiet:
+        if self.done >= self.total:
+            self.close()
+
+    def close(self) -> None:
+        """End the bar's line (once), so that what follows on stderr — an error, an interruption — has its own."""
+        if not self.quiet and not self._closed:
             print(file=sys.stderr)
+        self._closed = True
 
     def _draw(self) -> None:
         if self.quiet:

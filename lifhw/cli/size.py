@@ -304,6 +304,7 @@ def _spice_montecarlo(args) -> dict:
         rates = cf.pop("rates")
         cf["histogram"] = {"counts": np.histogram(rates, bins=out["histogram"]["edges"])[0]}
         out["closed_form"] = cf
+    if "blocks" in got:
         out["blocks"] = got["blocks"]
     if result["failed"]:
         error = SpiceError(f"{len(result['failed'])} of {args.n} Monte Carlo samples failed (the others are stored "

@@ -22,7 +22,7 @@ from ..spice.design import OTADesign, ota_params
 from ..spice.executor import Executor
 from ..spice.montecarlo import STORE_DIR, column, run_montecarlo
 from .design import SizedNeuron
-from .montecarlo import Mismatch, anchored_neuron, areas_for_yield, monte_carlo, yield_of
+from .montecarlo import BLOCK_OF, Mismatch, anchored_neuron, areas_for_yield, monte_carlo, yield_of
 
 #: Closed-form draws beside a SPICE Monte Carlo (its standard error is then negligible against SPICE's).
 CLOSED_FORM_N = 100_000
@@ -86,7 +86,8 @@ def closed_form(result: dict, params: LIFParams, design: OTADesign, mismatch: Mi
 
 def evaluate(params: LIFParams, design: OTADesign, i_in: float, n: int, seed: int, executor: Executor,
              mismatch: bool = True, process: bool = False, spec: tuple[float, float] | None = None,
-             sigma: dict | None = None, store_root=STORE_DIR, quiet: bool = False) -> dict:
+             sigma: dict | None = None, store_root=STORE_DIR, blocks_root=blocks.STORE_DIR,
+             quiet: bool = False) -> dict:
     """SPICE Monte Carlo of lif_ota for ``params``/``design`` at ``i_in`` (A), with the closed form beside it.
 
     ``spec`` (rate Hz, relative tolerance): the yield of both. ``sigma``: σ to use instead of the PDK's block
@@ -101,10 +102,11 @@ def evaluate(params: LIFParams, design: OTADesign, i_in: float, n: int, seed: in
     if spec is not None:
         out["yield"] = stats.spec_yield(rates, *spec)
     if mismatch and not process and len(result["samples"]) >= 2:
-        table = blocks.block_table(params, design, executor)
-        fields = Mismatch.from_table(table, design.a_mirror, design.a_leak, design.a_cmp).as_dict()
-        fields.update({k: v for k, v in (sigma or {}).items() if v is not None})
-        out["blocks"] = table
+        fields = {k: v for k, v in (sigma or {}).items() if v is not None}
+        if len(fields) < len(BLOCK_OF):  # the σ not given come from the PDK
+            table = blocks.block_table(params, design, executor, store_root=blocks_root)
+            fields = Mismatch.from_table(table, design.a_mirror, design.a_leak, design.a_cmp).as_dict() | fields
+            out["blocks"] = table
         out["closed_form"] = closed_form(result, params, design, Mismatch(**fields), seed, spec)
     return out
 

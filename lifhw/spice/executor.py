@@ -105,7 +105,7 @@ def _check_workers(workers: int, timeout: float, load_timeout: float) -> None:
 def _local_main(conn) -> None:
     """A local worker process: run the tasks the pool sends until it sends None."""
     # Ctrl-C reaches the whole process group: the parent stops the batch, the workers must not print tracebacks.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (already ignored since its start: _start_ignoring_sigint)
     while True:
         message = conn.recv()
         if message is None:
@@ -122,11 +122,27 @@ def _local_main(conn) -> None:
         worker_side.exit_if_dead()
 
 
+def _start_ignoring_sigint(process) -> None:
+    """Start ``process`` with SIGINT ignored from its first instruction: an ignored signal stays ignored across
+    exec and Python then installs no KeyboardInterrupt handler, so a Ctrl-C that reaches the process group while
+    a worker is still importing prints no traceback (only the parent handles it)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        process.start()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _Process:
     def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_local_main, args=(child,), daemon=True)
-        self.process.start()
+        _start_ignoring_sigint(self.process)
         child.close()
         self.task: int | None = None
         self.phase = "idle"  # idle | load | run

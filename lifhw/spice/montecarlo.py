@@ -73,9 +73,10 @@ class Plan:
 
     ``dc``: (start, stop, step) V of the probe sweep; per current: ``t_stop`` and ``max_step`` (s) of the
     transient, ``t_retry`` (s) of the longer one for a sample with fewer than two spikes (0: none);
-    ``mismatch``: the per-instance draw is on; ``process``: (parameter, σ) of each die-level shift drawn;
-    ``seed``; the neuron's ``c_eff`` (F), ``v_rest``/``v_reset``/``v_th``/``vdd`` (V), ``temp`` (°C) and
-    ``release_node`` for the analysis.
+    ``mismatch``: the per-instance draw is on; ``process``: (parameter, σ) of the die-level shift of each device
+    model the circuit uses (σ = 0 without process variation: the parameter is still set, to 0, so that no value a
+    previous run left in a worker's deck survives); ``seed``; the neuron's ``c_eff`` (F),
+    ``v_rest``/``v_reset``/``v_th``/``vdd`` (V), ``temp`` (°C) and ``release_node`` for the analysis.
     """
 
     currents: tuple[float, ...]
@@ -154,15 +155,16 @@ def _point(session: Session, plan: Plan, index: int) -> dict:
 def run_sample(session: Session, plan: Plan, k: int | None) -> dict:
     """Sample k (None: the nominal) on the loaded Monte Carlo deck: redraw, DC sweep, transients.
 
-    Returns ``{"sample": what is stored, "cpu": s of this process, "rss": bytes, "pid"}``.
+    Returns ``{"sample": what is stored, "cpu" and "wall": s this sample took, "rss": bytes, "pid"}``.
     """
-    cpu = time.process_time()
+    cpu, wall = time.process_time(), time.perf_counter()
     seed, parameters = draws(plan, k)
     session.redraw(seed, parameters)
     record = {"k": k, "setseed": seed, "parameters": parameters}
     record |= _leak(session.dc_probe(*plan.dc), plan)
     record["points"] = [_point(session, plan, index) for index in range(len(plan.currents))]
-    return {"sample": record, "cpu": time.process_time() - cpu, "pid": os.getpid(), "rss": _rss()}
+    return {"sample": record, "cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
+            "pid": os.getpid(), "rss": _rss()}
 
 
 def _rss() -> int:
@@ -218,10 +220,11 @@ def _check(circuit: nl.Circuit, design: OTADesign, currents, n: int, seed: int, 
 
 def _plan(circuit, params, design, currents, seed, mismatch, process, transients) -> Plan:
     dc = (min(params.v_reset, params.v_rest - DC_BELOW_REST), params.v_th - DC_BELOW_TH, DC_STEP)
-    sigmas = tuple(pdk.process_sigmas(nl.device_models(circuit)).items()) if process else ()
-    return Plan(tuple(float(i) for i in currents), dc, *transients, mismatch, sigmas, int(seed),
-                params.c_m + design.c_tsv, params.v_rest, params.v_reset, params.v_th, design.vdd, design.temp,
-                circuit.release_node)
+    models = nl.device_models(circuit)
+    sigmas = pdk.process_sigmas(models) if process else {pdk.process_parameter(m): 0.0 for m in models}
+    return Plan(tuple(float(i) for i in currents), dc, *transients, mismatch, tuple(sorted(sigmas.items())),
+                int(seed), params.c_m + design.c_tsv, params.v_rest, params.v_reset, params.v_th, design.vdd,
+                design.temp, circuit.release_node)
 
 
 def _sample_transients(nominal: list[dict]) -> tuple[tuple, tuple, tuple]:
@@ -313,24 +316,30 @@ def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents,
         else:
             store.put(k, result["sample"])
             samples[k] = result["sample"]
-            costs.append({key: result[key] for key in ("cpu", "rss", "pid")})
+            # what it cost, beside it (not in it: the sample is the same bytes whoever computes it, whenever)
+            cost = {key: result[key] for key in ("cpu", "wall", "rss", "pid")} | {"executor": executor.describe()}
+            store.put(f"{k}.cost", cost)
+            costs.append(cost)
         progress.update()
 
     tasks = [Task(run_sample, (plan, k), f"sample {k}", deck, redraws=True) for k in todo]
     try:
         executor.map(tasks, finished)
     except KeyboardInterrupt:
+        progress.close()
         raise Interrupted(f"{len(samples)} of {n} samples are stored in {store.dir}; the same command computes "
                           f"the other {n - len(samples)}") from None
+    progress.close()
     wall = time.monotonic() - start
     ordered = [samples[k] for k in range(n) if k in samples]
     return {"circuit": circuit, "corner": design.corner, "temp": design.temp, "n": n, "seed": seed,
-            "mismatch": mismatch, "process": dict(plan.process), "currents": currents.tolist(),
+            "mismatch": mismatch, "process": {k: v for k, v in plan.process if v > 0}, "currents": currents.tolist(),
             "netlist": deck.path, "store": str(store.dir), "plan": plan.as_dict(), "nominal": nominal,
             "samples": ordered, "summary": summarize(ordered, len(currents)),
             "failed": [{"k": k, "error": failed[k]} for k in sorted(failed)],
             "computed": len(todo) - len(failed), "reused": n - len(todo),
-            "timing": _timing(costs, wall, executor, nominal)}
+            "timing": _timing(costs, wall, executor, nominal),
+            "cost": sample_cost([store.get(f"{k}.cost") for k in range(n) if k in samples], nominal)}
 
 
 def column(samples: list[dict], name: str, point: int | None = None) -> np.ndarray:
@@ -347,6 +356,19 @@ def summarize(samples: list[dict], n_points: int) -> dict:
         for name in POINT_QUANTITIES:
             out[f"{name}@{index}"] = stats.describe(column(samples, name, index))
     return out
+
+
+def sample_cost(costs: list[dict | None], nominal: dict) -> dict:
+    """What the samples cost when they were computed (their stored cost records): median CPU and wall seconds
+    per sample, samples per second per worker, the CPU ratio to one nominal f-I point, the largest worker RSS."""
+    found = [c for c in costs if c is not None]
+    if not found:
+        return {"samples": 0}
+    cpu, wall = np.median([c["cpu"] for c in found]), np.median([c["wall"] for c in found])
+    return {"samples": len(found), "cpu_per_sample": float(cpu), "wall_per_sample": float(wall),
+            "samples_per_second_per_worker": float(1 / wall), "fi_point_cpu": nominal["points"][0]["fi_point_cpu"],
+            "cost_ratio": float(cpu / nominal["points"][0]["fi_point_cpu"]),
+            "worker_rss_max": max(c["rss"] for c in found), "executors": sorted({c["executor"] for c in found})}
 
 
 def _timing(costs: list[dict], wall: float, executor: Executor, nominal: dict) -> dict:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -38,14 +43,52 @@ def test_spice_bad_input_exits_2(capsys, argv, message):
     assert code == 2 and message in err and err.count("\n") == 1
 
 
-def test_spice_failed_point_exits_1_with_one_line_and_keeps_finished_points(capsys, tmp_path):
+IDEAL = ["spice", "fi", "--circuit", "ideal", "--c-m", "200p", "--r-m", "100Meg", "--v-rest", "-70m", "--v-th", "-50m",
+         "--v-reset", "-70m"]
+
+
+@pytest.mark.parametrize("backend", [["--workers", "1"], ["--dask", "--workers", "1"]], ids=["local", "dask"])
+def test_spice_failed_point_exits_1_with_one_line_and_keeps_finished_points(capsys, tmp_path, backend):
+    # The same per-task timeout and error on both backends; with --json the finished part is still printed.
     partial = tmp_path / "partial.json"
-    code = main(["spice", "fi", "--circuit", "ideal", "--c-m", "200p", "--r-m", "100Meg", "--v-rest", "-70m",
-                 "--v-th", "-50m", "--v-reset", "-70m", "--i", "300p", "--t-sim", "150", "--timeout", "2",
-                 "--workers", "1", "--partial", str(partial), "--json"])
+    code = main([*IDEAL, "--i", "300p", "--t-sim", "150", "--timeout", "2", *backend, "--partial", str(partial),
+                 "--json"])
     captured = capsys.readouterr()
-    assert code == 1 and captured.out == ""
+    assert code == 1
     line = captured.err.strip().splitlines()[-1]
     assert line.startswith("lifhw: failed: 1 of 1 ideal sweep points failed")
     assert "no answer after 2 s" in line and f"finished points saved to {partial}" in line
     assert json.loads(partial.read_text())["errors"][0].startswith("transient at i_in = 3e-10 A")
+    assert json.loads(captured.out)["errors"] == json.loads(partial.read_text())["errors"]
+
+
+def test_two_failed_runs_keep_their_own_partial_files(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for current in ("300p", "400p"):
+        assert main([*IDEAL, "--i", current, "--t-sim", "150", "--timeout", "1", "--workers", "1"]) == 1
+    files = sorted((tmp_path / "build/spice/partial").glob("fi-*.json"))
+    assert len(files) == 2
+    assert sorted(json.loads(f.read_text())["current"][0] for f in files) == [300e-12, 400e-12]
+
+
+def test_ctrl_c_saves_the_finished_points_in_one_line(tmp_path):
+    partial = tmp_path / "partial.json"
+    # 16 points of ~1 s on two workers: Ctrl-C as soon as the first is done
+    run = subprocess.Popen([sys.executable, "-m", "lifhw", *IDEAL, "--i", "300p:600p:16", "--workers", "2",
+                            "--partial", str(partial), "--json"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    err = ""
+    start = time.monotonic()
+    while "point" not in err:
+        line = run.stderr.readline()
+        assert line or run.poll() is None, "the sweep ended before a point finished"
+        err += line
+        assert time.monotonic() - start < 120
+    os.killpg(run.pid, signal.SIGINT)  # to the group, as a terminal does: the command and its workers
+    out, rest = run.communicate(timeout=60)
+    lines = [line for line in (err + rest).splitlines() if not line.startswith("spice fi: point")]
+    assert run.returncode == 130 and out == ""
+    assert len(lines) == 1 and lines[0].startswith("lifhw: interrupted: ") and str(partial) in lines[0], err + rest
+    saved = json.loads(partial.read_text())
+    assert sum(r is not None and r > 0 for r in saved["rate"]) >= 1
+    assert "not run: interrupted" in saved["errors"]
