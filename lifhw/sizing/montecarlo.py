@@ -146,10 +146,11 @@ def areas_for_yield(nominal: TanhNeuron, i_in: float, table: dict, target: float
                     wanted: float, n: int, seed: int, block_area: dict[str, float]) -> dict:
     """Area factors of the three blocks (each >= 1) whose closed-form yield reaches ``wanted``, at least area.
 
-    Each block's contribution to the rate variance is (S_i σ_i(a_i))² with σ_i from the table's Pelgrom fit; the
-    allocation that minimises Σ A_i a_i (``block_area``: µm² of each block's matched devices at 1×) for a given
-    variance puts a_i ∝ sqrt(S_i² σ_i(1)²/A_i) (a Lagrange multiplier, slope −1/2); one scale t of that allocation
-    is then bisected on the closed-form yield (the same draws for every t).
+    The nominal stays where it is (the caller re-centres the re-sized neuron's bias on the target). Each block's
+    contribution to the rate variance is (S_i σ_i(a_i))² with σ_i from the table's Pelgrom fit; the allocation
+    that minimises Σ A_i a_i (``block_area``: µm² of each block's matched devices at 1×) for a given variance
+    puts a_i ∝ sqrt(S_i² σ_i(1)²/A_i) (a Lagrange multiplier, slope −1/2); one scale t of that allocation is then
+    bisected on the closed-form yield (the same draws for every t).
     """
     sens = sensitivities(nominal, i_in)
     weight = {}

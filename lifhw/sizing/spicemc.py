@@ -16,14 +16,17 @@ import math
 import numpy as np
 
 from .. import limits, stats
+from ..errors import SpiceError
 from ..params import LIFParams
 from ..spice import blocks
 from ..spice.design import OTADesign, ota_params
 from ..spice.executor import Executor
-from ..spice.montecarlo import STORE_DIR, column, run_montecarlo
+from ..spice.montecarlo import STORE_DIR, column, nominal_neuron, run_montecarlo
 from .design import SizedNeuron
 from .montecarlo import BLOCK_OF, Mismatch, anchored_neuron, areas_for_yield, monte_carlo, yield_of
 
+#: Re-centring the re-sized neuron's bias: steps at most, and how close (a fraction of the rate tolerance).
+RECENTRE_STEPS, RECENTRE_TOLERANCE = 6, 0.05
 #: Closed-form draws beside a SPICE Monte Carlo (its standard error is then negligible against SPICE's).
 CLOSED_FORM_N = 100_000
 #: Quantities of each sample in the per-sample table (the point ones at the input current).
@@ -118,11 +121,12 @@ def _block_area(table: dict) -> dict[str, float]:
 
 def size_for_yield(params: LIFParams, design: OTADesign, i_in: float, tolerance: float, wanted: float, n: int,
                    seed: int, executor: Executor, f_target: float | None = None, store_root=STORE_DIR,
-                   quiet: bool = False) -> dict:
+                   blocks_root=blocks.STORE_DIR, quiet: bool = False) -> dict:
     """The SPICE yield of the design within ``tolerance`` of its rate at ``i_in`` (``f_target``, or the nominal
-    neuron's SPICE rate) and, if it is below ``wanted``, the area factors the closed form says reach it, checked by
-    a SPICE Monte Carlo of the re-sized netlist."""
-    first = evaluate(params, design, i_in, n, seed, executor, store_root=store_root, quiet=quiet)
+    neuron's SPICE rate) and, if it is below ``wanted``, the area factors the closed form says reach it, the bias
+    re-centred on the target (:func:`recentre`), checked by a SPICE Monte Carlo of the re-sized netlist."""
+    first = evaluate(params, design, i_in, n, seed, executor, store_root=store_root, blocks_root=blocks_root,
+                     quiet=quiet)
     target = f_target if f_target is not None else first["result"]["nominal"]["points"][0]["rate"]
     spec = (target, tolerance)
     rates = column(first["result"]["samples"], "rate", 0)
@@ -138,16 +142,39 @@ def size_for_yield(params: LIFParams, design: OTADesign, i_in: float, tolerance:
                              nominal["v_zero"], nominal["i_b_eff"], nominal["kappa"], point["i_in"], point["rate"])
     found = areas_for_yield(neuron, i_in, table, target, tolerance, wanted, _closed_form_n(n), seed,
                             _block_area(table))
-    resized = design.replace(**{k: float(v) for k, v in found["areas"].items()})
-    second = evaluate(params, resized, i_in, n, seed, executor, store_root=store_root, quiet=quiet)
+    bigger, steps = recentre(params, design.replace(**{k: float(v) for k, v in found["areas"].items()}), i_in,
+                             target, tolerance, -found["sensitivities"]["sigma_ib"] / point["rate"], executor,
+                             store_root)
+    out["recentred"] = {"i_b": bigger.i_b, "steps": steps}
+    second = evaluate(params, bigger, i_in, n, seed, executor, store_root=store_root, blocks_root=blocks_root,
+                      quiet=quiet)
     out["areas"] = found["areas"]
     out["sensitivities"] = found["sensitivities"]
     out["predicted"] = yield_of(neuron, i_in, Mismatch.from_table(table, **found["areas"]), target, tolerance,
                                 _closed_form_n(n), seed)
-    del out["predicted"]["rate"]
-    out["resized"] = _yield_row(second, column(second["result"]["samples"], "rate", 0), spec, resized)
+    out["resized"] = _yield_row(second, column(second["result"]["samples"], "rate", 0), spec, bigger)
     out["meets"] = bool(out["resized"]["yield"]["yield"] >= wanted)
     return out
+
+
+def recentre(params: LIFParams, design: OTADesign, i_in: float, target: float, tolerance: float, elasticity: float,
+             executor: Executor, store_root) -> tuple[OTADesign, list[dict]]:
+    """``design`` with its bias I_b set so that its nominal SPICE rate at ``i_in`` is ``target`` (within
+    RECENTRE_TOLERANCE × ``tolerance``): larger devices load the membrane with more gate capacitance and shift the
+    blocks' systematic offsets, which the areas alone would leave as a shift of every neuron. ``elasticity``:
+    −d ln(rate)/d ln(I_b), the first step's slope; then secant steps on ln(rate) against ln(I_b)."""
+    steps: list[dict] = []
+    for _ in range(RECENTRE_STEPS):
+        rate = nominal_neuron("ota", params, design, [i_in], executor, store_root)["points"][0]["rate"]
+        steps.append({"i_b": design.i_b, "rate": rate})
+        if abs(rate / target - 1) <= RECENTRE_TOLERANCE * tolerance:
+            return design, steps
+        if len(steps) >= 2 and steps[-1]["rate"] != steps[-2]["rate"]:
+            elasticity = -math.log(steps[-1]["rate"] / steps[-2]["rate"]) / math.log(steps[-1]["i_b"] /
+                                                                                      steps[-2]["i_b"])
+        design = design.replace(i_b=design.i_b * (rate / target) ** (1 / elasticity))
+    raise SpiceError(f"the re-sized neuron's rate did not settle at {target:.4g} Hz by its bias in "
+                     f"{RECENTRE_STEPS} steps: {steps}")
 
 
 def _yield_row(evaluated: dict, rates: np.ndarray, spec: tuple[float, float], design: OTADesign) -> dict:
@@ -155,5 +182,5 @@ def _yield_row(evaluated: dict, rates: np.ndarray, spec: tuple[float, float], de
     return {"design": design.as_dict(), "netlist": result["netlist"], "n": result["n"],
             "failed": result["failed"], "rate": stats.describe(rates), "yield": stats.spec_yield(rates, *spec),
             "nominal_rate": result["nominal"]["points"][0]["rate"],
-            "closed_form_yield": stats.spec_yield(evaluated["closed_form"]["rates"], *spec)
-            if "closed_form" in evaluated else None}
+            "closed_form": {"rate": evaluated["closed_form"]["rate"],
+                            "yield": stats.spec_yield(evaluated["closed_form"]["rates"], *spec)}}

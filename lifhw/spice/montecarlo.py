@@ -276,6 +276,23 @@ def _nominal(executor: Executor, deck: Deck, circuit: nl.Circuit, params: LIFPar
     return nominal
 
 
+def _deck_and_nominal(chosen: nl.Circuit, params: LIFParams, design: OTADesign, currents: np.ndarray,
+                      executor: Executor, store_root, run_dir) -> tuple[Deck, dict]:
+    text = nl.render(chosen, chosen.values(params, design), design.corner, design.temp, mismatch=True)
+    deck = Deck.write(text, Path(run_dir), f"{chosen.path.stem}-mc")
+    # the nominal neuron does not depend on what the samples draw: one plan (and stored result) for every run
+    plan = _plan(chosen, params, design, currents, 0, False, False, ((), (), ()))
+    return deck, _nominal(executor, deck, chosen, params, plan, Path(store_root))
+
+
+def nominal_neuron(circuit: str, params: LIFParams, design: OTADesign, currents, executor: Executor,
+                   store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR) -> dict:
+    """The nominal neuron of a Monte Carlo deck (nothing drawn): its DC numbers and one f-I point per current."""
+    chosen = nl.get_circuit(circuit)
+    currents = _check(chosen, design, currents, 2, 0, False)
+    return _deck_and_nominal(chosen, params, design, currents, executor, store_root, run_dir)[1]
+
+
 def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents, n: int, seed: int,
                    executor: Executor, mismatch: bool = True, process: bool = False,
                    store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR, quiet: bool = False) -> dict:
@@ -290,12 +307,8 @@ def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents,
     currents = _check(chosen, design, currents, n, seed, process)
     if not (mismatch or process):
         raise ParameterError("mismatch", mismatch, "a Monte Carlo needs something to draw: mismatch, process or both")
-    text = nl.render(chosen, chosen.values(params, design), design.corner, design.temp, mismatch=True)
-    deck = Deck.write(text, Path(run_dir), f"{chosen.path.stem}-mc")
-    none = ((), (), ())
-    plan = _plan(chosen, params, design, currents, seed, mismatch, process, none)
     start = time.monotonic()
-    nominal = _nominal(executor, deck, chosen, params, plan, Path(store_root))
+    deck, nominal = _deck_and_nominal(chosen, params, design, currents, executor, store_root, run_dir)
     plan = _plan(chosen, params, design, currents, seed, mismatch, process, _sample_transients(nominal["points"]))
     store = ResultStore(store_root, {"kind": "spice-montecarlo", "format": SAMPLE_FORMAT, "deck": deck.digest,
                                      "plan": plan.as_dict()})
