@@ -3,13 +3,33 @@
 Every error a user can cause or meet derives from :class:`LifhwError`. The CLI maps
 :class:`ParameterError` (bad input) to exit code 2 and every other :class:`LifhwError`
 (a failed run) to exit code 1, printing the message as a single line.
+
+Every error of the family survives pickling with its message and its fields (``name``, ``value``,
+``rule`` of a ParameterError, whatever a subclass stores), so an error raised in a worker process
+reaches the parent as itself, not as a failure to unpickle it.
 """
 
 from __future__ import annotations
 
+#: Longest rendering of a value in a ParameterError's message (characters).
+SHOWN_MAX = 100
+
+
+def _rebuild(cls: type, args: tuple, state: dict) -> LifhwError:
+    """Recreate a pickled LifhwError without calling its ``__init__`` (whose signature is the subclass's)."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
 
 class LifhwError(Exception):
     """Base class of every lifhw error."""
+
+    def __reduce__(self):
+        # Exception pickles as cls(*self.args), which fails for subclasses whose __init__ takes fields
+        # rather than the message; restore args (the message) and the fields directly instead.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ParameterError(LifhwError, ValueError):
@@ -24,6 +44,10 @@ class ParameterError(LifhwError, ValueError):
         self.value = value
         self.rule = rule
         shown = f"{value:.6g}" if isinstance(value, float) else repr(value)
+        if len(shown) > SHOWN_MAX:
+            # A value of a thousand numbers would drown the one line that says what is wrong with it.
+            size = f", {len(value)} values" if hasattr(value, "__len__") else ""
+            shown = f"{shown[:SHOWN_MAX - 20]}...{size}"
         super().__init__(f"{name} = {shown}: {rule}")
 
 

@@ -8,8 +8,11 @@ lifhw finds them in the same place as a source checkout does.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 _DATA = Path(__file__).parent / "_data"
@@ -34,3 +37,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def run_folder(parent: Path, prefix: str) -> Iterator[Path]:
+    """A folder of one run's own under ``parent`` for its intermediate files (compiled designs, stimuli, logs).
+
+    Two runs given the same ``parent`` never share a file. The folder is removed when the run succeeds and kept
+    when it fails, so the logs an error names are still there.
+    """
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=parent))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

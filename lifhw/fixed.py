@@ -45,6 +45,10 @@ from .params import LIFParams
 LEAK_MODES = ("shift", "mult")
 RESET_MODES = ("reset", "subtract")
 DISCRETIZATIONS = ("exact", "euler")
+#: Allowed state width, state fraction bits and leak-multiplier fraction bits (inclusive ranges).
+WIDTH_RANGE = (4, 32)
+FRAC_RANGE = (0, 62)
+LEAK_FRAC_RANGE = (1, 30)
 #: AUTO fraction bits leave this factor of headroom above the largest of |V_th - V_rest|, |V_reset - V_rest|.
 AUTO_HEADROOM = 1.125
 
@@ -82,14 +86,16 @@ class FixedFormat:
     in_width: int | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.width, bool) or not isinstance(self.width, int) or not 4 <= self.width <= 32:
-            raise ParameterError("width", self.width, "must be a whole number of bits in 4..32")
-        if self.frac is not None and (not isinstance(self.frac, int) or not 0 <= self.frac <= 62):
-            raise ParameterError("frac", self.frac, "must be AUTO (None) or a whole number in 0..62")
+        if isinstance(self.width, bool) or not isinstance(self.width, int) or not _within(self.width, WIDTH_RANGE):
+            raise ParameterError("width", self.width, "must be a whole number of bits in {}..{}".format(*WIDTH_RANGE))
+        if self.frac is not None and (not isinstance(self.frac, int) or not _within(self.frac, FRAC_RANGE)):
+            raise ParameterError("frac", self.frac, "must be AUTO (None) or a whole number in {}..{}".format(
+                *FRAC_RANGE))
         if self.leak not in LEAK_MODES:
             raise ParameterError("leak", self.leak, f"must be one of {', '.join(LEAK_MODES)}")
-        if not isinstance(self.leak_frac, int) or not 1 <= self.leak_frac <= 30:
-            raise ParameterError("leak_frac", self.leak_frac, "must be a whole number in 1..30")
+        if not isinstance(self.leak_frac, int) or not _within(self.leak_frac, LEAK_FRAC_RANGE):
+            raise ParameterError("leak_frac", self.leak_frac, "must be a whole number in {}..{}".format(
+                *LEAK_FRAC_RANGE))
         if self.reset_mode not in RESET_MODES:
             raise ParameterError("reset_mode", self.reset_mode, f"must be one of {', '.join(RESET_MODES)}")
         if self.discretization not in DISCRETIZATIONS:
@@ -184,6 +190,19 @@ class QuantizedLIF:
                                                     "discretization": self.fmt.discretization}}
 
 
+def _within(value: int, bounds: tuple[int, int]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+def target_leak(params: LIFParams, dt: float, discretization: str = "exact") -> float:
+    """1 − beta, the fraction of the state the leak removes per step, without the cancellation of 1 − exp(−dt/τ)
+    when dt ≪ τ_m (a near-perfect integrator leaks 1e-20 per step, which 1 − beta rounds to 0)."""
+    if discretization == "exact":
+        return -math.expm1(-dt / params.tau_m)
+    target_beta(params, dt, discretization)  # Euler's own bound on dt
+    return dt / params.tau_m
+
+
 def target_beta(params: LIFParams, dt: float, discretization: str = "exact") -> float:
     """Decay per step of the discrete-time float LIF: exp(−dt/tau_m) or 1 − dt/tau_m (Euler)."""
     if discretization == "exact":
@@ -221,19 +240,28 @@ def quantize(params: LIFParams, dt: float, fmt: FixedFormat | None = None) -> Qu
     if not -v_max - 1 <= v_reset < thresh:
         raise ParameterError("frac", frac, f"puts V_reset - V_rest = {params.v_reset - params.v_rest:.6g} V at "
                                            f"{v_reset} LSB; it must be in {-v_max - 1}..{thresh - 1}")
-    beta = target_beta(params, dt, fmt.discretization)
+    beta, leak = target_beta(params, dt, fmt.discretization), target_leak(params, dt, fmt.discretization)
     if fmt.leak == "shift":
-        shift = int(round(-math.log2(1.0 - beta)))
+        shift = int(round(-math.log2(leak))) if leak > 0 else width
         if not 1 <= shift <= width - 1:
-            raise ParameterError("dt", dt, f"a shift leak needs 1 - beta = 2^-k with k in 1..{width - 1}; "
-                                           f"beta = {beta:.6g} gives k = {shift}")
+            raise ParameterError("dt", dt, f"a shift leak needs 1 - beta = 2^-k with k in 1..{width - 1}; dt/tau_m "
+                                           f"= {dt / params.tau_m:.4g} gives 1 - beta = {leak:.4g}, k = {shift}")
         mult, leak_frac, beta_q = 1, shift, 1.0 - 2.0 ** -shift
     else:
         leak_frac = fmt.leak_frac
-        mult = int(round((1.0 - beta) * (1 << leak_frac)))
-        if not 1 <= mult < (1 << leak_frac):
-            raise ParameterError("leak_frac", leak_frac, f"1 - beta = {1 - beta:.6g} rounds to {mult}/2^{leak_frac}; "
-                                                         "it must be in 1..2^leak_frac - 1 (use more leak_frac bits)")
+        mult = int(round(leak * (1 << leak_frac)))
+        if mult >= 1 << leak_frac:
+            # The leak empties the state within one step: dt is many tau_m; bits only help while beta is not tiny.
+            finer = math.ceil(math.log2(0.5 / beta)) if beta > 0 else math.inf
+            more = f" or leak_frac >= {finer}" if finer <= LEAK_FRAC_RANGE[1] else ""
+            raise ParameterError("dt", dt, f"is {dt / params.tau_m:.4g} tau_m: the state keeps beta = {beta:.4g} per "
+                                           f"step, which rounds to 0/2^{leak_frac}; use a smaller dt{more}")
+        if mult < 1:
+            finer = math.ceil(math.log2(0.5 / leak)) if leak > 0 else math.inf
+            fix = (f"use leak_frac >= {finer} or a larger dt" if finer <= LEAK_FRAC_RANGE[1] else
+                   f"even {LEAK_FRAC_RANGE[1]} bits cannot; use a larger dt or a shorter tau_m")
+            raise ParameterError("leak_frac", leak_frac, f"1 - beta = {leak:.6g} (dt/tau_m = {dt / params.tau_m:.4g}) "
+                                                         f"rounds to 0/2^{leak_frac}: {fix}")
         shift, beta_q = leak_frac, 1.0 - mult / (1 << leak_frac)
     ref_steps = int(round(params.t_ref / dt))
     if ref_steps >= 1 << 16:

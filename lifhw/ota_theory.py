@@ -35,6 +35,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from . import analog
+from .errors import ParameterError
 from .fi import FICurve
 from .params import LIFParams
 
@@ -82,6 +83,14 @@ class TanhNeuron:
     v_th_offset: float = 0.0
     i_leak: float = 0.0
 
+    def __post_init__(self) -> None:
+        # Fields may be arrays (a population); every member must be a finite number, as everywhere in lifhw.
+        for f in dataclasses.fields(self):
+            value = np.asarray(getattr(self, f.name), dtype=float)
+            if not np.all(np.isfinite(value)):
+                raise ParameterError(f.name, value.tolist() if value.size <= 8 else f"array of {value.size}",
+                                     "must be finite")
+
     def replace(self, **changes) -> TanhNeuron:
         return dataclasses.replace(self, **changes)
 
@@ -121,11 +130,20 @@ class TanhNeuron:
         out[x1 <= x0] = 0.0
         ok = fires & (x1 > x0)
         A, B, a_ = big_a[ok], big_b[ok], a[ok]
-        e0, e1 = np.exp(2 * a_ * x0[ok]), np.exp(2 * a_ * x1[ok])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # (B−A)/(2aAB)·[ln(Ae1+B) − ln(Ae0+B)], written with log1p so that A → 0 stays accurate.
-            log_term = np.where(A != 0, (np.log1p(A * e1 / B) - np.log1p(A * e0 / B)) / A, (e1 - e0) / B)
-        out[ok] = c_eff[ok] * ((x1[ok] - x0[ok]) / B + (B - A) / (2 * a_ * B) * log_term)
+        y0, y1 = 2 * a_ * x0[ok], 2 * a_ * x1[ok]
+        rising = A > 0
+        ratio = np.log(np.where(rising, A, 1.0) / B)
+
+        def log1p_ae(y):
+            # ln(1 + (A/B)·e^y), accurate as A → 0. Where A > 0, e^y alone overflows once the swing is a few
+            # hundred U_T/κ (logaddexp never forms it); where A < 0 the neuron fires only if e^y < B/|A|.
+            return np.where(rising, np.logaddexp(0.0, y + ratio), np.log1p(A * np.exp(np.where(rising, 0.0, y)) / B))
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # (B−A)/(2aAB)·[ln(Ae1+B) − ln(Ae0+B)]; at A = 0 exactly (I = I_b) it is (e1 − e0)/B, which is
+            # infinite (the neuron takes forever) when the swing is that large.
+            log_term = np.where(A != 0, (log1p_ae(y1) - log1p_ae(y0)) / A, (np.exp(y1) - np.exp(y0)) / B)
+            out[ok] = c_eff[ok] * ((x1[ok] - x0[ok]) / B + (B - A) / (2 * a_ * B) * log_term)
         return out
 
     def isi(self, i_in) -> np.ndarray:

@@ -26,10 +26,10 @@ Derived: ``tau_m = r_m * c_m`` (20 ms by default), ``g_l = 1 / r_m`` (10 nS) and
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 from .errors import ParameterError
+from .units import check_value
 
 #: Field name -> (unit, one-line meaning); the CLI and the docs read it so nothing is typed twice.
 FIELDS: dict[str, tuple[str, str]] = {
@@ -58,13 +58,9 @@ class LIFParams:
     t_ref: float = 2e-3
 
     def __post_init__(self) -> None:
-        for name in FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ParameterError(name, value, "must be a number in SI units")
-            if not math.isfinite(value):
-                raise ParameterError(name, value, "must be finite")
-            object.__setattr__(self, name, float(value))
+        for name, (unit, _) in FIELDS.items():
+            # Any real number, numpy scalars included, within the magnitudes of its quantity (lifhw.units).
+            object.__setattr__(self, name, check_value(getattr(self, name), name, unit))
         if self.c_m <= 0:
             raise ParameterError("c_m", self.c_m, "must be > 0 F")
         if self.r_m <= 0:
@@ -79,7 +75,7 @@ class LIFParams:
     @classmethod
     def from_g_l(cls, g_l: float, **kwargs: float) -> LIFParams:
         """Build from a leak conductance ``g_l`` (S) instead of ``r_m``."""
-        if not g_l > 0:
+        if not check_value(g_l, "g_l", "S") > 0:
             raise ParameterError("g_l", g_l, "must be > 0 S")
         return cls(r_m=1.0 / g_l, **kwargs)
 

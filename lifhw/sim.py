@@ -40,7 +40,10 @@ from scipy.integrate import solve_ivp
 
 from .errors import ParameterError, UnstableStepError
 from .fi import FICurve
+from .limits import check_memory, check_points, check_steps, current
 from .params import FIELDS, LIFParams
+from .theory import firing_rate
+from .units import check_value
 
 METHODS = ("exact", "euler")
 
@@ -174,15 +177,21 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
     """
     if method not in METHODS:
         raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
-    if not dt > 0:
+    if not check_value(dt, "dt", "s") > 0:
         raise ParameterError("dt", dt, "must be > 0 s")
-    if not t_sim > 0:
+    if not check_value(t_sim, "t_sim", "s") > 0:
         raise ParameterError("t_sim", t_sim, "must be > 0 s")
-    n_steps = int(round(t_sim / dt))
+    # Refused before anything is allocated: the time axis alone is 8 bytes a step.
+    n_steps = check_steps("dt", dt, round(t_sim / dt), f"t_sim/dt = {t_sim:.4g}/{dt:.4g}: time steps")
     if n_steps < 1:
         raise ParameterError("t_sim", t_sim, f"must be at least one step (dt = {dt:g} s)")
     pop = _population(params)
     inputs = [_Input("i_in", i_in, n_steps), _Input("g_e", g_e, n_steps), _Input("g_i", g_i, n_steps)]
+    for name, value in (("e_e", e_e), ("e_i", e_i), ("v0", v0)):
+        if value is not None and not np.all(np.isfinite(np.asarray(value, dtype=float))):
+            raise ParameterError(name, np.asarray(value, dtype=float).tolist(), "must be finite (V)")
+    if n is not None:
+        check_points("n", n, n, "neurons")
     widths = {len(pop["c_m"]), *(inp.width for inp in inputs), n or 1, np.size(e_e)}
     for extra in (v0, e_i):
         if extra is not None:
@@ -192,6 +201,8 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
         raise ParameterError("n", sorted(widths), "parameters, inputs, v0 and reversal potentials disagree on the "
                                                   "number of neurons")
     size = widths.pop() if widths else 1
+    check_memory("dt", dt, 8 * (n_steps + 1) * (1 + (size if record_v else 0)),
+                 f"t_sim/dt = {n_steps} steps{f' x {size} neurons recorded' if record_v else ''}: bytes")
     p = {name: np.broadcast_to(value, (size,)) for name, value in pop.items()}
     e_e_arr = np.broadcast_to(np.asarray(e_e, dtype=float), (size,))
     e_i_arr = p["v_rest"] if e_i is None else np.broadcast_to(np.asarray(e_i, dtype=float), (size,))
@@ -284,6 +295,12 @@ def _events(idx, v, ref_left, h, t0, tau, vinf, p, method, spikes_n, spikes_t) -
             else:
                 cross = left[spiking] * (vth_s - vs) / (v_end_s - vs)
         cross = np.where(vs >= vth_s, 0.0, np.clip(cross, 0.0, left[spiking]))
+        if len(spikes_n) >= current().max_steps:
+            # Each pass is one more event inside a step; only a strong input with t_ref near 0 gets here.
+            raise ParameterError("t_ref", float(p["t_ref"][s].min()),
+                                 f"the inputs fire more than max_steps = {current().max_steps:g} spike events within "
+                                 "t_sim (a strong input fires without bound as t_ref -> 0); raise t_ref, lower the "
+                                 "input, or raise --max-steps")
         spikes_n.append(s)
         spikes_t.append(t0 + (h - t_left[s]) + cross)
         v[s] = p["v_reset"][s]
@@ -325,6 +342,9 @@ def simulate_ivp(params: LIFParams, t_sim: float, i_in: float | Callable[[float]
 
 #: Methods of :func:`fi`: the two integrators of :func:`simulate` and the adaptive oracle.
 FI_METHODS = ("exact", "euler", "ivp")
+#: One solve_ivp interval between spikes costs about what this many steps of :func:`simulate` do (~2 ms
+#: against ~50 µs), which is how the oracle's spikes count against ``lifhw.limits``' max_steps.
+IVP_STEPS_PER_SPIKE = 40
 
 
 def fi(params: LIFParams, currents, method: str = "exact", dt: float = 1e-4, t_sim: float = 2.0,
@@ -337,6 +357,15 @@ def fi(params: LIFParams, currents, method: str = "exact", dt: float = 1e-4, t_s
     if method not in FI_METHODS:
         raise ParameterError("method", method, f"must be one of {', '.join(FI_METHODS)}")
     currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    check_points("currents", len(currents), len(currents), "currents")
+    # Every spike is work too: the closed form says how many a run will fire, before it starts.
+    spikes = check_value(t_sim, "t_sim", "s") * float(np.sum(firing_rate(params, currents)))
+    if method == "ivp":
+        check_steps("currents", f"{len(currents)} up to {currents.max():.4g} A", IVP_STEPS_PER_SPIKE * spikes,
+                    f"t_sim x closed-form rate = {spikes:.4g} spikes, each {IVP_STEPS_PER_SPIKE} steps of solve_ivp")
+    else:
+        check_steps("currents", f"{len(currents)} up to {currents.max():.4g} A", spikes,
+                    "t_sim x closed-form rate: spike events")
     meta = {"method": method, "params": params.as_dict(), "t_sim": t_sim}
     if method == "ivp":
         rates = []

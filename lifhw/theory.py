@@ -30,25 +30,46 @@ def rheobase(params: LIFParams) -> float:
     return params.rheobase
 
 
+#: Relative difference from the rheobase below which a current counts as the rheobase itself (16 ulps).
+ROUNDING = 16 * np.finfo(float).eps
+
+
+def _currents(i_in, name: str = "i_in") -> np.ndarray:
+    """``i_in`` as a float array; ParameterError if any is nan or infinite (a rate of 0 would hide it)."""
+    arr = np.asarray(i_in, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise ParameterError(name, arr.tolist() if arr.size <= 8 else f"array of {arr.size}", "must be finite (A)")
+    return arr
+
+
 def v_inf(params: LIFParams, i_in) -> np.ndarray:
     """Steady-state membrane potential V_rest + R_m·I (V) without threshold."""
-    return params.v_rest + params.r_m * np.asarray(i_in, dtype=float)
+    return params.v_rest + params.r_m * _currents(i_in)
 
 
 def time_to_threshold(params: LIFParams, i_in, v0=None) -> np.ndarray:
     """Time (s) from ``v0`` (V; default ``v_reset``) to reach V_th under constant ``i_in`` (A).
 
-    0 when ``v0 >= v_th``; ``inf`` when V_∞ ≤ V_th (the neuron never gets there).
+    0 when ``v0 >= v_th``; ``inf`` when V_∞ ≤ V_th (the neuron never gets there). Computed as
+    τ·log1p((V_th − V_0)/(V_∞ − V_th)): when V_∞ is far above threshold (a large R_m, a near-perfect
+    integrator) the ratio inside the textbook ln((V_∞ − V_0)/(V_∞ − V_th)) rounds to 1 and the time to 0.
     """
     v0 = params.v_reset if v0 is None else v0
-    vinf = v_inf(params, i_in)
+    current = _currents(i_in)
     v0 = np.asarray(v0, dtype=float)
-    vinf, v0 = np.broadcast_arrays(vinf, v0)
-    out = np.full(vinf.shape, np.inf)
-    above = v0 >= params.v_th
-    fires = (vinf > params.v_th) & ~above
-    out[above] = 0.0
-    out[fires] = params.tau_m * np.log((vinf[fires] - v0[fires]) / (vinf[fires] - params.v_th))
+    if not np.all(np.isfinite(v0)):
+        raise ParameterError("v0", v0.tolist() if v0.size <= 8 else "array", "must be finite (V)")
+    # V_inf - V_th as R_m (I - I_rh): the sum v_rest + R_m I would lose the small difference to V_th.
+    excess = current - params.rheobase
+    # Within the rounding of the two currents (a few ulps) V_inf = V_th: the membrane only approaches threshold.
+    above = excess > ROUNDING * np.maximum(np.abs(current), params.rheobase)
+    above_th = params.r_m * excess
+    above_th, above, v0 = np.broadcast_arrays(above_th, above, v0)
+    out = np.full(above_th.shape, np.inf)
+    reached = v0 >= params.v_th
+    fires = above & ~reached
+    out[reached] = 0.0
+    out[fires] = params.tau_m * np.log1p((params.v_th - v0[fires]) / above_th[fires])
     return out
 
 
@@ -66,7 +87,7 @@ def firing_rate(params: LIFParams, i_in) -> np.ndarray:
 
 def fi(params: LIFParams, currents) -> FICurve:
     """The closed-form f-I curve (:func:`firing_rate`) at ``currents`` (A)."""
-    currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    currents = np.atleast_1d(_currents(currents, "currents"))
     return FICurve(currents, firing_rate(params, currents), "closed form", {"params": params.as_dict()})
 
 
@@ -94,26 +115,34 @@ class ClosedForm:
 def current_for_rate(params: LIFParams, rate) -> np.ndarray:
     """Inverse f-I curve: the constant current (A) that fires at ``rate`` (Hz, 0 < rate < 1/t_ref)."""
     rate = np.asarray(rate, dtype=float)
-    if np.any(rate <= 0) or (params.t_ref > 0 and np.any(rate >= 1.0 / params.t_ref)):
-        raise ParameterError("rate", rate.tolist(), f"must be in (0, 1/t_ref = {1 / params.t_ref:.6g}) Hz"
-                             if params.t_ref > 0 else "must be > 0 Hz")
+    top = 1.0 / params.t_ref if params.t_ref > 0 else np.inf
+    if not np.all((rate > 0) & (rate < top)):  # refuses nan and inf too
+        raise ParameterError("rate", rate.tolist(), f"must be in (0, 1/t_ref = {top:.6g}) Hz")
     t = 1.0 / rate - params.t_ref
-    # V_inf from tau*ln((V_inf - V_reset)/(V_inf - V_th)) = t.
-    e = np.exp(-t / params.tau_m)
-    vinf = (params.v_th - params.v_reset * e) / (1.0 - e)
+    # V_inf from tau*ln((V_inf - V_reset)/(V_inf - V_th)) = t, i.e. V_inf = V_reset + (V_th - V_reset)/(1 - e^(-t/tau));
+    # -expm1 keeps 1 - e^(-t/tau) exact when t << tau (a near-perfect integrator).
+    vinf = params.v_reset + (params.v_th - params.v_reset) / -np.expm1(-t / params.tau_m)
     return (vinf - params.v_rest) / params.r_m
+
+
+def _positive(name: str, value) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr) & (arr > 0)):
+        raise ParameterError(name, arr.tolist() if arr.size <= 8 else f"array of {arr.size}",
+                             "must be finite and > 0 s")
+    return arr
 
 
 def euler_amplification(h, tau) -> np.ndarray:
     """Factor |1 − h/τ| by which one forward-Euler step multiplies the error (distance to V_∞)."""
-    return np.abs(1.0 - np.asarray(h, dtype=float) / np.asarray(tau, dtype=float))
+    return np.abs(1.0 - _positive("h", h) / _positive("tau", tau))
 
 
 def euler_stable_step(tau) -> np.ndarray:
     """Largest step (s, exclusive) at which forward Euler does not amplify errors: 2τ."""
-    return 2.0 * np.asarray(tau, dtype=float)
+    return 2.0 * _positive("tau", tau)
 
 
 def euler_error(h, tau, n, e0=1.0) -> np.ndarray:
     """Signed error of forward Euler after ``n`` steps from initial error ``e0``: e0·(1 − h/τ)^n."""
-    return e0 * (1.0 - np.asarray(h, dtype=float) / tau) ** np.asarray(n)
+    return e0 * (1.0 - _positive("h", h) / _positive("tau", tau)) ** np.asarray(n)

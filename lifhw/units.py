@@ -1,19 +1,91 @@
-"""SPICE-style engineering values: the one parser used at every edge (CLI, config, netlists).
+"""SPICE-style engineering values: the one parser used at every edge (CLI, config, netlists), and the
+physical quantities lifhw accepts — which unit letters each takes and how large or small it may be.
 
-Accepted: plain floats (``1e-9``, ``-0.07``), a number followed by a SPICE scale suffix and an
-optional unit (``200p``, ``200pF``, ``1.5n``, ``100M``, ``100Meg``, ``-70m``, ``20ms``, ``0.1u``,
-``2.5kOhm``). Suffixes are SPICE's and case-insensitive except that ``M`` and ``m`` both mean milli
-in SPICE; lifhw follows the convention designers actually type: ``M`` (upper case, alone) and
-``Meg``/``MEG`` mean 1e6, ``m`` means 1e-3. Anything unreadable raises
-:class:`~lifhw.errors.ParameterError`; nothing is ever read as zero.
+Accepted text: a plain float (``1e-9``, ``-0.07``), optionally followed by a SPICE scale suffix and then the
+unit of the value's quantity (``200p``, ``200pF``, ``1.5n``, ``100M``, ``100Meg``, ``-70m``, ``20ms``,
+``0.1u``, ``2.5kOhm``). Suffixes are SPICE's and case-insensitive except that ``M`` and ``m`` both mean
+milli in SPICE; lifhw follows the convention designers actually type: ``M`` (upper case, alone) and
+``Meg``/``MEG`` mean 1e6, ``m`` means 1e-3 (so a bare ``5m`` is 5 milli-units: 5 mm as a length, 5 ms as
+a time). As in SPICE, ``f`` after a number is femto and ``a`` atto (``1F`` is 1 fF, write ``1`` for a farad).
+
+The unit after the scale must be the quantity's (:data:`QUANTITIES`): ``200pF`` is a capacitance and is
+refused for a voltage or a time. Each quantity accepts these unit spellings (any case):
+
+==============  =========  ==============================  ==================  ==============
+quantity        SI unit    unit spellings after a scale    smallest non-zero   largest |value|
+==============  =========  ==============================  ==================  ==============
+capacitance     F          F                               1e-21 F             1 F
+resistance      Ohm        Ohm, Ohms, Ω                    1e-3 Ω              1e30 Ω
+conductance     S          S, Siemens, mho                 1e-30 S             1e3 S
+voltage         V          V                               1e-15 V             1e3 V
+current         A          A                               1e-21 A             1 A
+time            s          s, sec                          1e-15 s             1e6 s
+frequency       Hz         Hz                              1e-9 Hz             1e12 Hz
+length          m          m (``5um``; a bare ``m`` is     1e-12 m             1e3 m
+                           milli)
+speed           m/s        m/s                             1e-9 m/s            1e3 m/s
+MIM density     F/m^2      F/m^2, F/m2                     1e-9 F/m²           1 F/m²
+intensity       W/m^2      W/m^2, W/m2                     1e-9 W/m²           1e12 W/m²
+temperature     degC       C, degC, °C                     (any)               1e4 °C, >= -273.15 °C
+dimensionless   (none)     none (scales only: ``5m``)      1e-15               1e9
+==============  =========  ==============================  ==================  ==============
+
+Why these magnitudes: each bracket holds every neuron, chip and experiment lifhw models with decades to
+spare (1 F is a supercapacitor, 1e30 Ω admits the perfect integrator r_m = 1e25 Ω, 1e6 s is eleven days),
+while keeping every product lifhw forms from a handful of them (τ = R·C, V_∞ = R·I, charges, energies) far
+from overflow and underflow — 1e308 is not a capacitance, 1e-300 s is not a step. The PDK narrows
+temperature and supply further (:mod:`lifhw.pdk`). Anything else raises
+:class:`~lifhw.errors.ParameterError` naming the parameter; nothing is ever read as zero.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import re
+from dataclasses import dataclass
 
 from .errors import ParameterError
+from .limits import check_points
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A physical quantity: its unit, the unit spellings it accepts and the magnitudes lifhw models."""
+
+    name: str
+    unit: str
+    spellings: tuple[str, ...]
+    tiny: float
+    huge: float
+    lowest: float = -math.inf
+
+    def accepts(self, unit_text: str) -> bool:
+        return unit_text == "" or unit_text.lower() in self.spellings
+
+    def shown(self) -> str:
+        return self.unit or "no unit"
+
+
+#: Every quantity a lifhw parameter can be, by SI unit (the table above).
+QUANTITIES: dict[str, Quantity] = {q.unit: q for q in (
+    Quantity("capacitance", "F", ("f",), 1e-21, 1.0),
+    Quantity("resistance", "Ohm", ("ohm", "ohms", "Ω"), 1e-3, 1e30),
+    Quantity("conductance", "S", ("s", "siemens", "mho"), 1e-30, 1e3),
+    Quantity("voltage", "V", ("v",), 1e-15, 1e3),
+    Quantity("current", "A", ("a",), 1e-21, 1.0),
+    Quantity("time", "s", ("s", "sec"), 1e-15, 1e6),
+    Quantity("frequency", "Hz", ("hz",), 1e-9, 1e12),
+    Quantity("length", "m", ("m",), 1e-12, 1e3),
+    Quantity("speed", "m/s", ("m/s",), 1e-9, 1e3),
+    Quantity("MIM density", "F/m^2", ("f/m^2", "f/m2"), 1e-9, 1.0),
+    Quantity("intensity", "W/m^2", ("w/m^2", "w/m2"), 1e-9, 1e12),
+    Quantity("temperature", "degC", ("c", "degc", "°c"), 0.0, 1e4, lowest=-273.15),
+    Quantity("dimensionless number", "", (), 1e-15, 1e9),
+)}
+#: A value whose quantity the caller did not declare: any unit spelling, the widest magnitudes of the table.
+ANY = Quantity("value", "any unit", tuple(sorted({s for q in QUANTITIES.values() for s in q.spellings})),
+               min(q.tiny for q in QUANTITIES.values() if q.tiny > 0), max(q.huge for q in QUANTITIES.values()))
 
 # Longest suffixes first so that "meg" is not read as "m" + "eg".
 _SCALES = [
@@ -21,59 +93,93 @@ _SCALES = [
     ("t", 1e12), ("g", 1e9), ("k", 1e3),
     ("m", 1e-3), ("u", 1e-6), ("µ", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15), ("a", 1e-18),
 ]
-# Units a user may append after the scale; they carry no value.
-_UNITS = ("ohms", "ohm", "hz", "sec", "s", "f", "v", "a", "h", "Ω", "siemens", "mho")
-
+_EXAMPLE = "a number such as 200p, 1.5n, 100Meg, -70m or 1e-9"
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
 
 
-def parse_value(text: str | float | int, name: str = "value") -> float:
-    """Read a SPICE-style value and return it as a float in SI units.
+def quantity(unit: str | None) -> Quantity:
+    """The :class:`Quantity` whose SI unit is ``unit`` (:data:`ANY` for None)."""
+    if unit is None:
+        return ANY
+    if unit not in QUANTITIES:
+        raise ParameterError("unit", unit, f"is not a quantity lifhw knows; one of {', '.join(map(repr, QUANTITIES))}")
+    return QUANTITIES[unit]
+
+
+def check_value(value: float, name: str, unit: str | None = None) -> float:
+    """``value`` as a float if it is a finite number within the magnitudes of ``unit``'s quantity.
+
+    Accepts Python and numpy real scalars (not booleans); raises :class:`ParameterError` naming ``name``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(name, value, f"must be a real number in SI units, not a {type(value).__name__} "
+                                          "(text goes through lifhw.units.parse_value)")
+    value = float(value)
+    q = quantity(unit)
+    if not math.isfinite(value):
+        raise ParameterError(name, value, "must be a finite number")
+    if value < q.lowest:
+        raise ParameterError(name, value, f"must be >= {q.lowest:g} {q.unit}")
+    if value != 0 and not q.tiny <= abs(value) <= q.huge:
+        raise ParameterError(name, value, f"must be 0 or of magnitude {q.tiny:g} to {q.huge:g} {q.shown()}, the "
+                                          f"{q.name}s lifhw models (lifhw.units.QUANTITIES)")
+    return value
+
+
+def parse_value(text: str | float | int, name: str = "value", unit: str | None = None) -> float:
+    """Read a SPICE-style value of quantity ``unit`` and return it as a float in SI units.
 
     Parameters
     ----------
     text : str or number
-        ``"200p"``, ``"100Meg"``, ``"-70m"``, ``"20ms"``, ``"1e-9"``, or a number (returned as float).
+        ``"200p"``, ``"100Meg"``, ``"-70m"``, ``"20ms"``, ``"1e-9"``, or a number (checked, returned as float).
     name : str
         The parameter's name, used in the error message.
+    unit : str or None
+        The SI unit of the parameter's quantity (a key of :data:`QUANTITIES`, ``""`` for a pure number): the
+        unit letters the text may carry and the magnitudes it may have. None accepts any unit letters.
 
     Raises
     ------
     ParameterError
-        If the text is not a number with an optional known scale suffix and unit, or is not finite.
+        If the text is not a number with an optional scale suffix and a unit of the quantity, or the number
+        is not finite or outside the quantity's magnitudes.
     """
-    if isinstance(text, bool):
-        raise ParameterError(name, text, "expected a number such as 200p, 1.5n, 100Meg, -70m or 1e-9")
-    if isinstance(text, int | float):
-        value = float(text)
-    else:
-        match = _NUMBER.match(str(text))
+    if isinstance(text, str):
+        match = _NUMBER.match(text)
         if not match:
-            raise ParameterError(name, text, "expected a number such as 200p, 1.5n, 100Meg, -70m or 1e-9")
-        value = float(match.group(1)) * _suffix_scale(match.group(2), name, text)
-    if not math.isfinite(value):
-        raise ParameterError(name, text, "must be a finite number")
-    return value
+            raise ParameterError(name, text, f"expected {_EXAMPLE}")
+        value = float(match.group(1)) * _suffix_scale(match.group(2), quantity(unit), name, text)
+        if not math.isfinite(value):
+            raise ParameterError(name, text, "must be a finite number")
+        return check_value(value, name, unit)
+    return check_value(text, name, unit)
 
 
-def _suffix_scale(suffix: str, name: str, text: str) -> float:
+def _scale_of(suffix: str, q: Quantity) -> float | None:
+    """The scale of ``suffix`` if it is a scale and/or a unit spelling of ``q``, else None."""
     if suffix == "":
         return 1.0
     # Upper-case M alone (or followed by a unit) is mega: "100M" resistors, "100MOhm".
-    if suffix[0] == "M" and not suffix.lower().startswith("meg") and _is_unit(suffix[1:]):
+    if suffix[0] == "M" and not suffix.lower().startswith("meg") and q.accepts(suffix[1:]):
         return 1e6
     low = suffix.lower()
     for prefix, scale in _SCALES:
-        if low.startswith(prefix.lower()) and _is_unit(low[len(prefix):]):
+        if low.startswith(prefix) and q.accepts(low[len(prefix):]):
             return scale
-    if _is_unit(low):
-        return 1.0
-    raise ParameterError(name, text, f"unknown suffix {suffix!r}; use T G Meg k m u n p f a, "
-                                     "optionally followed by a unit (F, Ohm, V, A, s, Hz)")
+    return 1.0 if q.accepts(low) else None
 
 
-def _is_unit(rest: str) -> bool:
-    return rest == "" or rest.lower() in _UNITS
+def _suffix_scale(suffix: str, q: Quantity, name: str, text: str) -> float:
+    scale = _scale_of(suffix, q)
+    if scale is not None:
+        return scale
+    others = [f"{o.name} ({o.unit})" for o in QUANTITIES.values() if _scale_of(suffix, o) is not None]
+    if others:
+        raise ParameterError(name, text, f"{suffix!r} is a unit of {' or '.join(others)}, but {name} is a "
+                                         f"{q.name}: write {q.shown()} or only a scale, e.g. 200p")
+    raise ParameterError(name, text, f"unknown suffix {suffix!r}; use a scale T G Meg k m u n p f a, optionally "
+                                     f"followed by the unit ({q.shown()})")
 
 
 def format_value(value: float, unit: str = "", digits: int = 4) -> str:
@@ -87,28 +193,59 @@ def format_value(value: float, unit: str = "", digits: int = 4) -> str:
     return f"{value / 10 ** exp3:.{digits}g} {prefixes[exp3]}{unit}".strip()
 
 
-def parse_range(text: str, name: str = "i") -> list[float]:
-    """Read a sweep: ``START:STOP:N`` (N linearly spaced points, both ends included) or a comma list.
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep as read from text, before its values exist: ``START:STOP:N`` or an explicit list.
 
-    Each number accepts the suffixes of :func:`parse_value`.
+    Reading checks the syntax and every number; :meth:`values` makes the list, after checking the number of
+    points against :func:`lifhw.limits.check_points` (so a typo such as ``0:1n:10000000`` is refused before a
+    list of ten million floats is built).
+    """
+
+    name: str
+    text: str
+    n: int
+    start: float = 0.0
+    stop: float = 0.0
+    listed: tuple[float, ...] | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def values(self) -> list[float]:
+        check_points(self.name, self.text, self.n)
+        if self.listed is not None:
+            return list(self.listed)
+        if self.n == 1:
+            return [self.start]
+        return [self.start + (self.stop - self.start) * k / (self.n - 1) for k in range(self.n)]
+
+
+def read_sweep(text: str, name: str = "i", unit: str | None = None) -> Sweep:
+    """Read ``START:STOP:N`` (N linearly spaced points, both ends included) or a comma list, without expanding it.
+
+    Each number accepts the suffixes of :func:`parse_value` for quantity ``unit``.
     """
     text = str(text).strip()
     if ":" in text:
         parts = text.split(":")
         if len(parts) != 3:
             raise ParameterError(name, text, "a sweep is START:STOP:N or a comma-separated list")
-        start = parse_value(parts[0], name)
-        stop = parse_value(parts[1], name)
+        start = parse_value(parts[0], name, unit)
+        stop = parse_value(parts[1], name, unit)
         try:
             n = int(parts[2])
         except ValueError:
             raise ParameterError(name, text, "N in START:STOP:N must be a whole number >= 1") from None
         if n < 1:
             raise ParameterError(name, text, "N in START:STOP:N must be a whole number >= 1")
-        if n == 1:
-            return [start]
-        return [start + (stop - start) * k / (n - 1) for k in range(n)]
+        return Sweep(name, text, n, start, stop)
     items = [t for t in text.split(",") if t.strip()]
     if not items:
-        raise ParameterError(name, text, "a sweep is START:STOP:N or a comma-separated list")
-    return [parse_value(t, name) for t in items]
+        raise ParameterError(name, text, "a sweep is START:STOP:N or a comma-separated list of at least one value")
+    return Sweep(name, text, len(items), listed=tuple(parse_value(t, name, unit) for t in items))
+
+
+def parse_range(text: str, name: str = "i", unit: str | None = None) -> list[float]:
+    """The values of the sweep ``text`` (:func:`read_sweep`), at most ``lifhw.limits.current().max_points``."""
+    return read_sweep(text, name, unit).values()

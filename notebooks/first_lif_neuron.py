@@ -76,7 +76,7 @@ ax.legend()
 # %%
 for ratio in (0.5, 1.9, 2.1, 3.0):
     h = ratio * params.tau_m
-    res = simulate(params.replace(v_th=1e6), 10 * h, h, v0=params.v_rest + 0.01, method="euler",
+    res = simulate(params.replace(v_th=1e3), 10 * h, h, v0=params.v_rest + 0.01, method="euler",
                    record_v=True, allow_unstable=True)
     growth = abs(res.v[-1, 0] - params.v_rest) / 0.01
     print(f"h/tau = {ratio}: |error| grew by {growth:.4g} in 10 steps; |1-h/tau|^10 = "

@@ -58,3 +58,38 @@ def test_bad_input_exits_2_with_one_line_naming_the_parameter(args, name):
     assert len(lines) == 1, out.stderr
     assert name in lines[0] and "Traceback" not in out.stderr
     assert out.stdout == ""
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    # `lifhw fi ... --json | head -c 10`: the JSON (~800 kB) outgrows the pipe, then the reader closes it.
+    proc = subprocess.Popen([sys.executable, "-m", "lifhw", "fi", "--i", "0:1n:20000", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(10) == b'{"method":'
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141 and err == "", err
+
+
+def test_a_limit_flag_raises_the_limit_it_names():
+    out = run("fi", "--i", "0:1n:200000", "--json")
+    assert out.returncode == 2 and "--max-points" in out.stderr
+    out = run("fi", "--i", "0:1n:200000", "--max-points", "200000", "--json")
+    assert out.returncode == 0, out.stderr
+    assert len(json.loads(out.stdout)["rate"]) == 200000
+
+
+def test_warnings_of_a_rejected_input_do_not_reach_stderr(monkeypatch, capsys):
+    import warnings
+
+    from lifhw import cli
+    from lifhw.cli import core
+    from lifhw.errors import ParameterError
+
+    def warns_then_refuses(args):
+        warnings.warn("overflow encountered in scalar divide", RuntimeWarning, stacklevel=1)
+        raise ParameterError("c_m", args.c_m, "refused after a numpy warning")
+
+    monkeypatch.setattr(core, "_rheobase", warns_then_refuses)
+    assert cli.main(["rheobase", "--c-m", "1p"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["lifhw: error: c_m = 1e-12: refused after a numpy warning"]

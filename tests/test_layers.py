@@ -10,7 +10,7 @@ from lifhw.report import cache
 
 #: Top-level names of lifhw by layer, lowest first. A module may import its own layer and those below.
 LAYERS = [
-    {"lifhw", "files", "errors", "units", "params", "pdk", "fi"},
+    {"lifhw", "files", "errors", "limits", "units", "params", "pdk", "fi"},
     {"theory", "analog", "fixed", "ota_theory"},
     None,  # the levels and what is built on them: every other package or module
     {"report"},

@@ -4,14 +4,17 @@ small-swing limit against the textbook LIF, and the measured-I-V quadrature agai
 from __future__ import annotations
 
 import math
+import warnings
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 
-from lifhw import theory
+from lifhw import analog, theory
+from lifhw.errors import ParameterError
 from lifhw.ota_theory import MeasuredNeuron, TanhNeuron
 
 K_B, Q = 1.380649e-23, 1.602176634e-19
@@ -93,3 +96,26 @@ def test_measured_neuron_of_a_tanh_iv_is_the_closed_form():
     linear = measured.linear_params()
     assert linear.r_m == pytest.approx(1 / measured.g_m) and linear.t_ref == 2e-3 and linear.c_m == c
     assert measured.with_c_eff(2 * c).charge_time(currents[1]) == pytest.approx(2 * measured.charge_time(currents[1]))
+
+
+@pytest.mark.parametrize("v_swing, current", [(0.3, 30e-12), (5.0, 11e-12), (100.0, 10.5e-12), (1e3, 1e-9)])
+def test_tanh_time_to_threshold_matches_quadrature_at_any_swing(v_swing, current):
+    # Swings of volts put e^(2 kappa V / 2 U_T) beyond a double (e^(2700) at 100 V): the closed form must not form it.
+    neuron = TanhNeuron(c_eff=1e-12, i_b=10e-12, kappa=0.7, v_swing=v_swing)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = float(neuron.time_to_threshold(current))
+    a = mpmath.mpf(0.7) / (2 * mpmath.mpf(analog.thermal_voltage(27.0)))
+    with mpmath.workdps(40):
+        exact = mpmath.quad(lambda x: mpmath.mpf(1e-12) / (current - 10e-12 * mpmath.tanh(a * x)),
+                            mpmath.linspace(0, v_swing, 50))
+    assert t == pytest.approx(float(exact), rel=1e-9)
+
+
+@pytest.mark.parametrize("field", ["c_eff", "i_b", "kappa", "v_swing", "v_offset", "i_leak"])
+def test_tanh_neuron_refuses_non_finite_members(field):
+    values = dict(c_eff=1e-12, i_b=10e-12, kappa=0.7, v_swing=0.3)
+    values[field] = np.array([values.get(field, 0.0), math.nan])
+    with pytest.raises(ParameterError) as err:
+        TanhNeuron(**values)
+    assert err.value.name == field

@@ -43,3 +43,16 @@ def test_frozen_and_replace_validates_again():
 def test_v_reset_may_differ_from_v_rest():
     p = LIFParams(v_reset=-65e-3)
     assert p.v_reset == -65e-3 and p.as_dict()["v_reset"] == -65e-3
+
+
+@pytest.mark.parametrize("name, value", [("c_m", 1e308), ("r_m", 1e31), ("v_th", 1e308), ("t_ref", 1e-300),
+                                         ("c_m", float("inf")), ("v_rest", float("nan"))])
+def test_values_outside_the_quantity_are_refused(name, value):
+    with pytest.raises(ParameterError) as err:
+        LIFParams(**{name: value})
+    assert err.value.name == name
+
+
+def test_extreme_but_valid_neurons_are_accepted():
+    assert LIFParams(r_m=1e25).tau_m == pytest.approx(2e15)  # a near-perfect integrator
+    assert LIFParams(c_m=1.0, r_m=1e30).tau_m == 1e30

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifhw import LIFParams, ParameterError, UnstableStepError, theory
+from lifhw import LIFParams, ParameterError, UnstableStepError, limits, theory
 from lifhw.sim import fi, simulate, simulate_ivp
 
 P = LIFParams()
@@ -40,7 +40,7 @@ def test_euler_error_grows_as_amplification_to_the_n(ratio):
     # V is stored absolutely (~70 mV), so the deviation must stay well above 70 mV * 1e-16 * n for the
     # 1e-9 relative check to be about the method, not round-off: 12 steps keep it >= 1 uV at h/tau = 0.5.
     n, e0 = 12, 5e-3
-    res = simulate(P.replace(v_th=1e9), n * ratio * P.tau_m, ratio * P.tau_m, v0=P.v_rest + e0,
+    res = simulate(P.replace(v_th=1e3), n * ratio * P.tau_m, ratio * P.tau_m, v0=P.v_rest + e0,
                    method="euler", record_v=True, allow_unstable=True)
     error = res.v[:, 0] - P.v_rest
     expected = theory.euler_error(ratio * P.tau_m, P.tau_m, np.arange(n + 1), e0)
@@ -53,7 +53,7 @@ def test_unstable_euler_raises_and_exact_is_stable_at_any_step():
     with pytest.raises(UnstableStepError) as err:
         simulate(P, 1.0, 2 * P.tau_m, 300e-12, method="euler")
     assert err.value.name == "dt" and "2*tau" in str(err.value)
-    res = simulate(P.replace(v_th=1e9), 10 * 3 * P.tau_m, 3 * P.tau_m, v0=P.v_rest + 5e-3, record_v=True)
+    res = simulate(P.replace(v_th=1e3), 10 * 3 * P.tau_m, 3 * P.tau_m, v0=P.v_rest + 5e-3, record_v=True)
     assert res.v[:, 0] - P.v_rest == pytest.approx(5e-3 * np.exp(-3.0 * np.arange(11)), rel=1e-6, abs=1e-15)
 
 
@@ -128,7 +128,7 @@ def test_coarse_steps_still_give_converged_rates():
 
 @settings(max_examples=30, deadline=None)
 @given(c_m=st.floats(20e-12, 500e-12), r_m=st.floats(20e6, 500e6), gap=st.floats(5e-3, 30e-3),
-       t_ref=st.floats(0, 4e-3), mult=st.floats(1.1, 8.0))
+       t_ref=st.one_of(st.just(0.0), st.floats(1e-9, 4e-3)), mult=st.floats(1.1, 8.0))
 def test_exact_rate_equals_closed_form_for_random_neurons(c_m, r_m, gap, t_ref, mult):
     p = LIFParams(c_m=c_m, r_m=r_m, v_rest=-0.07, v_th=-0.07 + gap, v_reset=-0.075, t_ref=t_ref)
     i_in = mult * p.rheobase
@@ -152,9 +152,41 @@ def test_bad_arguments_name_the_parameter(kwargs, name):
 @given(c_m=st.floats(20e-12, 500e-12), r_m=st.floats(20e6, 500e6), ratio=st.floats(0.05, 3.5),
        e0=st.floats(1e-3, 2e-2))
 def test_euler_amplification_law_for_random_neurons(c_m, r_m, ratio, e0):
-    p = LIFParams(c_m=c_m, r_m=r_m, v_th=1e9)
+    p = LIFParams(c_m=c_m, r_m=r_m, v_th=1e3)
     n = 8
     res = simulate(p, n * ratio * p.tau_m, ratio * p.tau_m, v0=p.v_rest + e0, method="euler", record_v=True,
                    allow_unstable=True)
     expected = theory.euler_error(ratio * p.tau_m, p.tau_m, np.arange(n + 1), e0)
     assert res.v[:, 0] - p.v_rest == pytest.approx(expected, rel=1e-8, abs=1e-15)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"e_i": np.nan}, "e_i"), ({"e_e": np.inf}, "e_e"), ({"v0": np.nan}, "v0"), ({"dt": np.nan}, "dt"),
+    ({"t_sim": np.inf}, "t_sim"), ({"dt": 1e-300}, "dt"), ({"i_in": np.nan}, "i_in"),
+])
+def test_non_finite_or_impossible_arguments_are_refused(kwargs, name):
+    args = {"t_sim": 0.1, "dt": 1e-4, "g_i": 1e-9, **kwargs}
+    with pytest.raises(ParameterError) as err:
+        simulate(P, **args)
+    assert err.value.name == name
+
+
+def test_work_is_refused_before_anything_is_allocated():
+    with pytest.raises(ParameterError) as err:
+        simulate(P, 0.2, 200e-12)  # 10^9 steps: 7.5 GiB of time axis
+    assert err.value.name == "dt" and "--max-steps" in str(err.value)
+    with limits.override(max_memory=10_000), pytest.raises(ParameterError, match="max_memory"):
+        simulate(P, 0.1, 1e-4, 1e-9, n=10, record_v=True)  # 1001 x 11 doubles
+    with limits.override(max_steps=2000):
+        assert simulate(P, 0.2, 1e-4).t.size == 2001
+
+
+def test_spikes_without_bound_stop_at_the_limit():
+    # t_ref = 0 and 1 A: the closed form fires every few picoseconds.
+    fast = P.replace(t_ref=0.0)
+    with pytest.raises(ParameterError, match="spike events") as err:
+        fi(fast, [1.0], "exact", dt=1e-4, t_sim=2.0)
+    assert err.value.name == "currents"
+    with limits.override(max_steps=1000), pytest.raises(ParameterError) as err:
+        simulate(fast, 1e-3, 1e-4, 1e-3)
+    assert err.value.name == "t_ref"

@@ -1,11 +1,13 @@
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lifhw import limits
 from lifhw.errors import ParameterError
-from lifhw.units import format_value, parse_range, parse_value
+from lifhw.units import QUANTITIES, format_value, parse_range, parse_value, read_sweep
 
 
 @pytest.mark.parametrize("text, value", [
@@ -32,7 +34,7 @@ def test_parse_value_rejects_booleans_and_non_finite_numbers():
             parse_value(bad, "x")
 
 
-@given(st.floats(min_value=-1e15, max_value=1e15, allow_nan=False))
+@given(st.floats(min_value=-1e15, max_value=1e15, allow_nan=False).filter(lambda x: x == 0 or abs(x) >= 1e-30))
 def test_plain_float_text_round_trips(x):
     assert parse_value(repr(x)) == x
 
@@ -50,3 +52,72 @@ def test_format_value_uses_engineering_prefixes():
     assert format_value(200e-12, "F") == "200 pF"
     assert format_value(100e6, "Ohm") == "100 MOhm"
     assert format_value(-0.07, "V") == "-70 mV"
+
+
+@pytest.mark.parametrize("text, unit, value", [
+    ("200pF", "F", 200e-12), ("200p", "F", 200e-12), ("-50mV", "V", -50e-3), ("20ms", "s", 20e-3),
+    ("2sec", "s", 2.0), ("10nS", "S", 10e-9), ("100MOhm", "Ohm", 100e6), ("100Meg", "Ohm", 100e6),
+    ("5um", "m", 5e-6), ("5m", "m", 5e-3), ("0.1m/s", "m/s", 0.1), ("2mF/m^2", "F/m^2", 2e-3), ("27C", "degC", 27.0),
+    ("-40degC", "degC", -40.0), ("1kHz", "Hz", 1e3), ("10pA", "A", 10e-12), ("5m", "", 5e-3),
+    ("1e4W/m^2", "W/m^2", 1e4),
+])
+def test_each_quantity_reads_its_own_unit(text, unit, value):
+    assert parse_value(text, "x", unit) == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize("text, unit, other", [
+    ("200pF", "V", "capacitance"), ("200pF", "s", "capacitance"), ("20ms", "F", "time"), ("-50mV", "A", "voltage"),
+    ("1kHz", "A", "frequency"), ("10pA", "", "current"), ("5um", "s", "length"), ("100MOhm", "S", "resistance"),
+])
+def test_a_unit_of_another_quantity_is_refused_naming_both(text, unit, other):
+    with pytest.raises(ParameterError) as err:
+        parse_value(text, "v_th", unit)
+    assert err.value.name == "v_th" and other in str(err.value) and QUANTITIES[unit].name in str(err.value)
+
+
+@pytest.mark.parametrize("unit", sorted(QUANTITIES))
+def test_magnitudes_outside_the_quantity_are_refused(unit):
+    q = QUANTITIES[unit]
+    assert parse_value(0.0, "x", unit) == 0.0
+    assert parse_value(q.huge, "x", unit) == q.huge
+    for bad in (q.huge * 10, -q.huge * 10, 1e308, math.nan, math.inf):
+        with pytest.raises(ParameterError, match="^x = "):
+            parse_value(bad, "x", unit)
+    if q.tiny > 0:
+        assert parse_value(q.tiny, "x", unit) == q.tiny
+        with pytest.raises(ParameterError, match="magnitude"):
+            parse_value(q.tiny / 10, "x", unit)
+
+
+def test_numpy_scalars_are_numbers_and_numpy_booleans_are_not():
+    assert parse_value(np.float32(0.5), "x", "V") == pytest.approx(0.5)
+    assert parse_value(np.int64(3), "x", "") == 3.0
+    with pytest.raises(ParameterError):
+        parse_value(np.bool_(True), "x", "")
+
+
+def test_a_huge_sweep_is_refused_before_its_values_exist():
+    sweep = read_sweep("0:1n:1000000000", "i", "A")
+    assert len(sweep) == 10**9
+    with pytest.raises(ParameterError) as err:
+        sweep.values()
+    assert err.value.name == "i" and "--max-points" in str(err.value)
+    with limits.override(max_points=20_000):
+        assert len(parse_range("0:1n:20000", "i", "A")) == 20_000
+    with limits.override(max_points=19_999):
+        with pytest.raises(ParameterError, match="points = 20000, more than .* = 19999"):
+            parse_range("0:1n:20000", "i", "A")
+
+
+def test_limits_override_is_scoped_and_checked():
+    default = limits.current()
+    with limits.override(max_steps=5) as inner:
+        assert inner.max_steps == 5 and limits.current().max_points == default.max_points
+        with pytest.raises(ParameterError, match="max_steps = 5"):
+            limits.check_steps("dt", 1e-4, 6)
+        assert limits.check_steps("dt", 1e-4, 4.2) == 5  # a fraction of a step is a step
+    assert limits.current() == default
+    for bad in ({"max_steps": 0}, {"max_steps": 1.5}, {"max_nothing": 3}):
+        with pytest.raises(ParameterError):
+            with limits.override(**bad):
+                pass

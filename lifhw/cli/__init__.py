@@ -14,15 +14,23 @@ import copy
 import importlib
 import json
 import math
+import os
 import pkgutil
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
+from .. import limits
 from ..errors import LifhwError, ParameterError
+from ..limits import check_points
 from ..params import FIELDS, LIFParams
-from ..units import parse_range, parse_value
+from ..units import Sweep, parse_value, read_sweep
+
+#: Worker processes one command may start (ngspice holds one circuit per process, ~100 MB each with sky130).
+MAX_WORKERS = 64
 
 
 class UsageError(LifhwError):
@@ -55,6 +63,8 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        # A unique prefix of a flag (--me for --method) is not that flag: a typo must not pick one silently.
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):
@@ -91,75 +101,205 @@ def to_json(result: dict) -> str:
 
 
 def add_params_args(parser: argparse.ArgumentParser, defaults: LIFParams | None = None) -> None:
-    """Add ``--c-m --r-m --g-l --v-rest --v-th --v-reset --t-ref`` (SPICE-style values)."""
+    """Add ``--c-m --r-m --v-rest --v-th --v-reset --t-ref --g-l`` (SPICE-style values of their quantities)."""
     defaults = defaults or LIFParams()
     group = parser.add_argument_group("neuron parameters (SI; SPICE suffixes such as 200p, 100Meg, -70m)")
+    # The bounds of single fields; LIFParams checks the relations between them (v_th > v_rest, ...).
+    minimum = {"c_m": 0.0, "r_m": 0.0, "t_ref": 0.0}
     for name, (unit, meaning) in FIELDS.items():
         group.add_argument("--" + name.replace("_", "-"), dest=name, default=None, metavar="VALUE",
+                           type=value_arg(name, minimum.get(name), exclusive=name != "t_ref", unit=unit),
                            help=f"{meaning} ({unit}; default {getattr(defaults, name):g})")
-    group.add_argument("--g-l", dest="g_l", default=None, metavar="VALUE",
+    group.add_argument("--g-l", dest="g_l", default=None, metavar="VALUE", type=value_arg("g_l", 0.0, unit="S"),
                        help="leak conductance (S); alternative to --r-m")
     parser.set_defaults(_param_defaults=defaults)
 
 
 def params_from_args(args: argparse.Namespace) -> LIFParams:
     """The LIFParams the user asked for with the flags of :func:`add_params_args`."""
-    values = {name: parse_value(getattr(args, name), name)
-              for name in FIELDS if getattr(args, name, None) is not None}
+    values = {name: getattr(args, name) for name in FIELDS if getattr(args, name, None) is not None}
     if getattr(args, "g_l", None) is not None:
         if "r_m" in values:
             raise ParameterError("g_l", args.g_l, "give either --r-m or --g-l, not both")
-        g_l = parse_value(args.g_l, "g_l")
-        if g_l <= 0:
-            raise ParameterError("g_l", g_l, "must be > 0 S")
-        values["r_m"] = 1.0 / g_l
+        values["r_m"] = 1.0 / args.g_l
     return args._param_defaults.replace(**values)
 
 
-def value_arg(name: str, minimum: float | None = None, exclusive: bool = True) -> Callable[[str], float]:
-    """An argparse ``type`` that parses a SPICE-style value and checks a lower bound.
+class ArgType:
+    """An argparse ``type`` whose errors are one-line ParameterErrors naming the parameter.
 
-    The error it raises is a ParameterError naming ``name`` (not argparse's generic message).
+    Its attributes declare the rule (quantity, bounds, choices), so that a test can derive bad values for
+    every flag of every command from the parser itself.
     """
 
-    def parse(text: str) -> float:
+    name: str
+
+    def __call__(self, text: str):
         try:
-            value = parse_value(text, name)
-            if minimum is not None and (value <= minimum if exclusive else value < minimum):
-                raise ParameterError(name, value, f"must be {'>' if exclusive else '>='} {minimum:g}")
+            return self.parse(text)
         except ParameterError as exc:
             # argparse would replace a ValueError's text with its own generic one.
             raise argparse.ArgumentTypeError(str(exc)) from None
+
+    def parse(self, text: str):
+        raise NotImplementedError
+
+
+class ValueArg(ArgType):
+    """A SPICE-style value of one quantity (``unit``, a key of lifhw.units.QUANTITIES), optionally bounded.
+
+    With ``auto``, the word AUTO reads as None (the command chooses).
+    """
+
+    def __init__(self, name: str, unit: str | None, minimum: float | None = None, exclusive: bool = True,
+                 maximum: float | None = None, auto: bool = False):
+        self.name, self.unit, self.minimum, self.exclusive, self.maximum, self.auto = (
+            name, unit, minimum, exclusive, maximum, auto)
+
+    def parse(self, text: str) -> float | None:
+        if self.auto and text.strip().lower() == "auto":
+            return None
+        value = parse_value(text, self.name, self.unit)
+        above = self.minimum is None or (value > self.minimum if self.exclusive else value >= self.minimum)
+        if not above or (self.maximum is not None and value > self.maximum):
+            raise ParameterError(self.name, value, self.rule())
         return value
 
-    return parse
+    def rule(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        if self.minimum is not None and self.maximum is not None:
+            return f"must be in {'(' if self.exclusive else '['}{self.minimum:g}, {self.maximum:g}]{unit}"
+        if self.minimum is not None:
+            return f"must be {'>' if self.exclusive else '>='} {self.minimum:g}{unit}"
+        return f"must be <= {self.maximum:g}{unit}"
 
 
-def int_arg(name: str, minimum: int) -> Callable[[str], int]:
-    """An argparse ``type`` for a whole number >= ``minimum``; its error is a ParameterError naming ``name``."""
+class IntArg(ArgType):
+    """A whole number in [minimum, maximum] (``10k`` and ``1e4`` read as 10000); with ``auto``, AUTO reads as None.
 
-    def parse(text: str) -> int:
+    ``count`` marks a number that sets how much work a run does (neurons, epochs, bins): any value of it the
+    command cannot do within lifhw.limits is refused before the work starts.
+    """
+
+    def __init__(self, name: str, minimum: int, maximum: int = 2**63 - 1, count: bool = False, auto: bool = False):
+        self.name, self.minimum, self.maximum, self.count, self.auto = name, minimum, maximum, count, auto
+
+    def parse(self, text: str) -> int | None:
+        if self.auto and text.strip().lower() == "auto":
+            return None
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(str(ParameterError(name, text, "must be a whole number"))) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(str(ParameterError(name, value, f"must be >= {minimum}")))
+            try:
+                number = parse_value(text, self.name, "")
+            except ParameterError:
+                raise ParameterError(self.name, text, self.rule()) from None
+            if not number.is_integer():
+                raise ParameterError(self.name, number, self.rule()) from None
+            value = int(number)
+        if not self.minimum <= value <= self.maximum:
+            raise ParameterError(self.name, value, self.rule())
         return value
 
-    return parse
+    def rule(self) -> str:
+        return f"must be {'AUTO or ' if self.auto else ''}a whole number in [{self.minimum}, {self.maximum}]"
 
 
-def range_arg(name: str) -> Callable[[str], list[float]]:
-    """An argparse ``type`` for a sweep, START:STOP:N or a comma list."""
+class ChoiceArg(ArgType):
+    """One of a set of names; ``choices`` is a callable, so a set that is costly to find is found only when used."""
 
-    def parse(text: str) -> list[float]:
-        try:
-            return parse_range(text, name)
-        except ParameterError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+    def __init__(self, name: str, choices: Callable[[], Sequence[str]]):
+        self.name, self.choices = name, choices
 
-    return parse
+    def parse(self, text: str) -> str:
+        allowed = list(self.choices())
+        if text not in allowed:
+            raise ParameterError(self.name, text, f"unknown; choose from {', '.join(allowed)}")
+        return text
+
+
+class ListArg(ArgType):
+    """A comma list of at least one item, each read by ``item`` (a ValueArg, ChoiceArg, ...)."""
+
+    def __init__(self, name: str, item: ArgType):
+        self.name, self.item = name, item
+
+    def parse(self, text: str) -> list:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        if not items:
+            raise ParameterError(self.name, text, "must hold at least one comma-separated value")
+        check_points(self.name, text, len(items), "values")
+        return [self.item.parse(t) for t in items]
+
+
+class SweepArg(ArgType):
+    """A sweep START:STOP:N or a comma list of one quantity, expanded by :func:`main` under the command's limits."""
+
+    def __init__(self, name: str, unit: str | None):
+        self.name, self.unit = name, unit
+
+    def parse(self, text: str) -> Sweep:
+        return read_sweep(text, self.name, self.unit)
+
+
+class PathArg(ArgType):
+    """A folder (``kind="dir"``) or file (``kind="file"``) lifhw will write, or a file or folder it will read
+    (``kind="read"``): refused up front if it cannot be."""
+
+    def __init__(self, name: str, kind: str):
+        self.name, self.kind = name, kind
+
+    def parse(self, text: str) -> str:
+        what = {"dir": "folder", "file": "file", "read": "file or folder to read"}[self.kind]
+        if not text.strip():
+            raise ParameterError(self.name, text, f"must name a {what}")
+        path = Path(text)
+        if self.kind == "read":
+            if not path.exists():
+                raise ParameterError(self.name, text, "no such file or folder")
+            if not os.access(path, os.R_OK):
+                raise ParameterError(self.name, text, "cannot be read")
+            return text
+        if self.kind == "dir" and path.exists() and not path.is_dir():
+            raise ParameterError(self.name, text, "names an existing file; give a folder")
+        if self.kind == "file" and path.is_dir():
+            raise ParameterError(self.name, text, "names an existing folder; give a file")
+        parent = path if self.kind == "dir" else path.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise ParameterError(self.name, text, f"cannot be created: {parent} is a file")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ParameterError(self.name, text, f"cannot be written: {parent} is not writable")
+        return text
+
+
+def value_arg(name: str, minimum: float | None = None, exclusive: bool = True, unit: str | None = None,
+              maximum: float | None = None) -> ValueArg:
+    """An argparse ``type`` for a SPICE-style value of quantity ``unit`` (lifhw.units), optionally bounded."""
+    return ValueArg(name, unit, minimum, exclusive, maximum)
+
+
+def range_arg(name: str, unit: str | None = None) -> SweepArg:
+    """An argparse ``type`` for a sweep, START:STOP:N or a comma list (values of quantity ``unit``)."""
+    return SweepArg(name, unit)
+
+
+def int_arg(name: str, minimum: int, maximum: int = 2**63 - 1, count: bool = False) -> IntArg:
+    """An argparse ``type`` for a whole number in [minimum, maximum] (``count``: it sets the work of a run)."""
+    return IntArg(name, minimum, maximum, count)
+
+
+def add_limit_args(parser: argparse.ArgumentParser) -> None:
+    """``--max-steps --max-points --max-memory``: the work bounds of lifhw.limits, for one command."""
+    defaults = limits.DEFAULT
+    group = parser.add_argument_group("work limits (lifhw.limits: refused up front when a run would need more)")
+    helps = {"max_steps": "time steps of one simulation",
+             "max_points": "values in a sweep or list, neurons in a population",
+             "max_memory": "bytes of the arrays one run holds"}
+    for name, flag in limits.FLAGS.items():
+        group.add_argument(flag, dest=name, type=int_arg(name, 1, 10**15), default=getattr(defaults, name),
+                           metavar="N", help=helps[name])
 
 
 def command(subparsers, name: str, handler: Callable[[argparse.Namespace], dict], help: str,
@@ -167,6 +307,7 @@ def command(subparsers, name: str, handler: Callable[[argparse.Namespace], dict]
     """Create a subcommand that prints ``handler(args)`` as JSON (``--json``) or as ``human(result)``."""
     parser = subparsers.add_parser(name, help=help, description=help)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_limit_args(parser)
     parser.set_defaults(_handler=handler, _human=human or format_table)
     return parser
 
@@ -231,19 +372,47 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
+def _run(args: argparse.Namespace) -> dict:
+    """The command's result, under the limits its flags set, with its sweeps expanded within them."""
+    with limits.override(**{name: getattr(args, name) for name in limits.FLAGS if hasattr(args, name)}):
+        for key, value in vars(args).items():
+            if isinstance(value, Sweep):
+                setattr(args, key, value.values())
+        return args._handler(args)
+
+
+def _print(text: str) -> int:
+    """Print the result; a reader that went away (``| head``) ends the command quietly."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the failed flush of stdout again at exit: point stdout at /dev/null first.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141  # what a process killed by SIGPIPE reports: 128 + 13
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    try:
-        args = build_parser().parse_args(_join_negative_values(argv))
-        result = args._handler(args)
-    except (ParameterError, UsageError) as exc:
-        print(f"lifhw: error: {exc}", file=sys.stderr)
-        return 2
-    except LifhwError as exc:
-        print(f"lifhw: failed: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("lifhw: interrupted", file=sys.stderr)
-        return 130
-    print(to_json(result) if args.json else args._human(result))
-    return 0
+    # Warnings (numpy's RuntimeWarnings) wait for the outcome: a rejected input gets its one line, nothing else.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            args = build_parser().parse_args(_join_negative_values(argv))
+            result = _run(args)
+        except (ParameterError, UsageError) as exc:
+            print(f"lifhw: error: {' '.join(str(exc).split())}", file=sys.stderr)
+            return 2
+        except LifhwError as exc:
+            print(f"lifhw: failed: {' '.join(str(exc).split())}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("lifhw: interrupted", file=sys.stderr)
+            return 130
+    for warning in caught:
+        warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    return _print(to_json(result) if args.json else args._human(result))

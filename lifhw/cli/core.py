@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import sim, theory
 from ..errors import UnstableStepError
 from ..spice.design import ota_params
-from . import add_params_args, command, params_from_args, range_arg, value_arg
+from . import ChoiceArg, PathArg, add_params_args, command, params_from_args, range_arg, value_arg
 
 FI_METHODS = ("theory", *sim.FI_METHODS)
 
@@ -51,26 +51,34 @@ def _report(args) -> dict:
             "all_passed": summary["all_passed"], "sections": list(summary["sections"])}
 
 
+def _section_keys() -> list[str]:
+    from ..report import discover_sections
+
+    return [module.KEY for module in discover_sections()]
+
+
 def register(subparsers) -> None:
     p = command(subparsers, "fi", _fi, "firing rate against constant input current")
     add_params_args(p)
-    p.add_argument("--i", type=range_arg("i"), default="0.1n:1n:10",
+    p.add_argument("--i", type=range_arg("i", "A"), default="0.1n:1n:10",
                    help="currents (A): START:STOP:N or a comma list")
     p.add_argument("--method", choices=FI_METHODS, default="theory", help="closed form or a simulator")
-    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="step (s) of exact/euler")
-    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0), default=2.0, help="simulated time (s)")
+    p.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-4, help="step (s) of exact/euler")
+    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0, unit="s"), default=2.0, help="simulated time (s)")
 
     p = command(subparsers, "rheobase", _rheobase, "rheobase current (v_th - v_rest) / r_m")
     add_params_args(p)
 
     p = command(subparsers, "stability", _stability, "forward-Euler amplification |1 - h/tau| and the 2 tau bound")
-    p.add_argument("--tau", type=value_arg("tau", 0.0), default=20e-3, help="time constant (s)")
-    p.add_argument("--h", type=value_arg("h", 0.0), required=True, help="Euler step (s)")
+    p.add_argument("--tau", type=value_arg("tau", 0.0, unit="s"), default=20e-3, help="time constant (s)")
+    p.add_argument("--h", type=value_arg("h", 0.0, unit="s"), required=True, help="Euler step (s)")
 
     p = command(subparsers, "report", _report, "write the comparison report (HTML + summary.json)")
     # The report's design is the analog one, so that every level (SPICE included) runs the same neuron.
     add_params_args(p, defaults=ota_params())
-    p.add_argument("--out", default="build/report", help="output folder")
-    p.add_argument("--build-dir", default="build", help="cache and intermediate results")
-    p.add_argument("--only", nargs="*", help="section keys to include (default: all)")
+    p.add_argument("--out", type=PathArg("out", "dir"), default="build/report", help="output folder")
+    p.add_argument("--build-dir", type=PathArg("build_dir", "dir"), default="build",
+                   help="cache and intermediate results")
+    p.add_argument("--only", nargs="*", type=ChoiceArg("only", _section_keys),
+                   help="section keys to include (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
-from ..errors import ParameterError
+from .. import fixed
 from ..files import write_atomic
-from . import command, command_group, int_arg, value_arg
-
-
-def _sizes(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(x) for x in text.split(","))
-    except ValueError:
-        sizes = ()
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(str(ParameterError("hidden", text, "must be layer sizes >= 1, e.g. 64 or "
-                                                                            "128,64")))
-    return sizes
+from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
 
 
 def _progress(row: dict) -> None:
@@ -30,11 +18,10 @@ def _progress(row: dict) -> None:
 
 
 def _digits(args) -> dict:
-    from .. import fixed
     from ..learn import digits, nirgraph, train
 
     config = digits.DigitsConfig(
-        hidden=args.hidden, bits=args.bits, seed=args.seed, qat_epochs=args.qat_epochs, tau=args.tau, dt=args.dt,
+        hidden=tuple(args.hidden), bits=args.bits, seed=args.seed, qat_epochs=args.qat_epochs, tau=args.tau, dt=args.dt,
         ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak,
         train=train.TrainConfig(steps=args.steps, epochs=args.epochs, batch=args.batch, lr=args.lr,
                                 surrogate=args.surrogate, slope=args.slope, encoding=args.encoding))
@@ -74,26 +61,28 @@ def register(subparsers) -> None:
     sub = command_group(subparsers, "learn", "train spiking networks with surrogate gradients (JAX)")
     p = command(sub, "digits", _digits, "train on scikit-learn's 8x8 digits (held-out 20 %), quantize to the RTL's "
                                         "integers, write fixed.npz, model.nir and float.nir")
-    p.add_argument("--hidden", type=_sizes, default=(64,), help="hidden layer sizes, e.g. 64 or 128,64")
-    p.add_argument("--steps", type=int_arg("steps", 1), default=16, help="time steps per sample")
-    p.add_argument("--epochs", type=int_arg("epochs", 0), default=30, help="float training epochs")
-    p.add_argument("--qat-epochs", type=int_arg("qat_epochs", 0), default=10,
+    p.add_argument("--hidden", type=ListArg("hidden", int_arg("hidden", 1, count=True)), default=(64,),
+                   help="hidden layer sizes, e.g. 64 or 128,64")
+    p.add_argument("--steps", type=int_arg("steps", 1, count=True), default=16, help="time steps per sample")
+    p.add_argument("--epochs", type=int_arg("epochs", 0, count=True), default=30, help="float training epochs")
+    p.add_argument("--qat-epochs", type=int_arg("qat_epochs", 0, count=True), default=10,
                    help="quantization-aware fine-tuning epochs")
-    p.add_argument("--bits", type=int_arg("bits", 2), default=8, help="signed weight width")
+    p.add_argument("--bits", type=int_arg("bits", 2, 16), default=8, help="signed weight width")
     p.add_argument("--encoding", choices=("rate", "latency"), default="rate", help="input events")
     p.add_argument("--seed", type=int_arg("seed", 0), default=0, help="split, initial weights and events")
-    p.add_argument("--batch", type=int_arg("batch", 1), default=64, help="batch size")
-    p.add_argument("--lr", type=value_arg("lr", 0.0), default=1e-2, help="Adam learning rate, cosine-decayed")
+    p.add_argument("--batch", type=int_arg("batch", 1), default=64, help="batch size (at most the training set)")
+    p.add_argument("--lr", type=value_arg("lr", 0.0, unit="", maximum=1.0), default=1e-2,
+                   help="Adam learning rate, cosine-decayed")
     p.add_argument("--surrogate", choices=("fast_sigmoid", "arctan", "heaviside"), default="fast_sigmoid",
                    help="spike derivative used by learning (heaviside: the true one, zero)")
-    p.add_argument("--slope", type=value_arg("slope", 0.0), default=10.0, help="surrogate steepness k")
+    p.add_argument("--slope", type=value_arg("slope", 0.0, unit=""), default=10.0, help="surrogate steepness k")
     group = p.add_argument_group("neuron (shared by every layer)")
-    group.add_argument("--tau", type=value_arg("tau", 0.0), default=20e-3, help="membrane tau (s)")
-    group.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-3, help="time step (s)")
-    group.add_argument("--ref-steps", type=int_arg("ref_steps", 0), default=0, help="refractory steps")
+    group.add_argument("--tau", type=value_arg("tau", 0.0, unit="s"), default=20e-3, help="membrane tau (s)")
+    group.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-3, help="time step (s)")
+    group.add_argument("--ref-steps", type=int_arg("ref_steps", 0, 2**16 - 1), default=0, help="refractory steps")
     group.add_argument("--reset-mode", choices=("reset", "subtract"), default="reset",
                        help="after a spike: set to V_reset or subtract the threshold")
-    group.add_argument("--width", type=int_arg("width", 4), default=16, help="fixed-point state width")
+    group.add_argument("--width", type=IntArg("width", *fixed.WIDTH_RANGE), default=16, help="fixed-point state width")
     group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
-    p.add_argument("--out", default="build/learn", help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir"), default="build/learn", help="output folder")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")

@@ -10,11 +10,11 @@ from . import command, command_group, int_arg, value_arg
 
 def _network_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("network (Brunel 2000, model A)")
-    group.add_argument("--g", type=value_arg("g", 0.0, exclusive=False), default=5.0,
+    group.add_argument("--g", type=value_arg("g", 0.0, exclusive=False, unit=""), default=5.0,
                        help="relative inhibition: inhibitory efficacy -g*J")
-    group.add_argument("--c-e", type=int_arg("c_e", 1), default=1000, help="excitatory in-degree")
-    group.add_argument("--c-i", type=int_arg("c_i", 1), default=250, help="inhibitory in-degree")
-    group.add_argument("--j", type=value_arg("j", 0.0), default=0.1e-3, help="efficacy J (V)")
+    group.add_argument("--c-e", type=int_arg("c_e", 1, 10**9), default=1000, help="excitatory in-degree")
+    group.add_argument("--c-i", type=int_arg("c_i", 1, 10**9), default=250, help="inhibitory in-degree")
+    group.add_argument("--j", type=value_arg("j", 0.0, unit="V"), default=0.1e-3, help="efficacy J (V)")
 
 
 def _coupling(args):
@@ -56,17 +56,17 @@ def register(subparsers) -> None:
 
     p = command(sub, "brunel", _brunel, "simulate Brunel's network (event-driven, exact integration)")
     _network_args(p)
-    p.add_argument("--eta", type=value_arg("eta", 0.0, exclusive=False), default=2.0,
+    p.add_argument("--eta", type=value_arg("eta", 0.0, exclusive=False, unit=""), default=2.0,
                    help="external drive nu_ext / nu_thr")
-    p.add_argument("--n", type=int_arg("n", 5), default=12_500, help="neurons, 80%% excitatory")
-    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0), default=1.0, help="simulated time (s)")
-    p.add_argument("--t-transient", type=value_arg("t_transient", 0.0, exclusive=False), default=None,
+    p.add_argument("--n", type=int_arg("n", 5, 10**9, count=True), default=12_500, help="neurons, 80%% excitatory")
+    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0, unit="s"), default=1.0, help="simulated time (s)")
+    p.add_argument("--t-transient", type=value_arg("t_transient", 0.0, exclusive=False, unit="s"), default=None,
                    help="initial time left out of the measures (s), default min(0.1, t_sim/5)")
-    p.add_argument("--dt", type=value_arg("dt", 0.0), default=0.1e-3, help="step (s)")
-    p.add_argument("--delay", type=value_arg("delay", 0.0), default=1.5e-3, help="delay (s)")
-    p.add_argument("--seed", type=int_arg("seed", 0), default=0, help="random seed")
+    p.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=0.1e-3, help="step (s)")
+    p.add_argument("--delay", type=value_arg("delay", 0.0, unit="s"), default=1.5e-3, help="delay (s)")
+    p.add_argument("--seed", type=int_arg("seed", 0, 2**63 - 1), default=0, help="random seed")
     p.add_argument("--spikes", action="store_true", help="also output every spike (time, neuron)")
 
     p = command(sub, "drive", _drive, "mean-field external drive for a target rate, and the drive range")
     _network_args(p)
-    p.add_argument("--target-rate", type=value_arg("target_rate", 0.0), required=True, help="rate (Hz)")
+    p.add_argument("--target-rate", type=value_arg("target_rate", 0.0, unit="Hz"), required=True, help="rate (Hz)")

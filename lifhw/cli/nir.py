@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import fixed
 from ..errors import ParameterError
-from . import command, command_group, int_arg, value_arg
+from . import IntArg, PathArg, command, command_group, value_arg
 
 
 def _model_file(text: str) -> Path:
@@ -24,7 +25,6 @@ def _layers(net) -> list[dict]:
 
 
 def _export(args) -> dict:
-    from .. import fixed
     from ..learn import nirgraph
 
     net, hints = nirgraph.fixed_to_float(fixed.load_network(_model_file(args.model)))
@@ -35,7 +35,6 @@ def _export(args) -> dict:
 
 
 def _import(args) -> dict:
-    from .. import fixed
     from ..learn import convert, nirgraph
 
     net, hints = nirgraph.from_graph(nirgraph.read(args.graph), dt=args.dt, discretization=args.discretization)
@@ -59,17 +58,19 @@ def _import(args) -> dict:
 def register(subparsers) -> None:
     sub = command_group(subparsers, "nir", "NIR graphs (Neuromorphic Intermediate Representation) in and out")
     p = command(sub, "export", _export, "write an integer model (fixed.npz or a `lifhw learn` folder) as a NIR graph")
-    p.add_argument("model", help="fixed.npz, or a `lifhw learn` output folder")
-    p.add_argument("--out", required=True, help="the .nir file to write")
+    p.add_argument("model", type=PathArg("model", "read"), help="fixed.npz, or a `lifhw learn` output folder")
+    p.add_argument("--out", type=PathArg("out", "file"), required=True, help="the .nir file to write")
 
     p = command(sub, "import", _import, "read a NIR graph, map it to lifhw's discrete LIF and optionally to integers")
-    p.add_argument("graph", help="a .nir file")
-    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4,
+    p.add_argument("graph", type=PathArg("graph", "read"), help="a .nir file")
+    p.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-4,
                    help="time step (s) when the graph carries none (snnTorch's default)")
     p.add_argument("--discretization", choices=("euler", "exact"), default="euler",
                    help="when the graph carries none: beta = 1 - dt/tau (euler, snnTorch's) or exp(-dt/tau)")
-    p.add_argument("--out", default=None, help="also quantize and write the integer model (.npz) here")
-    p.add_argument("--bits", type=int_arg("bits", 2), default=None,
+    p.add_argument("--out", type=PathArg("out", "file"), default=None,
+                   help="also quantize and write the integer model (.npz) here")
+    p.add_argument("--bits", type=IntArg("bits", 2, 32), default=None,
                    help="weight width for --out (default: the graph's lifhw metadata, else 8)")
-    p.add_argument("--width", type=int_arg("width", 4), default=None, help="state width for --out (default 16)")
+    p.add_argument("--width", type=IntArg("width", *fixed.WIDTH_RANGE), default=None,
+                   help="state width for --out (default 16)")
     p.add_argument("--leak", choices=("mult", "shift"), default=None, help="leak for --out (default mult)")

@@ -6,21 +6,11 @@ from pathlib import Path
 
 from .. import fixed
 from ..digital import study
-from ..errors import ParameterError
-from . import add_params_args, command, command_group, params_from_args, range_arg, value_arg
-
-
-def _frac(text: str) -> int | None:
-    if text.upper() == "AUTO":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ParameterError("frac", text, "must be AUTO or a whole number of fraction bits") from None
+from . import IntArg, PathArg, add_params_args, command, command_group, params_from_args, range_arg, value_arg
 
 
 def _format(args) -> fixed.FixedFormat:
-    return fixed.FixedFormat(width=args.width, frac=_frac(args.frac), leak=args.leak, leak_frac=args.leak_frac,
+    return fixed.FixedFormat(width=args.width, frac=args.frac, leak=args.leak, leak_frac=args.leak_frac,
                              reset_mode=args.reset_mode, discretization=args.discretization)
 
 
@@ -48,22 +38,24 @@ def register(subparsers) -> None:
 
     p = command(sub, "fi", _fi, "firing rate against constant current, measured on the RTL in Icarus")
     add_params_args(p)
-    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s)")
-    p.add_argument("--width", type=int, default=16, help="state width (bits)")
-    p.add_argument("--frac", default="AUTO", help="state fraction bits (LSB = 2^-frac V) or AUTO")
+    p.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-4, help="time step (s)")
+    p.add_argument("--width", type=IntArg("width", *fixed.WIDTH_RANGE), default=16, help="state width (bits)")
+    p.add_argument("--frac", type=IntArg("frac", *fixed.FRAC_RANGE, auto=True), default=None, metavar="AUTO|BITS",
+                   help="state fraction bits (LSB = 2^-frac V); AUTO (default) fits the threshold")
     p.add_argument("--leak", choices=fixed.LEAK_MODES, default="mult",
                    help="shift: beta = 1 - 2^-k; mult: Q-format multiplier")
-    p.add_argument("--leak-frac", type=int, default=16, help="fraction bits of the leak multiplier")
+    p.add_argument("--leak-frac", type=IntArg("leak_frac", *fixed.LEAK_FRAC_RANGE), default=16,
+                   help="fraction bits of the leak multiplier")
     p.add_argument("--reset-mode", choices=fixed.RESET_MODES, default="reset",
                    help="after a spike: set V to V_reset or subtract the threshold")
     p.add_argument("--discretization", choices=fixed.DISCRETIZATIONS, default="exact",
                    help="beta = exp(-dt/tau) (exact) or 1 - dt/tau (euler)")
-    p.add_argument("--i", type=range_arg("i"), default="0.15n:1.5n:6",
+    p.add_argument("--i", type=range_arg("i", "A"), default="0.15n:1.5n:6",
                    help="currents (A): START:STOP:N or a comma list")
-    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0), default=2.0, help="simulated time (s)")
-    p.add_argument("--work", default="build/rtl/cli", help="folder for the Icarus run")
+    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0, unit="s"), default=2.0, help="simulated time (s)")
+    p.add_argument("--work", type=PathArg("work", "dir"), default="build/rtl/cli", help="folder for the Icarus run")
 
     p = command(sub, "artifacts", _artifacts, "write fi.csv, lif_core.vcd and area.json (make rtl-test)")
     add_params_args(p)
-    p.add_argument("--dt", type=value_arg("dt", 0.0), default=1e-4, help="time step (s)")
-    p.add_argument("--out", default="build/rtl", help="output folder")
+    p.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-4, help="time step (s)")
+    p.add_argument("--out", type=PathArg("out", "dir"), default="build/rtl", help="output folder")

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
-from ..scenarios import SCENARIOS, Scenario
-from . import _fmt, add_params_args, command, params_from_args
+from ..scenarios import SCENARIOS, Param, Scenario
+from . import ArgType, IntArg, SweepArg, ValueArg, _fmt, add_params_args, command, params_from_args
 
 
 def _run(scenario: Scenario, args) -> dict:
     neuron = params_from_args(args)
     overrides = {p.name: getattr(args, p.name) for p in scenario.params if getattr(args, p.name) is not None}
     return scenario(neuron, **overrides).as_dict()
+
+
+def _arg_type(prm: Param) -> ArgType:
+    """The argparse type of a scenario parameter: its quantity, bound and shape, checked as the flag is read."""
+    if prm.is_list:
+        return SweepArg(prm.name, prm.unit)
+    if prm.integer:
+        lowest = 0 if prm.minimum is None else math.floor(prm.minimum) + 1
+        return IntArg(prm.name, lowest, 10**9, count=prm.work)
+    return ValueArg(prm.name, prm.unit, prm.minimum)
 
 
 def _human(result: dict) -> str:
@@ -63,4 +74,5 @@ def register(subparsers) -> None:
             default = ",".join(f"{v:g}" for v in prm.default) if isinstance(prm.default, tuple) else (
                 "derived" if prm.default is None else f"{prm.default:g}")
             group.add_argument("--" + prm.name.replace("_", "-"), dest=prm.name, default=None, metavar="VALUE",
+                               type=_arg_type(prm),
                                help=f"{prm.help} ({prm.unit or 'dimensionless'}; default {default})")

@@ -13,45 +13,50 @@ import numpy as np
 
 from .. import pdk, sizing, theory
 from ..errors import ParameterError
-from ..units import parse_value
-from . import command, format_table, range_arg, value_arg
+from ..limits import check_points
+from . import MAX_WORKERS, ChoiceArg, ListArg, ValueArg, command, format_table, int_arg, range_arg, value_arg
 
 
 def _add_design_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("target (one of --tau or --f-target with --i-target)")
-    g.add_argument("--tau", type=value_arg("tau", 0.0), help="small-signal time constant (s), e.g. 20m")
-    g.add_argument("--f-target", type=value_arg("f_target", 0.0), help="firing rate (Hz) to reach at --i-target")
-    g.add_argument("--i-target", type=value_arg("i_target", 0.0),
+    g.add_argument("--tau", type=value_arg("tau", 0.0, unit="s"), help="small-signal time constant (s), e.g. 20m")
+    g.add_argument("--f-target", type=value_arg("f_target", 0.0, unit="Hz"),
+                   help="firing rate (Hz) to reach at --i-target")
+    g.add_argument("--i-target", type=value_arg("i_target", 0.0, unit="A"),
                    help="input current (A) of --f-target, and where corners/Monte Carlo evaluate the rate "
                         "(default 3 x the solved I_b)")
     g = p.add_argument_group("what is given (one of --i-b, solving C_m, or --c-m, solving I_b)")
-    g.add_argument("--i-b", type=value_arg("i_b", 0.0), help="programmed OTA bias (A), e.g. 10p")
-    g.add_argument("--c-m", type=value_arg("c_m", 0.0), help="membrane MIM capacitor (F)")
+    g.add_argument("--i-b", type=value_arg("i_b", 0.0, unit="A"), help="programmed OTA bias (A), e.g. 10p")
+    g.add_argument("--c-m", type=value_arg("c_m", 0.0, unit="F"), help="membrane MIM capacitor (F)")
     g = p.add_argument_group("TSV on the membrane node (a value, or the via's geometry)")
-    g.add_argument("--c-tsv", type=value_arg("c_tsv", 0.0, exclusive=False), help="TSV capacitance (F), e.g. 140f")
-    g.add_argument("--tsv-diameter", type=value_arg("tsv_diameter", 0.0), help="copper core diameter (m), e.g. 5u")
-    g.add_argument("--tsv-depth", type=value_arg("tsv_depth", 0.0), help="via depth (m), e.g. 50u")
-    g.add_argument("--tsv-liner", type=value_arg("tsv_liner", 0.0), default=0.2e-6,
+    g.add_argument("--c-tsv", type=value_arg("c_tsv", 0.0, exclusive=False, unit="F"),
+                   help="TSV capacitance (F), e.g. 140f")
+    g.add_argument("--tsv-diameter", type=value_arg("tsv_diameter", 0.0, unit="m"),
+                   help="copper core diameter (m), e.g. 5u")
+    g.add_argument("--tsv-depth", type=value_arg("tsv_depth", 0.0, unit="m"), help="via depth (m), e.g. 50u")
+    g.add_argument("--tsv-liner", type=value_arg("tsv_liner", 0.0, unit="m"), default=0.2e-6,
                    help="oxide liner thickness (m)")
-    g.add_argument("--tsv-depletion", type=value_arg("tsv_depletion", 0.0, exclusive=False),
+    g.add_argument("--tsv-depletion", type=value_arg("tsv_depletion", 0.0, exclusive=False, unit="m"),
                    help="maximum depletion width (m) for the C_tsv minimum (default: p-substrate at 1e15 cm^-3)")
     g = p.add_argument_group("circuit and process")
-    g.add_argument("--v-swing", type=value_arg("v_swing", 0.0), default=0.3,
+    g.add_argument("--v-swing", type=value_arg("v_swing", 0.0, unit="V"), default=0.3,
                    help="V_th - V_reset (V)")
-    g.add_argument("--mim-density", type=value_arg("mim_density", 0.0), default=pdk.MIM_DENSITY,
+    g.add_argument("--mim-density", type=value_arg("mim_density", 0.0, unit="F/m^2"), default=pdk.MIM_DENSITY,
                    help=f"MIM capacitance per area (F/m^2) of {pdk.NAME}'s MIM layer")
-    g.add_argument("--temp", type=value_arg("temp", -273.15), default=27.0,
+    g.add_argument("--temp", type=_temp_arg("temp"), default=27.0,
                    help="temperature (degC)")
     g.add_argument("--corner", choices=pdk.CORNERS, default="tt", help="process corner")
-    g.add_argument("--noise-max", type=value_arg("noise_max", 0.0), help="largest sqrt(kT/C_eff) allowed (V rms)")
-    g.add_argument("--vdd", type=value_arg("vdd", 0.0), default=pdk.VDD, help="supply (V)")
-    g.add_argument("--c-logic", type=value_arg("c_logic", 0.0, exclusive=False), default=pdk.C_LOGIC,
+    g.add_argument("--noise-max", type=value_arg("noise_max", 0.0, unit="V"),
+                   help="largest sqrt(kT/C_eff) allowed (V rms)")
+    g.add_argument("--vdd", type=value_arg("vdd", pdk.VDD_RANGE[0], False, "V", pdk.VDD_RANGE[1]),
+                   default=pdk.VDD, help="supply (V)")
+    g.add_argument("--c-logic", type=value_arg("c_logic", 0.0, exclusive=False, unit="F"), default=pdk.C_LOGIC,
                    help="comparator/reset logic capacitance switched per spike (F)")
-    g.add_argument("--t-ref", type=value_arg("t_ref", 0.0, exclusive=False), default=None,
+    g.add_argument("--t-ref", type=value_arg("t_ref", 0.0, exclusive=False, unit="s"), default=None,
                    help="refractory period (s); default: the lif_ota circuit's")
-    g.add_argument("--kappa", type=value_arg("kappa", 0.0),
+    g.add_argument("--kappa", type=value_arg("kappa", 0.0, unit="", maximum=1.0),
                    help="use this kappa instead of characterizing the OTA in SPICE (then also give --i-off)")
-    g.add_argument("--i-off", type=value_arg("i_off", 0.0, exclusive=False),
+    g.add_argument("--i-off", type=value_arg("i_off", 0.0, exclusive=False, unit="A"),
                    help="use this off-state leakage (A) instead of measuring it in SPICE")
 
 
@@ -185,8 +190,13 @@ def _montecarlo(args) -> dict:
     design, _ = _sized(args)
     i_eval = _i_eval(args, design)
     mismatch = sizing.Mismatch(args.sigma_vos, args.sigma_ib, args.sigma_vth).scaled(args.scale)
+    check_points("bins", args.bins, args.bins, "histogram bins")
     out = sizing.monte_carlo(design, i_eval, mismatch, args.n, args.seed)
-    counts, edges = np.histogram(out["rates"], bins=args.bins)
+    lo, hi = float(np.min(out["rates"])), float(np.max(out["rates"]))
+    if hi - lo <= 1e-12 * max(abs(hi), 1.0):
+        # No spread worth a bin (no mismatch, or none that moves the rate): one unit-wide range around it.
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(out["rates"], bins=args.bins, range=(lo, hi))
     out["histogram"] = {"counts": counts, "edges": edges}
     out["design"] = design.as_dict()
     if not args.rates:
@@ -226,41 +236,47 @@ def _human_mc(result: dict) -> str:
     return format_table({k: result[k] for k in ("i_in", "n", "seed", "nominal", "mean", "std", "cv", "stderr", "z")})
 
 
-def _temps(text: str) -> list[float]:
-    return [parse_value(t, "temps") for t in text.split(",") if t.strip()]
+def _temp_arg(name: str) -> ValueArg:
+    """A temperature (°C) within the range the process models cover (lifhw.pdk.TEMP_RANGE)."""
+    return ValueArg(name, "degC", pdk.TEMP_RANGE[0], False, pdk.TEMP_RANGE[1])
 
 
 def register(subparsers) -> None:
     p = command(subparsers, "size", _size, "size the membrane capacitor and leak bias for a target neuron",
                 _human_size)
     _add_design_args(p)
-    p.add_argument("--i", type=range_arg("i"), help="currents (A) of the predicted f-I curve (default 1..6 x I_b)")
+    p.add_argument("--i", type=range_arg("i", "A"), help="currents (A) of the predicted f-I curve (default 1..6 x I_b)")
     p.add_argument("--verify", action="store_true", help="simulate lif_ota in SPICE with the sized values")
     sub = p.add_subparsers(dest="size_mode", metavar="{corners,montecarlo}", parser_class=type(p))
 
     q = command(sub, "corners", _corners, "tau and rate of a sized design across corners and temperatures",
                 _human_corners)
     _add_design_args(q)
-    q.add_argument("--corners", type=lambda t: [c for c in t.split(",") if c], default=list(pdk.CORNERS),
-                   help="comma list of corners")
-    q.add_argument("--temps", type=_temps, default=[-40.0, 27.0, 125.0],
+    q.add_argument("--corners", type=ListArg("corners", ChoiceArg("corners", lambda: pdk.CORNERS)),
+                   default=list(pdk.CORNERS), help="comma list of corners")
+    q.add_argument("--temps", type=ListArg("temps", _temp_arg("temps")), default=[-40.0, 27.0, 125.0],
                    help="comma list of temperatures (degC)")
     q.add_argument("--resize", action="store_true", help="also re-size the design for each corner")
     q.add_argument("--spice", action="store_true", help="also measure tau and rate in SPICE at each corner")
-    q.add_argument("--workers", type=int, default=1, help="corners simulated side by side")
+    q.add_argument("--workers", type=int_arg("workers", 1, MAX_WORKERS), default=1,
+                   help="corners simulated side by side")
 
     q = command(sub, "montecarlo", _montecarlo, "rate spread over mismatched neurons (seeded)", _human_mc)
     _add_design_args(q)
     default = sizing.Mismatch()
-    q.add_argument("--n", type=int, default=2000, help="neurons in the population")
-    q.add_argument("--seed", type=int, default=0, help="random seed")
-    q.add_argument("--sigma-vos", type=value_arg("sigma_vos", 0.0, exclusive=False), default=default.sigma_vos,
+    q.add_argument("--n", type=int_arg("n", 2, 10**12, count=True), default=2000,
+                   help="neurons in the population (at most --max-points)")
+    q.add_argument("--seed", type=int_arg("seed", 0, 2**63 - 1), default=0, help="random seed")
+    q.add_argument("--sigma-vos", type=value_arg("sigma_vos", 0.0, exclusive=False, unit="V"),
+                   default=default.sigma_vos,
                    help="OTA offset sigma (V)")
-    q.add_argument("--sigma-ib", type=value_arg("sigma_ib", 0.0, exclusive=False), default=default.sigma_ib,
+    q.add_argument("--sigma-ib", type=value_arg("sigma_ib", 0.0, exclusive=False, unit=""), default=default.sigma_ib,
                    help="relative bias-mirror error sigma")
-    q.add_argument("--sigma-vth", type=value_arg("sigma_vth", 0.0, exclusive=False), default=default.sigma_vth,
+    q.add_argument("--sigma-vth", type=value_arg("sigma_vth", 0.0, exclusive=False, unit="V"),
+                   default=default.sigma_vth,
                    help="comparator offset sigma (V)")
-    q.add_argument("--scale", type=value_arg("scale", 0.0, exclusive=False), default=1.0,
+    q.add_argument("--scale", type=value_arg("scale", 0.0, exclusive=False, unit=""), default=1.0,
                    help="multiply every sigma by this (mismatch amplitude)")
-    q.add_argument("--bins", type=int, default=30, help="histogram bins")
+    q.add_argument("--bins", type=int_arg("bins", 1, 10**12, count=True), default=30,
+                   help="histogram bins (at most --max-points)")
     q.add_argument("--rates", action="store_true", help="include every neuron's rate in the output")

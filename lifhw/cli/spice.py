@@ -9,14 +9,20 @@ import numpy as np
 
 from .. import theory
 from ..files import write_atomic
-from . import add_params_args, command, command_group, format_table, params_from_args, range_arg, to_json, value_arg
-
-
-def _t_sim(text: str):
-    """--t-sim: AUTO (long enough for 5 ISIs at each current) or a time in s."""
-    if str(text).strip().lower() == "auto":
-        return None
-    return value_arg("t_sim", 0.0)(text)
+from . import (
+    MAX_WORKERS,
+    PathArg,
+    ValueArg,
+    add_params_args,
+    command,
+    command_group,
+    format_table,
+    int_arg,
+    params_from_args,
+    range_arg,
+    to_json,
+    value_arg,
+)
 
 
 def _design(args):
@@ -82,17 +88,20 @@ def _add_design_args(p) -> None:
 
     d = OTADesign()
     g = p.add_argument_group("analog design (SI; SPICE suffixes)")
-    g.add_argument("--i-b", type=value_arg("i_b", 0.0), default=d.i_b, help="leak OTA bias (A)")
-    g.add_argument("--i-cmp", type=value_arg("i_cmp", 0.0), default=d.i_cmp, help="comparator bias (A)")
-    g.add_argument("--i-ref", type=value_arg("i_ref", 0.0), default=d.i_ref,
+    g.add_argument("--i-b", type=value_arg("i_b", 0.0, unit="A"), default=d.i_b, help="leak OTA bias (A)")
+    g.add_argument("--i-cmp", type=value_arg("i_cmp", 0.0, unit="A"), default=d.i_cmp, help="comparator bias (A)")
+    g.add_argument("--i-ref", type=value_arg("i_ref", 0.0, unit="A"), default=d.i_ref,
                    help="refractory discharge current (A)")
-    g.add_argument("--c-tsv", type=value_arg("c_tsv", 0.0, exclusive=False), default=d.c_tsv,
+    g.add_argument("--c-tsv", type=value_arg("c_tsv", 0.0, exclusive=False, unit="F"), default=d.c_tsv,
                    help="TSV capacitance on the membrane (F); a 5x50 um TSV with 200 nm liner is ~140f")
-    g.add_argument("--r-tsv", type=value_arg("r_tsv", 0.0), default=d.r_tsv, help="TSV series resistance (Ohm)")
-    g.add_argument("--vdd", type=value_arg("vdd", 0.0), default=d.vdd, help="supply (V)")
+    g.add_argument("--r-tsv", type=value_arg("r_tsv", 0.0, unit="Ohm"), default=d.r_tsv,
+                   help="TSV series resistance (Ohm)")
+    g.add_argument("--vdd", type=value_arg("vdd", pdk.VDD_RANGE[0], False, "V", pdk.VDD_RANGE[1]), default=d.vdd,
+                   help="supply (V)")
     g.add_argument("--corner", choices=pdk.CORNERS, default=d.corner, help=f"{pdk.NAME} corner")
-    g.add_argument("--temp", type=value_arg("temp"), default=d.temp, help="temperature (C)")
-    g.add_argument("--timeout", type=value_arg("timeout", 0.0), default=300.0,
+    g.add_argument("--temp", type=value_arg("temp", pdk.TEMP_RANGE[0], False, "degC", pdk.TEMP_RANGE[1]),
+                   default=d.temp, help="temperature (C)")
+    g.add_argument("--timeout", type=value_arg("timeout", 0.0, unit="s"), default=300.0,
                    help="seconds one point may run before it is reported failed")
 
 
@@ -106,12 +115,12 @@ def register(subparsers) -> None:
     p.add_argument("--circuit", choices=tuple(CIRCUITS), default="ota", help="netlist")
     add_params_args(p, ota_params())
     _add_design_args(p)
-    p.add_argument("--i", type=range_arg("i"), default="20p:500p:8",
+    p.add_argument("--i", type=range_arg("i", "A"), default="20p:500p:8",
                    help="currents (A): START:STOP:N or a comma list")
-    p.add_argument("--t-sim", type=_t_sim, default=None, metavar="AUTO|TIME",
+    p.add_argument("--t-sim", type=ValueArg("t_sim", "s", 0.0, auto=True), default=None, metavar="AUTO|TIME",
                    help="simulated time per point (s); AUTO (default) gives >= 5 ISIs")
-    p.add_argument("--workers", type=int, default=2, help="worker processes")
-    p.add_argument("--partial", default="build/spice/fi-partial.json",
+    p.add_argument("--workers", type=int_arg("workers", 1, MAX_WORKERS), default=2, help="worker processes")
+    p.add_argument("--partial", type=PathArg("partial", "file"), default="build/spice/fi-partial.json",
                    help="where finished points go if some fail")
 
     p = command(sub, "characterize", _characterize,
@@ -121,5 +130,5 @@ def register(subparsers) -> None:
     _add_design_args(p)
 
     p = command(sub, "study", _study, "characterise, sweep ideal/OTA/OTA+TSV and write build/spice (make spice)")
-    p.add_argument("--out", default="build/spice", help="output folder")
-    p.add_argument("--workers", type=int, default=2, help="worker processes")
+    p.add_argument("--out", type=PathArg("out", "dir"), default="build/spice", help="output folder")
+    p.add_argument("--workers", type=int_arg("workers", 1, MAX_WORKERS), default=2, help="worker processes")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +11,14 @@ import numpy as np
 from .. import fixed, theory
 from ..errors import ParameterError
 from ..fi import FICurve
-from ..files import write_atomic
+from ..files import run_folder, write_atomic
+from ..limits import check_memory, check_steps
 from ..params import LIFParams
 from . import runner, testbench
 from .hdl import core_parameters, neuron_parameters
 
+#: Bytes one neuron-step of fi_measure keeps: the model's state (int64) and spikes, the RTL's and the float's spikes.
+RECORD_BYTES = 8 + 3
 #: Closed-form rates (Hz) at which ``make rtl-test`` measures the RTL f-I: the acceptance range 1–200 Hz.
 FI_TARGET_RATES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 150.0, 200.0)
 
@@ -27,11 +31,15 @@ def fi_measure(q: fixed.QuantizedLIF, currents, t_sim: float, work: Path, vcd: P
     """
     currents = np.atleast_1d(np.asarray(currents, dtype=float))
     codes = q.input_code(currents)
-    n_steps = int(round(t_sim / q.dt))
+    # Icarus and the bit-exact model each step every neuron; both keep (n_steps, N) records: refuse before either runs.
+    n_steps = check_steps("t_sim", t_sim, round(t_sim / q.dt), f"t_sim/dt = {t_sim:.4g}/{q.dt:.4g}: time steps")
+    check_memory("t_sim", t_sim, RECORD_BYTES * n_steps * len(currents),
+                 f"{n_steps} steps x {len(currents)} neurons of records: bytes")
     if n_steps < 2:
         raise ParameterError("t_sim", t_sim, f"must cover at least 2 steps of dt = {q.dt:g} s")
-    tb = testbench.compile_tb(q, len(currents), work, stim_depth=len(currents))
-    rows = testbench.run_tb(tb, codes, n_steps, spikes_only=True, vcd=vcd)
+    with run_folder(work, "fi") as run:  # concurrent runs given the same work folder each get their own
+        tb = testbench.compile_tb(q, len(currents), run, stim_depth=len(currents))
+        rows = testbench.run_tb(tb, codes, n_steps, spikes_only=True, vcd=vcd)
     spikes = np.zeros((n_steps, len(currents)), dtype=bool)
     spikes[rows[:, 0], rows[:, 1]] = rows[:, 2] == 1
     _, model_spikes = fixed.simulate(q, np.broadcast_to(codes, (n_steps, len(currents))))
@@ -61,13 +69,14 @@ def area_report(params: LIFParams, dt: float, out: Path, n_core: int = 16) -> di
     """area.json: lif_neuron (16-bit shift and multiplier leak) and lif_core (``n_core`` neurons)."""
     out = Path(out)
     rows = []
-    for leak in fixed.LEAK_MODES:
-        q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak=leak))
-        rows.append({"label": f"lif_neuron 16-bit {leak} leak",
-                     **runner.synth_area("lif_neuron", neuron_parameters(q), out / "synth")})
-    q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak="shift"))
-    rows.append({"label": f"lif_core N={n_core} 16-bit shift leak",
-                 **runner.synth_area("lif_core", core_parameters(q, n_core), out / "synth")})
+    with run_folder(out, "synth") as run:
+        for leak in fixed.LEAK_MODES:
+            q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak=leak))
+            rows.append({"label": f"lif_neuron 16-bit {leak} leak",
+                         **runner.synth_area("lif_neuron", neuron_parameters(q), run)})
+        q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak="shift"))
+        rows.append({"label": f"lif_core N={n_core} 16-bit shift leak",
+                     **runner.synth_area("lif_core", core_parameters(q, n_core), run)})
     report = {"tool": "yosys synth -flatten; stat (generic cells)", "dt": dt, "modules": rows}
     write_atomic(out / "area.json", json.dumps(report, indent=1).encode())
     return report
@@ -93,8 +102,10 @@ def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float
         summary[leak] = {"spike_mismatches": data["spike_mismatches"]}
     write_atomic(out / "fi.csv", ("\n".join(lines) + "\n").encode())
     q = fixed.quantize(params, dt)
-    tb = testbench.compile_tb(q, 4, out / "vcd", stim_depth=4)
-    testbench.run_tb(tb, q.input_code(theory.current_for_rate(params, [20.0, 50.0, 100.0, 200.0])), 200,
-                     vcd=(out / "lif_core.vcd").resolve())
+    with run_folder(out, "vcd") as run:
+        tb = testbench.compile_tb(q, 4, run, stim_depth=4)
+        testbench.run_tb(tb, q.input_code(theory.current_for_rate(params, [20.0, 50.0, 100.0, 200.0])), 200,
+                         vcd=(run / "lif_core.vcd").resolve())
+        os.replace(run / "lif_core.vcd", out / "lif_core.vcd")  # whole, as every other file of out
     summary["area"] = area_report(params, dt, out)
     return summary

@@ -16,7 +16,11 @@ import numpy as np
 
 from .. import fixed
 from ..errors import ParameterError
+from ..limits import check_memory, check_steps
 from . import convert, encode, model, train
+
+#: The data set: load_digits' 1797 images of 8x8 pixels, ten classes.
+N_IMAGES, N_PIXELS, N_CLASSES = 1797, 64, 10
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,21 @@ class DigitsConfig:
             if not isinstance(value, int | float) or not 0 < value < float("inf"):
                 raise ParameterError(name, value, "must be a finite number > 0 s")
         self.neuron()  # validates ref_steps, reset_mode
+        self._check_work()
+
+    def _check_work(self) -> None:
+        """Refuse, before the data set is loaded, a run larger than lifhw.limits allows."""
+        sizes = (N_PIXELS, *self.hidden, N_CLASSES)
+        synapses = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+        steps, batch = self.train.steps, self.train.batch
+        check_memory("hidden", list(self.hidden), 16 * synapses, "float32 weights, gradients and Adam's two moments: "
+                     "bytes")
+        check_memory("steps", steps, 4 * N_IMAGES * steps * N_PIXELS, "input events of every image: bytes")
+        check_memory("batch", batch, 4 * 3 * min(batch, N_IMAGES) * steps * sum(sizes),
+                     "one batch's activations kept for backpropagation: bytes")
+        larger = max(("epochs", self.train.epochs), ("qat_epochs", self.qat_epochs), key=lambda item: item[1])
+        check_steps(*larger, (self.train.epochs + self.qat_epochs) * N_IMAGES * steps,
+                    "(epochs + qat_epochs) x images x steps: sample-steps")
 
     def neuron(self) -> model.LayerNeuron:
         beta = fixed.target_beta(model.LIFParams().replace(c_m=self.tau / model.LIFParams().r_m), self.dt)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ParameterError
+from ..limits import check_memory, check_points, check_steps
 from ..params import LIFParams
 from . import _kernel
 from .meanfield import Coupling, brunel_neuron, fixed_point, input_moments, nu_threshold, siegert_cv
@@ -41,6 +42,13 @@ STATES: dict[str, tuple[float, float]] = {
     "AI": (5.0, 2.0),
     "SI slow": (4.5, 0.9),
 }
+
+
+#: Neuron updates the compiled loop makes in the time lifhw.sim takes one step (~30 ns against ~40 µs): a run of
+#: n neurons over k steps counts n·k/UPDATES_PER_STEP against lifhw.limits' max_steps.
+UPDATES_PER_STEP = 1000
+#: Largest mean external Poisson count per neuron and step: its inverse-CDF table has ~mean + 10·sqrt(mean) rows.
+POISSON_MEAN_MAX = 1e4
 
 
 def _steps(name: str, value: float, dt: float) -> int:
@@ -255,8 +263,8 @@ def poisson_table(mean: float) -> tuple[np.ndarray, np.ndarray]:
     ``k = #{cdf32 <= u}`` with every probability exact to 2^-32. ``guide[b] = #{cdf32 <= b·2^24}``
     for the 256 top-byte buckets ``b`` lets the search start next to the answer.
     """
-    if not (math.isfinite(mean) and 0 <= mean <= 1e4):
-        raise ParameterError("mean", mean, "must be in [0, 1e4] (Poisson count per step)")
+    if not (math.isfinite(mean) and 0 <= mean <= POISSON_MEAN_MAX):
+        raise ParameterError("mean", mean, f"must be in [0, {POISSON_MEAN_MAX:g}] (Poisson count per step)")
     log_mean = math.log(mean) if mean > 0 else -math.inf
     cdf, k, thresholds = 0.0, 0, []
     while True:
@@ -291,7 +299,20 @@ def simulate(network: BrunelNetwork, t_sim: float = 1.0, seed: int = 0, t_transi
         raise ParameterError("t_transient", t_transient, f"must be in [0, t_sim = {t_sim:.6g}) s")
     net, neuron = network, network.neuron
     theta = neuron.v_th - neuron.v_rest
-    n_steps = int(round(t_sim / net.dt))
+    # Everything the run will hold or do, refused before any of it is allocated.
+    check_points("n", net.n, net.n, "neurons")
+    n_steps = check_steps("dt", net.dt, round(t_sim / net.dt), f"t_sim/dt = {t_sim:.4g}/{net.dt:.4g}: time steps")
+    check_steps("n", net.n, net.n * n_steps / UPDATES_PER_STEP,
+                f"n x t_sim/dt / {UPDATES_PER_STEP} (neuron updates, counted as steps of lifhw.sim)")
+    n_delay = _steps("delay", net.delay, net.dt)
+    n_blocks = (net.n - 1) // 2**_kernel.BLOCK_BITS + 1
+    check_memory("dt", net.dt, 8 * n_delay * net.n + 2 * net.n * (net.c_e + net.c_i) + 8 * net.n * n_blocks,
+                 f"delay ring of delay/dt = {n_delay} rows x {net.n} neurons and {net.n * (net.c_e + net.c_i):.4g} "
+                 "synapses: bytes")
+    poisson_mean = net.c_e * net.nu_ext * net.dt
+    if not poisson_mean <= POISSON_MEAN_MAX:
+        raise ParameterError("eta", net.eta, f"gives c_e x nu_ext x dt = {poisson_mean:.4g} external spikes per neuron "
+                                             f"and step, more than {POISSON_MEAN_MAX:g}; lower eta or dt")
     state = np.array([seed], dtype=np.uint64)
     ptr, targets = _kernel.connect(net.n_e, net.n_i, net.c_e, net.c_i, state)
     if v0 is None:
@@ -300,8 +321,8 @@ def simulate(network: BrunelNetwork, t_sim: float = 1.0, seed: int = 0, t_transi
         v = np.array(v0, dtype=float).reshape(-1)
         if v.shape != (net.n,):
             raise ParameterError("v0", v.shape, f"must hold one potential per neuron ({net.n})")
-    cdf32, guide = poisson_table(net.c_e * net.nu_ext * net.dt)
-    ring = np.zeros((_steps("delay", net.delay, net.dt), net.n))
+    cdf32, guide = poisson_table(poisson_mean)
+    ring = np.zeros((n_delay, net.n))
     step, neuron_index = _kernel.run(
         v, ring, ptr, targets, net.n_e, net.j, -net.g * net.j, math.exp(-net.dt / neuron.tau_m), theta,
         neuron.v_reset - neuron.v_rest, _steps("t_ref", neuron.t_ref, net.dt), net.j, cdf32, guide, n_steps, state)

@@ -39,6 +39,8 @@ from scipy.special import erfcx
 from ..errors import ParameterError
 from ..params import LIFParams
 
+#: Largest external rate per input (Hz) the drive search tries: a Poisson input far beyond any synapse.
+DRIVE_MAX = 1e9
 #: Above this upper limit of the Siegert integral, e^{u^2} overflows a double: the rate is 0 to
 #: double precision (1/nu > tau * e^{700}).
 _U_MAX = 26.0
@@ -214,8 +216,10 @@ def _drive(rate: float, coupling: Coupling, neuron: LIFParams) -> float:
     high = nu_threshold(coupling, neuron)
     while excess(high) < 0:
         high *= 2.0
-        if high > 1e9:
-            raise ParameterError("rate", rate, "no external drive reaches it")
+        if high > DRIVE_MAX:
+            raise ParameterError("g", coupling.g, f"no external drive up to {DRIVE_MAX:g} Hz per input holds the "
+                                 f"network at {rate:.4g} Hz: inhibition g*C_I/C_E = {coupling.g * coupling.gamma:.4g} "
+                                 f"dominates (with J = {coupling.j:.4g} V); lower g or raise j")
     return brentq(excess, low, high, xtol=1e-12, rtol=1e-12)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
+from ..limits import check_steps
 from ..sim import simulate
 from ..theory import firing_rate
 from .base import Param, Scenario, ScenarioResult, result_params, threshold_search
@@ -43,6 +44,7 @@ def run(neuron, r_m_inflamed, i_touch, t_touch, rtol) -> ScenarioResult:
         i_touch = 0.5 * (neuron.rheobase + inflamed.rheobase)
     if t_touch < 10 * inflamed.tau_m:
         raise ParameterError("t_touch", t_touch, f"must be >= 10 tau_m' = {10 * inflamed.tau_m:g} s to measure a rate")
+    check_steps("t_touch", t_touch, t_touch / (inflamed.tau_m / 20), "t_touch / (tau_m'/20): time steps")
     rh, trials = measured_rheobase(neuron, rtol)
     rh_inf, trials_inf = measured_rheobase(inflamed, rtol)
     touch = simulate([neuron, inflamed], t_touch, inflamed.tau_m / 20, i_touch, v0=neuron.v_rest, record_v=True)

@@ -35,6 +35,14 @@ class Param:
         Values must be strictly greater than this.
     is_list : bool
         A comma list or START:STOP:N sweep instead of a single value.
+    integer : bool
+        A whole number (a count or a seed).
+    work : bool
+        The value sets how much the run simulates (laps, steps): the run refuses, up front, what it cannot do
+        within :mod:`lifhw.limits`.
+
+    ``unit`` is also the value's quantity: the unit letters SPICE-style text may carry and the magnitudes it
+    may have (:data:`lifhw.units.QUANTITIES`).
     """
 
     name: str
@@ -43,26 +51,30 @@ class Param:
     help: str
     minimum: float | None = None
     is_list: bool = False
+    integer: bool = False
+    work: bool = False
 
-    def parse(self, value) -> float | tuple[float, ...]:
+    def parse(self, value) -> float | int | tuple[float, ...]:
         """``value`` (SI number, SPICE-style text, or a sequence for list parameters) checked and in SI."""
         if self.is_list:
             if isinstance(value, str):
-                values = parse_range(value, self.name)
+                values = parse_range(value, self.name, self.unit)
             else:
-                values = [parse_value(v, self.name) for v in np.atleast_1d(value).tolist()]
+                values = [parse_value(v, self.name, self.unit) for v in np.atleast_1d(value).tolist()]
             if not values:
                 raise ParameterError(self.name, value, "must hold at least one value")
             for v in values:
                 self._check(v)
             return tuple(values)
-        parsed = parse_value(value, self.name)
+        parsed = parse_value(value, self.name, self.unit)
         self._check(parsed)
-        return parsed
+        return int(parsed) if self.integer else parsed
 
     def _check(self, value: float) -> None:
         if self.minimum is not None and not value > self.minimum:
             raise ParameterError(self.name, value, f"must be > {self.minimum:g} {self.unit}".rstrip())
+        if self.integer and not value.is_integer():
+            raise ParameterError(self.name, value, "must be a whole number")
 
 
 def rel_error(predicted: float, simulated: float) -> float:

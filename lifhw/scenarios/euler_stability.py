@@ -10,17 +10,22 @@ with the threshold moved out of the way so that only the integrator is observed.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ParameterError
+from ..limits import check_steps
 from ..sim import simulate
 from ..theory import euler_amplification
+from ..units import QUANTITIES
 from .base import Param, Scenario, ScenarioResult, result_params
 
 TOLERANCE = 0.02
 PARAMS = (
     Param("h_ratios", (0.5, 1.5, 1.9, 2.1, 3.0), "", "steps h/tau_m (comma list)", minimum=0.0, is_list=True),
-    Param("n_steps", 12, "", "steps over which the growth per step is measured", minimum=0.0),
+    Param("n_steps", 12, "", "steps over which the growth per step is measured", minimum=0.0, integer=True,
+          work=True),
     Param("v0_offset", 10e-3, "V", "initial distance above rest"),
 )
 
@@ -46,7 +51,25 @@ def run(neuron, h_ratios, n_steps, v0_offset) -> ScenarioResult:
     if not abs(v0_offset) >= 1e-6:
         raise ParameterError("v0_offset", v0_offset, "must be at least 1 uV from rest (the distance measured)")
     n_steps = int(n_steps)
-    free = neuron.replace(v_th=neuron.v_rest + 1e300)
+    check_steps("h_ratios", list(h_ratios), 2 * len(h_ratios) * n_steps,
+                "2 methods x h_ratios x n_steps: time steps of the run")
+    # The threshold goes out of the way: above the largest excursion, |v0_offset|·max|1 - h/tau|^n_steps.
+    growth = max(1.0, float(np.max(euler_amplification(np.asarray(h_ratios), 1.0))))
+    top = QUANTITIES["V"].huge
+
+    def log_reach(steps: int) -> float:  # log10 of the excursion: growth**steps overflows a float first
+        return math.log10(abs(v0_offset)) + steps * math.log10(growth)
+
+    room = (top - abs(neuron.v_rest)) / 2  # a threshold 2·reach above rest must stay within the voltages
+    if not (room > 0 and log_reach(n_steps) <= math.log10(room)):
+        # Name what broke it: the ratios if they do at the default number of steps, else the number of steps.
+        culprit = "h_ratios" if log_reach(PARAMS[1].default) > math.log10(top) else "n_steps"
+        raise ParameterError(culprit, list(h_ratios) if culprit == "h_ratios" else n_steps,
+                             f"lets the Euler error grow to 10^{log_reach(n_steps):.4g} V in {n_steps} steps: a "
+                             f"threshold that far above v_rest = {neuron.v_rest:g} V is beyond the {top:g} V lifhw "
+                             "models; lower the h_ratios past 2, n_steps or v0_offset")
+    reach = abs(v0_offset) * growth**n_steps
+    free = neuron.replace(v_th=neuron.v_rest + 2 * reach)
     tau = neuron.tau_m
     predicted, simulated, checks, series = {}, {}, {}, {"n": np.arange(n_steps + 1), "h_ratios": list(h_ratios)}
     for ratio in h_ratios:

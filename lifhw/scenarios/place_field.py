@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ..errors import ParameterError
+from ..limits import check_points, check_steps
 from ..sim import simulate
 from .base import Param, Scenario, ScenarioResult, result_params, steady_rate
 
@@ -43,11 +44,11 @@ PARAMS = (
     Param("e_inh", -75e-3, "V", "inhibitory reversal potential"),
     Param("speed", 0.1, "m/s", "mean running speed", minimum=0.0),
     Param("speed_jitter", 0.2, "", "laps run at speed x (1 +- jitter), uniformly (0 <= jitter < 1)"),
-    Param("laps", 30, "", "number of laps", minimum=0.0),
+    Param("laps", 30, "", "number of laps", minimum=0.0, integer=True, work=True),
     Param("track_length", None, "m", "track length, field in the middle (default 8.5 sigma x largest sweep)",
           minimum=0.0),
     Param("bin_size", 5e-3, "m", "position bin of the rate map", minimum=0.0),
-    Param("seed", 1, "", "seed of the lap speeds (whole number >= 0)"),
+    Param("seed", 1, "", "seed of the lap speeds (whole number >= 0)", minimum=-1.0, integer=True),
 )
 
 
@@ -65,6 +66,13 @@ def predicted_field(neuron, g_peak, sigma, g_inh, e_e, e_inh) -> tuple[float, fl
     peak = rate(0.0)
     if peak <= 0:
         return 0.0, 0.0
+    far = rate(10 * sigma)
+    if far >= EDGE_FRACTION * peak:
+        # Only the leak and the inhibition act away from the field; an "inhibition" reversing above threshold
+        # makes the neuron fire everywhere, and the field has no edge.
+        raise ParameterError("e_inh", e_inh, f"makes the neuron fire at {far:.4g} Hz away from the field, "
+                             f">= {EDGE_FRACTION:.0%} of its {peak:.4g} Hz peak, so the field has no edge: inhibition "
+                             f"must reverse below v_th = {neuron.v_th:g} V")
     edge = brentq(lambda x: rate(x) - EDGE_FRACTION * peak, 0.0, 10 * sigma, xtol=1e-9 * sigma)
     return peak, 2 * edge
 
@@ -124,6 +132,17 @@ def run_laps(neuron, conditions: list[dict], e_e, e_inh, speed_jitter, laps, tra
     return out
 
 
+def _check_work(neuron, speed, speed_jitter, laps, track_length, bin_size) -> None:
+    """Refuse a run whose laps would take more steps, neurons or bins than lifhw.limits allow, before it starts."""
+    n_conditions = 1 + len(SWEEP_INH) + len(SWEEP_SIGMA) + len(SWEEP_SPEED)
+    check_points("laps", laps, n_conditions * laps, f"{n_conditions} conditions x laps: simulated neurons")
+    check_points("bin_size", bin_size, track_length / bin_size, "track_length / bin_size: position bins")
+    # The population runs until the slowest lap (the slowest sweep speed, jittered down) ends, in steps of tau_m/20.
+    slowest = speed * min(SWEEP_SPEED) * (1 - speed_jitter)
+    check_steps("speed", speed, track_length / slowest / (neuron.tau_m / 20),
+                f"track_length / slowest lap speed ({slowest:.4g} m/s) / (tau_m/20): time steps")
+
+
 def run(neuron, g_peak, sigma, g_inh, e_e, e_inh, speed, speed_jitter, laps, track_length, bin_size,
         seed) -> ScenarioResult:
     if g_inh < 0:
@@ -146,6 +165,8 @@ def run(neuron, g_peak, sigma, g_inh, e_e, e_inh, speed, speed_jitter, laps, tra
         raise ParameterError("track_length", track_length, f"must be >= twice the field width ({width_pred:.4g} m)")
     if bin_size > width_pred / 20:
         raise ParameterError("bin_size", bin_size, f"must be <= 1/20 of the field width ({width_pred / 20:.4g} m)")
+
+    _check_work(neuron, speed, speed_jitter, laps, track_length, bin_size)
 
     base = {"g_peak": g_peak, "sigma": sigma, "g_inh": g_inh, "speed": speed}
     # With no inhibition the inhibition sweep is in units of half the leak conductance instead.

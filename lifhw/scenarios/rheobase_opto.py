@@ -11,9 +11,12 @@ at threshold, so it is the rheobase :math:`(V_{th} − V_{rest})/R_m` — the pr
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ParameterError
+from ..limits import check_steps
 from ..sim import simulate
 from .base import Param, Scenario, ScenarioResult, result_params, threshold_search
 
@@ -46,6 +49,9 @@ def run(neuron, e_opsin, g_opsin_max, light_half, light_max, pulse, rtol) -> Sce
         raise ParameterError("light_max", light_max, f"too dim: the opsin conductance must exceed "
                              f"{g_needed:.4g} S for the neuron to fire (raise light_max or g_opsin_max)")
     dt = neuron.tau_m / 20
+    # Every bisection trial simulates the whole pulse: about log2(1/rtol) trials plus the two ends.
+    trials = math.ceil(math.log2(1 / min(rtol, 0.5))) + 2
+    check_steps("pulse", pulse, trials * pulse / dt, f"{trials} bisection trials x pulse/(tau_m/20): time steps")
 
     def fires(light):
         g = opsin_conductance(light, g_opsin_max, light_half)

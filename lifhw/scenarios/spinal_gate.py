@@ -14,6 +14,8 @@ simulated thresholds come from bisection on g_i with the network switched on at 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ParameterError
@@ -21,6 +23,8 @@ from ..sim import simulate
 from .base import Param, Scenario, ScenarioResult, result_params, steady_rate, threshold_search
 
 TOLERANCE = 0.02
+#: Simulated time (s) of each f-I curve of the figure.
+T_FI = 1.0
 PARAMS = (
     Param("g_e", 20e-9, "S", "excitatory (C-fibre) conductance onto the projection neuron", minimum=0.0),
     Param("e_e", 0.0, "V", "excitatory reversal potential"),
@@ -35,10 +39,18 @@ def g_i_silence(neuron, g_e: float, e_e: float, e_i: float) -> float:
 
 
 def measured_g_i_silence(neuron, g_e: float, e_e: float, e_i: float, rtol: float) -> float:
-    """g_i (S) found by bisection: the smallest inhibition under which the neuron does not fire in 10 τ_m."""
+    """g_i (S) found by bisection: the smallest inhibition under which the neuron does not fire.
+
+    Inhibition only adds conductance, so τ = C_m/(g_L + g_e) is the slowest membrane of any trial (with a
+    strong g_e it is far shorter than τ_m). At a relative distance rtol from the threshold conductance the
+    first spike comes after about τ·ln(1/rtol), so each trial lasts (10 + ln(1/rtol))·τ in steps of τ/20: a
+    few hundred steps whatever R_m is.
+    """
+    tau = neuron.c_m / (neuron.g_l + g_e)
+    t_trial = (10 + max(0.0, math.log(1 / rtol))) * tau
+
     def silent(g_i):
-        res = simulate(neuron, 10 * neuron.tau_m, neuron.tau_m / 20, g_e=g_e, e_e=e_e, g_i=g_i, e_i=e_i,
-                       n=len(g_i))
+        res = simulate(neuron, t_trial, tau / 20, g_e=g_e, e_e=e_e, g_i=g_i, e_i=e_i, n=len(g_i))
         return np.bincount(res.spike_neuron, minlength=len(g_i)) == 0
 
     return threshold_search(silent, 0.0, 1e3 * (g_e + neuron.g_l), rtol=rtol)[0]
@@ -64,7 +76,8 @@ def run(neuron, g_e, e_e, e_i_hyper, rtol) -> ScenarioResult:
     for label, gi, ei in (("none", 0.0, neuron.v_rest), ("shunting", g_i, neuron.v_rest),
                           ("hyperpolarizing", g_i, e_i_hyper)):
         series[f"fi_theory_{label}"] = steady_rate(neuron, g_i=gi, e_i=ei, i_in=currents)
-        res = simulate(neuron, 1.0, neuron.tau_m / 40, currents, g_i=gi, e_i=ei)
+        # Steps of τ_m/40 (the exact integrator needs no finer), but at least 40 of them in the run.
+        res = simulate(neuron, T_FI, min(neuron.tau_m, T_FI) / 40, currents, g_i=gi, e_i=ei)
         series[f"fi_sim_{label}"] = res.rates(skip=1)
         series[f"vinf_{label}"] = (neuron.g_l * neuron.v_rest + gi * ei + currents) / (neuron.g_l + gi)
     fi_err = max(float(np.max(np.abs(series[f"fi_sim_{k}"] - series[f"fi_theory_{k}"])

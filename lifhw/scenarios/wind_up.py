@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from ..errors import ParameterError
+from ..limits import check_steps
 from ..sim import simulate
 from .base import Param, Scenario, ScenarioResult, result_params, threshold_search
 
@@ -52,13 +53,19 @@ def somatic_jump(a_syn: float, x_syn: float, lambda_d: float) -> float:
 
 def f_min(a: float, delta: float, tau: float) -> float:
     """Lowest frequency (Hz) at which jumps of ``a`` (V), decaying with ``tau`` (s), sum to ``delta`` (V)."""
-    return -1.0 / (tau * math.log(1.0 - a / delta))
+    return -1.0 / (tau * math.log1p(-a / delta))
+
+
+def a_min(delta: float, f_max_tau: float) -> float:
+    """Smallest jump (V) whose summation reaches ``delta`` at frequencies up to ``f_max_tau``/τ: f_min solved for a."""
+    return delta * -math.expm1(-1.0 / f_max_tau)
 
 
 def n_to_fire(a: float, delta: float, tau: float, f: float) -> int:
     """Number of volleys at ``f`` (Hz) until the summed depolarization reaches ``delta``."""
-    r = math.exp(-1.0 / (f * tau))
-    return math.ceil(math.log(1.0 - delta * (1.0 - r) / a) / math.log(r) - 1e-12)
+    # ln r = -1/(f tau) exactly; 1 - r by expm1, exact when volleys come much faster than tau.
+    log_r = -1.0 / (f * tau)
+    return math.ceil(math.log1p(delta * math.expm1(log_r) / a) / log_r - 1e-12)
 
 
 def stimulate(neuron, a: float, f: float, n_volleys: int, record_v: bool = False):
@@ -79,10 +86,14 @@ def run(neuron, a_syn, x_syn, lambda_d, f_stim, rtol) -> ScenarioResult:
         raise ParameterError("a_syn", a_syn, f"one volley alone reaches threshold (a = {a:.4g} V >= V_th - V_rest); "
                              "wind-up needs a smaller or more distant input")
     tau = neuron.tau_m
+    # Summation must reach threshold below half the top of the search range, f_min <= F/(2 tau): a >= a_least.
+    a_least = a_min(delta, F_SEARCH[1] / 2)
+    if a < a_least:
+        raise ParameterError("a_syn", a_syn, f"too small after the dendrite: a = a_syn e^(-x_syn/lambda_d) = "
+                             f"{a:.4g} V (x_syn = {x_syn:.4g} m, lambda_d = {lambda_d:.4g} m) < {a_least:.4g} V, so "
+                             f"f_min exceeds {F_SEARCH[1] / 2:g}/tau_m, beyond the search range of the experiment; "
+                             "raise a_syn or lambda_d, or lower x_syn")
     f_pred = f_min(a, delta, tau)
-    if f_pred > F_SEARCH[1] / (2 * tau):
-        raise ParameterError("a_syn", a_syn, f"too small after the dendrite (a = {a:.4g} V): f_min = {f_pred:.4g} Hz "
-                             f"exceeds {F_SEARCH[1] / 2:g}/tau_m, beyond the search range of the experiment")
     if f_stim is None:
         f_stim = 1.25 * f_pred
     elif f_stim <= f_pred:
@@ -99,6 +110,7 @@ def run(neuron, a_syn, x_syn, lambda_d, f_stim, rtol) -> ScenarioResult:
     f_sim, trials = threshold_search(fires, F_SEARCH[0] / tau, F_SEARCH[1] / tau, rtol=rtol, log=True)
     n_pred = n_to_fire(a, delta, tau, f_stim)
     n_show = n_pred + 4
+    check_steps("f_stim", f_stim, n_show * STEPS_PER_VOLLEY, f"{n_show} volleys x {STEPS_PER_VOLLEY}: time steps")
     train = stimulate(neuron, a, f_stim, n_show, record_v=True)
     n_sim = math.floor(train.spike_time[0] * f_stim) + 1
     below = stimulate(neuron, a, 0.8 * f_pred, n_show, record_v=True)

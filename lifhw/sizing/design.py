@@ -31,6 +31,7 @@ from .. import analog, pdk
 from ..errors import ParameterError
 from ..fi import FICurve
 from ..ota_theory import TanhNeuron
+from ..units import check_value
 
 #: Bias within this factor of the off-state leakage is flagged (the leak is no longer the OTA's alone).
 LEAKAGE_MARGIN = 10.0
@@ -71,7 +72,7 @@ class DevicePoint:
     def __post_init__(self) -> None:
         if self.corner not in pdk.CORNERS:
             raise ParameterError("corner", self.corner, f"must be one of {', '.join(pdk.CORNERS)}")
-        analog.kelvin(self.temp)
+        pdk.check_temperature(self.temp)
         if not 0 < self.kappa <= 1:
             raise ParameterError("kappa", self.kappa, "must be in (0, 1]")
         if not self.i_off >= 0:
@@ -220,6 +221,14 @@ def solve_for_rate(f_target: float, i_target: float, v_swing: float, kappa: floa
 
     lo = math.log(i_b_max * 1e-9)
     hi = math.log(i_b_max * (1 - 1e-12))
+    if excess(hi) < 0:
+        # Even a leak that all but balances i_target at threshold charges C_eff too fast: its time constant
+        # C_eff/g_m is too short for the target's interval.
+        t_max = float(neuron.replace(i_b=math.exp(hi)).time_to_threshold(i_target))
+        f_min = 1.0 / (t_ref + t_max)
+        raise ParameterError("f_target", f_target, f"slower than C_eff = {c_eff:.4g} F can fire at i_target = "
+                             f"{i_target:.4g} A with any bias (at least {f_min:.4g} Hz): raise f_target above "
+                             f"{f_min:.4g} Hz, raise c_m or lower i_target")
     return c_m, math.exp(brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12))
 
 
@@ -332,6 +341,10 @@ def size(v_swing: float, tsv: TSV, device: DevicePoint, tau: float | None = None
     noise above ``noise_max`` (V rms).
     """
     check_targets(v_swing, tau, f_target, i_target, i_b, c_m)
+    pdk.check_supply(vdd)
+    _need_positive("mim_density", mim_density, "F/m^2")
+    if not check_value(c_logic, "c_logic", "F") >= 0:
+        raise ParameterError("c_logic", c_logic, "must be >= 0 F")
     ratio, kappa, temp = device.i_b_ratio, device.kappa, device.temp
     solve_bias = i_b is None
     if tau is not None:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..errors import ParameterError
+from ..limits import check_points
 from .design import SizedNeuron, _need_positive
 
 
@@ -49,8 +50,11 @@ def sample_mismatch(mismatch: Mismatch, n: int, seed: int) -> dict[str, np.ndarr
 
     The same seed gives the same draws; the bias factor is clipped at 0 (a mirror cannot reverse).
     """
-    if not (isinstance(n, int) and n >= 2):
+    if isinstance(n, bool) or not (isinstance(n, int | np.integer) and n >= 2):
         raise ParameterError("n", n, "must be a whole number >= 2")
+    if isinstance(seed, bool) or not (isinstance(seed, int | np.integer) and seed >= 0):
+        raise ParameterError("seed", seed, "must be a whole number >= 0")
+    check_points("n", n, n, "neurons")
     z = np.random.default_rng(seed).standard_normal((n, 3))
     return {"v_offset": mismatch.sigma_vos * z[:, 0], "ib_factor": np.clip(1.0 + mismatch.sigma_ib * z[:, 1], 0, None),
             "v_th_offset": mismatch.sigma_vth * z[:, 2]}

@@ -13,12 +13,12 @@ so with κ ≈ 0.68 the leak is g_m = κI_b/2U_T ≈ 0.13 nS and τ = C_m/g_m �
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 from .. import analog, pdk
 from ..errors import ParameterError
 from ..params import LIFParams
+from ..units import check_value
 
 #: Voltage (V) the refractory capacitor discharges from vdd before the hold ends: vdd minus the
 #: switching point of the current-starved inverter x_i3 in lif_ota.cir. Measured in tt at 27 °C with
@@ -62,24 +62,18 @@ class OTADesign:
     temp: float = 27.0
 
     def __post_init__(self) -> None:
-        for name in ("i_b", "i_cmp", "i_ref", "c_tsv", "r_tsv", "vdd", "temp"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ParameterError(name, value, "must be a finite number in SI units")
-            object.__setattr__(self, name, float(value))
+        units = {"i_b": "A", "i_cmp": "A", "i_ref": "A", "c_tsv": "F", "r_tsv": "Ohm", "vdd": "V", "temp": "degC"}
+        for name, unit in units.items():
+            object.__setattr__(self, name, check_value(getattr(self, name), name, unit))
         for name in ("i_b", "i_cmp", "i_ref", "r_tsv"):
             if getattr(self, name) <= 0:
                 raise ParameterError(name, getattr(self, name), "must be > 0")
         if self.c_tsv < 0:
             raise ParameterError("c_tsv", self.c_tsv, "must be >= 0 F")
-        lo, hi = pdk.VDD_RANGE
-        if not lo <= self.vdd <= hi:
-            raise ParameterError("vdd", self.vdd, f"must be in [{lo:g}, {hi:g}] V for {pdk.NAME} 1.8 V devices")
+        pdk.check_supply(self.vdd)
         if self.corner not in pdk.CORNERS:
             raise ParameterError("corner", self.corner, f"must be one of {', '.join(pdk.CORNERS)}")
-        lo, hi = pdk.TEMP_RANGE
-        if not lo <= self.temp <= hi:
-            raise ParameterError("temp", self.temp, f"must be in [{lo:g}, {hi:g}] °C")
+        pdk.check_temperature(self.temp)
 
     def replace(self, **changes) -> OTADesign:
         """A copy with some fields changed (validated again)."""

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import pdk
 from ..errors import ParameterError
 from ..files import CIRCUITS_DIR
 from ..params import LIFParams
-from ..pdk import model_library
 from .design import OTADesign
 
 _PARAM = re.compile(r"^\.param\s+(\w+)\s*=\s*(\S+)\s*$", re.IGNORECASE)
@@ -42,6 +42,7 @@ class Circuit:
         circuit cannot build
     transistors : built from PDK devices: it loads the model library, has an OTA leak to characterise
         (its theory is the device-aware one of its measured I-V) and gets the membrane probe
+    hold_steps : transient steps the reset hold t_ref must span at least (0: no such bound)
     """
 
     name: str
@@ -50,6 +51,7 @@ class Circuit:
     release_node: str
     values: Callable[[LIFParams, OTADesign], dict[str, float]]
     transistors: bool
+    hold_steps: int = 0
 
     @property
     def path(self) -> Path:
@@ -81,7 +83,12 @@ def _ota_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
 
 
 CIRCUITS = {
-    "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", _ideal_values, False),
+    # lif_ideal's hysteretic switches (threshold, timer, reset) change state within nanoseconds. When one transient
+    # step spans a sizeable part of t_ref, ngspice cannot converge at the threshold crossing ("Timestep too small",
+    # seen for t_ref/20 with a slow membrane, c_m >= 100 pF at the default R_m); with steps of t_ref/100 or less
+    # it converged for every neuron tried (c_m 2 pF - 3 nF, t_ref 10 us - 10 ms, 1.05 - 30 x the rheobase).
+    "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", _ideal_values, False,
+                     hold_steps=100),
     "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(v_probe)"), "rst",
                    _ota_values, True),
 }
@@ -106,7 +113,13 @@ def declared_params(circuit: Circuit) -> dict[str, str]:
 
 
 def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp: float = 27.0) -> str:
-    """The netlist text with ``values`` (name -> float) in its .param lines, models, temperature and saves."""
+    """The netlist text with ``values`` (name -> float) in its .param lines, models, temperature and saves.
+
+    Nothing but numbers formatted here and a corner from :data:`lifhw.pdk.CORNERS` reaches the text, whoever calls.
+    """
+    if corner not in pdk.CORNERS:
+        raise ParameterError("corner", corner, f"must be one of {', '.join(pdk.CORNERS)}")
+    temp = pdk.check_temperature(temp)
     declared = declared_params(circuit)
     for name, value in values.items():
         if name not in declared:
@@ -120,7 +133,7 @@ def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp:
         if match and match.group(1) in values:
             lines.append(f".param {match.group(1)} = {float(values[match.group(1)])!r}")
         elif _LIB.match(stripped):
-            lines.append(f".lib {model_library()} {corner}")
+            lines.append(f".lib {pdk.model_library()} {corner}")
         elif _TEMP.match(stripped):
             lines.append(f".temp {float(temp)!r}")
         elif stripped.lower() == ".end":

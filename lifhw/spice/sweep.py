@@ -11,7 +11,9 @@ import numpy as np
 from .. import theory
 from ..errors import ParameterError, SpiceError
 from ..fi import FICurve
+from ..limits import check_steps
 from ..params import LIFParams
+from ..units import check_value
 from . import netlist as nl
 from .characterize import OTACharacterization, characterize_ota
 from .design import OTADesign, ota_params
@@ -121,11 +123,17 @@ class SpiceNeuron:
         isi = float(model.isi(i_in))
         if t_stop is None:
             t_stop = min((MIN_ISIS + 1.5) * isi, T_SIM_MAX) if math.isfinite(isi) else SILENT_TAUS * model.tau
-        if not t_stop > 0:
+        if not check_value(t_stop, "t_sim", "s") > 0:
             raise ParameterError("t_sim", t_stop, "must be > 0 s")
-        step = t_stop / 2000
+        bounds = {"t_sim/2000": t_stop / 2000}
         if math.isfinite(isi):
-            step = min(step, isi / STEPS_PER_ISI)
+            bounds[f"ISI/{STEPS_PER_ISI}"] = isi / STEPS_PER_ISI
+        if self.circuit.hold_steps:
+            bounds[f"t_ref/{self.circuit.hold_steps}"] = self.params.t_ref / self.circuit.hold_steps
+        step = min(bounds.values())
+        # Before ngspice runs: a transient of more steps than the limit is refused, saying which bound set the step.
+        check_steps("t_sim", t_stop, t_stop / step, f"the step is {step:.4g} s, the least of "
+                    f"{', '.join(bounds)} for lif_{self.circuit.name}: time steps")
         return {"kind": "tran", "i_in": float(i_in), "t_stop": float(t_stop), "max_step": float(step)}
 
     def transient(self, i_in: float, t_stop: float | None = None) -> Transient:

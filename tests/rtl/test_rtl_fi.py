@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import subprocess
 import sys
@@ -107,3 +108,16 @@ def test_cli_rtl_help_shows_the_parser_defaults(command):
     assert not [a.dest for a in own if "default" in a.help]
     text = " ".join(sub.format_help().split())
     assert text.count("(default: ") == len(own)
+
+
+def test_runs_sharing_a_work_folder_do_not_mix_their_files(tmp_path):
+    # Two RTL runs at once in one --work folder: each must read back its own stimulus' spikes (they used to share
+    # the compiled testbench, the stimulus and the output file).
+    q = fixed.quantize(P, DT, fixed.FixedFormat(width=16))
+    sweeps = [theory.current_for_rate(P, [5.0, 20.0]), theory.current_for_rate(P, [50.0, 100.0, 150.0])]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda currents: study.fi_measure(q, currents, 0.5, tmp_path), sweeps))
+    for currents, data in zip(sweeps, runs, strict=True):
+        assert len(data["rate"]) == len(currents) and data["spike_mismatches"] == 0
+        assert data["rate"] == data["model_rate"]
+    assert list(tmp_path.iterdir()) == []  # each run's folder is gone once it succeeded

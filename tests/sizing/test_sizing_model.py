@@ -191,3 +191,21 @@ def test_sized_design_has_the_target_tau(tau, i_b, kappa, c_tsv, temp):
         return
     assert d.tau == pytest.approx(tau, rel=1e-12)
     assert d.c_m == pytest.approx(tau * kappa * i_b / (2 * u_t(temp)) - c_tsv, rel=1e-9, abs=1e-24)
+
+
+def test_a_rate_no_bias_reaches_names_f_target_and_the_slowest_rate():
+    # 2 pF under 1 A charges in picoseconds: even a leak that all but cancels the input cannot stretch it to 20 ms.
+    with pytest.raises(ParameterError) as err:
+        sizing.solve_for_rate(50.0, 1.0, 0.3, 0.7, 0.0, c_m=2e-12)
+    assert err.value.name == "f_target" and "raise c_m" in str(err.value)
+    f_min = float(str(err.value).split("at least ")[1].split(" Hz")[0])
+    c_m, i_b = sizing.solve_for_rate(2 * f_min, 1.0, 0.3, 0.7, 0.0, c_m=2e-12)  # just above it: solvable
+    assert c_m == 2e-12 and i_b > 0
+
+
+@pytest.mark.parametrize("name, value", [("vdd", math.nan), ("vdd", 5.0), ("mim_density", math.inf),
+                                         ("c_logic", math.nan)])
+def test_size_refuses_impossible_process_numbers(name, value):
+    with pytest.raises(ParameterError) as err:
+        sizing.size(0.3, sizing.TSV.from_value(0.0), sizing.DevicePoint(), tau=20e-3, i_b=10e-12, **{name: value})
+    assert err.value.name == name

@@ -7,7 +7,7 @@ import pytest
 
 from lifhw import theory
 from lifhw.params import LIFParams
-from lifhw.spice import SpiceNeuron, SweepError
+from lifhw.spice import SpiceNeuron, SweepError, ota_params
 
 
 def test_ideal_fi_within_one_percent_of_closed_form():
@@ -52,3 +52,15 @@ def test_sweep_error_keeps_finished_points():
     with pytest.raises(SweepError, match="1 of 1 ideal sweep points failed") as info:
         result.check()
     assert info.value.result.transients[0].rate > 0
+
+
+@pytest.mark.parametrize("c_m", [100e-12, 1e-9])
+def test_ideal_simulates_time_constants_of_seconds(c_m):
+    # The default analog R_m (7.6 GOhm) with 100 pF and 1 nF: tau = 0.76 s and 7.6 s, where the netlist's
+    # switches used to stop ngspice with "Timestep too small".
+    params = ota_params(c_m=c_m)
+    currents = np.array([3.0, 10.0]) * params.rheobase
+    with SpiceNeuron("ideal", params, workers=2, timeout=120) as neuron:
+        result = neuron.sweep(currents).check()
+    assert params.tau_m > 0.5
+    np.testing.assert_allclose(result.rate, theory.firing_rate(params, currents), rtol=2e-3)

@@ -57,3 +57,26 @@ def test_design_validation_names_the_parameter():
         nl.get_circuit("foo")
 
 
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"corner": "tt\n.control\nshell rm -rf /\n.endc"}, "corner"), ({"corner": "TT"}, "corner"),
+    ({"temp": math.nan}, "temp"), ({"temp": 500.0}, "temp"), ({"temp": "27\n.include x"}, "temp"),
+])
+def test_render_validates_corner_and_temperature_itself(kwargs, name):
+    # From Python, not only through the CLI: nothing but a known corner and a number reaches the deck.
+    with pytest.raises(ParameterError) as err:
+        nl.render(nl.get_circuit("ideal"), {}, **kwargs)
+    assert err.value.name == name
+
+
+def test_the_ideal_netlist_steps_resolve_the_reset_hold_and_bound_the_work():
+    from lifhw.spice.sweep import SpiceNeuron
+
+    slow = LIFParams(c_m=100e-12, r_m=7.6e9, v_rest=0.6, v_th=0.9, v_reset=0.6, t_ref=2e-3)  # tau = 0.76 s
+    with SpiceNeuron("ideal", slow, workers=1) as neuron:
+        job = neuron.job(0.3e-9)
+        assert job["max_step"] <= slow.t_ref / 100
+        with pytest.raises(ParameterError) as err:
+            neuron.job(0.3e-9, t_stop=1e5)
+    assert err.value.name == "t_sim" and "t_ref/100" in str(err.value) and "--max-steps" in str(err.value)

@@ -41,7 +41,7 @@ def test_spice_bad_input_exits_2(capsys, argv, message):
 def test_spice_failed_point_exits_1_with_one_line_and_keeps_finished_points(capsys, tmp_path):
     partial = tmp_path / "partial.json"
     code = main(["spice", "fi", "--circuit", "ideal", "--c-m", "200p", "--r-m", "100Meg", "--v-rest", "-70m",
-                 "--v-th", "-50m", "--v-reset", "-70m", "--i", "300p", "--t-sim", "1000", "--timeout", "2",
+                 "--v-th", "-50m", "--v-reset", "-70m", "--i", "300p", "--t-sim", "150", "--timeout", "2",
                  "--workers", "1", "--partial", str(partial), "--json"])
     captured = capsys.readouterr()
     assert code == 1 and captured.out == ""

@@ -1,0 +1,299 @@
+"""Every flag of every command, fed values its declared rule forbids: exit 2, one stderr line naming the flag,
+nothing on stdout, no traceback, in well under a second or two.
+
+The commands and flags are read from the argparse tree itself (:func:`lifhw.cli.build_parser`) and the bad values
+from each flag's declared type (:class:`lifhw.cli.ValueArg`, ``IntArg``, ``SweepArg``, ``ListArg``, ``ChoiceArg``,
+``PathArg`` or argparse ``choices``), so a command added later is fuzzed without editing this file. A second table
+holds inputs that are valid numbers but ask for unbounded work (the issue's examples): each must be refused up
+front, naming the parameter, or finish fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+import lifhw.cli as cli
+from lifhw.units import QUANTITIES
+
+#: Seconds one call may take: every refusal here happens before any simulation starts.
+BOUND = 10.0
+#: A valid value for each flag argparse requires, so that the flag under test is the only thing wrong.
+REQUIRED = {"--h": "1m", "--target-rate": "5", "--out": "out.nir"}
+#: A valid configuration of commands whose counts are judged against the others (the population of a Monte Carlo
+#: needs a design, given here without SPICE), put before the flag under test.
+BASE = {("size", "montecarlo"): ["--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f"]}
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """(argv prefix, parser) of every runnable command under ``parser``."""
+    if parser.get_default("_handler") is not None:
+        yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _commands(child, (*path, name))
+
+
+def _flags(parser: argparse.ArgumentParser):
+    """(flag, action) of every option taking a value, and (dest, action) of every positional argument."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction | argparse._HelpAction) or action.nargs == 0:
+            continue
+        yield (max(action.option_strings, key=len) if action.option_strings else action.dest), action
+
+
+def _other_unit(unit: str | None) -> str | None:
+    """A unit spelling of another quantity than ``unit``'s (None: the flag takes any unit)."""
+    if unit is None:
+        return None
+    return "V" if unit == "F" else "F"
+
+
+def _value_cases(t: cli.ValueArg) -> list[str]:
+    q = QUANTITIES.get(t.unit) if t.unit is not None else None
+    cases = ["bogus", "1x", "nan", "inf", "-inf", "1e308", "-1e308"]
+    if q is None or q.tiny > 0:
+        cases.append("1e-300")
+    if (other := _other_unit(t.unit)) is not None:
+        cases.append(f"1p{other}")
+    if t.minimum is not None:
+        cases.append(repr(t.minimum - max(1.0, abs(t.minimum))))
+        if t.exclusive:
+            cases.append(repr(t.minimum))
+    if t.maximum is not None:
+        cases.append(repr(t.maximum + max(1.0, abs(t.maximum))))
+    if t.auto:
+        cases.append("autox")
+    return cases
+
+
+def _int_cases(t: cli.IntArg) -> list[str]:
+    cases = ["x", "1.5", "1e308", "nan", str(t.minimum - 1), str(t.maximum + 1)]
+    if t.count and t.maximum >= 10**9:
+        cases.append("1000000000")  # a huge count: refused up front by the work it implies
+    return cases
+
+
+def _sweep_cases(t: cli.SweepArg) -> list[str]:
+    cases = ["", ",", "0:1:0", "1:2", "nan:1:3", f"0:1:{10**9}", "1e308,1"]
+    if (other := _other_unit(t.unit)) is not None:
+        cases.append(f"1p{other},2p{other}")
+    return cases
+
+
+def _item_case(item) -> str:
+    if isinstance(item, cli.ChoiceArg):
+        return "bogus-item"
+    if isinstance(item, cli.ValueArg):
+        return "1e308"
+    if isinstance(item, cli.IntArg):
+        return str(item.minimum - 1)
+    raise AssertionError(f"no bad value known for list items of type {type(item).__name__}")
+
+
+def bad_values(action: argparse.Action, tmp: Path) -> list[str]:
+    """Values the flag's declared rule forbids."""
+    t = action.type
+    if isinstance(t, cli.ValueArg):
+        return _value_cases(t)
+    if isinstance(t, cli.IntArg):
+        return _int_cases(t)
+    if isinstance(t, cli.SweepArg):
+        return _sweep_cases(t)
+    if isinstance(t, cli.ListArg):
+        return ["", ",", _item_case(t.item), f"{_item_case(t.item)},{_item_case(t.item)}"]
+    if isinstance(t, cli.ChoiceArg) or (t is None and action.choices is not None):
+        return ["bogus-choice"]
+    if isinstance(t, cli.PathArg):
+        a_file, a_dir = tmp / "a-file", tmp / "a-dir"
+        a_file.touch()
+        a_dir.mkdir(exist_ok=True)
+        if t.kind == "read":
+            return [str(tmp / "missing"), ""]
+        return [str(a_file if t.kind == "dir" else a_dir), str(a_file / "below"), ""]
+    return []
+
+
+def _cases(tmp: Path) -> list[tuple[tuple[str, ...], str, str, str]]:
+    cases, untyped = [], []
+    for path, parser in _commands(cli.build_parser()):
+        for flag, action in _flags(parser):
+            values = bad_values(action, tmp)
+            if not values:
+                untyped.append(f"lifhw {' '.join(path)} {flag}")
+            cases += [(path, flag, action.dest, value) for value in values]
+    assert not untyped, f"flags without a declared rule (use the types of lifhw.cli): {untyped}"
+    return cases
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _call(argv: list[str]) -> tuple[int, str, str, float]:
+    """``lifhw.cli.main(argv)`` in this process: exit code, stdout, stderr, seconds; interrupted after BOUND s."""
+    def alarm(*_):
+        raise _TooSlow(f"lifhw {' '.join(argv)} ran longer than {BOUND} s")
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, BOUND)
+    start = time.monotonic()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(argv)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return code, out.getvalue(), err.getvalue(), time.monotonic() - start
+
+
+def _assert_one_line_naming(code: int, out: str, err: str, names: tuple[str, ...], argv: list[str]) -> None:
+    where = f"lifhw {' '.join(argv)}"
+    lines = err.strip().splitlines()
+    assert code == 2, f"{where}: exit {code}, stderr {err!r}"
+    assert out == "", f"{where}: stdout {out[:200]!r}"
+    assert len(lines) == 1, f"{where}: {len(lines)} stderr lines: {err[:2000]}"
+    assert "Traceback" not in err and "Warning" not in err, f"{where}: {err}"
+    assert any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lines[0]) for name in names), \
+        f"{where}: the line names none of {names}: {lines[0]}"
+
+
+@pytest.fixture(scope="module")
+def parser_once():
+    """One parser for every call: main() would build it again each time, which is all it would measure."""
+    parser = cli.build_parser()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "build_parser", lambda: parser)
+        yield
+
+
+def test_every_flag_of_every_command_refuses_what_its_rule_forbids(parser_once, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cases = _cases(tmp_path)
+    commands = {path for path, *_ in cases}
+    flags = {(path, flag) for path, flag, *_ in cases}
+    # The tree is what it is today at least; new commands only add to it.
+    assert len(commands) >= 17 and len(flags) >= 300 and len(cases) >= 2500, (len(commands), len(flags), len(cases))
+    slowest = 0.0
+    for path, flag, dest, value in cases:
+        given = f"{flag}={value}" if flag.startswith("-") else value
+        argv = [*path, *BASE.get(path, ()), *(x for flag_, v in REQUIRED.items()
+                                               if flag_ != flag and _requires(path, flag_) for x in (flag_, v)), given]
+        code, out, err, seconds = _call(argv)
+        _assert_one_line_naming(code, out, err, (dest, flag), argv)
+        slowest = max(slowest, seconds)
+    print(f"{len(cases)} bad values over {len(flags)} flags of {len(commands)} commands; slowest call {slowest:.2f} s")
+
+
+def _parser(path: tuple[str, ...]) -> argparse.ArgumentParser:
+    return dict(_commands(cli.build_parser()))[path]
+
+
+def _requires(path: tuple[str, ...], flag: str) -> bool:
+    return any(f == flag and action.required for f, action in _flags(_parser(path)))
+
+
+MC = ["size", "montecarlo", "--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f"]
+#: Valid numbers asking for unbounded work (issue 12's examples and their class), with what the line must name.
+UNBOUNDED = [
+    (["fi", "--method", "exact", "--dt", "200p", "--t-sim", "0.2"], ("dt", "--max-steps")),
+    (["fi", "--method", "euler", "--t-sim", "1e6"], ("t_sim", "--max-steps")),
+    (["fi", "--method", "ivp", "--i", "1n", "--t-sim", "1e5"], ("t_sim", "--max-steps")),
+    (["fi", "--i", "0:1n:10000000"], ("i", "--max-points")),
+    (["fi", "--method", "exact", "--t-ref", "0", "--i", "1"], ("currents", "--max-steps")),
+    (["network", "brunel", "--dt", "200p"], ("dt", "--max-steps")),
+    (["network", "brunel", "--n", "1000000"], ("n", "--max-points")),
+    (["network", "brunel", "--n", "100000", "--t-sim", "100"], ("n", "--max-steps")),
+    (["network", "brunel", "--delay", "1e4", "--t-sim", "0.1"], ("delay", "--max-memory")),
+    (["network", "brunel", "--eta", "1e9"], ("eta",)),
+    (["scenario", "place-field", "--speed", "1n"], ("speed", "--max-steps")),
+    (["scenario", "place-field", "--laps", "100000"], ("laps", "--max-points")),
+    (["scenario", "place-field", "--bin-size", "1p"], ("bin_size", "--max-points")),
+    (["scenario", "euler-stability", "--h-ratios", "0.5:3:1000000"], ("h_ratios", "--max-points")),
+    (["scenario", "euler-stability", "--n-steps", "10000000"], ("h_ratios", "--max-steps")),
+    (["scenario", "rheobase-opto", "--pulse", "1e5"], ("pulse", "--max-steps")),
+    (["scenario", "allodynia", "--t-touch", "1e6"], ("t_touch", "--max-steps")),
+    ([*MC, "--n", "1e9"], ("n", "--max-points")),
+    ([*MC, "--bins", "1e9"], ("bins", "--max-points")),
+    (["spice", "fi", "--circuit", "ideal", "--t-sim", "1e5"], ("t_sim", "--max-steps")),
+    (["rtl", "fi", "--t-sim", "1e4"], ("t_sim", "--max-steps")),
+    (["learn", "digits", "--epochs", "100000", "--quiet"], ("epochs", "--max-steps")),
+]
+#: Inputs the issue saw fail in other ways, now one line each.
+ONE_LINE = [
+    (["scenario", "place-field", "--e-inh", "0"], ("e_inh",)),
+    (["scenario", "wind-up", "--lambda-d", "200p"], ("lambda_d",)),
+    (["scenario", "euler-stability", "--h-ratios", "1e9"], ("h_ratios",)),
+    (["scenario", "euler-stability", "--n-steps", "1000"], ("n_steps",)),
+    (["network", "drive", "--g", "1e9", "--target-rate", "5"], ("g",)),
+    (["report", "--only", "bogus"], ("only",)),
+    (["size", "--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f", "--temp", "500"], ("temp",)),
+    (["size", "corners", "--tau", "20m", "--i-b", "10p", "--corners", ","], ("corners",)),
+    (["size", "corners", "--tau", "20m", "--i-b", "10p", "--corners", "xx"], ("corners",)),
+    (["fi", "--me", "exact"], ("--me",)),
+    (["rtl", "fi", "--dt", "1", "--t-sim", "0.5"], ("dt",)),  # not "use more leak_frac bits": dt is 50 tau_m
+    (["rtl", "fi", "--r-m", "1e25"], ("leak_frac", "larger dt")),  # leaks 5e-20 per step: no format holds it
+    (["rtl", "fi", "--leak", "shift", "--r-m", "1e25"], ("dt",)),
+]
+
+
+@pytest.mark.parametrize("argv, names", UNBOUNDED + ONE_LINE, ids=lambda x: " ".join(x) if isinstance(x, list) else "")
+def test_unbounded_work_and_known_failures_are_one_line_up_front(parser_once, tmp_path, monkeypatch, argv, names):
+    monkeypatch.chdir(tmp_path)
+    code, out, err, seconds = _call(argv)
+    _assert_one_line_naming(code, out, err, names, argv)
+    assert all(name in err for name in names[1:]), err
+
+
+def test_a_slow_membrane_in_a_fast_scenario_stays_fast(parser_once, tmp_path, monkeypatch):
+    # spinal-gate stepped on tau_m: with R_m = 1 TOhm (tau_m = 200 s) its bisection took minutes.
+    monkeypatch.chdir(tmp_path)
+    code, out, err, seconds = _call(["scenario", "spinal-gate", "--r-m", "1e12", "--json"])
+    assert code == 0 and err == "" and out.startswith("{"), err
+
+
+NO_SPICE = ["--kappa", "0.7", "--i-off", "1f"]
+#: Commands whose valid runs need no external simulator, with a valid base; every value flag of them is run at
+#: the smallest and largest value its rule allows.
+EXTREMES_BASE = {
+    ("fi",): [], ("rheobase",): [], ("stability",): ["--h", "1m"], ("network", "drive"): ["--target-rate", "5"],
+    ("size",): ["--tau", "20m", "--i-b", "10p", *NO_SPICE],
+    ("size", "corners"): ["--f-target", "50", "--i-target", "30p", "--c-m", "2p", *NO_SPICE],
+    ("size", "montecarlo"): ["--tau", "20m", "--i-b", "10p", *NO_SPICE],
+}
+
+
+def _extremes(t) -> list[str]:
+    if isinstance(t, cli.ValueArg):
+        q = QUANTITIES[t.unit]
+        low = max(q.tiny, t.minimum if t.minimum is not None and t.minimum > 0 else q.tiny)
+        if t.minimum is not None and t.minimum < 0:
+            low = t.minimum
+        high = q.huge if t.maximum is None else t.maximum
+        return [repr(low), repr(high)] + ([repr(-q.huge)] if t.minimum is None else [])
+    if isinstance(t, cli.IntArg):
+        return [str(t.minimum), str(t.maximum)]
+    return []
+
+
+@pytest.mark.parametrize("path", sorted(EXTREMES_BASE), ids=" ".join)
+def test_the_extremes_of_every_valid_range_end_cleanly(parser_once, tmp_path, monkeypatch, path):
+    """Valid but extreme values: a result or one line, never a traceback, a warning or a long run."""
+    monkeypatch.chdir(tmp_path)
+    for flag, action in _flags(_parser(path)):
+        for value in _extremes(action.type):
+            argv = [*path, *EXTREMES_BASE[path], f"{flag}={value}"]
+            code, out, err, _ = _call(argv)
+            lines = err.strip().splitlines()
+            assert code in (0, 2) and len(lines) <= 1, f"lifhw {' '.join(argv)}: exit {code}: {err[:2000]}"
+            assert "Traceback" not in err and "Warning" not in err, f"lifhw {' '.join(argv)}: {err}"
+            assert (code == 0) == (out != "" and not lines), f"lifhw {' '.join(argv)}: {err}"
