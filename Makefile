@@ -50,6 +50,7 @@ lint: setup
 	$(PY) -m ruff check lifhw tests benchmarks
 	verilator --lint-only -Wall --top-module lif_neuron rtl/lif_datapath.v rtl/lif_neuron.v
 	verilator --lint-only -Wall --top-module lif_core rtl/lif_datapath.v rtl/lif_core.v
+	verilator --lint-only -Wall --top-module snn_core rtl/lif_datapath.v rtl/snn_core.v
 
 # The digital level: cocotb/Icarus suite (>= 10^6 scoreboarded updates, asserted by the suite), then
 # build/rtl/{fi.csv,lif_core.vcd,area.json}. The old scoreboards go first so that the line counts this run.
