@@ -32,6 +32,9 @@ DATA_FILES = (Path(__file__).with_name("cocotb_snn.py"),)
 LAYER_PARAMETERS = ("ACC_W", "LEAK_MULT", "LEAK_FRAC", "THRESH", "V_RESET", "RESET_MODE", "REF_STEPS")
 #: Largest layer size snn_core takes (its SIZES check).
 MAX_SIZE = 65535
+#: The clock at which cycles become inferences per second in deploy's result and the report (a figure any
+#: 130 nm standard-cell flow meets for this datapath; the cycle count is what the RTL fixes).
+CLOCK_HZ = 100e6
 #: Bits of the testbench's control word: probe flag, reset_at, gap.
 PROBE_BIT, RESET_SHIFT, RESET_MAX, GAP_MAX = 31, 16, (1 << 15) - 1, (1 << 16) - 1
 EVENTS_FILE, CTRL_FILE, COUNTS_FILE, UPDATES_FILE = "events.hex", "ctrl.hex", "counts.txt", "updates.txt"
@@ -394,3 +397,44 @@ def area(net: fixed.FixedNetwork, parameters: dict, work: Path, name: str = "snn
     return {"module": name, "cells": sum(logic.values()), "flip_flops": sum(v for k, v in logic.items() if "DFF" in k),
             "memory_bits": sum(m["words"] * m["width"] for m in memories), "memories": memories, "by_type": logic,
             "parameters": dict(parameters)}
+
+
+# --- deploy: files, regression, area -------------------------------------------------------------------------
+
+def deploy(net: fixed.FixedNetwork, events, labels, out: Path, simulator: str = "icarus",
+           weight_width: int | None = None, probe_fraction: float = 0.125, seed: int = 0) -> dict:
+    """Deploy ``net`` on snn_core: write the Verilog parameters (``params.json``, the top module
+    ``snn_deployed.v``) and ``weights.hex`` into ``out``, stream ``events`` through the core on ``simulator``
+    (``out/sim``, :func:`run`), synthesize it (``out/synth``, :func:`area`) and write ``out/deploy.json``.
+
+    Returns the samples, mismatches (output counts and probed neuron updates against lifhw.fixed), the accuracy of
+    the RTL's and the model's predictions against ``labels``, cycles per inference and inferences per second at
+    :data:`CLOCK_HZ`, and Yosys' cells, flip-flops and memory bits.
+    """
+    out = Path(out)
+    events = check_events(net, events)
+    labels = np.asarray(labels)
+    if labels.shape != events.shape[:1]:
+        raise ParameterError("labels", labels.shape, f"must be one label per sample, ({events.shape[0]},)")
+    parameters = core_parameters(net, events.shape[1], weight_width)
+    write_atomic(out / "params.json", json.dumps({**parameters, "WEIGHT_FILE": WEIGHTS_FILE,
+                                                  "port_widths": port_widths(net, events.shape[1])},
+                                                 indent=1).encode())
+    write_atomic(out / "snn_deployed.v", wrapper(net, parameters).encode())
+    write_hex(out / WEIGHTS_FILE, weight_image(net), parameters["WEIGHT_W"])
+    score = run(net, events, out / "sim", simulator, probe_fraction=probe_fraction, seed=seed,
+                weight_width=weight_width)
+    synth = area(net, parameters, out / "synth")
+    cycles = score["cycles_per_inference"]
+    result = {"samples": score["samples"], "mismatches": score["mismatches"],
+              "count_mismatches": score["count_mismatches"], "updates_compared": score["updates"],
+              "update_mismatches": score["update_mismatches"], "messages": score["messages"],
+              "rtl_accuracy": float(np.mean(np.array(score["rtl_prediction"]) == labels)),
+              "fixed_accuracy": float(np.mean(np.array(score["model_prediction"]) == labels)),
+              "cycles_per_inference": cycles, "clock_hz": CLOCK_HZ, "inferences_per_second": CLOCK_HZ / cycles,
+              "cells": synth["cells"], "flip_flops": synth["flip_flops"], "memory_bits": synth["memory_bits"],
+              "memories": synth["memories"], "simulator": simulator, "sim_seconds": score["sim_seconds"],
+              "build_seconds": score["build_seconds"], "samples_per_second": score["samples"] / score["sim_seconds"],
+              "sizes": net.sizes, "out": str(out)}
+    write_atomic(out / "deploy.json", json.dumps(result, indent=1).encode())
+    return result
