@@ -133,13 +133,17 @@ def wrapper(net: fixed.FixedNetwork, parameters: dict, name: str = "snn_deployed
 # --- the testbench's files -----------------------------------------------------------------------------------
 
 def control_words(n_samples: int, n_steps: int, probe=None, reset_at=None, gap=None) -> np.ndarray:
-    """One control word per step (samples × steps): probe flag, reset_at (clocks after the pulse), idle gap."""
+    """One control word per step (samples × steps): probe flag, reset_at (clocks after the pulse), idle gap.
+
+    A step that a reset cuts is not probed: which of its updates ran depends on where the reset lands.
+    """
     shape = (n_samples, n_steps)
     probe = np.zeros(shape, dtype=bool) if probe is None else np.broadcast_to(probe, shape)
     reset_at = np.zeros(shape, dtype=np.int64) if reset_at is None else np.broadcast_to(reset_at, shape)
     gap = np.zeros(shape, dtype=np.int64) if gap is None else np.broadcast_to(gap, shape)
     if np.any(reset_at < 0) or np.any(reset_at > RESET_MAX) or np.any(gap < 0) or np.any(gap > GAP_MAX):
         raise ParameterError("ctrl", "reset_at/gap", f"reset_at must be 0..{RESET_MAX}, gap 0..{GAP_MAX} clocks")
+    probe = probe & (reset_at == 0)
     return (probe.astype(np.int64) << PROBE_BIT) | (reset_at.astype(np.int64) << RESET_SHIFT) | gap
 
 

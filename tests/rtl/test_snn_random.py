@@ -53,21 +53,28 @@ def random_layer(rng: np.random.Generator, n_in: int, n_out: int, width: int) ->
         return fixed.FixedLayer(w, q, bits, acc)
 
 
-def random_case(seed: int) -> tuple[fixed.FixedNetwork, np.ndarray]:
-    """A random network and input events (samples, steps, n_in) worth about UPDATES_PER_NETWORK updates."""
+def random_case(seed: int) -> tuple[fixed.FixedNetwork, np.ndarray, np.ndarray]:
+    """A random network, input events (samples, steps, n_in) worth about UPDATES_PER_NETWORK updates, and the
+    testbench's control words: every step probed, 0–3 idle clocks before one step in four, and one step in two
+    hundred cut by a reset anywhere in its first 200 clocks (the sample then goes on from reset)."""
     rng = np.random.default_rng(seed)
     width = int(rng.choice([6, 8, 8, 12, 16, 24, 32]))
     sizes = [int(rng.integers(1, 25)) for _ in range(int(rng.integers(1, 4)) + 1)]
     net = fixed.FixedNetwork(tuple(random_layer(rng, sizes[k], sizes[k + 1], width) for k in range(len(sizes) - 1)))
     steps = int(rng.integers(4, 21))
     samples = -(-UPDATES_PER_NETWORK // (steps * sum(sizes[1:])))
-    # About 1–8 input events per step: the cost of an update is its events, and saturation needs only a few.
-    density = rng.uniform(0.05, min(0.9, 8.0 / net.n_in))
-    return net, rng.random((samples, steps, net.n_in)) < density
+    # At most about 5 input events per step: an update costs a clock per event, and a few saturate.
+    density = rng.uniform(0.05, min(0.9, 5.0 / net.n_in))
+    shape = (samples, steps)
+    ctrl = snn.control_words(samples, steps, probe=True,
+                             reset_at=np.where(rng.random(shape) < 0.005, rng.integers(1, 200, shape), 0),
+                             gap=np.where(rng.random(shape) < 0.25, rng.integers(0, 4, shape), 0))
+    return net, rng.random((samples, steps, net.n_in)) < density, ctrl
 
 
 def coverage(net: fixed.FixedNetwork, events: np.ndarray) -> dict:
-    """What the stimulus exercised, from the model: spikes, saturated accumulators, refractory holds, rails."""
+    """What the stimulus exercised, from the model run of the events (the resets aside): spikes, saturated
+    accumulators, refractory holds, state at a rail."""
     result = fixed.network_run(net, events, record_v=True)
     inputs, out = events, {"spikes": 0, "saturated": 0, "held": 0, "at_rail": 0}
     for layer, spikes, v in zip(net.layers, result.spikes, result.v, strict=True):
@@ -88,9 +95,10 @@ def results() -> tuple[dict, ...]:
     """Every random network through snn_core on Icarus, once per session (two simulations at a time)."""
 
     def one(seed: int) -> dict:
-        net, events = random_case(seed)
-        score = snn.run(net, events, BUILD / f"net{seed}", "icarus", probe_fraction=1.0)
+        net, events, ctrl = random_case(seed)
+        score = snn.run(net, events, BUILD / f"net{seed}", "icarus", ctrl=ctrl)
         record = {"seed": seed, "sizes": net.sizes, "width": net.layers[0].q.rtl["WIDTH"],
+                  "resets": int(snn.reset_steps(ctrl).sum()),
                   "saturates": [layer.saturates for layer in net.layers], **coverage(net, events),
                   **{k: score[k] for k in ("samples", "mismatches", "updates", "messages", "sim_seconds")}}
         (BUILD / f"net{seed}" / "scoreboard.json").write_text(json.dumps(record))
@@ -111,4 +119,4 @@ def test_random_networks_match_the_model():
     assert {len(r["sizes"]) - 1 for r in runs} == {1, 2, 3}
     assert sum(r["saturated"] for r in runs) > 1000 and sum(r["held"] for r in runs) > 1000
     assert sum(r["spikes"] for r in runs) > 10_000 and sum(r["at_rail"] for r in runs) > 0
-    assert len({r["width"] for r in runs}) >= 3
+    assert len({r["width"] for r in runs}) >= 3 and sum(r["resets"] for r in runs) > 50
