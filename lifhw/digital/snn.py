@@ -102,6 +102,18 @@ def cycles_per_step(net: fixed.FixedNetwork, events_per_layer) -> int:
     return total
 
 
+def inference_cycles(net: fixed.FixedNetwork, events) -> np.ndarray:
+    """Clocks per sample as tb_snn_core runs it (rtl/README.md, *SNN core*): the reset clock, the init sweep (one
+    clock per neuron), every step back to back (:func:`cycles_per_step`, from the model's spikes), then one clock
+    to address the counts and one per output neuron to read them. Assumes the events of a step load while the
+    step before runs (at most one a clock; true unless a step has more input events than its run has clocks)."""
+    events = check_events(net, events)
+    result = fixed.network_run(net, events)
+    per_layer = [events.sum(axis=-1)] + [s.sum(axis=-1) for s in result.spikes[:-1]]  # (samples, steps) each
+    steps = np.vectorize(lambda *e: cycles_per_step(net, e))(*per_layer)
+    return 1 + sum(net.sizes[1:]) + steps.sum(axis=1) + 1 + net.sizes[-1]
+
+
 def wrapper(net: fixed.FixedNetwork, parameters: dict, name: str = "snn_deployed",
             weight_file: str = WEIGHTS_FILE) -> str:
     """A synthesizable top module with the deployed network's parameters: snn_core's ports, its widths written
