@@ -11,8 +11,9 @@
 // The weights are one read-only memory (all layers, row-major, layer 0 first) initialised from WEIGHT_FILE; the
 // neuron state, the two event lists and the output counts are memories with registered reads.
 //
-// Per-layer parameters are packed: field l (32 bits, two's complement) of ACC_W, LEAK_MULT, LEAK_FRAC, THRESH,
-// V_RESET, RESET_MODE, REF_STEPS is layer l's; field k of SIZES is n_k (n_0: inputs). Each layer has its own
+// Per-layer parameters are packed: field l (bits 32l+31:32l, two's complement) of ACC_W, LEAK_MULT, LEAK_FRAC,
+// THRESH, V_RESET, RESET_MODE, REF_STEPS is layer l's, counted from 0 here and in upd_layer_o (layer l + 1 in
+// rtl/README.md); field k of SIZES is n_k, the neurons of layer k - 1 (n_0: the inputs). Each layer has its own
 // lif_datapath, which checks its parameters; a value out of range here stops elaboration by instantiating a
 // module whose name says what is wrong (Verilog-2005 has no elaboration-time $error).
 `timescale 1ns / 1ps

@@ -156,7 +156,8 @@ async def accumulator_extremes(dut):
     assert layer.acc_width == 5 and layer.weights.tolist() == [[7] * 6, [-8] * 6, [7, 7, 7, -8, -8, -8],
                                                                [-8, -8, -8, 7, 7, 7]]
     # Ascending order, saturating: 7·6 -> 15; -8·6 -> -16; 7, 14, 15 (not 21), 7, -1, -9; -8, -16, -16, -9, -2, 5.
-    # (Wrapping would give -11, 16 -> -16 ..., descending order -9 and 5 swapped, saturating only at the end -3.)
+    # (A wrapping accumulator gives 10 for the first row and -3 for the last two, a clamp only at the end -3 for
+    # the last two, the descending order 5 and -9 for them.)
     acc = [15, -16, -9, 5]
     (rows,) = await core.step(range(6))
     assert rows[:, 2].tolist() == acc and not rows[:, 1].any()  # v = V_RESET - leak(0) + acc = acc, below THRESH
