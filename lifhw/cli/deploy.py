@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..digital import runner
 from ..errors import ParameterError, RtlError
-from . import command, int_arg
+from . import command, format_table, int_arg
 from .nir import model_file
 
 #: The task whose held-out split is streamed: the digits of ``lifhw learn digits`` (64 inputs).
@@ -58,10 +58,17 @@ def _deploy(args) -> dict:
     return {**result, "seed": seed, "steps": steps, "encoding": encoding}
 
 
+def _human(result: dict) -> str:
+    """The result as ``key: value`` lines, the sizes and memories on one line each."""
+    memories = ", ".join(f"{m['name']} {m['words']}x{m['width']}" for m in result["memories"])
+    shown = {k: v for k, v in result.items() if k not in ("messages", "memories", "sizes")}
+    return format_table({"sizes": "-".join(map(str, result["sizes"])), **shown, "memories": memories})
+
+
 def register(subparsers) -> None:
     p = command(subparsers, "deploy", _deploy,
                 "run a trained network on the SNN core (rtl/snn_core.v): Verilog parameters and weight image, a "
-                "cocotb regression over the digits held-out split against lifhw.fixed, Yosys area")
+                "cocotb regression over the digits held-out split against lifhw.fixed, Yosys area", _human)
     p.add_argument("model", help="a `lifhw learn` output folder, a fixed.npz or a NIR file (.nir)")
     p.add_argument("--out", default="build/deploy", help="output folder")
     p.add_argument("--simulator", choices=runner.SIMULATORS, default="icarus",
