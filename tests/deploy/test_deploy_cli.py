@@ -47,22 +47,6 @@ def models(tmp_path_factory):
     return d
 
 
-def _in_process(capsys, *args):
-    """lifhw.cli.main in this process (a subprocess per case would re-import JAX)."""
-    from lifhw.cli import main
-
-    code = main([str(a) for a in args])
-    return subprocess.CompletedProcess(args, code, "", capsys.readouterr().err)
-
-
-def _one_line_exit_2(run, *words):
-    assert run.returncode == 2, (run.returncode, run.stderr)
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-
-
 CASES = [
     (["conv.nir"], ["node 'conv1d'.type", "Conv1d"]),                 # a NIR node the core cannot run
     (["if.nir"], ["layer 1 does not leak (IF)"]),
@@ -82,13 +66,13 @@ CASES = [
 
 
 @pytest.mark.parametrize("args, words", CASES, ids=[" ".join(a) for a, _ in CASES])
-def test_bad_deploy_input_is_one_line_exit_2(args, words, models, capsys, tmp_path):
+def test_bad_deploy_input_is_one_line_exit_2(args, words, models, tmp_path, lifhw_in_process, one_line_exit_2):
     model, *rest = args
-    _one_line_exit_2(_in_process(capsys, "deploy", models / model, *rest, "--out", tmp_path / "out"), *words)
+    one_line_exit_2(lifhw_in_process("deploy", models / model, *rest, "--out", tmp_path / "out"), *words)
     assert not (tmp_path / "out" / "sim").exists()
 
 
-def test_a_real_process_says_it_in_one_line(models, tmp_path):
+def test_a_real_process_says_it_in_one_line(models, tmp_path, one_line_exit_2):
     run = subprocess.run([sys.executable, "-m", "lifhw", "deploy", str(models / "conv.nir"), "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=300)
-    _one_line_exit_2(run, "node 'conv1d'.type")
+    one_line_exit_2(run, "node 'conv1d'.type")
