@@ -80,17 +80,24 @@ MUTATIONS = {
 }
 
 
-@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
-def test_a_mutation_fails_the_directed_tests(mutation, tmp_path):
-    file, text, mutated, must_fail = MUTATIONS[mutation]
+def mutated_sources(top: str, mutation: str, folder: Path) -> list[Path]:
+    """Copies of ``top``'s Verilog files in ``folder`` with ``mutation`` applied (its site must be there once)."""
+    file, text, mutated, _ = MUTATIONS[mutation]
     sources = []
-    for path in hdl.SOURCES["snn_core"]:
+    for path in hdl.SOURCES[top]:
         source = path.read_text()
         if path.name == file:
             assert source.count(text) == 1, f"the mutation site {text!r} is not (once) in {file}"
             source = source.replace(text, mutated)
-        sources.append(tmp_path / path.name)
+        sources.append(folder / path.name)
         sources[-1].write_text(source)
+    return sources
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_a_mutation_fails_the_directed_tests(mutation, tmp_path):
+    must_fail = MUTATIONS[mutation][3]
+    sources = mutated_sources("snn_core", mutation, tmp_path)
     failed = set()
     for name in NETWORKS:
         try:
@@ -101,3 +108,16 @@ def test_a_mutation_fails_the_directed_tests(mutation, tmp_path):
     assert must_fail <= failed, f"{mutation}: only {sorted(failed)} failed"
     print(f"{mutation}: fails {sorted(failed)}")
 
+
+
+def test_the_regression_reports_a_mutated_core(tmp_path):
+    # The file-driven path lifhw deploy runs, on a core whose threshold compares with >: mismatches, in words.
+    net = timing()
+    events = np.zeros((2, 12, 2), dtype=bool)
+    events[:, :, 0] = True
+    good = snn.run(net, events, tmp_path / "good", probe_fraction=1.0)
+    bad = snn.run(net, events, tmp_path / "bad", probe_fraction=1.0,
+                  sources=mutated_sources("tb_snn_core", "threshold > instead of >=", tmp_path))
+    assert good["mismatches"] == 0 and good["updates"] == 2 * 12 * 5
+    assert bad["count_mismatches"] > 0 and bad["update_mismatches"] > 0
+    assert "layer 1 neuron 0" in " ".join(bad["messages"])
