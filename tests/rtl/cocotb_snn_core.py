@@ -166,6 +166,9 @@ async def accumulator_extremes(dut):
     (rows3,) = await core.step([1, 4])  # two events: 7 + 7, -8 - 8, 7 - 8, -8 + 7
     assert rows3[:, 2].tolist() == [v - leak(layer, v) + a for v, a in zip(rows2[:, 2], [14, -16, -1, -1],
                                                                            strict=True)]
+    # Repeated events are one spike, and indices 6 and 7 (no such input; in_idx_i has 3 bits) are ignored.
+    (rows4,) = await core.step([5, 7, 5, 6])
+    assert rows4[:, 2].tolist() == [v - leak(layer, v) + a for v, a in zip(rows3[:, 2], [7, -8, -8, 7], strict=True)]
 
 
 @cocotb.test()
