@@ -119,7 +119,10 @@ module tb_snn_core #(
                 g = s * nsteps + t;
                 ctrl = has_ctrl ? ctrl_mem[g] : 32'd0;
                 while (!ev_mem[p][31]) begin
-                    while (!in_ready) @(negedge clk);
+                    if (!in_ready) begin
+                        wait (in_ready);
+                        @(negedge clk);
+                    end
                     in_valid = 1'b1;
                     in_idx = ev_mem[p][IN_IDX_W-1:0];
                     @(negedge clk);
@@ -127,7 +130,10 @@ module tb_snn_core #(
                     p = p + 1;
                 end
                 p = p + 1;  // the end-of-step word
-                while (busy) @(negedge clk);
+                if (busy) begin  // waiting for busy to fall, not polling every clock, keeps Icarus quick
+                    wait (!busy);
+                    @(negedge clk);
+                end
                 for (k = 0; k < ctrl[15:0]; k = k + 1) @(negedge clk);
                 tag_s = s;
                 tag_t = t;
@@ -142,7 +148,10 @@ module tb_snn_core #(
                     rst = 1'b0;
                 end
             end
-            while (busy) @(negedge clk);
+            if (busy) begin
+                wait (!busy);
+                @(negedge clk);
+            end
             // Counts: the address of neuron k in one clock, its count on cnt_o in the next.
             $fwrite(fc, "%0d", s);
             cnt_addr = {OUT_IDX_W{1'b0}};

@@ -209,6 +209,9 @@ module snn_core #(
     wire signed [SUM_W-1:0] acc_sum = {{(SUM_W - ACC_MAX){acc_q[ACC_MAX-1]}}, acc_q}
                                     + {{(SUM_W - WEIGHT_W){w_rd_q[WEIGHT_W-1]}}, w_rd_q};
     wire signed [SUM_W-1:0] acc_sat = (acc_sum > acc_hi) ? acc_hi : (acc_sum < acc_lo) ? acc_lo : acc_sum;
+    // The datapaths see the accumulator only in the update clock: while it accumulates, their inputs hold still
+    // (operand isolation: no switching in logic whose result is not used, and a quicker event-driven simulation).
+    wire signed [ACC_MAX-1:0] dp_x = (state_q == S_UPD) ? acc_q : {ACC_MAX{1'b0}};
 
     // SCAN: the input bit i_q, appended to the written list when set.
     wire scan_bit = in_bits_q[i_q[IN_IDX_W-1:0]];
@@ -261,7 +264,7 @@ module snn_core #(
                 .V_RESET($signed(V_RESET[32*l +: 32])), .RESET_MODE(RESET_MODE[32*l +: 32]),
                 .REF_STEPS(REF_STEPS[32*l +: 32]), .REF_W(REF_W)
             ) u_dp (
-                .v_i(st_v), .ref_i(st_ref), .x_i(acc_q[ACC_L-1:0]), .v_o(v_o), .ref_o(ref_o), .spike_o(spike_o)
+                .v_i(st_v), .ref_i(st_ref), .x_i(dp_x[ACC_L-1:0]), .v_o(v_o), .ref_o(ref_o), .spike_o(spike_o)
             );
             assign dp_v_all[WIDTH*l +: WIDTH] = v_o;
             assign dp_ref_all[REF_W*l +: REF_W] = ref_o;
