@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .. import limits
 from ..digital import runner
 from ..errors import ParameterError, RtlError
 from . import PathArg, command, format_table, int_arg
@@ -37,6 +38,11 @@ def _deploy(args) -> dict:
     from ..digital import snn
     from ..learn import digits, train
 
+    # Counts the user gave are judged before anything is loaded: each sample is `steps` core steps.
+    if args.samples is not None:
+        limits.check_points("samples", args.samples, args.samples, "samples")
+    if args.steps is not None:
+        limits.check_steps("steps", args.steps, args.steps * (args.samples or 1), "core steps (samples x steps)")
     net, learned = _load(args.model, args.bits)
     if net.n_in != N_INPUTS:
         raise ParameterError("model", net.sizes, f"has {net.n_in} inputs; the digits test set has {N_INPUTS}")

@@ -57,7 +57,7 @@ CASES = [
     (["junk.npz"], ["model", "junk.npz", "not a readable .npz"]),
     (["junk.nir"], ["graph", "junk.nir", "not a readable NIR file"]),
     (["empty"], ["model", "empty"]),
-    (["ok.npz", "--samples", "0"], ["samples = 0", ">= 1"]),
+    (["ok.npz", "--samples", "0"], ["samples = 0", "whole number in [1,"]),
     (["ok.npz", "--samples", "361"], ["samples = 361", "360 samples"]),
     (["three_inputs.npz"], ["model = [3, 4]", "3 inputs", "64"]),
     (["mixed_width.npz"], ["layers = [16, 12]", "WIDTH differs"]),
