@@ -50,15 +50,18 @@ lint: setup
 	$(PY) -m ruff check lifhw tests benchmarks
 	verilator --lint-only -Wall --top-module lif_neuron rtl/lif_datapath.v rtl/lif_neuron.v
 	verilator --lint-only -Wall --top-module lif_core rtl/lif_datapath.v rtl/lif_core.v
+	verilator --lint-only -Wall --top-module snn_core rtl/lif_datapath.v rtl/snn_core.v
 
-# The digital level: cocotb/Icarus suite (>= 10^6 scoreboarded updates, asserted by the suite), then
-# build/rtl/{fi.csv,lif_core.vcd,area.json}. The old scoreboards go first so that the line counts this run.
+# The digital level: cocotb/Icarus suites of lif_core and snn_core (each >= 10^6 scoreboarded neuron-updates,
+# asserted by the suite), the deploy acceptance (digits on Verilator and Icarus), then
+# build/rtl/{fi.csv,lif_core.vcd,area.json}. The old scoreboards go first so that the lines count this run.
 rtl-test: setup
-	rm -rf build/rtl/random
-	$(PY) -m pytest -q tests/rtl
-	@$(PY) -c 'import glob, json; s = [json.load(open(f)) for f in glob.glob("build/rtl/random/*/scoreboard.json")]; \
-	  print("rtl-test:", sum(x["updates"] for x in s), "random neuron-updates vs lifhw.fixed,", \
-	        sum(x["mismatches"] for x in s), "mismatches")'
+	rm -rf build/rtl/random build/rtl/snn_random
+	$(PY) -m pytest -q tests/rtl tests/deploy
+	@for core in lif_core:random snn_core:snn_random; do $(PY) -c 'import glob, json, sys; \
+	  s = [json.load(open(f)) for f in glob.glob(f"build/rtl/{sys.argv[2]}/*/scoreboard.json")]; \
+	  print("rtl-test:", sys.argv[1], sum(x["updates"] for x in s), "random neuron-updates vs lifhw.fixed,", \
+	        sum(x["mismatches"] for x in s), "mismatches")' $${core%%:*} $${core##*:}; done
 	$(PY) -m lifhw rtl artifacts
 
 # Every biological scenario at its defaults: predicted vs simulated, one table each.

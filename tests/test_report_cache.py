@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from lifhw.files import RTL_DIR
+from lifhw.files import DV_DIR, RTL_DIR
 from lifhw.report import ReportContext, cache, discover_sections
 from lifhw.report.page import build_report
 
@@ -33,10 +33,20 @@ def _module_path(name: str):
     return cache._module_file(name)
 
 
-def test_editing_the_datapath_changes_the_rtl_key_and_nothing_else(monkeypatch):
+@pytest.mark.parametrize("path", [RTL_DIR / "lif_datapath.v", RTL_DIR / "snn_core.v", DV_DIR / "tb_snn_core.v"])
+def test_editing_the_verilog_changes_the_digital_keys_and_nothing_else(monkeypatch, path):
+    # lifhw.digital.hdl declares every HDL file of the level, so the RTL section follows the SNN core's files too.
     before = _keys()
-    after = _edited(monkeypatch, RTL_DIR / "lif_datapath.v")
-    assert {key for key in before if before[key] != after[key]} == {"rtl"}
+    after = _edited(monkeypatch, path)
+    assert {key for key in before if before[key] != after[key]} == {"rtl", "deploy"}
+
+
+def test_editing_the_snn_cocotb_test_changes_the_deploy_key_only(monkeypatch):
+    from lifhw.digital import snn
+
+    before = _keys()
+    after = _edited(monkeypatch, snn.DATA_FILES[0])
+    assert {key for key in before if before[key] != after[key]} == {"deploy"}
 
 
 def test_editing_a_netlist_changes_exactly_the_sections_that_simulate_it(monkeypatch):
@@ -46,7 +56,7 @@ def test_editing_a_netlist_changes_exactly_the_sections_that_simulate_it(monkeyp
     after = _edited(monkeypatch, get_circuit("ota").path)
     changed = {key for key in before if before[key] != after[key]}
     assert {"analog", "sizing"} <= changed
-    assert not changed & {"rtl", "reference", "network", "scenarios"}
+    assert not changed & {"rtl", "reference", "network", "scenarios", "deploy"}
 
 
 def test_editing_theory_changes_every_key_that_imports_it(monkeypatch):

@@ -65,3 +65,16 @@ def test_installed_lifhw_runs_spice_and_rtl_from_anywhere(installed, tmp_path):
                           env=env).stdout)
     assert rtl["spike_mismatches"] == 0 and rtl["rate"][1] > rtl["rate"][0] > 0
     assert (tmp_path / "build").is_dir()  # outputs go under the folder it runs in
+
+
+def test_installed_lifhw_deploys_a_network_from_anywhere(installed, tmp_path):
+    # lifhw deploy needs snn_core.v, tb_snn_core.v and its cocotb module (lifhw.digital.cocotb_snn) from the wheel.
+    lifhw, env, _ = installed
+    script = ("import numpy as np; from lifhw import LIFParams, fixed\n"
+              "q = fixed.quantize(LIFParams(), 1e-3, fixed.FixedFormat(frac=10, in_width=15))\n"
+              "w = np.random.default_rng(0).integers(-100, 100, size=(10, 64))\n"
+              "fixed.save_network(fixed.FixedNetwork((fixed.FixedLayer(w, q, 8, 15),)), 'net.npz')\n")
+    _run([str(lifhw.parent / "python"), "-c", script], tmp_path, env=env)
+    result = json.loads(_run([str(lifhw), "deploy", "net.npz", "--samples", "2", "--json"], tmp_path, env=env).stdout)
+    assert result["samples"] == 2 and result["mismatches"] == 0 and result["updates_compared"] > 0
+    assert (tmp_path / "build" / "deploy" / "snn_deployed.v").is_file()

@@ -35,6 +35,8 @@ def _digits(args) -> dict:
     summary = {
         "float_accuracy": result["float_accuracy"], "fixed_accuracy": result["fixed_accuracy"],
         "train_seconds": result["train_seconds"], "bits": args.bits, "seed": args.seed,
+        # what the held-out events are made of (digits.test_events), so lifhw deploy can stream the same ones
+        "steps": args.steps, "encoding": args.encoding,
         "sizes": result["float_net"].sizes, "n_train": result["n_train"], "n_test": result["n_test"],
         "float_spikes_per_inference": result["float_spikes_per_inference"],
         "fixed_spikes_per_inference": result["fixed_spikes_per_inference"],

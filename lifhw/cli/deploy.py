@@ -1,0 +1,92 @@
+"""``lifhw deploy MODEL``: a trained network on the SNN core (rtl/snn_core.v), verified sample by sample."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import limits
+from ..digital import runner
+from ..errors import ParameterError, RtlError
+from . import PathArg, command, format_table, int_arg
+from .nir import model_file
+
+#: The task whose held-out split is streamed: the digits of ``lifhw learn digits`` (64 inputs).
+N_INPUTS = 64
+
+
+def _load(model: str, bits: int | None):
+    """(FixedNetwork, the learn run's result.json or {}) of a learn folder, a fixed.npz or a NIR file."""
+    from .. import fixed
+    from ..learn import nirgraph
+
+    path = Path(model)
+    if path.suffix == ".nir":
+        net, hints = nirgraph.from_graph(nirgraph.read(path))
+        return nirgraph.to_fixed(net, hints, bits)[0], {}
+    net = fixed.load_network(model_file(model))
+    info = path / "result.json" if path.is_dir() else None
+    if info is None or not info.is_file():
+        return net, {}
+    try:
+        return net, json.loads(info.read_text())
+    except (OSError, ValueError) as exc:
+        raise ParameterError("model", str(info), f"is not a readable result.json ({exc})") from None
+
+
+def _deploy(args) -> dict:
+    from ..digital import snn
+    from ..learn import digits, train
+
+    # Counts the user gave are judged before anything is loaded: each sample is `steps` core steps.
+    if args.samples is not None:
+        limits.check_points("samples", args.samples, args.samples, "samples")
+    if args.steps is not None:
+        limits.check_steps("steps", args.steps, args.steps * (args.samples or 1), "core steps (samples x steps)")
+    net, learned = _load(args.model, args.bits)
+    if net.n_in != N_INPUTS:
+        raise ParameterError("model", net.sizes, f"has {net.n_in} inputs; the digits test set has {N_INPUTS}")
+    defaults = digits.DigitsConfig()
+    seed = args.seed if args.seed is not None else int(learned.get("seed", defaults.seed))
+    steps = args.steps if args.steps is not None else int(learned.get("steps", defaults.train.steps))
+    encoding = args.encoding or learned.get("encoding", defaults.train.encoding)
+    config = digits.DigitsConfig(seed=seed, train=train.TrainConfig(steps=steps, encoding=encoding))
+    split = digits.load(seed)
+    n = args.samples if args.samples is not None else len(split.y_test)
+    if n > len(split.y_test):
+        raise ParameterError("samples", n, f"the digits held-out split has {len(split.y_test)} samples")
+    events = digits.test_events(split, config)[:n]
+    result = snn.deploy(net, events, split.y_test[:n], Path(args.out), args.simulator, args.weight_width)
+    if result["mismatches"]:
+        raise RtlError(f"{result['mismatches']} mismatches between snn_core and lifhw.fixed "
+                       f"(first: {result['messages'][0]}); see {Path(args.out) / 'deploy.json'} and "
+                       f"{Path(args.out) / 'sim' / 'test.log'}")
+    return {**result, "seed": seed, "steps": steps, "encoding": encoding}
+
+
+def _human(result: dict) -> str:
+    """The result as ``key: value`` lines, the sizes and memories on one line each."""
+    memories = ", ".join(f"{m['name']} {m['words']}x{m['width']}" for m in result["memories"])
+    shown = {k: v for k, v in result.items() if k not in ("messages", "memories", "sizes")}
+    return format_table({"sizes": "-".join(map(str, result["sizes"])), **shown, "memories": memories})
+
+
+def register(subparsers) -> None:
+    p = command(subparsers, "deploy", _deploy,
+                "run a trained network on the SNN core (rtl/snn_core.v): Verilog parameters and weight image, a "
+                "cocotb regression over the digits held-out split against lifhw.fixed, Yosys area", _human)
+    p.add_argument("model", type=PathArg("model", "read"),
+                   help="a `lifhw learn` output folder, a fixed.npz or a NIR file (.nir)")
+    p.add_argument("--out", type=PathArg("out", "dir"), default="build/deploy", help="output folder")
+    p.add_argument("--simulator", choices=runner.SIMULATORS, default="icarus",
+                   help="icarus (the reference) or verilator (compiles ~40 s, then runs ~10x faster)")
+    p.add_argument("--samples", type=int_arg("samples", 1, count=True), default=None,
+                   help="held-out samples to stream (default: all of them)")
+    p.add_argument("--weight-width", type=int_arg("weight_width", 2, 32), default=None,
+                   help="the core's weight memory width (default: the model's widest weights)")
+    group = p.add_argument_group("test set (default: the learn folder's result.json, else lifhw learn's defaults)")
+    group.add_argument("--steps", type=int_arg("steps", 1, count=True), default=None, help="time steps per sample")
+    group.add_argument("--encoding", choices=("rate", "latency"), default=None, help="input events")
+    group.add_argument("--seed", type=int_arg("seed", 0), default=None, help="split and event seed")
+    p.add_argument("--bits", type=int_arg("bits", 2, 16), default=None,
+                   help="weight width for a NIR graph without lifhw metadata (default 8)")

@@ -1,0 +1,83 @@
+"""Report section: the digits network of the learning section deployed on the SNN core (rtl/snn_core.v)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from .. import BudgetRow, ReportContext, Section, table_html
+
+KEY = "deploy"
+ORDER = 46
+#: Verilator runs the whole held-out split (Icarus, the reference, is ~10x slower per sample).
+SIMULATOR = "verilator"
+#: Held-out samples streamed through the core (None: all of them).
+SAMPLES = None
+
+
+def _config():
+    from ...learn import digits
+
+    return digits.DigitsConfig()
+
+
+def _compute(config, build_dir) -> dict:
+    from ...digital import snn
+    from ...learn import digits
+
+    learned = digits.run(config)
+    split = digits.load(config.seed)
+    events = digits.test_events(split, config)[:SAMPLES]
+    deployed = snn.deploy(learned["fixed_net"], events, split.y_test[:SAMPLES], build_dir / "deploy", SIMULATOR)
+    return {**deployed, "float_accuracy": learned["float_accuracy"],
+            "learned_fixed_accuracy": learned["fixed_accuracy"], "n_test": learned["n_test"]}
+
+
+def build(ctx: ReportContext) -> Section:
+    config = _config()
+    bar = ctx.progress(f"SNN core ({SIMULATOR})", 1)
+    d = ctx.cached("deploy", {"config": asdict(config), "simulator": SIMULATOR, "samples": SAMPLES},
+                   lambda: _compute(config, ctx.build_dir))
+    bar.update()
+    split_note = "the whole held-out split" if d["samples"] == d["n_test"] else f"{d['samples']} held-out samples"
+    ladder = table_html(["model", "held-out accuracy", "what runs"], [
+        ["float (JAX)", d["float_accuracy"], "the trained network, float32"],
+        ["fixed point (lifhw.fixed)", d["fixed_accuracy"], "network_run: the integer arithmetic of rtl/README.md"],
+        [f"RTL (snn_core, {SIMULATOR})", d["rtl_accuracy"], "the Verilog, cocotb regression, counts from the core"],
+    ])
+    clock_mhz = d["clock_hz"] / 1e6
+    numbers = table_html(["quantity", "value"], [
+        ["samples streamed", d["samples"]],
+        ["mismatched output counts + probed neuron updates", d["mismatches"]],
+        ["probed neuron updates compared (spike and membrane)", d["updates_compared"]],
+        ["clock cycles per inference (mean)", d["cycles_per_inference"]],
+        [f"inferences per second at {clock_mhz:g} MHz", d["inferences_per_second"]],
+        ["generic cells outside the memories (Yosys)", d["cells"]],
+        ["flip-flops", d["flip_flops"]],
+        ["memory bits", d["memory_bits"]],
+        [f"simulation speed, {SIMULATOR} (samples/s)", d["samples_per_second"]],
+    ])
+    memories = table_html(["memory", "words", "bits per word"],
+                          [[m["name"], m["words"], m["width"]] for m in d["memories"]])
+    body = (f"<p>The {'–'.join(map(str, d['sizes']))} digits network of the learning section, deployed with "
+            "<code>lifhw deploy</code> on <code>rtl/snn_core.v</code>: layers time-multiplexed over one "
+            "<code>lif_datapath</code> per layer, the weights in one read-only memory initialised from "
+            "<code>weights.hex</code>, the input spikes as events per step. A cocotb regression streams "
+            f"{split_note} through the core ({SIMULATOR}; whole samples from files, nothing per clock in Python) and "
+            "compares every output spike count, and every neuron's membrane on one step in eight, with "
+            "<code>lifhw.fixed.network_run</code>. Area: Yosys <code>synth</code> without mapping the memories "
+            f"(they would be SRAM/ROM macros). Inferences per second at a {clock_mhz:g} MHz clock.</p>"
+            + ladder + numbers + memories)
+    budget = [
+        BudgetRow("SNN core (RTL): output counts and probed membranes", "lifhw.fixed.network_run", d["mismatches"],
+                  0, "deploy issue: 0 mismatches over the held-out split"),
+        BudgetRow("SNN core (RTL): held-out accuracy", "fixed-point model's accuracy",
+                  abs(d["rtl_accuracy"] - d["fixed_accuracy"]), 0.0, "deploy issue: rtl_accuracy == fixed_accuracy"),
+    ]
+    summary = {k: d[k] for k in ("samples", "mismatches", "float_accuracy", "fixed_accuracy", "rtl_accuracy",
+                                 "cycles_per_inference", "inferences_per_second", "clock_hz", "cells", "flip_flops",
+                                 "memory_bits", "samples_per_second")}
+    design = [["SNN core", f"{'–'.join(map(str, d['sizes']))}, {d['cells']} cells, {d['flip_flops']} flip-flops, "
+                           f"{d['memory_bits']} memory bits",
+               f"{d['cycles_per_inference']:.0f} cycles per inference, {d['inferences_per_second']:.0f}/s at "
+               f"{clock_mhz:g} MHz"]]
+    return Section(KEY, "SNN core: the trained network in Verilog", body, budget, summary, design=design)

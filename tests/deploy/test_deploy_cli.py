@@ -1,0 +1,78 @@
+"""``lifhw deploy`` on bad input: one line naming what is wrong, exit 2, no traceback, nothing simulated."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import nir
+import numpy as np
+import pytest
+
+from lifhw import LIFParams, fixed
+
+
+def network(sizes, width=16, bits=8) -> fixed.FixedNetwork:
+    rng = np.random.default_rng(0)
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        acc = fixed.default_acc_width(bits, n_in, width)
+        q = fixed.quantize(LIFParams(), 1e-3, fixed.FixedFormat(width=width, frac=10, in_width=acc))
+        layers.append(fixed.FixedLayer(rng.integers(-100, 100, size=(n_out, n_in)), q, bits, acc))
+    return fixed.FixedNetwork(tuple(layers))
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    d = tmp_path_factory.mktemp("models")
+    fixed.save_network(network([64, 8, 10]), d / "ok.npz")
+    fixed.save_network(network([3, 4]), d / "three_inputs.npz")
+    mixed = fixed.FixedNetwork((network([64, 8]).layers[0],
+                                network([8, 10], width=12).layers[0]))
+    fixed.save_network(mixed, d / "mixed_width.npz")
+    (d / "junk.npz").write_bytes(b"not a zip file")
+    (d / "junk.nir").write_text("not a graph")
+    (d / "empty").mkdir()
+    conv = nir.NIRGraph.from_list(nir.Conv1d(input_shape=64, weight=np.ones((2, 1, 3)), stride=1, padding=0,
+                                             dilation=1, groups=1, bias=np.zeros(2)))
+    nir.write(str(d / "conv.nir"), conv)
+    n = 10
+    if_graph = nir.NIRGraph.from_list(nir.Linear(weight=np.full((n, 64), 0.1)),
+                                      nir.IF(r=np.ones(n), v_threshold=np.ones(n), v_reset=np.zeros(n)))
+    nir.write(str(d / "if.nir"), if_graph)
+    cuba = nir.NIRGraph.from_list(nir.Linear(weight=np.full((n, 64), 0.1)), nir.CubaLIF(
+        tau_syn=np.full(n, 5e-3), tau_mem=np.full(n, 20e-3), r=np.ones(n), v_leak=np.zeros(n),
+        v_threshold=np.ones(n), w_in=np.ones(n)))
+    nir.write(str(d / "cuba.nir"), cuba)
+    return d
+
+
+CASES = [
+    (["conv.nir"], ["node 'conv1d'.type", "Conv1d"]),                 # a NIR node the core cannot run
+    (["if.nir"], ["layer 1 does not leak (IF)"]),
+    (["cuba.nir"], ["node 'cubalif'.tau_syn", "no second state"]),
+    (["ok.npz", "--weight-width", "6"], ["weight_width = 6", "8-bit weights", "6-bit weight memory"]),
+    (["if.nir", "--bits", "40"], ["bits = 40"]),
+    (["nowhere.npz"], ["model", "nowhere.npz"]),                       # missing, corrupt, empty
+    (["junk.npz"], ["model", "junk.npz", "not a readable .npz"]),
+    (["junk.nir"], ["graph", "junk.nir", "not a readable NIR file"]),
+    (["empty"], ["model", "empty"]),
+    (["ok.npz", "--samples", "0"], ["samples = 0", "whole number in [1,"]),
+    (["ok.npz", "--samples", "361"], ["samples = 361", "360 samples"]),
+    (["three_inputs.npz"], ["model = [3, 4]", "3 inputs", "64"]),
+    (["mixed_width.npz"], ["layers = [16, 12]", "WIDTH differs"]),
+    (["ok.npz", "--simulator", "modelsim"], ["simulator", "modelsim"]),
+]
+
+
+@pytest.mark.parametrize("args, words", CASES, ids=[" ".join(a) for a, _ in CASES])
+def test_bad_deploy_input_is_one_line_exit_2(args, words, models, tmp_path, lifhw_in_process, one_line_exit_2):
+    model, *rest = args
+    one_line_exit_2(lifhw_in_process("deploy", models / model, *rest, "--out", tmp_path / "out"), *words)
+    assert not (tmp_path / "out" / "sim").exists()
+
+
+def test_a_real_process_says_it_in_one_line(models, tmp_path, one_line_exit_2):
+    run = subprocess.run([sys.executable, "-m", "lifhw", "deploy", str(models / "conv.nir"), "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    one_line_exit_2(run, "node 'conv1d'.type")
