@@ -87,9 +87,16 @@ bench-network: setup
 	$(PY) benchmarks/bench_network.py
 
 # Sizing (issue 6): size C_m for tau = 20 ms at I_b = 10 pA with a 140 fF TSV, verify in ngspice, then
-# the corner/temperature sweep (tt design held fixed, SPICE at each point) and the mismatch Monte Carlo.
-.PHONY: size
+# the corner/temperature sweep (tt design held fixed, SPICE at each point), the closed-form mismatch Monte Carlo
+# (its sigma from the PDK's block Monte Carlo), and the SPICE Monte Carlo (issue 13).
+.PHONY: size mc
 size: setup
 	$(PY) -m lifhw size --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --verify
 	$(PY) -m lifhw size corners --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --spice --workers 2
 	$(PY) -m lifhw size montecarlo --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --n 4000 --seed 0
+	$(MAKE) --no-print-directory mc
+
+# The SPICE Monte Carlo of lif_ota with sky130's own mismatch (issue 13's acceptance run): 1000 samples at tt,
+# 27 C, stored as they finish under build/spice/mc (a rerun computes only what is missing).
+mc: setup
+	$(PY) -m lifhw size montecarlo --spice --n 1000 --i-target 31.5p --spec-rate 24:10% --seed 1 --workers 2

@@ -77,6 +77,11 @@ class Executor:
     def close(self) -> None:
         raise NotImplementedError
 
+    def warm(self, deck: Deck, redraws: bool = False) -> None:
+        """Have the workers load ``deck`` now, side by side (one load task each), rather than one after another
+        as the batch reaches them; a batch that starts with one task (a nominal run) keeps the others busy."""
+        self.map([Task(_loaded, (), "loading the netlist", deck, redraws) for _ in range(self.workers)])
+
     def __enter__(self):
         return self
 
@@ -90,6 +95,10 @@ class Executor:
     def _labelled(self, task: Task, exc: LifhwError) -> LifhwError:
         # A run that failed (SpiceError) says which task it was; bad input (ParameterError) stays itself.
         return SpiceError(f"{task.label} failed: {exc}") if type(exc) is SpiceError else exc
+
+
+def _loaded(session) -> None:
+    """The task of :meth:`Executor.warm`: the deck is loaded before it runs; nothing else to do."""
 
 
 def _check_workers(workers: int, timeout: float, load_timeout: float) -> None:

@@ -280,6 +280,7 @@ def _deck_and_nominal(chosen: nl.Circuit, params: LIFParams, design: OTADesign, 
                       executor: Executor, store_root, run_dir) -> tuple[Deck, dict]:
     text = nl.render(chosen, chosen.values(params, design), design.corner, design.temp, mismatch=True)
     deck = Deck.write(text, Path(run_dir), f"{chosen.path.stem}-mc")
+    executor.warm(deck, redraws=True)
     # the nominal neuron does not depend on what the samples draw: one plan (and stored result) for every run
     plan = _plan(chosen, params, design, currents, 0, False, False, ((), (), ()))
     return deck, _nominal(executor, deck, chosen, params, plan, Path(store_root))
