@@ -118,21 +118,17 @@ def _item_case(item) -> str:
     raise AssertionError(f"no bad value known for list items of type {type(item).__name__}")
 
 
+#: The bad values of each argument type that takes one value.
+SCALAR_CASES = {cli.ValueArg: _value_cases, cli.IntArg: _int_cases, cli.SweepArg: _sweep_cases,
+                cli.FractionArg: _fraction_cases, cli.SpecArg: _spec_cases, cli.AddressArg: _address_cases}
+
+
 def bad_values(action: argparse.Action, tmp: Path) -> list[str]:
     """Values the flag's declared rule forbids."""
     t = action.type
-    if isinstance(t, cli.ValueArg):
-        return _value_cases(t)
-    if isinstance(t, cli.IntArg):
-        return _int_cases(t)
-    if isinstance(t, cli.SweepArg):
-        return _sweep_cases(t)
-    if isinstance(t, cli.FractionArg):
-        return _fraction_cases(t)
-    if isinstance(t, cli.SpecArg):
-        return _spec_cases(t)
-    if isinstance(t, cli.AddressArg):
-        return _address_cases(t)
+    for kind, cases in SCALAR_CASES.items():
+        if isinstance(t, kind):
+            return cases(t)
     if isinstance(t, cli.ListArg):
         return ["", ",", _item_case(t.item), f"{_item_case(t.item)},{_item_case(t.item)}"]
     if isinstance(t, cli.ChoiceArg) or (t is None and action.choices is not None):
