@@ -333,7 +333,26 @@ def _human_size(result: dict) -> str:
     for key, value in result.get("measured", {}).items():
         if isinstance(value, float):
             lines.append(f"{'measured.' + key:>24}: {value:.4g}")
+    if "yield" in result:
+        lines += _human_yield(result["yield"])
     return "\n".join(lines)
+
+
+def _human_yield(got: dict) -> list[str]:
+    spec = got["spec"]
+    lines = [f"yield within {spec['rate']:.4g} Hz ± {spec['tolerance']:.1%} at {got['i_in']:.4g} A "
+             f"(wanted {spec['yield']:.1%}), SPICE Monte Carlo:"]
+    for key in ("sized", "resized"):
+        if key in got:
+            row = got[key]
+            y = row["yield"]
+            lines.append(f"{key:>24}: {y['yield']:.1%} [{y['interval'][0]:.1%}, {y['interval'][1]:.1%}] of {y['n']}, "
+                         f"rate {row['rate']['mean']:.4g} ± {row['rate']['std']:.3g} Hz")
+    if "areas" in got:
+        lines.append(f"{'areas':>24}: " + ", ".join(f"{k} {v:.3g}x" for k, v in got["areas"].items())
+                     + f"; I_b re-centred to {got['recentred']['i_b']:.4g} A")
+    lines.append(f"{'meets':>24}: {got['meets']}")
+    return lines
 
 
 def _human_corners(result: dict) -> str:

@@ -224,8 +224,8 @@ class LocalExecutor(Executor):
                         if task.deck is not None and task.deck.digest in bad_decks:
                             finish(index, bad_decks[task.deck.digest])
                             continue
-                        proc.task, proc.started = index, time.monotonic()
-                        proc.phase = "load" if task.deck is not None else "run"
+                        # "load" until the worker says it is ready: a new worker's start counts as loading
+                        proc.task, proc.started, proc.phase = index, time.monotonic(), "load"
                         proc.conn.send((task.fn, task.args, task.deck, task.redraws))
                 busy = [p for p in self._procs if p.phase != "idle"]
                 if not busy:
@@ -262,8 +262,8 @@ class LocalExecutor(Executor):
                     if status == "timeout":
                         self._drop(proc)
                         limit, phase = payload
-                        finish(index, self._failed(task, f"no answer after {limit:g} s"
-                                                         + (" loading the netlist" if phase == "load" else "")))
+                        where = "" if phase == "run" else " loading the netlist" if task.deck else " starting"
+                        finish(index, self._failed(task, f"no answer after {limit:g} s{where}"))
                     elif status == "load-error":
                         error = SpiceError(f"loading the netlist failed: {payload}")
                         bad_decks[task.deck.digest] = error

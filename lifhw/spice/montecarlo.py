@@ -261,6 +261,7 @@ def _nominal(executor: Executor, deck: Deck, circuit: nl.Circuit, params: LIFPar
     stored = store.get("nominal")
     if stored is not None:
         return stored
+    executor.warm(deck, redraws=True)
     (dc,) = _run(executor, [Task(run_nominal_dc, (plan,), "nominal neuron, DC sweep", deck, redraws=True)])
     if not math.isfinite(dc["v_zero"]):
         raise SpiceError(f"the nominal neuron's membrane I-V has no zero below V_th - {DC_BELOW_TH:g} V: there is "
@@ -280,7 +281,6 @@ def _deck_and_nominal(chosen: nl.Circuit, params: LIFParams, design: OTADesign, 
                       executor: Executor, store_root, run_dir) -> tuple[Deck, dict]:
     text = nl.render(chosen, chosen.values(params, design), design.corner, design.temp, mismatch=True)
     deck = Deck.write(text, Path(run_dir), f"{chosen.path.stem}-mc")
-    executor.warm(deck, redraws=True)
     # the nominal neuron does not depend on what the samples draw: one plan (and stored result) for every run
     plan = _plan(chosen, params, design, currents, 0, False, False, ((), (), ()))
     return deck, _nominal(executor, deck, chosen, params, plan, Path(store_root))
@@ -337,6 +337,8 @@ def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents,
         progress.update()
 
     tasks = [Task(run_sample, (plan, k), f"sample {k}", deck, redraws=True) for k in todo]
+    if tasks:
+        executor.warm(deck, redraws=True)
     try:
         executor.map(tasks, finished)
     except KeyboardInterrupt:
