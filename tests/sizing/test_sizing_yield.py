@@ -20,14 +20,14 @@ def test_areas_for_a_yield_found_by_the_closed_form_hold_in_spice(block_store, t
     table, root = block_store
     design = OTADesign()
     with LocalExecutor(2, timeout=120) as executor:
-        got = size_for_yield(ota_params(design), design, I_IN, tolerance=0.03, wanted=0.99, n=100, seed=3,
+        got = size_for_yield(ota_params(design), design, I_IN, tolerance=0.03, wanted=0.99, n=60, seed=3,
                              executor=executor, store_root=tmp_path, blocks_root=root, quiet=True)
     json.dumps(got)  # JSON-ready, as the CLI prints it
     sized, resized = got["sized"], got["resized"]
     # The default neuron (rate sigma ~3.7 %) misses 99 % within ±3 %: areas were needed ...
     assert sized["yield"]["interval"][1] < 0.99 and not sized["failed"]
     assert sized["rate"]["std"] / sized["rate"]["mean"] > 0.02
-    # ... the closed form predicted the SPICE spread of the sized neuron (100 samples: SE of sigma ~7 %) ...
+    # ... the closed form predicted the SPICE spread of the sized neuron (60 samples: SE of sigma ~9 %) ...
     assert sized["closed_form"]["rate"]["std"] == pytest.approx(sized["rate"]["std"], rel=0.25)
     # ... every block grew or stayed, the comparator (the largest term) most, and the netlist carries the areas
     areas = got["areas"]
