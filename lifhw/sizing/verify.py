@@ -119,7 +119,7 @@ class Bench:
     def characterize(self) -> DevicePoint:
         """κ, mirror gain and leakage floor at the current corner, temperature and bias, from
         :func:`lifhw.spice.characterize.characterize_dc` (the same numbers ``lifhw spice characterize`` prints)."""
-        char = characterize_dc(self.session, self.params, self.design)
+        char = characterize_dc(self.session, self.params, self.design, self.circuit.dc_below_th)
         self.char = char
         self.iv = {"v": list(char.v), "i_leak": list(char.i_leak), "v_zero": char.v_zero, "g_m": char.g_m,
                    "i_b_eff": char.i_b_eff}
