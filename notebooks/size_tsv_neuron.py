@@ -58,7 +58,8 @@ guess = sizing.DevicePoint(kappa=0.7, i_off=0.1e-12)
 design = sizing.size(V_SWING, tsv, guess, tau=TAU, i_b=I_B)
 d = design.as_dict()
 print(f"C_m = {d['c_m'] * 1e12:.3f} pF, TSV share of C_eff = {d['tsv_share']:.1%}, "
-      f"MIM area = {d['mim_area'] * 1e12:.0f} µm², E/spike ≈ {d['energy_per_spike'] * 1e12:.2f} pJ, "
+      f"MIM area = {d['mim_area'] * 1e12:.0f} µm², E/spike at 3 I_b ≈ "
+      f"{design.energy(3 * I_B)['energy_per_spike'] * 1e12:.2f} pJ, "
       f"sqrt(kT/C) = {d['ktc_noise'] * 1e6:.1f} µV")
 print(f"tau over the depletion corners: {d['tau_tsv_min'] * 1e3:.2f} ... {d['tau_tsv_max'] * 1e3:.2f} ms")
 naive_c_m = TAU * design.g_m  # a capacitor sized as if the TSV were not there

@@ -164,6 +164,7 @@ def _size_report(args, design: sizing.SizedNeuron, row: dict) -> dict:
     currents = args.i if args.i is not None else list(np.linspace(1.0, 6.0, 11) * design.i_b_eff)
     out["i_target"] = i_eval
     out["rate_at_target"] = float(design.rate(i_eval))
+    out.update(design.energy(i_eval))
     curve = design.fi(currents)
     neuron = design.neuron()
     out["fi"] = {"current": curve.current, "rate": curve.rate,

@@ -31,7 +31,7 @@ from ..ota_theory import MeasuredNeuron
 from ..spice.characterize import OTACharacterization, characterize_dc, check_released
 from ..spice.design import OTADesign, ota_params
 from ..spice.executor import Executor, LocalExecutor, Task
-from ..spice.measure import measure
+from ..spice.measure import energy_parts, measure, quiescent_power
 from ..spice.netlist import get_circuit, render
 from ..spice.runner import write_netlist
 from ..spice.worker import private_session
@@ -123,8 +123,12 @@ class Bench:
         self.char = char
         self.iv = {"v": list(char.v), "i_leak": list(char.i_leak), "v_zero": char.v_zero, "g_m": char.g_m,
                    "i_b_eff": char.i_b_eff}
+        # The quiescent power besides the leak's tail, at this bias: sizing re-characterises at the solved bias, so
+        # the sized neuron's V_dd*I_b,eff + p_other is the operating point's supply power.
+        rest, _ = quiescent_power(self.session.op(), self.design.vdd)
         return DevicePoint(self.design.corner, self.design.temp, char.kappa, char.i_off,
-                           char.i_b_eff / self.design.i_b, "spice", leak_in_fit=True)
+                           char.i_b_eff / self.design.i_b, "spice", leak_in_fit=True,
+                           p_other=rest - self.design.vdd * char.i_b_eff)
 
     def measured(self, t_dead: float) -> MeasuredNeuron:
         """The device-aware theory on the present C_m + C_tsv: the last characterisation's measured I-V with
@@ -172,7 +176,7 @@ class Bench:
         if tr.n_isi < 2:
             raise SpiceError(f"only {len(tr.spike_times)} spikes at i_in = {i_in:.4g} A in {t_stop:.4g} s at "
                              f"{self.design.corner}, {self.design.temp:g} °C; netlist: {self.netlist}")
-        dynamic = tr.energy_per_spike - quiescent_power / tr.rate
+        _, dynamic = energy_parts(tr.energy_per_spike, tr.rate, quiescent_power)
         holds = [r - t for t in tr.spike_times for r in tr.release_times[tr.release_times > t][:1]]
         return {"rate": tr.rate, "n_spikes": len(tr.spike_times), "isi_cv": tr.isi_cv,
                 "t_hold": float(np.mean(holds)) if holds else float("nan"),
