@@ -267,6 +267,9 @@ ONE_LINE = [
     # a scheduler nobody answers at: refused within seconds (the client's connect timeout), before any SPICE
     (["size", "montecarlo", "--spice", "--n", "4", "--scheduler", "tcp://127.0.0.1:9"], ("scheduler",)),
     (["spice", "fi", "--circuit", "ideal", "--scheduler", "tcp://127.0.0.1:9"], ("scheduler",)),
+    # what lif_lowpower cannot bias, refused before any SPICE runs
+    (["spice", "fi", "--circuit", "lowpower", "--i-cmp", "3p"], ("i_cmp",)),
+    (["spice", "characterize", "--circuit", "lowpower", "--t-ref", "100u"], ("t_ref", "c_par")),
     (["size", "montecarlo", "--spice", "--process", "--corner", "ss"], ("corner",)),
     (["size", "montecarlo", "--spice", "--no-mismatch"], ("mismatch",)),
     (["fi", "--me", "exact"], ("--me",)),

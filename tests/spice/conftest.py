@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lifhw.spice import OTADesign, SpiceNeuron, typical_tsv_capacitance
+from lifhw.spice.netlist import get_circuit
 
 
 @pytest.fixture(scope="session")
@@ -27,4 +28,20 @@ def ota_ss_hot():
     """A non-tt corner at another temperature: ss at 85 °C."""
     with SpiceNeuron("ota", design=OTADesign(corner="ss", temp=85.0), workers=1, timeout=120) as neuron:
         neuron.characterize()
+        yield neuron
+
+
+@pytest.fixture(scope="session")
+def lowpower_tt():
+    """lif_lowpower at its default design (tt, 27 °C), characterised, with two workers."""
+    with SpiceNeuron("lowpower", workers=2, timeout=120) as neuron:
+        neuron.characterize()
+        yield neuron
+
+
+@pytest.fixture(scope="session")
+def lowpower_tsv():
+    """lif_lowpower with a typical TSV on the membrane."""
+    design = get_circuit("lowpower").design(c_tsv=typical_tsv_capacitance())
+    with SpiceNeuron("lowpower", design=design, workers=1, timeout=120) as neuron:
         yield neuron

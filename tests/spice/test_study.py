@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -57,3 +58,15 @@ def test_informational_ngspice_lines_are_not_errors():
                                     "stderr Warning: Further gmin increment", "stdout option SCALE: Scale is set"])
     with pytest.raises(SpiceError, match="ngspice command 'tran 1 2' failed: doAnalyses: TRAN:  Timestep too small"):
         session._check("tran 1 2", ["stderr doAnalyses: TRAN:  Timestep too small; time = 1e-16"])
+
+
+def test_gmin_stepping_progress_is_benign_only_when_the_analysis_produced_a_plot():
+    session = _bare_session()
+    # ngspice prints recovered convergence on its progress line; the analysis may still succeed
+    session._check("op", ["stderr Trying gmin =   1.0000E-07 Warning: Last gmin step failed",
+                          "stderr Trying gmin =   1.0000E-05 Note: One successful gmin step",
+                          "stderr Warning: Dynamic gmin stepping failed", "stderr Note: Starting true gmin stepping"])
+    # ... and whether it did is its plot: an analysis that gave up left none (the last plot is still "const")
+    session._ng = SimpleNamespace(last_plot="const")
+    with pytest.raises(SpiceError, match="the op analysis produced no results"):
+        session._last_plot("op")
