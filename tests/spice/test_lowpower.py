@@ -10,6 +10,8 @@ from scipy.optimize import brentq
 
 from lifhw import pdk
 from lifhw.spice import SpiceNeuron, crossings, measure, ota_params, typical_tsv_capacitance
+from lifhw.spice import montecarlo as mc
+from lifhw.spice.executor import LocalExecutor
 from lifhw.spice.netlist import get_circuit
 from lifhw.spice.study import ACCEPTANCE
 
@@ -116,3 +118,18 @@ def test_every_corner_fires_resets_and_releases():
         assert abs(row["threshold"] - 0.9) < 0.03, row
         if row["temp"] == 27.0:
             assert row["t_hold"] == pytest.approx(row["t_ref"], rel=0.1), row
+
+
+def test_spice_monte_carlo_runs_on_lowpower(lowpower_tt, tmp_path):
+    char = lowpower_tt.characterize()
+    i_in = 3 * char.rheobase
+    with LocalExecutor(2, timeout=300) as executor:
+        result = mc.run_montecarlo("lowpower", lowpower_tt.params, lowpower_tt.design, [i_in], 8, 1, executor,
+                                   store_root=tmp_path, run_dir=tmp_path, quiet=True)
+    assert result["failed"] == [] and len(result["samples"]) == 8
+    # the nominal deck (mismatch switched off) is the characterised neuron: the device-aware theory's rate
+    assert result["nominal"]["points"][0]["rate"] == pytest.approx(float(char.rate(i_in)),
+                                                                   rel=ACCEPTANCE["ota_max_rel_error"])
+    # every mismatched sample fires and resets; the draw moves the latch's trip point
+    assert all(s["points"][0]["n_spikes"] >= 2 for s in result["samples"])
+    assert mc.column(result["samples"], "threshold", 0).std() > 1e-3
