@@ -154,16 +154,16 @@ def _add_design_args(p) -> None:
 
 
 def _circuit_defaults(name: str) -> str:
-    from ..spice.netlist import CIRCUITS
+    from ..spice.netlist import get_circuit, transistor_circuits
     from ..units import format_value
 
-    return ", ".join(f"{c.name} {format_value(getattr(c.design(), name), 'A')}" for c in CIRCUITS.values()
-                     if c.transistors)
+    return ", ".join(f"{c} {format_value(getattr(get_circuit(c).design(), name), 'A')}"
+                     for c in transistor_circuits())
 
 
 def register(subparsers) -> None:
     from ..spice import ota_params
-    from ..spice.netlist import CIRCUITS
+    from ..spice.netlist import CIRCUITS, transistor_circuits
 
     sub = command_group(subparsers, "spice", "analog level: ngspice/sky130 LIF netlists")
 
@@ -183,8 +183,7 @@ def register(subparsers) -> None:
     p = command(sub, "characterize", _characterize,
                 "OTA characterisation: DC I-V of the membrane node, tanh fit (kappa, i_b_eff), dead time",
                 human=lambda r: format_table({k: v for k, v in r.items() if k not in ("v", "i_leak")}))
-    p.add_argument("--circuit", choices=tuple(c.name for c in CIRCUITS.values() if c.transistors), default="ota",
-                   help="netlist")
+    p.add_argument("--circuit", choices=transistor_circuits(), default="ota", help="netlist")
     add_params_args(p, ota_params())
     _add_design_args(p)
     p.add_argument("--timeout", type=value_arg("timeout", 0.0, unit="s"), default=300.0,

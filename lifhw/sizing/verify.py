@@ -1,6 +1,7 @@
 """Sizing in the loop with ngspice: characterise the OTA at a corner, size, verify the sized neuron.
 
-One :class:`Bench` is one ``circuits/lif_ota.cir`` loaded at one process corner (models load once;
+One :class:`Bench` is one OTA-leak netlist (``circuits/lif_ota.cir`` or ``lif_lowpower.cir``) loaded at one process
+corner (models load once;
 temperature, bias, capacitor and input change with ``option``/``alter``). For each temperature it
 
 1. characterises the OTA at the bias it will run at with :func:`lifhw.spice.characterize.characterize_dc`, the
@@ -29,7 +30,7 @@ from .. import pdk
 from ..errors import LifhwError, ParameterError, SpiceError
 from ..ota_theory import MeasuredNeuron
 from ..spice.characterize import OTACharacterization, characterize_dc, check_released
-from ..spice.design import OTADesign, ota_params
+from ..spice.design import ota_params
 from ..spice.executor import Executor, LocalExecutor, Task
 from ..spice.measure import energy_parts, measure, quiescent_power
 from ..spice.netlist import get_circuit, render
@@ -85,16 +86,17 @@ class Spec:
 
 
 class Bench:
-    """lif_ota loaded at one corner in this process, driven by ``alter``/``option`` between analyses."""
+    """An OTA-leak netlist (``circuit``, at its own design defaults) loaded at one corner in this process, driven by
+    ``alter``/``option`` between analyses."""
 
     def __init__(self, corner: str, temp: float, v_swing: float, c_tsv: float, i_b: float = 10e-12,
-                 c_m: float = 1e-12, build_dir: Path = BUILD_DIR):
-        self.circuit = get_circuit("ota")
-        self.design = OTADesign(i_b=i_b, c_tsv=c_tsv, corner=corner, temp=temp)
+                 c_m: float = 1e-12, build_dir: Path = BUILD_DIR, circuit: str = "ota"):
+        self.circuit = get_circuit(circuit)
+        self.design = self.circuit.design(i_b=i_b, c_tsv=c_tsv, corner=corner, temp=temp)
         v_rest = _v_rest()
         self.params = ota_params(self.design, c_m=c_m, v_th=v_rest + v_swing)
         text = render(self.circuit, self.circuit.values(self.params, self.design), corner, temp)
-        self.netlist = write_netlist(text, Path(build_dir), f"size-{corner}")
+        self.netlist = write_netlist(text, Path(build_dir), f"size-{self.circuit.name}-{corner}")
         self.session = private_session(self.netlist)
         self.char: OTACharacterization | None = None  # the last characterize()
 
@@ -226,15 +228,16 @@ def corner_job(job: dict) -> list[dict]:
 
     ``job``: ``corner``, ``temps``, ``spec`` (a :class:`Spec` for sizing) or ``fixed`` (a SizedNeuron whose
     C_m and programmed I_b are kept), ``t_ref`` (s, the dead time after a spike in the rate model),
-    ``verify``, ``i_in`` (A; None: 3 × I_b,eff), ``build_dir`` and optionally ``c_tsv_sweep`` (F values
-    at which a verified design's rate is measured again).
+    ``verify``, ``i_in`` (A; None: 3 × I_b,eff), ``build_dir``, ``circuit`` (the netlist's name) and optionally
+    ``c_tsv_sweep`` (F values at which a verified design's rate is measured again).
     """
     spec, fixed = job.get("spec"), job.get("fixed")
     first = fixed.i_b if fixed is not None else (spec.i_b or 10e-12)
     # Start at room temperature and step outwards: each operating point starts from the previous one.
     order = sorted(job["temps"], key=lambda t: abs(t - 27.0))
     bench = Bench(job["corner"], order[0], (spec or fixed).v_swing, (spec.tsv if spec else fixed.tsv).c_nom,
-                  i_b=first, c_m=fixed.c_m if fixed is not None else 1e-12, build_dir=job["build_dir"])
+                  i_b=first, c_m=fixed.c_m if fixed is not None else 1e-12, build_dir=job["build_dir"],
+                  circuit=job["circuit"])
     results = {}
     for temp in order:
         bench.set(temp=temp)
@@ -287,22 +290,24 @@ def raise_row_error(row: dict) -> None:
 
 def size_and_verify(spec: Spec, corners: list[str], temps: list[float], t_ref: float, verify: bool = True,
                     i_in: float | None = None, build_dir: Path = BUILD_DIR,
-                    workers: int = 1, executor: Executor | None = None) -> list[dict]:
-    """Size ``spec`` at each corner and temperature with SPICE-characterised devices, and verify it."""
+                    workers: int = 1, executor: Executor | None = None, circuit: str = "ota") -> list[dict]:
+    """Size ``spec`` at each corner and temperature with SPICE-characterised devices of ``circuit``, and verify
+    it."""
     jobs = [{"corner": c, "temps": list(temps), "spec": spec, "t_ref": t_ref, "verify": verify, "i_in": i_in,
-             "build_dir": Path(build_dir)} for c in corners]
+             "build_dir": Path(build_dir), "circuit": circuit} for c in corners]
     return run_corners(jobs, workers, executor)
 
 
 def evaluate_corners(design: SizedNeuron, corners: list[str], temps: list[float], verify: bool = True,
                      i_in: float | None = None, build_dir: Path = BUILD_DIR,
                      workers: int = 1, c_tsv_sweep: list[float] | None = None,
-                     executor: Executor | None = None) -> list[dict]:
-    """The *same* design (C_m, programmed I_b) characterised, and optionally simulated, at other corners.
+                     executor: Executor | None = None, circuit: str = "ota") -> list[dict]:
+    """The *same* design (C_m, programmed I_b) in ``circuit`` characterised, and optionally simulated, at other
+    corners.
 
     With ``verify`` and ``c_tsv_sweep`` (F), each row also has the rate measured at those TSV capacitances.
     """
     jobs = [{"corner": c, "temps": list(temps), "fixed": design, "t_ref": design.t_ref, "verify": verify, "i_in": i_in,
-             "build_dir": Path(build_dir), "c_tsv_sweep": c_tsv_sweep} for c in corners]
+             "build_dir": Path(build_dir), "c_tsv_sweep": c_tsv_sweep, "circuit": circuit} for c in corners]
     return run_corners(jobs, workers, executor)
 

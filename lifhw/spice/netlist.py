@@ -165,6 +165,11 @@ assert all(factor in AREA_FACTORS for c in CIRCUITS.values() for factor, _ in c.
 DATA_FILES = tuple(c.path for c in CIRCUITS.values())
 
 
+def transistor_circuits() -> tuple[str, ...]:
+    """The names of the circuits built of PDK transistors (what characterisation, sizing and Monte Carlo take)."""
+    return tuple(c.name for c in CIRCUITS.values() if c.transistors)
+
+
 def get_circuit(name: str) -> Circuit:
     if name not in CIRCUITS:
         raise ParameterError("circuit", name, f"must be one of {', '.join(CIRCUITS)}")
