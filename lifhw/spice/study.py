@@ -66,6 +66,21 @@ def _energy(neuron: SpiceNeuron, char, pts: dict, tick) -> dict:
             "energy_dynamic": dynamic, "quiescent_power": quiescent, "shared_power": tr.shared_power}
 
 
+def _transistor_neuron(name: str, params: LIFParams, design, workers: int, tick, out: dict):
+    """Characterise netlist ``name``, sweep it at OTA_MULTIPLES × its rheobase and measure its energy; put its
+    points (``out[name]``), netlist and energy in ``out``; return the characterisation, currents and sweep."""
+    with SpiceNeuron(name, params, design, workers=workers) as neuron:
+        char = neuron.characterize()
+        if tick:
+            tick()
+        currents = np.array(OTA_MULTIPLES) * char.rheobase
+        result = neuron.sweep(currents, on_point=tick)
+        out[f"netlist_{name}"] = str(neuron.netlist)
+        out[name] = _points(result, char.rate(currents))
+        out[f"energy_{name}"] = _energy(neuron, char, out[name], tick)
+    return char, currents, result
+
+
 def run_study(workers: int = 2, log=print, params: LIFParams | None = None, on_point=None) -> dict:
     """Run every simulation of the study for ``params`` (default: the analog design's); JSON-ready, no files.
 
@@ -78,20 +93,12 @@ def run_study(workers: int = 2, log=print, params: LIFParams | None = None, on_p
     out: dict = {"params": params.as_dict(), "design": design.as_dict(), "c_tsv": c_tsv}
 
     log("spice: characterising the OTA (tt, 27 C) and sweeping lif_ota")
-    with SpiceNeuron("ota", params, design, workers=workers) as neuron:
-        char = neuron.characterize()
-        if tick:
-            tick()
-        currents = np.array(OTA_MULTIPLES) * char.rheobase
-        result = neuron.sweep(currents, on_point=tick)
-        out["netlist_ota"] = str(neuron.netlist)
-        trace = result.transients[OTA_MULTIPLES.index(3.0)]
-        if trace is not None:
-            keep = trace.time <= min(trace.t_stop, 3.0 / max(trace.rate, 1e-9))
-            out["trace"] = {"i_in": trace.i_in, "time": trace.time[keep][::4].tolist(),
-                            "v_mem": trace.v_mem[keep][::4].tolist()}
-        out["ota"] = _points(result, char.rate(currents))
-        out["energy_ota"] = _energy(neuron, char, out["ota"], tick)
+    char, currents, result = _transistor_neuron("ota", params, design, workers, tick, out)
+    trace = result.transients[OTA_MULTIPLES.index(3.0)]
+    if trace is not None:
+        keep = trace.time <= min(trace.t_stop, 3.0 / max(trace.rate, 1e-9))
+        out["trace"] = {"i_in": trace.i_in, "time": trace.time[keep][::4].tolist(),
+                        "v_mem": trace.v_mem[keep][::4].tolist()}
     out["characterization"] = char.as_dict()
     linear = char.linear_params()
     out["linear_params"] = linear.as_dict()
@@ -99,15 +106,7 @@ def run_study(workers: int = 2, log=print, params: LIFParams | None = None, on_p
 
     log("spice: characterising and sweeping lif_lowpower")
     low_design = get_circuit("lowpower").design()
-    with SpiceNeuron("lowpower", params, low_design, workers=workers) as neuron:
-        low_char = neuron.characterize()
-        if tick:
-            tick()
-        low_currents = np.array(OTA_MULTIPLES) * low_char.rheobase
-        low = neuron.sweep(low_currents, on_point=tick)
-        out["netlist_lowpower"] = str(neuron.netlist)
-        out["lowpower"] = _points(low, low_char.rate(low_currents))
-        out["energy_lowpower"] = _energy(neuron, low_char, out["lowpower"], tick)
+    low_char, _, _ = _transistor_neuron("lowpower", params, low_design, workers, tick, out)
     out["design_lowpower"] = low_design.as_dict()
     out["characterization_lowpower"] = low_char.as_dict()
 
