@@ -143,10 +143,14 @@ ax.set_xlabel("rate (Hz)")
 ax.set_ylabel("neurons")
 
 # %% [markdown]
-# What this TSV costs: a few percent of C_eff, i.e. a few percent of the MIM area, of the energy per
-# spike and of the time constant if it were ignored; its depletion corners move τ by about ±1 %. The
+# What this TSV costs: a few percent of C_eff, i.e. a few percent of the MIM area, of the membrane's share of the
+# energy per spike (the bias currents' quiescent power over the ISI is most of it) and of the time constant if it
+# were ignored; its depletion corners move τ by about ±1 %. The
 # leakage floor, not the TSV, is what limits how small I_b (and so how small C_m) can go when hot.
 
 # %%
-print(f"energy per spike: estimate {spiced.as_dict()['energy_per_spike'] * 1e12:.2f} pJ "
-      f"(C_eff·ΔV·V_dd + comparator), kT/C noise {analog.ktc_noise(spiced.c_eff) * 1e6:.1f} µV")
+energy = spiced.energy(measured["i_in"])
+print(f"energy per spike at {measured['i_in'] * 1e12:.1f} pA: estimate {energy['energy_per_spike'] * 1e12:.2f} pJ "
+      f"(C_eff·ΔV·V_dd + comparator {energy['energy_dynamic'] * 1e12:.2f} pJ, quiescent power × ISI "
+      f"{energy['energy_static'] * 1e12:.2f} pJ), SPICE {measured['energy_per_spike'] * 1e12:.2f} pJ; "
+      f"kT/C noise {analog.ktc_noise(spiced.c_eff) * 1e6:.1f} µV")
