@@ -58,7 +58,8 @@ guess = sizing.DevicePoint(kappa=0.7, i_off=0.1e-12)
 design = sizing.size(V_SWING, tsv, guess, tau=TAU, i_b=I_B)
 d = design.as_dict()
 print(f"C_m = {d['c_m'] * 1e12:.3f} pF, TSV share of C_eff = {d['tsv_share']:.1%}, "
-      f"MIM area = {d['mim_area'] * 1e12:.0f} µm², E/spike ≈ {d['energy_per_spike'] * 1e12:.2f} pJ, "
+      f"MIM area = {d['mim_area'] * 1e12:.0f} µm², E/spike at 3 I_b ≈ "
+      f"{design.energy(3 * I_B)['energy_per_spike'] * 1e12:.2f} pJ, "
       f"sqrt(kT/C) = {d['ktc_noise'] * 1e6:.1f} µV")
 print(f"tau over the depletion corners: {d['tau_tsv_min'] * 1e3:.2f} ... {d['tau_tsv_max'] * 1e3:.2f} ms")
 naive_c_m = TAU * design.g_m  # a capacitor sized as if the TSV were not there
@@ -142,10 +143,14 @@ ax.set_xlabel("rate (Hz)")
 ax.set_ylabel("neurons")
 
 # %% [markdown]
-# What this TSV costs: a few percent of C_eff, i.e. a few percent of the MIM area, of the energy per
-# spike and of the time constant if it were ignored; its depletion corners move τ by about ±1 %. The
+# What this TSV costs: a few percent of C_eff, i.e. a few percent of the MIM area, of the membrane's share of the
+# energy per spike (the bias currents' quiescent power over the ISI is most of it) and of the time constant if it
+# were ignored; its depletion corners move τ by about ±1 %. The
 # leakage floor, not the TSV, is what limits how small I_b (and so how small C_m) can go when hot.
 
 # %%
-print(f"energy per spike: estimate {spiced.as_dict()['energy_per_spike'] * 1e12:.2f} pJ "
-      f"(C_eff·ΔV·V_dd + comparator), kT/C noise {analog.ktc_noise(spiced.c_eff) * 1e6:.1f} µV")
+energy = spiced.energy(measured["i_in"])
+print(f"energy per spike at {measured['i_in'] * 1e12:.1f} pA: estimate {energy['energy_per_spike'] * 1e12:.2f} pJ "
+      f"(C_eff·ΔV·V_dd + comparator {energy['energy_dynamic'] * 1e12:.2f} pJ, quiescent power × ISI "
+      f"{energy['energy_static'] * 1e12:.2f} pJ), SPICE {measured['energy_per_spike'] * 1e12:.2f} pJ; "
+      f"kT/C noise {analog.ktc_noise(spiced.c_eff) * 1e6:.1f} µV")

@@ -253,6 +253,7 @@ UNBOUNDED = [
     (["rtl", "fi", "--t-sim", "1e4"], ("t_sim", "--max-steps")),
     (["learn", "digits", "--epochs", "100000", "--quiet"], ("epochs", "--max-steps")),
 ]
+NO_SPICE = ["--kappa", "0.7", "--i-off", "1f"]
 #: Inputs the issue saw fail in other ways, now one line each.
 ONE_LINE = [
     (["scenario", "place-field", "--e-inh", "0"], ("e_inh",)),
@@ -267,6 +268,12 @@ ONE_LINE = [
     # a scheduler nobody answers at: refused within seconds (the client's connect timeout), before any SPICE
     (["size", "montecarlo", "--spice", "--n", "4", "--scheduler", "tcp://127.0.0.1:9"], ("scheduler",)),
     (["spice", "fi", "--circuit", "ideal", "--scheduler", "tcp://127.0.0.1:9"], ("scheduler",)),
+    # what lif_lowpower cannot bias, refused before any SPICE runs
+    (["spice", "fi", "--circuit", "lowpower", "--i-cmp", "3p"], ("i_cmp",)),
+    (["spice", "characterize", "--circuit", "lowpower", "--t-ref", "100u"], ("t_ref", "c_par")),
+    # lif_ota's block table (matched devices and their area factors) does not describe lif_lowpower
+    (["size", "montecarlo", "--circuit", "lowpower", "--tau", "20m", "--i-b", "10p", *NO_SPICE], ("circuit",)),
+    (["size", "--circuit", "lowpower", "--tau", "20m", "--i-b", "10p", "--yield", "0.9"], ("circuit",)),
     (["size", "montecarlo", "--spice", "--process", "--corner", "ss"], ("corner",)),
     (["size", "montecarlo", "--spice", "--no-mismatch"], ("mismatch",)),
     (["fi", "--me", "exact"], ("--me",)),
@@ -291,7 +298,6 @@ def test_a_slow_membrane_in_a_fast_scenario_stays_fast(parser_once, tmp_path, mo
     assert code == 0 and err == "" and out.startswith("{"), err
 
 
-NO_SPICE = ["--kappa", "0.7", "--i-off", "1f"]
 #: Commands whose valid runs need no external simulator, with a valid base; every value flag of them is run at
 #: the smallest and largest value its rule allows.
 EXTREMES_BASE = {

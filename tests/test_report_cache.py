@@ -49,11 +49,12 @@ def test_editing_the_snn_cocotb_test_changes_the_deploy_key_only(monkeypatch):
     assert {key for key in before if before[key] != after[key]} == {"deploy"}
 
 
-def test_editing_a_netlist_changes_exactly_the_sections_that_simulate_it(monkeypatch):
+@pytest.mark.parametrize("name", ["ota", "lowpower"])
+def test_editing_a_netlist_changes_exactly_the_sections_that_simulate_it(monkeypatch, name):
     before = _keys()
     from lifhw.spice.netlist import get_circuit
 
-    after = _edited(monkeypatch, get_circuit("ota").path)
+    after = _edited(monkeypatch, get_circuit(name).path)
     changed = {key for key in before if before[key] != after[key]}
     assert {"analog", "sizing"} <= changed
     assert not changed & {"rtl", "reference", "network", "scenarios", "deploy"}

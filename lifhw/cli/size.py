@@ -34,6 +34,8 @@ from . import (
 
 
 def _add_design_args(p: argparse.ArgumentParser) -> None:
+    from ..spice.netlist import transistor_circuits
+
     g = p.add_argument_group("target (one of --tau or --f-target with --i-target)")
     g.add_argument("--tau", type=value_arg("tau", 0.0, unit="s"), help="small-signal time constant (s), e.g. 20m")
     g.add_argument("--f-target", type=value_arg("f_target", 0.0, unit="Hz"),
@@ -55,6 +57,8 @@ def _add_design_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tsv-depletion", type=value_arg("tsv_depletion", 0.0, exclusive=False, unit="m"),
                    help="maximum depletion width (m) for the C_tsv minimum (default: p-substrate at 1e15 cm^-3)")
     g = p.add_argument_group("circuit and process")
+    g.add_argument("--circuit", choices=transistor_circuits(), default="ota",
+                   help="netlist characterised and simulated (its own comparator, logic and timer biases)")
     g.add_argument("--v-swing", type=value_arg("v_swing", 0.0, unit="V"), default=0.3,
                    help="V_th - V_reset (V)")
     g.add_argument("--mim-density", type=value_arg("mim_density", 0.0, unit="F/m^2"), default=pdk.MIM_DENSITY,
@@ -126,10 +130,10 @@ def _sized(args, verify: bool = False, executor=None) -> tuple[sizing.SizedNeuro
         if not verify:
             return design, {}
         row = spice.evaluate_corners(design, [args.corner], [args.temp], True, _i_eval(args, design),
-                                     executor=executor)[0]
+                                     executor=executor, circuit=args.circuit)[0]
     else:
         row = spice.size_and_verify(spec, [args.corner], [args.temp], t_ref, verify, args.i_target,
-                                    executor=executor)[0]
+                                    executor=executor, circuit=args.circuit)[0]
         design = row.get("design")
     spice.raise_row_error(row)
     return design, row
@@ -144,9 +148,19 @@ def _characterization(row: dict) -> dict:
     return {k: iv[k] for k in ("v_zero", "g_m", "i_b_eff")} if iv else {}
 
 
+def _needs_blocks(args, what: str) -> None:
+    """Refuse ``what`` for a circuit whose matched devices the PDK block table does not describe."""
+    from ..spice.netlist import get_circuit
+
+    if not get_circuit(args.circuit).areas:
+        raise ParameterError("circuit", args.circuit, f"{what} uses the block table of lif_ota's matched devices, "
+                                                      "which this circuit does not have; use --circuit ota")
+
+
 def _size(args) -> dict:
     check_points("n", args.n, args.n, "Monte Carlo samples of --yield")
     if args.yield_target is not None:
+        _needs_blocks(args, "--yield")
         with executor_from_args(args) as executor:
             design, row = _sized(args, args.verify, executor)
             out = _size_report(args, design, row)
@@ -164,6 +178,7 @@ def _size_report(args, design: sizing.SizedNeuron, row: dict) -> dict:
     currents = args.i if args.i is not None else list(np.linspace(1.0, 6.0, 11) * design.i_b_eff)
     out["i_target"] = i_eval
     out["rate_at_target"] = float(design.rate(i_eval))
+    out.update(design.energy(i_eval))
     curve = design.fi(currents)
     neuron = design.neuron()
     out["fi"] = {"current": curve.current, "rate": curve.rate,
@@ -198,11 +213,12 @@ def _corners_on(args, executor) -> dict:
                 row["resized"] = _resized(_spec(args).size(device, nominal.t_ref))
         return {"design": nominal.as_dict(), "i_target": i_eval, "rows": rows, "source": "user"}
     rows = []
-    for row in spice.evaluate_corners(nominal, args.corners, args.temps, args.spice, i_eval, executor=executor):
+    for row in spice.evaluate_corners(nominal, args.corners, args.temps, args.spice, i_eval, executor=executor,
+                                      circuit=args.circuit):
         rows.append(_corner_row(row, nominal, i_eval))
     if args.resize:
         resized = spice.size_and_verify(_spec(args), args.corners, args.temps, nominal.t_ref, args.spice, i_eval,
-                                        executor=executor)
+                                        executor=executor, circuit=args.circuit)
         for row, again in zip(rows, resized, strict=True):
             row["resized"] = _resized(again["design"]) if "design" in again else {"error": again["error"]}
             if "measured" in again:
@@ -225,17 +241,19 @@ def _corner_row(row: dict, nominal: sizing.SizedNeuron, i_eval: float) -> dict:
 
 
 def _spice_design(args, executor):
-    """LIFParams and OTADesign of lif_ota for a SPICE Monte Carlo: the sized design when a target is given, else
+    """LIFParams and OTADesign of --circuit for a SPICE Monte Carlo: the sized design when a target is given, else
     the default analog design at --corner/--temp/--vdd with --c-tsv and --v-swing."""
-    from ..spice.design import OTADesign, ota_params
+    from ..spice.design import ota_params
+    from ..spice.netlist import get_circuit
 
     if args.tau is None and args.f_target is None:
-        design = OTADesign(c_tsv=_tsv(args).c_nom, vdd=args.vdd, corner=args.corner, temp=args.temp)
+        design = get_circuit(args.circuit).design(c_tsv=_tsv(args).c_nom, vdd=args.vdd, corner=args.corner,
+                                                  temp=args.temp)
         params = ota_params(design)
         return params.replace(v_th=params.v_reset + args.v_swing, t_ref=_t_ref(args)), design
     from ..sizing.spicemc import spice_design
 
-    return spice_design(_sized(args, executor=executor)[0], args.corner, args.temp)
+    return spice_design(_sized(args, executor=executor)[0], args.corner, args.temp, args.circuit)
 
 
 def _histogram(rates, bins: int) -> dict:
@@ -258,6 +276,7 @@ def _montecarlo(args) -> dict:
     check_points("n", args.n, args.n, "Monte Carlo samples" if args.spice else "neurons")
     if args.spice:
         return _spice_montecarlo(args)
+    _needs_blocks(args, "the closed-form Monte Carlo (without --spice)")
     design, _ = _sized(args)
     i_eval = _i_eval(args, design)
     given = _sigmas(args)
@@ -288,7 +307,7 @@ def _spice_montecarlo(args) -> dict:
         params, design = _spice_design(args, executor)
         i_in = args.i_target if args.i_target is not None else 3.0 * design.i_b
         got = evaluate(params, design, i_in, args.n, args.seed, executor, args.mismatch, args.process,
-                       args.spec_rate, _sigmas(args), store_root=args.store)
+                       args.spec_rate, _sigmas(args), store_root=args.store, circuit=args.circuit)
     result = got["result"]
     out = {"mode": "spice", "circuit": result["circuit"], "i_in": i_in, "n": args.n, "seed": args.seed,
            "corner": design.corner, "temp": design.temp, "mismatch": args.mismatch, "process": result["process"],
@@ -375,8 +394,9 @@ def _human_mc(result: dict) -> str:
                                                        "z")})]
     else:
         rate, timing = result["rate"], result["timing"]
-        lines = [f"SPICE Monte Carlo of lif_ota, {result['n']} samples (seed {result['seed']}, {result['corner']}, "
-                 f"{result['temp']:g} C; {result['computed']} computed, {result['reused']} stored): {result['store']}",
+        lines = [f"SPICE Monte Carlo of lif_{result['circuit']}, {result['n']} samples (seed {result['seed']}, "
+                 f"{result['corner']}, {result['temp']:g} C; {result['computed']} computed, {result['reused']} "
+                 f"stored): {result['store']}",
                  f"rate at {result['i_in']:.4g} A: nominal {result['nominal']['points'][0]['rate']:.4g} Hz, "
                  f"mean {rate['mean']:.4g} Hz, sigma {rate['std']:.4g} Hz, quantiles 1/5/50/95/99 %: "
                  + "/".join(f"{rate[q]:.4g}" for q in ("q01", "q05", "q50", "q95", "q99"))]

@@ -31,10 +31,12 @@ from . import (
 
 
 def _design(args):
-    from ..spice import OTADesign
+    from ..spice.netlist import get_circuit
 
-    return OTADesign(i_b=args.i_b, i_cmp=args.i_cmp, i_ref=args.i_ref, c_tsv=args.c_tsv, r_tsv=args.r_tsv,
-                     vdd=args.vdd, corner=args.corner, temp=args.temp)
+    # A bias not given is the circuit's own default (lif_ota and lif_lowpower differ).
+    given = {name: getattr(args, name) for name in ("i_cmp", "i_ref", "i_inv") if getattr(args, name) is not None}
+    return get_circuit(args.circuit).design(i_b=args.i_b, c_tsv=args.c_tsv, r_tsv=args.r_tsv, vdd=args.vdd,
+                                            corner=args.corner, temp=args.temp, **given)
 
 
 #: Where a sweep with failed or unfinished points keeps its finished ones: one new file per run.
@@ -72,6 +74,7 @@ def _fi(args) -> dict:
             out["linear_rate"] = theory.firing_rate(char.linear_params(), currents)
         else:
             out.update(kappa=None, i_b_eff=None, rheobase=params.rheobase)
+        out["quiescent_power"], out["shared_quiescent_power"] = neuron.quiescent()
         out["theory_rate"] = neuron.theory().rate(currents)
         jobs = [neuron.job(i, args.t_sim) for i in currents]
         try:
@@ -99,16 +102,22 @@ def _fi(args) -> dict:
 
 
 def _columns(out: dict, result, jobs: list[dict]) -> None:
+    from ..spice.measure import energy_parts
+
+    energy = result.column("energy_per_spike")
+    parts = [energy_parts(e, r, out["quiescent_power"]) for e, r in zip(energy, result.rate, strict=True)]
     out.update(current=result.currents, rate=result.rate, n_spikes=result.column("n_spikes"),
-               isi_cv=result.column("isi_cv"), energy_per_spike=result.column("energy_per_spike"),
-               charge_time=result.column("charge_time"), t_sim=[j["t_stop"] for j in jobs], errors=result.errors)
+               isi_cv=result.column("isi_cv"), energy_per_spike=energy,
+               energy_static=[p[0] for p in parts], energy_dynamic=[p[1] for p in parts],
+               shared_power=result.column("shared_power"), charge_time=result.column("charge_time"),
+               t_sim=[j["t_stop"] for j in jobs], errors=result.errors)
 
 
 def _characterize(args) -> dict:
     from ..spice import SpiceNeuron
 
     params, design = params_from_args(args), _design(args)
-    with SpiceNeuron("ota", params, design, workers=1, timeout=args.timeout) as neuron:
+    with SpiceNeuron(args.circuit, params, design, workers=1, timeout=args.timeout) as neuron:
         char = neuron.characterize()
         return {**char.as_dict(), "netlist": str(neuron.netlist), "params": params.as_dict(),
                 "design": design.as_dict()}
@@ -129,9 +138,10 @@ def _add_design_args(p) -> None:
     d = OTADesign()
     g = p.add_argument_group("analog design (SI; SPICE suffixes)")
     g.add_argument("--i-b", type=value_arg("i_b", 0.0, unit="A"), default=d.i_b, help="leak OTA bias (A)")
-    g.add_argument("--i-cmp", type=value_arg("i_cmp", 0.0, unit="A"), default=d.i_cmp, help="comparator bias (A)")
-    g.add_argument("--i-ref", type=value_arg("i_ref", 0.0, unit="A"), default=d.i_ref,
-                   help="refractory discharge current (A)")
+    for flag, what in (("i_cmp", "comparator bias"), ("i_ref", "refractory discharge current"),
+                       ("i_inv", "starving unit of the spike/reset logic (lowpower)")):
+        g.add_argument(f"--{flag.replace('_', '-')}", type=value_arg(flag, 0.0, unit="A"), default=None,
+                       help=f"{what} (A); default: the circuit's ({_circuit_defaults(flag)})")
     g.add_argument("--c-tsv", type=value_arg("c_tsv", 0.0, exclusive=False, unit="F"), default=d.c_tsv,
                    help="TSV capacitance on the membrane (F); a 5x50 um TSV with 200 nm liner is ~140f")
     g.add_argument("--r-tsv", type=value_arg("r_tsv", 0.0, unit="Ohm"), default=d.r_tsv,
@@ -143,13 +153,21 @@ def _add_design_args(p) -> None:
                    default=d.temp, help="temperature (C)")
 
 
+def _circuit_defaults(name: str) -> str:
+    from ..spice.netlist import get_circuit, transistor_circuits
+    from ..units import format_value
+
+    return ", ".join(f"{c} {format_value(getattr(get_circuit(c).design(), name), 'A')}"
+                     for c in transistor_circuits())
+
+
 def register(subparsers) -> None:
     from ..spice import ota_params
-    from ..spice.netlist import CIRCUITS
+    from ..spice.netlist import CIRCUITS, transistor_circuits
 
     sub = command_group(subparsers, "spice", "analog level: ngspice/sky130 LIF netlists")
 
-    p = command(sub, "fi", _fi, "f-I sweep of lif_ideal or lif_ota in ngspice, with the theory at the same currents")
+    p = command(sub, "fi", _fi, "f-I sweep of a neuron netlist in ngspice, with the theory at the same currents")
     p.add_argument("--circuit", choices=tuple(CIRCUITS), default="ota", help="netlist")
     add_params_args(p, ota_params())
     _add_design_args(p)
@@ -165,6 +183,7 @@ def register(subparsers) -> None:
     p = command(sub, "characterize", _characterize,
                 "OTA characterisation: DC I-V of the membrane node, tanh fit (kappa, i_b_eff), dead time",
                 human=lambda r: format_table({k: v for k, v in r.items() if k not in ("v", "i_leak")}))
+    p.add_argument("--circuit", choices=transistor_circuits(), default="ota", help="netlist")
     add_params_args(p, ota_params())
     _add_design_args(p)
     p.add_argument("--timeout", type=value_arg("timeout", 0.0, unit="s"), default=300.0,

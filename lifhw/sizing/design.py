@@ -11,8 +11,9 @@ it fires when :math:`V` reaches :math:`V_{th} = V_{reset} + V_{swing}` and is re
 * **Large signal.** Over a swing of a few hundred mV the leak saturates at :math:`I_b`, so the firing
   rate is not the linear LIF's: :class:`lifhw.ota_theory.TanhNeuron` has its closed form, which
   :func:`solve_for_rate` inverts for a target rate at a target current.
-* **Costs.** MIM area, :math:`\\sqrt{kT/C_{eff}}` and the energy :math:`C_{eff}\\Delta V V_{dd}` per spike
-  come from :mod:`lifhw.analog`; process numbers from :mod:`lifhw.pdk`.
+* **Costs.** MIM area, :math:`\\sqrt{kT/C_{eff}}` and the energy per spike: the dynamic
+  :math:`C_{eff}\\Delta V V_{dd}` (:mod:`lifhw.analog`) plus the logic's, and the static quiescent power times
+  the ISI; process numbers from :mod:`lifhw.pdk`.
 
 Every impossible target raises :class:`~lifhw.errors.ParameterError` naming the target to relax and
 the value it must pass.
@@ -59,6 +60,9 @@ class DevicePoint:
         Whether κ and I_b,eff were fitted to an I-V that already contains the off-state leakage (a
         SPICE characterisation of the whole membrane node); if not, the rate model adds I_off as a
         constant sink.
+    p_other : float
+        Quiescent supply power (W) of the neuron besides its leak OTA's tail V_dd·I_b,eff: comparator, logic,
+        leakage (measured at rest in SPICE; 0 for a typed device unless given).
     """
 
     corner: str = "tt"
@@ -68,6 +72,7 @@ class DevicePoint:
     i_b_ratio: float = 1.0
     source: str = "user"
     leak_in_fit: bool = False
+    p_other: float = 0.0
 
     def __post_init__(self) -> None:
         if self.corner not in pdk.CORNERS:
@@ -297,8 +302,22 @@ class SizedNeuron:
         ratio = self.i_b_eff / i_off if i_off > 0 else math.inf
         return {"i_off": i_off, "ratio": ratio, "margin": LEAKAGE_MARGIN, "flagged": bool(ratio < LEAKAGE_MARGIN)}
 
+    @property
+    def quiescent_power(self) -> float:
+        """Supply power (W) at rest: the leak OTA's tail from V_dd plus the device's other quiescent power."""
+        return self.vdd * self.i_b_eff + self.device.p_other
+
+    def energy(self, i_in: float) -> dict:
+        """Energy per spike (J) at ``i_in`` (A): the dynamic part (C_eff·ΔV·V_dd plus the logic's C·V_dd²) and the
+        static part, the quiescent power over one ISI (which dominates at tens of Hz); NaN where it is silent."""
+        rate = float(self.rate(i_in))
+        dynamic = analog.spike_energy(self.c_eff, self.v_swing, self.vdd) + self.c_logic * self.vdd ** 2
+        static = self.quiescent_power / rate if rate > 0 else float("nan")
+        return {"energy_per_spike": dynamic + static, "energy_static": static, "energy_dynamic": dynamic,
+                "quiescent_power": self.quiescent_power}
+
     def as_dict(self) -> dict:
-        """The design and its costs, JSON-ready."""
+        """The design and its costs, JSON-ready (the energy per spike depends on the rate: :meth:`energy`)."""
         ktc = analog.ktc_noise(self.c_eff, self.temp)
         e_cap = analog.spike_energy(self.c_eff, self.v_swing, self.vdd)
         e_logic = self.c_logic * self.vdd ** 2
@@ -311,7 +330,8 @@ class SizedNeuron:
             "tau_tsv_max": (self.c_m + self.tsv.c_max) / self.g_m,
             "mim_area": analog.mim_area(self.c_m, self.mim_density), "mim_density": self.mim_density,
             "v_swing": self.v_swing, "vdd": self.vdd, "t_ref": self.t_ref,
-            "energy_per_spike": e_cap + e_logic, "energy_cap": e_cap, "energy_comparator": e_logic,
+            "energy_dynamic": e_cap + e_logic, "energy_cap": e_cap, "energy_comparator": e_logic,
+            "quiescent_power": self.quiescent_power,
             "ktc_noise": ktc, "leakage": self.leakage_check(), "tsv_geometry": self.tsv.geometry,
         }
 

@@ -22,6 +22,7 @@ from ..spice import blocks
 from ..spice.design import OTADesign, ota_params
 from ..spice.executor import Executor
 from ..spice.montecarlo import STORE_DIR, column, nominal_neuron, run_montecarlo
+from ..spice.netlist import get_circuit
 from .design import SizedNeuron
 from .montecarlo import BLOCK_OF, Mismatch, anchored_neuron, areas_for_yield, monte_carlo, yield_of
 
@@ -34,12 +35,13 @@ TABLE = ("rate", "threshold", "energy_per_spike", "n_spikes", "v_zero", "g_m", "
          "rheobase")
 
 
-def spice_design(sized: SizedNeuron, corner: str | None = None, temp: float | None = None
+def spice_design(sized: SizedNeuron, corner: str | None = None, temp: float | None = None, circuit: str = "ota"
                  ) -> tuple[LIFParams, OTADesign]:
-    """lif_ota's LIFParams and OTADesign for a sized design (at its own corner and temperature unless given)."""
-    design = OTADesign(i_b=sized.i_b, c_tsv=sized.tsv.c_nom, vdd=sized.vdd,
-                       corner=sized.device.corner if corner is None else corner,
-                       temp=sized.temp if temp is None else temp)
+    """The LIFParams and OTADesign (``circuit``'s defaults for the rest) of a sized design (at its own corner and
+    temperature unless given)."""
+    design = get_circuit(circuit).design(i_b=sized.i_b, c_tsv=sized.tsv.c_nom, vdd=sized.vdd,
+                                         corner=sized.device.corner if corner is None else corner,
+                                         temp=sized.temp if temp is None else temp)
     params = ota_params(design)
     return params.replace(c_m=sized.c_m, v_th=params.v_reset + sized.v_swing, t_ref=sized.t_ref), design
 
@@ -90,21 +92,22 @@ def closed_form(result: dict, params: LIFParams, design: OTADesign, mismatch: Mi
 def evaluate(params: LIFParams, design: OTADesign, i_in: float, n: int, seed: int, executor: Executor,
              mismatch: bool = True, process: bool = False, spec: tuple[float, float] | None = None,
              sigma: dict | None = None, store_root=STORE_DIR, blocks_root=blocks.STORE_DIR,
-             quiet: bool = False) -> dict:
-    """SPICE Monte Carlo of lif_ota for ``params``/``design`` at ``i_in`` (A), with the closed form beside it.
+             quiet: bool = False, circuit: str = "ota") -> dict:
+    """SPICE Monte Carlo of ``circuit`` for ``params``/``design`` at ``i_in`` (A), with the closed form beside it.
 
     ``spec`` (rate Hz, relative tolerance): the yield of both. ``sigma``: σ to use instead of the PDK's block
     table for some of the closed form's mismatches (``sigma_vos``, ``sigma_ib``, ``sigma_vth``). With the
-    mismatch off (process only) there is no closed form to compare: it models mismatch.
+    mismatch off (process only) there is no closed form to compare: it models mismatch. Neither is there for a
+    circuit without area factors: the block table measures lif_ota's matched devices (``Circuit.areas``).
     """
-    result = run_montecarlo("ota", params, design, [i_in], n, seed, executor, mismatch, process,
+    result = run_montecarlo(circuit, params, design, [i_in], n, seed, executor, mismatch, process,
                             store_root=store_root, quiet=quiet)
     out = {"result": result, "table": sample_table(result)}
     rates = column(result["samples"], "rate", 0)
     out["rate"] = stats.describe(rates)
     if spec is not None:
         out["yield"] = stats.spec_yield(rates, *spec)
-    if mismatch and not process and len(result["samples"]) >= 2:
+    if mismatch and not process and len(result["samples"]) >= 2 and get_circuit(circuit).areas:
         fields = {k: v for k, v in (sigma or {}).items() if v is not None}
         if len(fields) < len(BLOCK_OF):  # the σ not given come from the PDK
             table = blocks.block_table(params, design, executor, store_root=blocks_root)

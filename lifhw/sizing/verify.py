@@ -1,6 +1,7 @@
 """Sizing in the loop with ngspice: characterise the OTA at a corner, size, verify the sized neuron.
 
-One :class:`Bench` is one ``circuits/lif_ota.cir`` loaded at one process corner (models load once;
+One :class:`Bench` is one OTA-leak netlist (``circuits/lif_ota.cir`` or ``lif_lowpower.cir``) loaded at one process
+corner (models load once;
 temperature, bias, capacitor and input change with ``option``/``alter``). For each temperature it
 
 1. characterises the OTA at the bias it will run at with :func:`lifhw.spice.characterize.characterize_dc`, the
@@ -29,9 +30,9 @@ from .. import pdk
 from ..errors import LifhwError, ParameterError, SpiceError
 from ..ota_theory import MeasuredNeuron
 from ..spice.characterize import OTACharacterization, characterize_dc, check_released
-from ..spice.design import OTADesign, ota_params
+from ..spice.design import ota_params
 from ..spice.executor import Executor, LocalExecutor, Task
-from ..spice.measure import measure
+from ..spice.measure import energy_parts, measure, quiescent_power
 from ..spice.netlist import get_circuit, render
 from ..spice.runner import write_netlist
 from ..spice.worker import private_session
@@ -85,16 +86,17 @@ class Spec:
 
 
 class Bench:
-    """lif_ota loaded at one corner in this process, driven by ``alter``/``option`` between analyses."""
+    """An OTA-leak netlist (``circuit``, at its own design defaults) loaded at one corner in this process, driven by
+    ``alter``/``option`` between analyses."""
 
     def __init__(self, corner: str, temp: float, v_swing: float, c_tsv: float, i_b: float = 10e-12,
-                 c_m: float = 1e-12, build_dir: Path = BUILD_DIR):
-        self.circuit = get_circuit("ota")
-        self.design = OTADesign(i_b=i_b, c_tsv=c_tsv, corner=corner, temp=temp)
+                 c_m: float = 1e-12, build_dir: Path = BUILD_DIR, circuit: str = "ota"):
+        self.circuit = get_circuit(circuit)
+        self.design = self.circuit.design(i_b=i_b, c_tsv=c_tsv, corner=corner, temp=temp)
         v_rest = _v_rest()
         self.params = ota_params(self.design, c_m=c_m, v_th=v_rest + v_swing)
         text = render(self.circuit, self.circuit.values(self.params, self.design), corner, temp)
-        self.netlist = write_netlist(text, Path(build_dir), f"size-{corner}")
+        self.netlist = write_netlist(text, Path(build_dir), f"size-{self.circuit.name}-{corner}")
         self.session = private_session(self.netlist)
         self.char: OTACharacterization | None = None  # the last characterize()
 
@@ -119,12 +121,16 @@ class Bench:
     def characterize(self) -> DevicePoint:
         """κ, mirror gain and leakage floor at the current corner, temperature and bias, from
         :func:`lifhw.spice.characterize.characterize_dc` (the same numbers ``lifhw spice characterize`` prints)."""
-        char = characterize_dc(self.session, self.params, self.design)
+        char = characterize_dc(self.session, self.params, self.design, self.circuit.dc_below_th)
         self.char = char
         self.iv = {"v": list(char.v), "i_leak": list(char.i_leak), "v_zero": char.v_zero, "g_m": char.g_m,
                    "i_b_eff": char.i_b_eff}
+        # The quiescent power besides the leak's tail, at this bias: sizing re-characterises at the solved bias, so
+        # the sized neuron's V_dd*I_b,eff + p_other is the operating point's supply power.
+        rest, _ = quiescent_power(self.session.op(), self.design.vdd)
         return DevicePoint(self.design.corner, self.design.temp, char.kappa, char.i_off,
-                           char.i_b_eff / self.design.i_b, "spice", leak_in_fit=True)
+                           char.i_b_eff / self.design.i_b, "spice", leak_in_fit=True,
+                           p_other=rest - self.design.vdd * char.i_b_eff)
 
     def measured(self, t_dead: float) -> MeasuredNeuron:
         """The device-aware theory on the present C_m + C_tsv: the last characterisation's measured I-V with
@@ -172,7 +178,7 @@ class Bench:
         if tr.n_isi < 2:
             raise SpiceError(f"only {len(tr.spike_times)} spikes at i_in = {i_in:.4g} A in {t_stop:.4g} s at "
                              f"{self.design.corner}, {self.design.temp:g} °C; netlist: {self.netlist}")
-        dynamic = tr.energy_per_spike - quiescent_power / tr.rate
+        _, dynamic = energy_parts(tr.energy_per_spike, tr.rate, quiescent_power)
         holds = [r - t for t in tr.spike_times for r in tr.release_times[tr.release_times > t][:1]]
         return {"rate": tr.rate, "n_spikes": len(tr.spike_times), "isi_cv": tr.isi_cv,
                 "t_hold": float(np.mean(holds)) if holds else float("nan"),
@@ -222,15 +228,16 @@ def corner_job(job: dict) -> list[dict]:
 
     ``job``: ``corner``, ``temps``, ``spec`` (a :class:`Spec` for sizing) or ``fixed`` (a SizedNeuron whose
     C_m and programmed I_b are kept), ``t_ref`` (s, the dead time after a spike in the rate model),
-    ``verify``, ``i_in`` (A; None: 3 × I_b,eff), ``build_dir`` and optionally ``c_tsv_sweep`` (F values
-    at which a verified design's rate is measured again).
+    ``verify``, ``i_in`` (A; None: 3 × I_b,eff), ``build_dir``, ``circuit`` (the netlist's name) and optionally
+    ``c_tsv_sweep`` (F values at which a verified design's rate is measured again).
     """
     spec, fixed = job.get("spec"), job.get("fixed")
     first = fixed.i_b if fixed is not None else (spec.i_b or 10e-12)
     # Start at room temperature and step outwards: each operating point starts from the previous one.
     order = sorted(job["temps"], key=lambda t: abs(t - 27.0))
     bench = Bench(job["corner"], order[0], (spec or fixed).v_swing, (spec.tsv if spec else fixed.tsv).c_nom,
-                  i_b=first, c_m=fixed.c_m if fixed is not None else 1e-12, build_dir=job["build_dir"])
+                  i_b=first, c_m=fixed.c_m if fixed is not None else 1e-12, build_dir=job["build_dir"],
+                  circuit=job["circuit"])
     results = {}
     for temp in order:
         bench.set(temp=temp)
@@ -283,22 +290,24 @@ def raise_row_error(row: dict) -> None:
 
 def size_and_verify(spec: Spec, corners: list[str], temps: list[float], t_ref: float, verify: bool = True,
                     i_in: float | None = None, build_dir: Path = BUILD_DIR,
-                    workers: int = 1, executor: Executor | None = None) -> list[dict]:
-    """Size ``spec`` at each corner and temperature with SPICE-characterised devices, and verify it."""
+                    workers: int = 1, executor: Executor | None = None, circuit: str = "ota") -> list[dict]:
+    """Size ``spec`` at each corner and temperature with SPICE-characterised devices of ``circuit``, and verify
+    it."""
     jobs = [{"corner": c, "temps": list(temps), "spec": spec, "t_ref": t_ref, "verify": verify, "i_in": i_in,
-             "build_dir": Path(build_dir)} for c in corners]
+             "build_dir": Path(build_dir), "circuit": circuit} for c in corners]
     return run_corners(jobs, workers, executor)
 
 
 def evaluate_corners(design: SizedNeuron, corners: list[str], temps: list[float], verify: bool = True,
                      i_in: float | None = None, build_dir: Path = BUILD_DIR,
                      workers: int = 1, c_tsv_sweep: list[float] | None = None,
-                     executor: Executor | None = None) -> list[dict]:
-    """The *same* design (C_m, programmed I_b) characterised, and optionally simulated, at other corners.
+                     executor: Executor | None = None, circuit: str = "ota") -> list[dict]:
+    """The *same* design (C_m, programmed I_b) in ``circuit`` characterised, and optionally simulated, at other
+    corners.
 
     With ``verify`` and ``c_tsv_sweep`` (F), each row also has the rate measured at those TSV capacitances.
     """
     jobs = [{"corner": c, "temps": list(temps), "fixed": design, "t_ref": design.t_ref, "verify": verify, "i_in": i_in,
-             "build_dir": Path(build_dir), "c_tsv_sweep": c_tsv_sweep} for c in corners]
+             "build_dir": Path(build_dir), "c_tsv_sweep": c_tsv_sweep, "circuit": circuit} for c in corners]
     return run_corners(jobs, workers, executor)
 

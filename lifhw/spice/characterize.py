@@ -31,8 +31,6 @@ from .measure import crossings, measure
 DC_STEP = 2.5e-3
 #: Swing (V) below V_rest covered by the DC sweep (the tanh fit needs both saturated sides).
 DC_BELOW_REST = 0.3
-#: The DC sweep stops this far (V) below V_th: at V_th the comparator trips and the reset switch engages.
-DC_BELOW_TH = 0.01
 #: Calibration current of the single-spike transient, as a multiple of the rheobase.
 CAL_RHEOBASE_MULTIPLE = 3.0
 #: Bias (A) the OTA is programmed to while measuring the leakage floor ("off": 0 A leaves its nodes floating).
@@ -93,16 +91,17 @@ def fit_tanh(v: np.ndarray, i_leak: np.ndarray, temp: float) -> tuple[float, flo
     return float(popt[0]), float(popt[1]), float(popt[2])
 
 
-def dc_job(params: LIFParams) -> dict:
-    """The DC probe sweep job of a characterisation."""
+def dc_job(params: LIFParams, below_th: float) -> dict:
+    """The DC probe sweep job of a characterisation, up to ``below_th`` (V) below V_th (the circuit's
+    :attr:`~lifhw.spice.netlist.Circuit.dc_below_th`: at V_th the comparator trips and the reset engages)."""
     lo = min(params.v_reset, params.v_rest - DC_BELOW_REST)
-    return {"kind": "dc_probe", "v_start": lo, "v_stop": params.v_th - DC_BELOW_TH, "v_step": DC_STEP}
+    return {"kind": "dc_probe", "v_start": lo, "v_stop": params.v_th - below_th, "v_step": DC_STEP}
 
 
-def floor_job(params: LIFParams, design: OTADesign) -> dict:
-    """The leakage-floor job: the DC probe sweep on [V_reset, V_th) with the OTA bias at I_B_OFF, then
-    back at ``design.i_b``."""
-    return {"kind": "dc_probe", "v_start": params.v_reset, "v_stop": params.v_th - DC_BELOW_TH,
+def floor_job(params: LIFParams, design: OTADesign, below_th: float) -> dict:
+    """The leakage-floor job: the DC probe sweep on [V_reset, V_th - ``below_th``] with the OTA bias at I_B_OFF,
+    then back at ``design.i_b``."""
+    return {"kind": "dc_probe", "v_start": params.v_reset, "v_stop": params.v_th - below_th,
             "v_step": FLOOR_STEP, "i_b": (I_B_OFF, design.i_b)}
 
 
@@ -116,13 +115,14 @@ def check_released(rst: np.ndarray, params: LIFParams, design: OTADesign, what: 
                          f"below V_th, so the membrane is pinned to V_reset; netlist: {netlist}")
 
 
-def characterize_dc(runner, params: LIFParams, design: OTADesign) -> OTACharacterization:
+def characterize_dc(runner, params: LIFParams, design: OTADesign, below_th: float) -> OTACharacterization:
     """The DC part of a characterisation: I-V, tanh fit, g_m and κ at the zero, leakage floor.
 
-    ``runner`` is a :class:`~lifhw.spice.runner.SpicePool` or :class:`~lifhw.spice.runner.Session` holding
-    lif_ota rendered for ``params``/``design`` (or altered to them). The dead-time fields are 0.
+    ``runner`` is a :class:`~lifhw.spice.runner.SpicePool` or :class:`~lifhw.spice.runner.Session` holding an
+    OTA-leak netlist rendered for ``params``/``design`` (or altered to them); the sweeps stop ``below_th`` (V) below
+    V_th (the netlist's ``Circuit.dc_below_th``). The dead-time fields are 0.
     """
-    dc, floor = runner.map([dc_job(params), floor_job(params, design)])
+    dc, floor = runner.map([dc_job(params, below_th), floor_job(params, design, below_th)])
     for result in (dc, floor):
         if isinstance(result, Exception):
             raise result
@@ -146,13 +146,14 @@ def characterize_dc(runner, params: LIFParams, design: OTADesign) -> OTACharacte
         i_off=float(np.max(np.abs(floor["v_probe#branch"]))))
 
 
-def characterize_ota(pool, params: LIFParams, design: OTADesign) -> OTACharacterization:
-    """Characterise the OTA neuron loaded in ``pool`` (a :class:`~lifhw.spice.runner.SpicePool` of lif_ota).
+def characterize_ota(pool, params: LIFParams, design: OTADesign, below_th: float) -> OTACharacterization:
+    """Characterise the OTA neuron loaded in ``pool`` (a :class:`~lifhw.spice.runner.SpicePool` of an OTA-leak
+    netlist).
 
-    :func:`characterize_dc`, then one transient at CAL_RHEOBASE_MULTIPLE × rheobase to measure the dead
-    time of a single spike.
+    :func:`characterize_dc` (up to ``below_th`` below V_th), then one transient at CAL_RHEOBASE_MULTIPLE ×
+    rheobase to measure the dead time of a single spike.
     """
-    char = characterize_dc(pool, params, design)
+    char = characterize_dc(pool, params, design, below_th)
     c_eff = char.c_eff
     current = CAL_RHEOBASE_MULTIPLE * char.rheobase
     first = float(char.charge_time(current))

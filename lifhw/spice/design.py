@@ -23,7 +23,7 @@ from ..units import check_value
 #: Voltage (V) the refractory capacitor discharges from vdd before the hold ends: vdd minus the
 #: switching point of the current-starved inverter x_i3 in lif_ota.cir. Measured in tt at 27 °C with
 #: the netlist's gmin = 1e-15 S (a 2.020 ms hold for c_ref = 338.4 fF, i_ref = 100 pA); it sets
-#: c_ref = t_ref·i_ref/DV_REF.
+#: c_ref = t_ref·i_ref/DV_REF (lif_ota's :class:`RefractoryTimer`).
 DV_REF = 0.597
 #: A typical TSV: 5 µm copper core, 50 µm deep, 200 nm SiO2 liner (≈ 140 fF).
 TSV_TYPICAL = dict(diameter=5e-6, depth=50e-6, liner=200e-9)
@@ -31,6 +31,28 @@ TSV_TYPICAL = dict(diameter=5e-6, depth=50e-6, liner=200e-9)
 
 #: The design's area factors (see :class:`OTADesign`).
 AREA_FACTORS = ("a_mirror", "a_leak", "a_cmp")
+
+
+@dataclass(frozen=True)
+class RefractoryTimer:
+    """How a netlist's refractory timer maps t_ref to its capacitor: t_ref = (c_ref + c_par)·dv_ref/i_ref.
+
+    ``dv_ref`` (V) is how far the capacitor discharges from vdd before the hold ends; ``c_par`` (F) stands for
+    what else the discharge current must move (the reading gate, the drains on the node, a Miller plateau). Both
+    are fitted to measured holds at tt, 27 °C (``circuits/README.md``).
+    """
+
+    dv_ref: float
+    c_par: float = 0.0
+
+    def c_ref(self, t_ref: float, i_ref: float) -> float:
+        """The capacitor (F) for a hold of ``t_ref`` s at ``i_ref`` A; ParameterError if it would be negative."""
+        c_ref = t_ref * i_ref / self.dv_ref - self.c_par
+        if c_ref < 0:
+            shortest = self.c_par * self.dv_ref / i_ref
+            raise ParameterError("t_ref", t_ref, f"must be >= c_par*dv_ref/i_ref = {shortest:.4g} s at i_ref = "
+                                                 f"{i_ref:.4g} A (a shorter hold needs a negative c_ref)")
+        return c_ref
 
 
 def typical_tsv_capacitance() -> float:
@@ -48,6 +70,7 @@ class OTADesign:
     ``i_b``     A     leak OTA tail reference current (leak knob)      10 pA
     ``i_cmp``   A     comparator and inverter-starving bias            1 nA
     ``i_ref``   A     refractory discharge current                     100 pA
+    ``i_inv``   A     logic starving unit (lif_lowpower only)          100 pA
     ``c_tsv``   F     TSV capacitance on the membrane                  0
     ``r_tsv``   Ω     TSV series resistance                            1
     ``vdd``     V     supply                                           1.8
@@ -58,6 +81,9 @@ class OTADesign:
     ``a_cmp``     --  area factor of the comparator's pair and load    1
     ==========  ====  ===============================================  =======
 
+    The defaults are lif_ota's; another netlist's are its :attr:`lifhw.spice.netlist.Circuit.design` (e.g.
+    lif_lowpower: i_cmp 30 pA, i_ref 5 pA).
+
     An area factor multiplies W·L of a group of matched devices over the netlist's sizes (W and L each by its
     square root, so W/L and the inversion level stay): mismatch falls as 1/sqrt(W·L) (:mod:`lifhw.spice.blocks`).
     """
@@ -65,6 +91,7 @@ class OTADesign:
     i_b: float = 10e-12
     i_cmp: float = 1e-9
     i_ref: float = 100e-12
+    i_inv: float = 100e-12
     c_tsv: float = 0.0
     r_tsv: float = 1.0
     vdd: float = pdk.VDD
@@ -75,11 +102,12 @@ class OTADesign:
     a_cmp: float = 1.0
 
     def __post_init__(self) -> None:
-        units = {"i_b": "A", "i_cmp": "A", "i_ref": "A", "c_tsv": "F", "r_tsv": "Ohm", "vdd": "V", "temp": "degC",
+        units = {"i_b": "A", "i_cmp": "A", "i_ref": "A", "i_inv": "A", "c_tsv": "F", "r_tsv": "Ohm", "vdd": "V",
+                 "temp": "degC",
                  **{name: "" for name in AREA_FACTORS}}
         for name, unit in units.items():
             object.__setattr__(self, name, check_value(getattr(self, name), name, unit))
-        for name in ("i_b", "i_cmp", "i_ref", "r_tsv", *AREA_FACTORS):
+        for name in ("i_b", "i_cmp", "i_ref", "i_inv", "r_tsv", *AREA_FACTORS):
             if getattr(self, name) <= 0:
                 raise ParameterError(name, getattr(self, name), "must be > 0")
         if self.c_tsv < 0:
@@ -92,10 +120,6 @@ class OTADesign:
     def replace(self, **changes) -> OTADesign:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
-
-    def c_ref(self, t_ref: float) -> float:
-        """Refractory capacitor (F) for a hold of ``t_ref`` seconds: t_ref·i_ref/DV_REF."""
-        return t_ref * self.i_ref / DV_REF
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -26,7 +26,9 @@ class Transient:
     ``rate`` is 1/mean ISI over all complete ISIs (every ISI starts from a reset, so all are steady), 0
     with fewer than two spikes. ``charge_times`` are the intervals from a reset release to the next spike.
     ``energy_per_spike`` is ∫V_dd·I_dd dt between the first and the last spike divided by the ISIs
-    between them (NaN with fewer than two spikes).
+    between them (NaN with fewer than two spikes): the neuron's own supply ``vdd``. ``supply_power`` is that
+    supply's mean power over the run; ``shared_power`` the mean power of ``vdd_ref``, the bias references an
+    array of neurons shares (NaN for a netlist without one), which no neuron's energy counts.
     """
 
     i_in: float
@@ -36,6 +38,7 @@ class Transient:
     charge_times: np.ndarray
     energy_per_spike: float
     supply_power: float
+    shared_power: float
     time: np.ndarray = field(repr=False)
     v_mem: np.ndarray = field(repr=False)
 
@@ -70,7 +73,7 @@ class Transient:
     def summary(self) -> dict:
         return {"i_in": self.i_in, "t_stop": self.t_stop, "rate": self.rate, "n_spikes": len(self.spike_times),
                 "isi_cv": self.isi_cv, "energy_per_spike": self.energy_per_spike,
-                "supply_power": self.supply_power,
+                "supply_power": self.supply_power, "shared_power": self.shared_power,
                 "charge_time": float(np.mean(self.charge_times)) if len(self.charge_times) else float("nan"),
                 "spike_times": self.spike_times.tolist()}
 
@@ -101,5 +104,24 @@ def measure(vectors: dict[str, np.ndarray], i_in: float, t_stop: float, vdd: flo
         inside = (t >= spikes[0]) & (t <= spikes[-1])
         energy = float(np.trapezoid(power[inside], t[inside]) / (len(spikes) - 1))
     mean_power = float(np.trapezoid(power, t) / (t[-1] - t[0]))
+    shared = vectors.get("vdd_ref#branch")
+    shared_power = float(np.trapezoid(-vdd * shared, t) / (t[-1] - t[0])) if shared is not None else float("nan")
     return Transient(float(i_in), float(t_stop), spikes, releases, np.array(charge), energy, mean_power,
-                     t, vectors["mem"])
+                     shared_power, t, vectors["mem"])
+
+
+def quiescent_power(vectors: dict[str, np.ndarray], vdd: float) -> tuple[float, float]:
+    """(neuron, shared) supply power (W) at an operating point's vectors (the rest state with no input); shared is
+    NaN for a netlist without a ``vdd_ref`` supply."""
+    shared = vectors.get("vdd_ref#branch")
+    return (float(-vdd * vectors["vdd#branch"][0]),
+            float(-vdd * shared[0]) if shared is not None else float("nan"))
+
+
+def energy_parts(energy_per_spike: float, rate: float, quiescent: float) -> tuple[float, float]:
+    """(static, dynamic) energy per spike (J): static is the quiescent power times the ISI, which the neuron would
+    spend at rest anyway; dynamic the rest, what spiking adds (NaN for a silent point)."""
+    if not rate > 0:
+        return float("nan"), float("nan")
+    static = quiescent / rate
+    return static, energy_per_spike - static

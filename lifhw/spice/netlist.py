@@ -20,7 +20,7 @@ from .. import pdk
 from ..errors import ParameterError
 from ..files import CIRCUITS_DIR
 from ..params import LIFParams
-from .design import AREA_FACTORS, OTADesign
+from .design import AREA_FACTORS, DV_REF, OTADesign, RefractoryTimer
 
 _PARAM = re.compile(r"^\.param\s+(\w+)\s*=\s*(\S+)\s*$", re.IGNORECASE)
 _LIB = re.compile(r"^\.lib\s+sky130\.lib\.spice\s+\w+\s*$", re.IGNORECASE)
@@ -46,6 +46,11 @@ class Circuit:
     hold_steps : transient steps the reset hold t_ref must span at least (0: no such bound)
     areas : for each area factor of :class:`~lifhw.spice.design.OTADesign`, the (W, L) parameter pairs of the
         matched devices it scales
+    defaults : the circuit's own design defaults (OTADesign field, value) over OTADesign's (lif_ota's);
+        :meth:`design` applies them
+    timer : how t_ref maps to the netlist's c_ref (None: the netlist times t_ref itself)
+    dc_below_th : the characterisation's DC sweep of the membrane stops this far (V) below V_th, where the
+        comparator cannot have tripped yet at any corner the circuit supports
     """
 
     name: str
@@ -56,10 +61,17 @@ class Circuit:
     transistors: bool
     hold_steps: int = 0
     areas: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    defaults: tuple[tuple[str, float], ...] = ()
+    timer: RefractoryTimer | None = None
+    dc_below_th: float = 0.01
 
     @property
     def path(self) -> Path:
         return CIRCUITS_DIR / self.file
+
+    def design(self, **changes) -> OTADesign:
+        """The circuit's default design (its :attr:`defaults` over OTADesign's), with ``changes``."""
+        return OTADesign(**{**dict(self.defaults), **changes})
 
 
 def _positive_t_ref(params: LIFParams) -> float:
@@ -90,7 +102,8 @@ def scaled_geometry(circuit: Circuit, design: OTADesign) -> dict[str, float]:
     return out
 
 
-def _ota_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
+def _membrane_values(circuit: str, params: LIFParams, design: OTADesign) -> dict[str, float]:
+    """What every OTA-leak netlist takes: membrane, voltages, supply, leak bias, refractory timer, TSV."""
     vdd = design.vdd
     for name in ("v_rest", "v_th", "v_reset"):
         value = getattr(params, name)
@@ -99,8 +112,31 @@ def _ota_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
                                               "OTA and comparator stay in saturation")
     return {"c_m": params.c_m, "v_rest": params.v_rest, "v_th": params.v_th, "v_reset": params.v_reset,
             "vdd": vdd, "i_b": design.i_b, "i_cmp": design.i_cmp, "i_ref": design.i_ref,
-            "c_ref": design.c_ref(_positive_t_ref(params)), "c_tsv": design.c_tsv, "r_tsv": design.r_tsv,
-            **scaled_geometry(CIRCUITS["ota"], design)}
+            "c_ref": CIRCUITS[circuit].timer.c_ref(_positive_t_ref(params), design.i_ref),
+            "c_tsv": design.c_tsv, "r_tsv": design.r_tsv}
+
+
+def _ota_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
+    return {**_membrane_values("ota", params, design), **scaled_geometry(CIRCUITS["ota"], design)}
+
+
+def _lowpower_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
+    # The bounds are those lif_lowpower was measured to work within at tt, 27 °C (circuits/README.md): below them
+    # the latch's output foot (i_inv/8) outweighs its drive (~2 i_cmp), the refractory sink's leakage rivals
+    # i_ref, or the gated comparator's tail at rest (~exp(-kappa (v_th - v_rest)/U_T)) stops being negligible.
+    rules = (("i_cmp", design.i_cmp, design.i_cmp >= max(10e-12, design.i_inv / 10),
+              f"must be >= max(10 pA, i_inv/10 = {design.i_inv / 10:.4g} A) in lif_lowpower"),
+             ("i_inv", design.i_inv, 10e-12 <= design.i_inv <= 10 * design.i_cmp,
+              f"must be in [10 pA, 10*i_cmp = {10 * design.i_cmp:.4g} A] in lif_lowpower"),
+             ("i_ref", design.i_ref, 2e-12 <= design.i_ref <= 100e-12, "must be in [2 pA, 100 pA] in lif_lowpower"),
+             ("v_th", params.v_th, params.v_th - params.v_rest >= 0.1,
+              f"must be >= v_rest + 0.1 = {params.v_rest + 0.1:.6g} V in lif_lowpower"),
+             ("v_reset", params.v_reset, params.v_th - params.v_reset >= 0.05,
+              f"must be <= v_th - 0.05 = {params.v_th - 0.05:.6g} V in lif_lowpower"))
+    for name, value, ok, rule in rules:
+        if not ok:
+            raise ParameterError(name, value, rule)
+    return {**_membrane_values("lowpower", params, design), "i_inv": design.i_inv}
 
 
 CIRCUITS = {
@@ -110,14 +146,28 @@ CIRCUITS = {
     # it converged for every neuron tried (c_m 2 pF - 3 nF, t_ref 10 us - 10 ms, 1.05 - 30 x the rheobase).
     "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", _ideal_values, False,
                      hold_steps=100),
-    "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(v_probe)"), "rst",
-                   _ota_values, True,
+    "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(vdd_ref)", "i(v_probe)"),
+                   "rst", _ota_values, True,
                    areas=(("a_mirror", (("w_lm", "l_lm"),)), ("a_leak", (("w_lp", "l_lp"), ("w_ll", "l_ll"))),
-                          ("a_cmp", (("w_cp", "l_cp"), ("w_cl", "l_cl"))))),
+                          ("a_cmp", (("w_cp", "l_cp"), ("w_cl", "l_cl")))),
+                   timer=RefractoryTimer(DV_REF)),
+    # lif_lowpower's latch trips 3.5-20 mV below v_th at 125 °C (27 °C: 3 mV): a DC sweep to v_th - 10 mV crosses
+    # it there, so the characterisation stops 40 mV below; the leak is saturated over those 40 mV
+    # (tanh(kappa*0.26 V/2U_T) > 0.999), so the I-V's continuation is unchanged. Its timer constants are fitted at
+    # i_inv = 100 pA over t_ref 0.66-8.8 ms, i_ref 2.5-10 pA (within 3 %).
+    "lowpower": Circuit("lowpower", "lif_lowpower.cir",
+                        ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(vdd_ref)", "i(v_probe)"), "rst", _lowpower_values,
+                        True, defaults=(("i_cmp", 30e-12), ("i_ref", 5e-12), ("i_inv", 100e-12)),
+                        timer=RefractoryTimer(0.5223, 4.29e-15), dc_below_th=0.04),
 }
 assert all(factor in AREA_FACTORS for c in CIRCUITS.values() for factor, _ in c.areas)
 #: The netlists: every result computed from them is invalidated when one changes (lifhw.report.cache).
 DATA_FILES = tuple(c.path for c in CIRCUITS.values())
+
+
+def transistor_circuits() -> tuple[str, ...]:
+    """The names of the circuits built of PDK transistors (what characterisation, sizing and Monte Carlo take)."""
+    return tuple(c.name for c in CIRCUITS.values() if c.transistors)
 
 
 def get_circuit(name: str) -> Circuit:

@@ -23,8 +23,10 @@ from ..errors import ParameterError, SpiceError
 
 #: ngspice output lines that mean a command failed (matched case-insensitively).
 _FAILURE = re.compile(r"error|abort|too small|singular|fatal|failed|cannot|can't|not found|no such", re.IGNORECASE)
-#: Informational stderr lines of ngspice 39..44 that PySpice would report as errors.
-_BENIGN = re.compile(r"^(note:|warning:|using sparse|using klu|option scale|.*no \.plot)", re.IGNORECASE)
+#: Informational stderr lines of ngspice 39..44 that PySpice would report as errors. "Trying gmin = ... Warning:
+#: Last gmin step failed" is the progress of gmin stepping, which may still converge: whether the analysis failed is
+#: decided by its plot (:meth:`Session._last_plot` raises when it produced none, as it does when stepping gave up).
+_BENIGN = re.compile(r"^(note:|warning:|trying gmin|using sparse|using klu|option scale|.*no \.plot)", re.IGNORECASE)
 LOG_TAIL_LINES = 25
 
 
@@ -118,6 +120,12 @@ class Session:
             raise self.error(f"transient stopped at {vectors['time'][-1]:.6g} s of {t_stop:.6g} s")
         return vectors
 
+    def op(self) -> dict[str, np.ndarray]:
+        """The operating point with no input (the rest state); returns the saved vectors (one value each)."""
+        self.set(i_in=0.0)
+        self.command("op")
+        return self._last_plot("op")
+
     def set(self, temp: float | None = None, **values: float) -> None:
         """Change the loaded circuit: the temperature (°C, ``option temp``) and element values (SI) by name,
         e.g. ``set(i_b=5e-12, c_m=1e-12)``; a source (name starting with i or v) gets its dc value."""
@@ -195,6 +203,8 @@ def run_job(session: Session, job: dict):
         return session.tran(job["i_in"], job["t_stop"], job["max_step"])
     if kind == "dc_probe":
         return session.dc_probe(job["v_start"], job["v_stop"], job["v_step"], job.get("i_b"))
+    if kind == "op":
+        return session.op()
     raise ValueError(f"unknown job kind {kind!r}")
 
 

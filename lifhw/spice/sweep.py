@@ -17,7 +17,7 @@ from ..units import check_value
 from . import netlist as nl
 from .characterize import OTACharacterization, characterize_ota
 from .design import OTADesign, ota_params
-from .measure import Transient, measure
+from .measure import Transient, measure, quiescent_power
 from .runner import SpicePool, write_netlist
 
 #: ISIs a default (``t_sim=None``/"auto") transient must contain.
@@ -107,7 +107,7 @@ class SpiceNeuron:
     def __init__(self, circuit: str = "ota", params: LIFParams | None = None, design: OTADesign | None = None,
                  workers: int = 1, timeout: float = 300.0, run_dir: Path | str = RUN_DIR, executor=None):
         self.circuit = nl.get_circuit(circuit)
-        self.design = design or OTADesign()
+        self.design = design or self.circuit.design()
         self.params = params or ota_params(self.design)
         text = nl.render(self.circuit, self.circuit.values(self.params, self.design), self.design.corner,
                          self.design.temp)
@@ -129,13 +129,21 @@ class SpiceNeuron:
         if not self.circuit.transistors:
             raise ParameterError("circuit", self.circuit.name, "has no transistors to characterise")
         if self._char is None:
-            self._char = characterize_ota(self.pool, self.params, self.design)
+            self._char = characterize_ota(self.pool, self.params, self.design, self.circuit.dc_below_th)
         return self._char
 
     def theory(self):
         """What this circuit is compared with: the device-aware theory of its measured I-V (a transistor
         circuit) or the closed form of its LIFParams (an ideal one). Either has ``isi``, ``rate`` and ``fi``."""
         return self.characterize() if self.circuit.transistors else theory.ClosedForm(self.params)
+
+    def quiescent(self) -> tuple[float, float]:
+        """(neuron, shared) supply power (W) at rest with no input, from the operating point
+        (:func:`~lifhw.spice.measure.quiescent_power`)."""
+        (raw,) = self.pool.map([{"kind": "op"}])
+        if isinstance(raw, Exception):
+            raise raw
+        return quiescent_power(raw, self.design.vdd)
 
     def job(self, i_in: float, t_stop: float | None = None) -> dict:
         """The transient job for ``i_in`` (A); ``t_stop`` None means long enough for MIN_ISIS ISIs."""

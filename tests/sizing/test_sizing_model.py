@@ -84,7 +84,14 @@ def test_max_depletion_width_textbook():
 def test_costs():
     d = design(vdd=1.8, c_logic=10e-15, mim_density=2e-3)
     out = d.as_dict()
-    assert out["energy_per_spike"] == pytest.approx(d.c_eff * 0.3 * 1.8 + 10e-15 * 1.8 ** 2)
+    dynamic = d.c_eff * 0.3 * 1.8 + 10e-15 * 1.8 ** 2
+    assert out["energy_dynamic"] == pytest.approx(dynamic)
+    # At rest the leak OTA's tail I_b,eff flows from V_dd (a typed device knows no other quiescent power): that
+    # power over one ISI is the static part of a spike.
+    energy = d.energy(3 * d.i_b_eff)
+    isi = 1 / float(d.rate(3 * d.i_b_eff))
+    assert energy["energy_per_spike"] == pytest.approx(dynamic + 1.8 * d.i_b_eff * isi)
+    assert math.isnan(d.energy(0.5 * d.i_b_eff)["energy_static"])  # silent: no ISI
     assert out["mim_area"] == pytest.approx(d.c_m / 2e-3)
     assert out["ktc_noise"] == pytest.approx(math.sqrt(K_B * 300.15 / d.c_eff))
 

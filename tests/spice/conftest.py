@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import pytest
 
-from lifhw.spice import OTADesign, SpiceNeuron, typical_tsv_capacitance
+from lifhw.spice import SpiceNeuron, typical_tsv_capacitance
+from lifhw.spice.netlist import get_circuit
 
 
-@pytest.fixture(scope="session")
-def ota_tt():
-    """The default design (tt, 27 °C), characterised, with two workers."""
-    with SpiceNeuron("ota", workers=2, timeout=120) as neuron:
+def _characterized(circuit: str, workers: int = 2, **design):
+    """Netlist ``circuit`` at its default design with ``design`` changes, characterised."""
+    with SpiceNeuron(circuit, design=get_circuit(circuit).design(**design), workers=workers, timeout=120) as neuron:
         neuron.characterize()
         yield neuron
 
 
-@pytest.fixture(scope="session")
-def ota_tsv():
-    """The default design with a typical TSV (5 µm × 50 µm, 200 nm liner) on the membrane."""
-    with SpiceNeuron("ota", design=OTADesign(c_tsv=typical_tsv_capacitance()), workers=1, timeout=120) as neuron:
+def _with_tsv(circuit: str):
+    """Netlist ``circuit`` with a typical TSV (5 µm × 50 µm, 200 nm liner) on the membrane, one worker."""
+    design = get_circuit(circuit).design(c_tsv=typical_tsv_capacitance())
+    with SpiceNeuron(circuit, design=design, workers=1, timeout=120) as neuron:
         yield neuron
 
 
-@pytest.fixture(scope="session")
-def ota_ss_hot():
-    """A non-tt corner at another temperature: ss at 85 °C."""
-    with SpiceNeuron("ota", design=OTADesign(corner="ss", temp=85.0), workers=1, timeout=120) as neuron:
-        neuron.characterize()
-        yield neuron
+def _session_fixture(make, *args, **kwargs):
+    def fixture():
+        yield from make(*args, **kwargs)
+    return pytest.fixture(scope="session")(fixture)
+
+
+#: the default designs (tt, 27 °C), characterised, with two workers; with a typical TSV; lif_ota at ss, 85 °C
+ota_tt = _session_fixture(_characterized, "ota")
+ota_tsv = _session_fixture(_with_tsv, "ota")
+ota_ss_hot = _session_fixture(_characterized, "ota", workers=1, corner="ss", temp=85.0)
+lowpower_tt = _session_fixture(_characterized, "lowpower")
+lowpower_tsv = _session_fixture(_with_tsv, "lowpower")

@@ -53,7 +53,8 @@ def test_a_corner_that_refuses_its_input_raises_that_parameter_error():
     from lifhw.sizing.verify import Spec
 
     job = {"corner": "tt", "temps": [27.0], "spec": Spec(v_swing=1.5, tsv=TSV.from_value(0.0), tau=20e-3, i_b=10e-12),
-           "t_ref": 2e-3, "verify": False, "i_in": None, "build_dir": Path("build/sizing")}
+           "t_ref": 2e-3, "verify": False, "i_in": None, "build_dir": Path("build/sizing"),
+           "circuit": "ota"}
     with pytest.raises(ParameterError) as err:
         run_corners([job])
     assert err.value.name == "v_th"

@@ -56,6 +56,10 @@ def test_fi_within_five_percent_of_device_aware_theory(ota_tt):
     assert result.rate[0] == 0 and quiescent > 0
     for tr in result.transients[1:]:
         assert tr.energy_per_spike >= 0.98 * quiescent / tr.rate
+    # the shared supply feeds only the three ideal reference sources (their diodes draw nothing else), spiking or not
+    design = ota_tt.design
+    for tr in result.transients:
+        assert tr.shared_power == pytest.approx(design.vdd * (design.i_b + design.i_cmp + design.i_ref), rel=1e-3)
 
 
 def test_tsv_scales_the_charging_time(ota_tt, ota_tsv):

@@ -43,6 +43,23 @@ def test_spice_bad_input_exits_2(capsys, argv, message):
     assert code == 2 and message in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("argv,message", [
+    (["--i-cmp", "5p"], "i_cmp = 5e-12: must be >= max(10 pA, i_inv/10"),
+    (["--i-inv", "1n"], "i_cmp = 3e-11: must be >= max(10 pA, i_inv/10 = 1e-10 A)"),
+    (["--i-inv", "5p"], "i_inv = 5e-12: must be in [10 pA, 10*i_cmp"),
+    (["--i-ref", "200p"], "i_ref = 2e-10: must be in [2 pA, 100 pA]"),
+    (["--v-th", "0.65"], "v_th = 0.65: must be >= v_rest + 0.1"),
+    (["--v-reset", "0.88"], "v_reset = 0.88: must be <= v_th - 0.05"),
+    # c_ref = t_ref*i_ref/DV_REF - C_PAR < 0 below 4.29 fF*0.5223 V/5 pA = 0.448 ms
+    (["--t-ref", "0.4m"], "t_ref = 0.0004: must be >= c_par*dv_ref/i_ref = 0.0004481 s"),
+])
+def test_lowpower_refuses_what_it_cannot_bias(capsys, argv, message):
+    for command in (["spice", "fi", "--circuit", "lowpower"], ["spice", "characterize", "--circuit", "lowpower"]):
+        code = main([*command, *argv, "--json"])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and err.count("\n") == 1, err
+
+
 IDEAL = ["spice", "fi", "--circuit", "ideal", "--c-m", "200p", "--r-m", "100Meg", "--v-rest", "-70m", "--v-th", "-50m",
          "--v-reset", "-70m"]
 

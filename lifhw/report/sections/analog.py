@@ -21,14 +21,27 @@ def _inputs(params) -> dict:
     return {"ota_multiples": study.OTA_MULTIPLES, "ideal_multiples": study.IDEAL_MULTIPLES, "params": params.as_dict()}
 
 
+#: Published LIF neurons beside ours (issue 14): name, process, V_dd, C_m, energy per spike, rate, source. "—": not
+#: stated in the citation as the issue gives it.
+PUBLISHED = (
+    ("65 nm LIF", "65 nm", "—", "—", "2.1 pJ", "—", "JLPEA 13(4):55, 2023"),
+    ("source-coupled logic LIF", "65 nm", "0.5 V", "—", "3.6 pJ", "30 Hz", "IEEE TCAS-II, 2023"),
+    ("Sourikopoulos et al.", "65 nm", "—", "tiny membrane", "≈ 4 fJ", "—", "Front. Neurosci. 11:123, 2017"),
+    ("28 nm LIF", "28 nm", "—", "—", "1.61 fJ", "—", "arXiv 2408.07734"),
+)
+
+
 def circuit_params(params: LIFParams) -> tuple[LIFParams, str]:
     """The LIFParams this section simulates, and a note when they are not the report's.
 
-    A neuron whose voltages do not fit the 1.8 V circuit (the textbook −70 mV one, say) cannot be built
-    in lif_ota; the section then runs the analog design and says so instead of failing the whole report.
+    A neuron whose voltages do not fit the 1.8 V circuits (the textbook −70 mV one, say) cannot be built
+    in lif_ota or lif_lowpower; the section then runs the analog design and says so instead of failing the whole
+    report.
     """
     try:
-        netlist.get_circuit("ota").values(params, design.OTADesign())
+        for name in ("ota", "lowpower"):
+            circuit = netlist.get_circuit(name)
+            circuit.values(params, circuit.design())
     except ParameterError as exc:
         return design.ota_params(), (f"<p><b>Note:</b> the report's LIFParams cannot be built in the 1.8 V "
                                      f"circuit ({html_escape(str(exc))}); this section runs the analog design "
@@ -77,6 +90,28 @@ def build(ctx: ReportContext) -> Section:
     fi_table = table_html(["I (pA)", "SPICE (Hz)", "device-aware (Hz)", "rel. err", "linear LIF same g_m (Hz)",
                            "SPICE + TSV (Hz)", "theory + TSV (Hz)", "E/spike (pJ)", "E/spike − P_q·ISI (pJ)"], rows)
     e_ref = data["energy_reference"]
+    low, low_char, e_ota, e_low = (data["lowpower"], data["characterization_lowpower"], data["energy_ota"],
+                                   data["energy_lowpower"])
+    low_rows = [[f"{current * 1e12:.4g}", low["rate"][k], low["theory_rate"][k],
+                 abs(low["rate"][k] / low["theory_rate"][k] - 1) if low["theory_rate"][k] else float("nan"),
+                 low["energy_per_spike"][k] * 1e12, low["energy_static"][k] * 1e12, low["energy_dynamic"][k] * 1e12]
+                for k, current in enumerate(low["current"])]
+    low_table = table_html(["I (pA)", "SPICE (Hz)", "device-aware (Hz)", "rel. err", "E/spike (pJ)",
+                            "static P_q·ISI (pJ)", "dynamic (pJ)"], low_rows)
+    energy_rows = []
+    for name, e, c in (("lif_ota", e_ota, char), ("lif_lowpower", e_low, low_char)):
+        energy_rows.append([name, f"{e['rate']:.3g}", f"{e['energy_per_spike'] * 1e12:.3g}",
+                            f"{e['energy_static'] * 1e12:.3g}", f"{e['energy_dynamic'] * 1e12:.3g}",
+                            f"{e['quiescent_power'] * 1e12:.4g}", f"{e['shared_power'] * 1e12:.4g}",
+                            f"{c['t_hold'] * 1e3:.3g}"])
+    energy_table = table_html(["neuron", "rate (Hz)", "E/spike (pJ)", "static (pJ)", "dynamic (pJ)",
+                               "quiescent, per neuron (pW)", "shared references, per array (pW)", "reset hold (ms)"],
+                              energy_rows)
+    ours = [[f"{name} (this kit, ngspice)", "sky130 130 nm", f"{d['vdd']:g} V", f"{p['c_m'] * 1e12:g} pF",
+             f"{e['energy_per_spike'] * 1e12:.3g} pJ", f"{e['rate']:.3g} Hz", "measured here"]
+            for name, e in (("lif_ota", e_ota), ("lif_lowpower", e_low))]
+    published_table = table_html(["neuron", "process", "V_dd", "C_m", "energy/spike", "rate", "source"],
+                                 ours + [list(row) for row in PUBLISHED])
     dyn = np.array(ota["energy_dynamic"], dtype=float)
     html = note + (
         "<p>Transistor-level LIF in sky130 (<code>circuits/lif_ota.cir</code>): a 5-transistor subthreshold OTA "
@@ -99,13 +134,34 @@ def build(ctx: ReportContext) -> Section:
           "the saturating OTA: the small-signal model misses the neuron's whole low-rate range.</p>"
         + f"<p>TSV: the charging part of the ISI grows by {checks['tsv_charge_ratio']:.4f} "
           f"(expected (C_m + C_TSV)/C_m = {checks['tsv_expected_ratio']:.4f}).</p>"
-        + figure_html(figs["energy"], "supply energy per spike vs C_eff·ΔV·V_dd")
-        + f"<p>Energy: C<sub>eff</sub>·ΔV·V<sub>dd</sub> = {e_ref * 1e12:.3g} pJ. The supply energy per spike is "
-          f"dominated by the bias currents (quiescent power {ota['quiescent_power'] * 1e9:.3g} nW, times the ISI); "
-          f"what remains after subtracting it is {np.nanmin(dyn) * 1e12:.3g}–{np.nanmax(dyn) * 1e12:.3g} pJ "
-          "(recharging the refractory capacitor, switching, and the starved inverters' crowbar current of at most "
-          "I<sub>cmp</sub> while the membrane creeps up to threshold, which is why it falls with the rate). The "
-          "membrane charge itself comes from the input current, not from V<sub>dd</sub>.</p>"
+        + "<h3>The low-energy neuron: lif_lowpower</h3>"
+        + "<p><code>circuits/lif_lowpower.cir</code> keeps lif_ota's membrane and OTA leak (so the same "
+          "device-aware theory applies) and rebuilds what burns power at rest: the comparator is a latch whose tail "
+          "is gated by the membrane itself (nothing flows at rest, I<sub>cmp</sub> = "
+          f"{data['design_lowpower']['i_cmp'] * 1e12:g} pA at V<sub>th</sub>), every logic pull-down is starved by "
+          f"a {data['design_lowpower']['i_inv'] * 1e12:g} pA foot, and the refractory timer runs on "
+          f"{data['design_lowpower']['i_ref'] * 1e12:g} pA. Rheobase {low_char['rheobase'] * 1e12:.4g} pA "
+          f"(tanh fit {low_char['tanh_rheobase'] * 1e12:.4g} pA), comparator delay "
+          f"{low_char['comparator_delay'] * 1e6:.3g} µs, reset hold {low_char['t_hold'] * 1e3:.4g} ms.</p>"
+        + low_table
+        + "<h3>Energy per spike</h3>"
+        + figure_html(figs["energy"], "energy per spike from each neuron's own supply against its rate, split into "
+                                      "static (quiescent power × ISI) and dynamic parts, and C_eff·ΔV·V_dd")
+        + f"<p>Both netlists feed the bias references an array would share (the ideal current sources, their "
+          "diodes and lif_lowpower's comparator replica) from a second supply, <code>vdd_ref</code>: its power is "
+          "reported apart, per array, and no neuron's energy counts it. The <b>static</b> part is the neuron's "
+          "quiescent power (operating point, no input) times the ISI; the <b>dynamic</b> part is the rest. "
+          f"C<sub>eff</sub>·ΔV·V<sub>dd</sub> = {e_ref * 1e12:.3g} pJ is no bound: the membrane's charge comes "
+          "from the input current, and the saturated leak takes its tail from the membrane rather than from "
+          "V<sub>dd</sub> during a ramp (so lif_lowpower's dynamic part can be small, and near rheobase even "
+          "negative). lif_ota's dynamic part ("
+          f"{np.nanmin(dyn) * 1e12:.3g}–{np.nanmax(dyn) * 1e12:.3g} pJ) is the refractory capacitor, switching "
+          "and the starved inverters' crowbar current of up to I<sub>cmp</sub> while the membrane creeps to "
+          f"threshold. At ≈ {study.ENERGY_RATE:g} Hz:</p>"
+        + energy_table
+        + "<p>Published LIF neurons beside ours (our figures are per-neuron supply, shared references excluded; how "
+          "each paper accounted for its bias is its own):</p>"
+        + published_table
         + (figure_html(figs["trace"], "membrane voltage of lif_ota at 3× rheobase") if "trace" in figs else "")
     )
     budget = [
@@ -121,21 +177,31 @@ def build(ctx: ReportContext) -> Section:
         BudgetRow("SPICE lif_ota + TSV charging time", "(C_m + C_TSV)/C_m", checks["tsv_rel_error"],
                   study.ACCEPTANCE["tsv_rel_error"],
                   "parasitic capacitance on the membrane node"),
+        BudgetRow("SPICE lif_lowpower (1.2× rheobase up)", "device-aware theory", checks["lowpower_max_rel_error"],
+                  study.ACCEPTANCE["lowpower_max_rel_error"],
+                  "latch trips 3 mV below V_th; its gate area loads the membrane"),
+        BudgetRow("SPICE lif_lowpower rheobase", "I_b,eff·tanh(κ(V_th−V_rest)/2U_T)",
+                  checks["lowpower_rheobase_rel_error"], study.ACCEPTANCE["lowpower_rheobase_rel_error"],
+                  "channel-length modulation tilts the saturated leak"),
     ]
     ideal = data["ideal"]
     fi_curves = [FICurve(ideal["current"], ideal["rate"], "SPICE lif_ideal"),
                  FICurve(ota["current"], ota["rate"], "SPICE lif_ota"),
                  FICurve(tsv["current"], tsv["rate"], "SPICE lif_ota + TSV 140 fF"),
+                 FICurve(low["current"], low["rate"], "SPICE lif_lowpower"),
                  FICurve(ota["current"], ota["theory_rate"], "device-aware theory (OTA)")]
     summary = {**checks, "kappa": char["kappa"], "i_b_eff": char["i_b_eff"], "g_m": char["g_m"],
                "rheobase": char["rheobase"], "t_dead": char["t_dead"], "energy_reference": e_ref,
-               "energy_per_spike": ota["energy_per_spike"], "netlist_ota": data["netlist_ota"]}
+               "energy_per_spike": ota["energy_per_spike"], "netlist_ota": data["netlist_ota"],
+               "energy_ota": e_ota, "energy_lowpower": e_low, "netlist_lowpower": data["netlist_lowpower"]}
     design_items = [
         ["leak bias I_b", f"{d['i_b'] * 1e12:g} pA", f"I_b,eff {char['i_b_eff'] * 1e12:.4g} pA, κ {char['kappa']:.4g} "
                                                       f"({d['corner']}, {d['temp']:g} °C)"],
         ["g_m = κ·I_b,eff/2U_T", f"{char['g_m'] * 1e9:.4g} nS", f"τ = C_m/g_m = {char['tau'] * 1e3:.4g} ms"],
         ["C_tsv (5 µm × 50 µm, 200 nm liner)", f"{data['c_tsv'] * 1e15:.4g} fF", "on the membrane node"],
-        ["energy per spike", f"{e_ref * 1e12:.3g} pJ", "C_eff·ΔV·V_dd; the bias currents add "
-                                                       f"{ota['quiescent_power'] * 1e9:.3g} nW"]]
+        ["energy per spike at ≈ 30 Hz", f"lif_ota {e_ota['energy_per_spike'] * 1e12:.3g} pJ, lif_lowpower "
+                                         f"{e_low['energy_per_spike'] * 1e12:.3g} pJ",
+         f"C_eff·ΔV·V_dd = {e_ref * 1e12:.3g} pJ; quiescent {e_ota['quiescent_power'] * 1e12:.4g} / "
+         f"{e_low['quiescent_power'] * 1e12:.4g} pW"]]
     return Section(KEY, "Analog level: sky130 OTA-leak neuron in ngspice", html, budget, summary,
                    fi_curves=fi_curves, design=design_items)

@@ -67,7 +67,7 @@ def _design_from(data: dict) -> sizing.SizedNeuron:
     d, dev = data["nominal"], data["device"]
     tsv = sizing.TSV(d["c_tsv"], d["c_tsv_min"], d["c_tsv_max"], d["tsv_geometry"])
     device = sizing.DevicePoint(d["corner"], d["temp"], dev["kappa"], dev["i_off"], dev["i_b_ratio"], "spice",
-                                leak_in_fit=True)
+                                leak_in_fit=True, p_other=dev["p_other"])
     return sizing.SizedNeuron(d["c_m"], d["i_b"], tsv, d["v_swing"], device, d["vdd"], d["mim_density"],
                               d["energy_comparator"] / d["vdd"] ** 2, d["t_ref"])
 
@@ -84,6 +84,7 @@ def build(ctx: ReportContext) -> Section:
     tt = data["sized"][0]
     i_in = tt["measured"]["i_in"]
     d = data["nominal"]
+    estimate = design.energy(i_in)
 
     # Sizing table: the tt design, and the re-sized ss/ff designs with their SPICE τ.
     rows = [["C_m (MIM)", f"{d['c_m'] * 1e12:.4g} pF", f"area {d['mim_area'] * 1e12:.4g} µm² at "
@@ -94,9 +95,10 @@ def build(ctx: ReportContext) -> Section:
              f"{d['c_tsv_min'] * 1e15:.4g} / {d['c_tsv_max'] * 1e15:.4g} fF; share of C_eff {d['tsv_share']:.1%}"],
             ["τ over the TSV corners", f"{d['tau'] * 1e3:.4g} ms",
              f"{d['tau_tsv_min'] * 1e3:.4g} … {d['tau_tsv_max'] * 1e3:.4g} ms"],
-            ["energy per spike (estimate)", f"{d['energy_per_spike'] * 1e12:.4g} pJ",
-             f"C_eff·ΔV·V_dd + comparator; SPICE supply energy per ISI "
-             f"{tt['measured']['energy_per_spike'] * 1e12:.4g} pJ"],
+            ["energy per spike (estimate)", f"{estimate['energy_per_spike'] * 1e12:.4g} pJ",
+             f"at {i_in * 1e12:.4g} pA: C_eff·ΔV·V_dd + logic {estimate['energy_dynamic'] * 1e12:.4g} pJ, quiescent "
+             f"{estimate['quiescent_power'] * 1e12:.4g} pW × ISI {estimate['energy_static'] * 1e12:.4g} pJ; SPICE "
+             f"supply energy per ISI {tt['measured']['energy_per_spike'] * 1e12:.4g} pJ"],
             ["√(kT/C_eff)", f"{d['ktc_noise'] * 1e6:.4g} µV", ""],
             ["leakage floor", f"{d['leakage']['i_off'] * 1e15:.4g} fA",
              f"I_b,eff/I_off = {d['leakage']['ratio']:.3g}{' (flagged)' if d['leakage']['flagged'] else ''}"]]
