@@ -42,7 +42,8 @@ def _row_json(row: dict) -> dict:
     if "design" in row:
         design = row["design"]
         out["design"] = design.as_dict()
-        out["device"] = {"kappa": design.kappa, "i_off": design.device.i_off, "i_b_ratio": design.device.i_b_ratio}
+        out["device"] = {"kappa": design.kappa, "i_off": design.device.i_off, "i_b_ratio": design.device.i_b_ratio,
+                         "p_other": design.device.p_other}
     return out
 
 
