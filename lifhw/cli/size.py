@@ -243,14 +243,14 @@ def _corner_row(row: dict, nominal: sizing.SizedNeuron, i_eval: float) -> dict:
 def _spice_design(args, executor):
     """LIFParams and OTADesign of --circuit for a SPICE Monte Carlo: the sized design when a target is given, else
     the default analog design at --corner/--temp/--vdd with --c-tsv and --v-swing."""
-    from ..spice.design import ota_params
+    from ..spice.design import ota_params, threshold
     from ..spice.netlist import get_circuit
 
     if args.tau is None and args.f_target is None:
         design = get_circuit(args.circuit).design(c_tsv=_tsv(args).c_nom, vdd=args.vdd, corner=args.corner,
                                                   temp=args.temp)
         params = ota_params(design)
-        return params.replace(v_th=params.v_reset + args.v_swing, t_ref=_t_ref(args)), design
+        return params.replace(v_th=threshold(params.v_reset, args.v_swing), t_ref=_t_ref(args)), design
     from ..sizing.spicemc import spice_design
 
     return spice_design(_sized(args, executor=executor)[0], args.corner, args.temp, args.circuit)

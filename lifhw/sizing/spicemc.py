@@ -19,7 +19,7 @@ from .. import limits, stats
 from ..errors import SpiceError
 from ..params import LIFParams
 from ..spice import blocks
-from ..spice.design import OTADesign, ota_params
+from ..spice.design import OTADesign, ota_params, threshold
 from ..spice.executor import Executor
 from ..spice.montecarlo import STORE_DIR, column, nominal_neuron, run_montecarlo
 from ..spice.netlist import get_circuit
@@ -43,7 +43,7 @@ def spice_design(sized: SizedNeuron, corner: str | None = None, temp: float | No
                                          corner=sized.device.corner if corner is None else corner,
                                          temp=sized.temp if temp is None else temp)
     params = ota_params(design)
-    return params.replace(c_m=sized.c_m, v_th=params.v_reset + sized.v_swing, t_ref=sized.t_ref), design
+    return params.replace(c_m=sized.c_m, v_th=threshold(params.v_reset, sized.v_swing), t_ref=sized.t_ref), design
 
 
 def pdk_mismatch(sized: SizedNeuron, corner: str | None = None, temp: float | None = None,

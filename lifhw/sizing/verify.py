@@ -30,7 +30,7 @@ from .. import pdk
 from ..errors import LifhwError, ParameterError, SpiceError
 from ..ota_theory import MeasuredNeuron
 from ..spice.characterize import OTACharacterization, characterize_dc, check_released
-from ..spice.design import ota_params
+from ..spice.design import ota_params, threshold
 from ..spice.executor import Executor, LocalExecutor, Task
 from ..spice.measure import energy_parts, measure, quiescent_power
 from ..spice.netlist import get_circuit, render
@@ -94,7 +94,7 @@ class Bench:
         self.circuit = get_circuit(circuit)
         self.design = self.circuit.design(i_b=i_b, c_tsv=c_tsv, corner=corner, temp=temp)
         v_rest = _v_rest()
-        self.params = ota_params(self.design, c_m=c_m, v_th=v_rest + v_swing)
+        self.params = ota_params(self.design, c_m=c_m, v_th=threshold(v_rest, v_swing))
         text = render(self.circuit, self.circuit.values(self.params, self.design), corner, temp)
         self.netlist = write_netlist(text, Path(build_dir), f"size-{self.circuit.name}-{corner}")
         self.session = private_session(self.netlist)

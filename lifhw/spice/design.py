@@ -125,6 +125,13 @@ class OTADesign:
         return dataclasses.asdict(self)
 
 
+def threshold(v_low: float, v_swing: float) -> float:
+    """V_th (V) ``v_swing`` above ``v_low``, rounded to 1 nV: 0.6 + 0.3 is 0.8999999999999999 in binary, and a
+    threshold built from a swing must render the same deck as the same threshold typed (so a sizing run reuses what
+    the report stored for that neuron, and the two agree to the bit rather than to ngspice's tolerance)."""
+    return round(v_low + v_swing, 9)
+
+
 def ota_params(design: OTADesign | None = None, **changes: float) -> LIFParams:
     """LIFParams of the default analog design; r_m is 1/g_m of the OTA at κ = pdk.KAPPA_NOMINAL."""
     design = design or OTADesign()

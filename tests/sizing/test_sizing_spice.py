@@ -36,12 +36,10 @@ def test_acceptance_size_and_verify_tt():
     # ... and that κ reproduces the slope of the measured I-V at its zero.
     assert g_m == pytest.approx(data["characterization"]["g_m"], rel=1e-9)
     assert 0.5 < data["kappa"] < 0.9 and data["device_source"] == "spice"
-    # `lifhw spice characterize` at the same corner, temperature and bias reports the same device, to ngspice's
-    # convergence tolerance (reltol 1e-3): sizing builds V_th as V_rest + V_swing = 0.8999999999999999 V, which
-    # sends Newton down another path than 0.9 V does (1.2e-4 apart in kappa since the references sit on vdd_ref).
+    # `lifhw spice characterize` at the same corner, temperature and bias reports the same device.
     char = run_json("--i-b", "10p", command=("spice", "characterize"))
-    assert data["kappa"] == pytest.approx(char["kappa"], rel=1e-3)
-    assert data["i_b_eff"] == pytest.approx(char["i_b_eff"], rel=1e-3)
+    assert data["kappa"] == pytest.approx(char["kappa"], rel=1e-6)
+    assert data["i_b_eff"] == pytest.approx(char["i_b_eff"], rel=1e-6)
     measured = data["measured"]
     assert abs(measured["tau"] / 20e-3 - 1) < 0.05
     # SPICE against the device-aware (tanh + leakage) rate model at the target current.

