@@ -33,6 +33,9 @@ IDEAL_MULTIPLES = (0.8, 1.1, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0)
 #: Rate (Hz) at which the transistor neurons' energy per spike is measured for comparison with published neurons
 #: (issue 14: the figure of merit at 30 Hz): one transient at the current the device-aware theory gives it for.
 ENERGY_RATE = 30.0
+#: Issue 14's spec for lif_lowpower at ENERGY_RATE (tt, 27 °C, default C_m): energy per spike (J) and quiescent
+#: power (W) of the neuron's own supply, at most.
+LOWPOWER_SPEC = {"energy_per_spike": 3e-12, "quiescent_power": 50e-12}
 
 
 def _points(result, theory_rate) -> dict:
@@ -50,6 +53,17 @@ def study_points() -> int:
     return 2 + 3 * len(OTA_MULTIPLES) + len(IDEAL_MULTIPLES) + 2
 
 
+def energy_at_rate(neuron: SpiceNeuron, char, quiescent: float, rate: float = ENERGY_RATE) -> dict:
+    """One transient of ``neuron`` at the current its device-aware theory ``char`` gives ``rate`` (Hz) for: the
+    energy per spike of its own supply, split into static (``quiescent`` power × ISI) and dynamic parts, and the
+    shared references' power."""
+    i_in = brentq(lambda i: float(char.rate(i)) - rate, 1.01 * char.rheobase, 1e3 * char.rheobase)
+    tr = neuron.transient(i_in)
+    static, dynamic = energy_parts(tr.energy_per_spike, tr.rate, quiescent)
+    return {"i_in": i_in, "rate": tr.rate, "energy_per_spike": tr.energy_per_spike, "energy_static": static,
+            "energy_dynamic": dynamic, "quiescent_power": quiescent, "shared_power": tr.shared_power}
+
+
 def _energy(neuron: SpiceNeuron, char, pts: dict, tick) -> dict:
     """Quiescent and shared power at rest (operating point), the static/dynamic split of each point of ``pts``, and
     the energy at :data:`ENERGY_RATE`."""
@@ -57,13 +71,10 @@ def _energy(neuron: SpiceNeuron, char, pts: dict, tick) -> dict:
     parts = [energy_parts(e, r, quiescent) for e, r in zip(pts["energy_per_spike"], pts["rate"], strict=True)]
     pts.update(quiescent_power=quiescent, shared_quiescent_power=shared, energy_static=[p[0] for p in parts],
                energy_dynamic=[p[1] for p in parts])
-    i_in = brentq(lambda i: float(char.rate(i)) - ENERGY_RATE, 1.01 * char.rheobase, 1e3 * char.rheobase)
-    tr = neuron.transient(i_in)
+    out = energy_at_rate(neuron, char, quiescent)
     if tick:
         tick()
-    static, dynamic = energy_parts(tr.energy_per_spike, tr.rate, quiescent)
-    return {"i_in": i_in, "rate": tr.rate, "energy_per_spike": tr.energy_per_spike, "energy_static": static,
-            "energy_dynamic": dynamic, "quiescent_power": quiescent, "shared_power": tr.shared_power}
+    return out
 
 
 def _transistor_neuron(name: str, params: LIFParams, design, workers: int, tick, out: dict):
