@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from lifhw import sizing
+from lifhw import pdk, sizing
 from lifhw.ota_theory import TanhNeuron
 
 DEVICE = ("--kappa", "0.7", "--i-off", "0.5p", "--t-ref", "2m")
@@ -35,8 +35,9 @@ def test_size_tau_json():
     assert data["mim_area"] == pytest.approx(data["c_m"] / 2e-3)
     # dynamic C_eff·ΔV·V_dd + C_logic·V_dd², static V_dd·I_b,eff over one ISI at --i-target (default 3 I_b)
     rate = float(TanhNeuron(20e-3 * g_m, 10e-12, 0.7, 0.3, t_dead=2e-3, i_leak=0.5e-12).rate(30e-12))
-    assert data["energy_dynamic"] == pytest.approx(20e-3 * g_m * 0.3 * 1.8 + 10e-15 * 1.8 ** 2, rel=1e-9)
-    assert data["energy_per_spike"] == pytest.approx(data["energy_dynamic"] + 1.8 * 10e-12 / rate, rel=1e-9)
+    vdd = pdk.VDD  # the CLI's default supply and logic capacitance
+    assert data["energy_dynamic"] == pytest.approx(20e-3 * g_m * 0.3 * vdd + pdk.C_LOGIC * vdd ** 2, rel=1e-9)
+    assert data["energy_per_spike"] == pytest.approx(data["energy_dynamic"] + vdd * 10e-12 / rate, rel=1e-9)
     assert data["ktc_noise"] == pytest.approx(math.sqrt(1.380649e-23 * 300.15 / (20e-3 * g_m)), rel=1e-9)
     assert data["leakage"]["ratio"] == pytest.approx(20) and not data["leakage"]["flagged"]
     fi = data["fi"]
