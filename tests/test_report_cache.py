@@ -68,6 +68,26 @@ def test_editing_theory_changes_every_key_that_imports_it(monkeypatch):
     assert {key for key in before if before[key] != after[key]} == importers
 
 
+@pytest.mark.parametrize(("module", "tool", "sections"), [
+    ("lifhw.digital.runner", "iverilog", {"rtl", "deploy"}),
+    ("lifhw.digital.runner", "verilator", {"rtl", "deploy"}),
+    ("lifhw.pdk", "sky130", {"analog", "sizing", "montecarlo"}),
+])
+def test_another_tool_version_changes_exactly_the_sections_that_run_it(monkeypatch, module, tool, sections):
+    # A new Icarus or sky130 release can change a number without any file of ours changing.
+    import importlib
+
+    probe = importlib.import_module(module)
+    before = _keys()
+    installed = probe.tool_versions()
+    assert installed[tool] != "not installed"  # CI installs every tool
+    monkeypatch.setattr(probe, "tool_versions", lambda: {**installed, tool: installed[tool] + " (another build)"})
+    after = _keys()
+    changed = {key for key in before if before[key] != after[key]}
+    assert sections <= changed
+    assert not changed & ({"reference", "network", "scenarios"} - sections)
+
+
 def test_closure_follows_imports_inside_functions():
     # lifhw.cli.core imports the report page only inside its handler.
     assert "lifhw.report.page" in cache.import_closure(["lifhw.cli.core"])

