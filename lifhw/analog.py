@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ParameterError
+from .units import check_array, check_value
 
 K_B = 1.380649e-23  #: Boltzmann constant (J/K)
 Q_E = 1.602176634e-19  #: elementary charge (C)
@@ -27,10 +28,6 @@ EPS_R_SI = 11.7  #: relative permittivity of silicon
 N_I_SI = 1e16  #: intrinsic carrier density of silicon at 300 K (m⁻³)
 
 
-def _positive(name: str, value: float) -> float:
-    if not np.all(np.asarray(value) > 0):
-        raise ParameterError(name, value if np.ndim(value) == 0 else "array", "must be > 0")
-    return value
 
 
 def kelvin(temp: float) -> float:
@@ -48,7 +45,7 @@ def thermal_voltage(temp: float = 27.0) -> float:
 
 def ota_gm(i_b, kappa, temp: float = 27.0):
     """Small-signal transconductance κ·I_b / 2U_T (S) of a subthreshold differential pair."""
-    return kappa * np.asarray(_positive("i_b", i_b)) / (2 * thermal_voltage(temp))
+    return kappa * check_array(i_b, "i_b", "A", minimum=0) / (2 * thermal_voltage(temp))
 
 
 def ota_leak(v, v_rest, i_b, kappa, temp: float = 27.0):
@@ -58,7 +55,7 @@ def ota_leak(v, v_rest, i_b, kappa, temp: float = 27.0):
 
 def ota_tau(c_eff, i_b, kappa, temp: float = 27.0):
     """Membrane time constant C_eff / g_m (s) of the OTA-leak neuron near rest."""
-    return np.asarray(_positive("c_eff", c_eff)) / ota_gm(i_b, kappa, temp)
+    return check_array(c_eff, "c_eff", "F", minimum=0) / ota_gm(i_b, kappa, temp)
 
 
 def tsv_capacitance(diameter: float, depth: float, liner: float, depletion: float = 0.0,
@@ -75,11 +72,9 @@ def tsv_capacitance(diameter: float, depth: float, liner: float, depletion: floa
         Width (m) of the depletion region in the silicon around the liner; its capacitance is in
         series with the oxide's, so a wider depletion lowers C_tsv (0: oxide only, the maximum).
     """
-    _positive("tsv_diameter", diameter)
-    _positive("tsv_depth", depth)
-    _positive("tsv_liner", liner)
-    if depletion < 0:
-        raise ParameterError("tsv_depletion", depletion, "must be >= 0 m")
+    for name, value in (("tsv_diameter", diameter), ("tsv_depth", depth), ("tsv_liner", liner)):
+        check_value(value, name, "m", minimum=0)
+    check_value(depletion, "tsv_depletion", "m", minimum=0, exclusive=False)
     r = diameter / 2
     c_ox = 2 * np.pi * eps_r_liner * EPS_0 * depth / np.log((r + liner) / r)
     if depletion == 0:
@@ -90,12 +85,12 @@ def tsv_capacitance(diameter: float, depth: float, liner: float, depletion: floa
 
 def mim_area(c: float, density: float) -> float:
     """Area (m²) of a MIM capacitor of ``c`` farads at ``density`` F/m²."""
-    return _positive("c_m", c) / _positive("mim_density", density)
+    return float(check_value(c, "c_m", "F", minimum=0) / check_value(density, "mim_density", "F/m^2", minimum=0))
 
 
 def ktc_noise(c: float, temp: float = 27.0) -> float:
     """RMS thermal (kT/C) noise voltage (V) sampled on a capacitance ``c``."""
-    return float(np.sqrt(K_B * kelvin(temp) / _positive("c", c)))
+    return float(np.sqrt(K_B * kelvin(temp) / check_value(c, "c", "F", minimum=0)))
 
 
 def spike_energy(c_eff: float, v_swing: float, v_dd: float) -> float:

@@ -27,7 +27,8 @@ speed           m/s        m/s                             1e-9 m/s            1
 MIM density     F/m^2      F/m^2, F/m2                     1e-9 F/m²           1 F/m²
 intensity       W/m^2      W/m^2, W/m2                     1e-9 W/m²           1e12 W/m²
 temperature     degC       C, degC, °C                     (any)               1e4 °C, >= -273.15 °C
-dimensionless   (none)     none (scales only: ``5m``)      1e-15               1e9
+dimensionless   (none)     none (scales only: ``5m``;      1e-15               1e9
+                           ``10%`` is 0.1)
 ==============  =========  ==============================  ==================  ==============
 
 Why these magnitudes: each bracket holds every neuron, chip and experiment lifhw models with decades to
@@ -44,6 +45,8 @@ import math
 import numbers
 import re
 from dataclasses import dataclass
+
+import numpy as np
 
 from .errors import ParameterError
 from .limits import check_points
@@ -106,15 +109,34 @@ def quantity(unit: str | None) -> Quantity:
     return QUANTITIES[unit]
 
 
-def check_value(value: float, name: str, unit: str | None = None) -> float:
-    """``value`` as a float if it is a finite number within the magnitudes of ``unit``'s quantity.
+def bounds_rule(unit: str | None, minimum: float | None = None, maximum: float | None = None,
+                exclusive: bool = True) -> str:
+    """The rule a bounded value breaks, as an error message says it: ``must be > 0 F``, ``must be in [0, 1]``."""
+    shown = f" {unit}" if unit else ""
+    if minimum is not None and maximum is not None:
+        return f"must be in {'(' if exclusive else '['}{minimum:g}, {maximum:g}]{shown}"
+    if minimum is not None:
+        return f"must be {'>' if exclusive else '>='} {minimum:g}{shown}"
+    return f"must be <= {maximum:g}{shown}"
 
-    Accepts Python and numpy real scalars (not booleans); raises :class:`ParameterError` naming ``name``.
+
+def _within(value, minimum: float | None, maximum: float | None, exclusive: bool):
+    above = True if minimum is None else (value > minimum if exclusive else value >= minimum)
+    return above & (True if maximum is None else value <= maximum)
+
+
+def check_value(value: float, name: str, unit: str | None = None, *, minimum: float | None = None,
+                maximum: float | None = None, exclusive: bool = True) -> float:
+    """``value`` as a float if it is a finite number within the magnitudes of ``unit``'s quantity and, if given,
+    above ``minimum`` (strictly unless ``exclusive`` is False) and at most ``maximum``.
+
+    The one validator of a number in lifhw: accepts Python and numpy real scalars (not booleans); raises
+    :class:`ParameterError` naming ``name``. −0 is returned as 0.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParameterError(name, value, f"must be a real number in SI units, not a {type(value).__name__} "
                                           "(text goes through lifhw.units.parse_value)")
-    value = float(value)
+    value = float(value) + 0.0
     q = quantity(unit)
     if not math.isfinite(value):
         raise ParameterError(name, value, "must be a finite number")
@@ -123,7 +145,29 @@ def check_value(value: float, name: str, unit: str | None = None) -> float:
     if value != 0 and not q.tiny <= abs(value) <= q.huge:
         raise ParameterError(name, value, f"must be 0 or of magnitude {q.tiny:g} to {q.huge:g} {q.shown()}, the "
                                           f"{q.name}s lifhw models (lifhw.units.QUANTITIES)")
+    if (minimum is not None or maximum is not None) and not _within(value, minimum, maximum, exclusive):
+        raise ParameterError(name, value, bounds_rule(unit, minimum, maximum, exclusive))
     return value
+
+
+def check_array(values, name: str, unit: str | None = None, *, minimum: float | None = None,
+                maximum: float | None = None, exclusive: bool = True) -> np.ndarray:
+    """:func:`check_value` for every member of ``values`` (a number or an array of them): a float array, or one
+    :class:`ParameterError` naming ``name`` and the first member that breaks the rule."""
+    try:
+        arr = np.asarray(values, dtype=float) + 0.0
+    except (TypeError, ValueError):
+        raise ParameterError(name, values, "must be real numbers in SI units") from None
+    q = quantity(unit)
+    magnitude = np.abs(arr)
+    ok = np.isfinite(arr) & (arr >= q.lowest) & ((arr == 0) | ((magnitude >= q.tiny) & (magnitude <= q.huge)))
+    if minimum is not None or maximum is not None:
+        ok &= _within(arr, minimum, maximum, exclusive)
+    if not np.all(ok):
+        bad = arr.reshape(-1)[int(np.argmin(ok.reshape(-1)))]
+        check_value(float(bad), name if arr.ndim == 0 else f"{name} (one of {arr.size})", unit, minimum=minimum,
+                    maximum=maximum, exclusive=exclusive)
+    return arr
 
 
 def parse_value(text: str | float | int, name: str = "value", unit: str | None = None) -> float:
@@ -152,6 +196,9 @@ def parse_value(text: str | float | int, name: str = "value", unit: str | None =
         value = float(match.group(1)) * _suffix_scale(match.group(2), quantity(unit), name, text)
         if not math.isfinite(value):
             raise ParameterError(name, text, "must be a finite number")
+        if value == 0 and re.search(r"[1-9]", match.group(1).lower().partition("e")[0]):
+            # 1e-400 is not zero: it is a number too small for a float, which nothing may read as 0.
+            raise ParameterError(name, text, "is too small to represent (underflows to 0)")
         return check_value(value, name, unit)
     return check_value(text, name, unit)
 
@@ -160,6 +207,8 @@ def _scale_of(suffix: str, q: Quantity) -> float | None:
     """The scale of ``suffix`` if it is a scale and/or a unit spelling of ``q``, else None."""
     if suffix == "":
         return 1.0
+    if suffix == "%" and q.unit == "":
+        return 0.01
     # Upper-case M alone (or followed by a unit) is mega: "100M" resistors, "100MOhm".
     if suffix[0] == "M" and not suffix.lower().startswith("meg") and q.accepts(suffix[1:]):
         return 1e6
@@ -182,15 +231,36 @@ def _suffix_scale(suffix: str, q: Quantity, name: str, text: str) -> float:
                                      f"followed by the unit ({q.shown()})")
 
 
+#: Engineering exponents and their prefixes: as a human reads them (µ, M) and as SPICE and our parser read them.
+_PREFIXES = {12: ("T", "T"), 9: ("G", "G"), 6: ("M", "Meg"), 3: ("k", "k"), 0: ("", ""), -3: ("m", "m"),
+             -6: ("µ", "u"), -9: ("n", "n"), -12: ("p", "p"), -15: ("f", "f"), -18: ("a", "a")}
+
+
+def _engineering(value: float) -> int:
+    return max(-18, min(12, int(math.floor(math.log10(abs(value)) / 3) * 3)))
+
+
 def format_value(value: float, unit: str = "", digits: int = 4) -> str:
     """Format an SI value with an engineering prefix, e.g. ``format_value(2e-10, 'F') == '200 pF'``."""
     if value == 0 or not math.isfinite(value):
         return f"{value:g} {unit}".strip()
-    prefixes = {12: "T", 9: "G", 6: "M", 3: "k", 0: "", -3: "m", -6: "µ", -9: "n", -12: "p", -15: "f",
-                -18: "a"}
-    exp3 = int(math.floor(math.log10(abs(value)) / 3) * 3)
-    exp3 = max(-18, min(12, exp3))
-    return f"{value / 10 ** exp3:.{digits}g} {prefixes[exp3]}{unit}".strip()
+    exp3 = _engineering(value)
+    return f"{value / 10 ** exp3:.{digits}g} {_PREFIXES[exp3][0]}{unit}".strip()
+
+
+def spice_text(value: float, unit: str = "") -> str:
+    """``value`` as text a user types and :func:`parse_value` reads back for quantity ``unit`` (to 6 digits), with a
+    SPICE scale and the unit: ``spice_text(2e-7, "A") == "200nA"``, ``spice_text(1e8, "Ohm") == "100MegOhm"``;
+    pure numbers and temperatures as plain numbers (``0.68``, ``27C``)."""
+    suffix = "" if unit in ("", "degC") else unit
+    if value == 0 or not math.isfinite(value) or unit in ("", "degC"):
+        return f"{value:g}{'C' if unit == 'degC' else suffix}"
+    exp3 = _engineering(value)
+    # Beyond the prefixes (aS, 1e30 Ohm) the mantissa keeps its exponent.
+    exp3 = exp3 if 1e-18 <= abs(value) < 1e15 else 0
+    if exp3 == 0 and _scale_of(suffix, quantity(unit)) != 1.0:
+        suffix = ""  # alone, F is femto and A atto in SPICE: one farad is written 1
+    return f"{value / 10 ** exp3:.6g}{_PREFIXES[exp3][1]}{suffix}"
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,4 @@ def test_warnings_of_a_rejected_input_do_not_reach_stderr(monkeypatch, capsys):
     assert cli.main(["rheobase", "--c-m", "1p"]) == 2
     err = capsys.readouterr().err
     assert err.splitlines() == ["lifhw: error: c_m = 1e-12: refused after a numpy warning"]
+

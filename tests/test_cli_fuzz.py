@@ -340,3 +340,22 @@ def test_the_extremes_of_every_valid_range_end_cleanly(parser_once, tmp_path, mo
             assert code in (0, 2) and len(lines) <= 1, f"lifhw {' '.join(argv)}: exit {code}: {err[:2000]}"
             assert "Traceback" not in err and "Warning" not in err, f"lifhw {' '.join(argv)}: {err}"
             assert (code == 0) == (out != "" and not lines), f"lifhw {' '.join(argv)}: {err}"
+
+
+def test_help_shows_every_default_as_a_user_types_it():
+    # Each flag of a quantity shows its default with a SPICE scale and its unit (200nA, not 2e-07), and what help
+    # shows reads back as that default.
+    from lifhw.units import parse_value
+
+    checked = 0
+    for path, parser in _commands(cli.build_parser()):
+        text = parser.format_help()
+        for flag, action in _flags(parser):
+            if not isinstance(action.type, cli.ValueArg) or not isinstance(action.default, float):
+                continue
+            shown = re.search(re.escape(flag) + r" \w+\s+.*?\(default: ([^)\s]+)\)", " ".join(text.split()))
+            assert shown, f"lifhw {' '.join(path)} {flag}: no default in the help"
+            assert "e-" not in shown.group(1) and "e+" not in shown.group(1), (path, flag, shown.group(1))
+            assert parse_value(shown.group(1), flag, action.type.unit) == pytest.approx(action.default, rel=1e-6)
+            checked += 1
+    assert checked > 20

@@ -1,4 +1,5 @@
 import math
+import re
 
 import numpy as np
 import pytest
@@ -7,7 +8,16 @@ from hypothesis import strategies as st
 
 from lifhw import limits
 from lifhw.errors import ParameterError
-from lifhw.units import QUANTITIES, format_value, parse_range, parse_value, read_sweep
+from lifhw.units import (
+    QUANTITIES,
+    check_array,
+    check_value,
+    format_value,
+    parse_range,
+    parse_value,
+    read_sweep,
+    spice_text,
+)
 
 
 @pytest.mark.parametrize("text, value", [
@@ -121,3 +131,57 @@ def test_limits_override_is_scoped_and_checked():
         with pytest.raises(ParameterError):
             with limits.override(**bad):
                 pass
+
+
+@given(st.floats(min_value=0, max_value=1), st.sampled_from(["F", "A", "V", "s", "Ohm", "Hz", "S", "m"]))
+def test_spice_text_reads_back(where, unit):
+    # What help and messages show is what a user can type: it parses back to the value (6 digits), anywhere in the
+    # quantity's magnitudes.
+    q = QUANTITIES[unit]
+    x = 10.0 ** (math.log10(q.tiny) + where * (math.log10(q.huge) - math.log10(q.tiny)))
+    text = spice_text(x, unit)
+    assert re.fullmatch(r"-?[0-9.]+(e[-+][0-9]+)?((T|G|Meg|k|m|u|n|p|f|a)?" + re.escape(unit) + ")?", text), text
+    assert ("e" in text.replace("Meg", "")) == (not 1e-18 <= x < 1e15), text
+    assert parse_value(text, "x", unit) == pytest.approx(x, rel=5e-6)
+
+
+def test_percent_is_a_pure_number_only():
+    assert parse_value("10%", "tol", "") == pytest.approx(0.1)
+    assert parse_value("2.5 %", "tol", "") == pytest.approx(0.025)
+    with pytest.raises(ParameterError, match="^c_m = '10%'"):
+        parse_value("10%", "c_m", "F")
+
+
+@pytest.mark.parametrize("text", ["1e-400", "-1e-400", "0.000001e-320", "1e-330p"])
+def test_a_number_too_small_for_a_float_is_never_read_as_zero(text):
+    with pytest.raises(ParameterError, match="underflows to 0"):
+        parse_value(text, "t_ref", "s")
+    assert parse_value("0e-400", "t_ref", "s") == 0.0  # zero written with an exponent is still zero
+
+
+def test_minus_zero_is_zero():
+    assert str(parse_value("-0", "v", "V")) == "0.0"
+    assert str(check_value(-0.0, "v", "V")) == "0.0"
+
+
+@pytest.mark.parametrize(("kwargs", "good", "bad", "rule"), [
+    ({"minimum": 0}, 1e-12, 0.0, "must be > 0 F"),
+    ({"minimum": 0, "exclusive": False}, 0.0, -1e-12, "must be >= 0 F"),
+    ({"maximum": 1e-9}, 1e-9, 2e-9, "must be <= 1e-09 F"),
+    ({"minimum": 0, "maximum": 1e-9}, 1e-9, 0.0, r"must be in \(0, 1e-09\] F"),
+])
+def test_check_value_and_check_array_share_one_rule(kwargs, good, bad, rule):
+    assert check_value(good, "c", "F", **kwargs) == good
+    with pytest.raises(ParameterError, match=f"^c = .*: {rule}$"):
+        check_value(bad, "c", "F", **kwargs)
+    assert check_array([good, good], "c", "F", **kwargs).tolist() == [good, good]
+    with pytest.raises(ParameterError, match=f"^c \\(one of 3\\) = .*: {rule}$"):
+        check_array([good, bad, good], "c", "F", **kwargs)
+
+
+def test_check_array_refuses_what_check_value_refuses():
+    for bad in (np.nan, np.inf, 1e300, 1e-300):
+        with pytest.raises(ParameterError):
+            check_array(np.array([1e-12, bad]), "c", "F")
+    with pytest.raises(ParameterError, match="must be real numbers"):
+        check_array(["a", "b"], "c", "F")

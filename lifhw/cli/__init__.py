@@ -29,7 +29,7 @@ from .. import limits
 from ..errors import Interrupted, LifhwError, ParameterError
 from ..limits import check_points
 from ..params import FIELDS, LIFParams
-from ..units import Sweep, parse_value, read_sweep
+from ..units import Sweep, bounds_rule, check_value, parse_value, read_sweep, spice_text
 
 #: Worker processes one command may start (ngspice holds one circuit per process, ~100 MB each with sky130).
 MAX_WORKERS = 64
@@ -51,12 +51,17 @@ class _DefaultsFormatter(argparse.HelpFormatter):
         return text
 
     def _expand_help(self, action):
-        if isinstance(action.default, float):
+        # A default is shown as the user would type it: 200nA, not 2e-07.
+        item = action.type.item if isinstance(action.type, ListArg) else action.type
+        unit = item.unit if isinstance(item, ValueArg | SweepArg) and item.unit is not None else ""
+
+        def shown(value) -> str:
+            return spice_text(value, unit) if isinstance(value, float) else str(value)
+
+        if isinstance(action.default, float | list | tuple):
             action = copy.copy(action)
-            action.default = f"{action.default:g}"
-        elif isinstance(action.default, list | tuple):
-            action = copy.copy(action)
-            action.default = ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in action.default)
+            values = action.default if isinstance(action.default, list | tuple) else [action.default]
+            action.default = ",".join(shown(v) for v in values)
         return super()._expand_help(action)
 
 
@@ -111,7 +116,7 @@ def add_params_args(parser: argparse.ArgumentParser, defaults: LIFParams | None 
     for name, (unit, meaning) in FIELDS.items():
         group.add_argument("--" + name.replace("_", "-"), dest=name, default=None, metavar="VALUE",
                            type=value_arg(name, minimum.get(name), exclusive=name != "t_ref", unit=unit),
-                           help=f"{meaning} ({unit}; default {getattr(defaults, name):g})")
+                           help=f"{meaning} ({unit}; default {spice_text(getattr(defaults, name), unit)})")
     group.add_argument("--g-l", dest="g_l", default=None, metavar="VALUE", type=value_arg("g_l", 0.0, unit="S"),
                        help="leak conductance (S); alternative to --r-m")
     parser.set_defaults(_param_defaults=defaults)
@@ -161,19 +166,11 @@ class ValueArg(ArgType):
     def parse(self, text: str) -> float | None:
         if self.auto and text.strip().lower() == "auto":
             return None
-        value = parse_value(text, self.name, self.unit)
-        above = self.minimum is None or (value > self.minimum if self.exclusive else value >= self.minimum)
-        if not above or (self.maximum is not None and value > self.maximum):
-            raise ParameterError(self.name, value, self.rule())
-        return value
+        return check_value(parse_value(text, self.name, self.unit), self.name, self.unit, minimum=self.minimum,
+                           maximum=self.maximum, exclusive=self.exclusive)
 
     def rule(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        if self.minimum is not None and self.maximum is not None:
-            return f"must be in {'(' if self.exclusive else '['}{self.minimum:g}, {self.maximum:g}]{unit}"
-        if self.minimum is not None:
-            return f"must be {'>' if self.exclusive else '>='} {self.minimum:g}{unit}"
-        return f"must be <= {self.maximum:g}{unit}"
+        return bounds_rule(self.unit, self.minimum, self.maximum, self.exclusive)
 
 
 class IntArg(ArgType):
@@ -283,13 +280,11 @@ class FractionArg(ArgType):
         self.name, self.maximum = name, maximum
 
     def parse(self, text: str) -> float:
-        stripped = text.strip()
-        percent = stripped.endswith("%")
         try:
-            value = float(stripped[:-1] if percent else stripped) / (100.0 if percent else 1.0)
-        except ValueError:
-            raise ParameterError(self.name, text, self.rule()) from None
-        if not 0 < value < self.maximum:  # also refuses nan
+            value = parse_value(text, self.name, "")
+        except ParameterError as exc:
+            raise ParameterError(self.name, text, f"{self.rule()} ({exc.rule})") from None
+        if not 0 < value < self.maximum:
             raise ParameterError(self.name, text, self.rule())
         return value
 
