@@ -11,7 +11,6 @@ def test_network_section_on_a_small_network(tmp_path, monkeypatch):
     monkeypatch.setattr(section, "ETAS", (1.0, 2.0))
     ctx = ReportContext(params=LIFParams(), build_dir=tmp_path, quiet=True)
     built = section.build(ctx)
-    assert built.key == "network"
     assert built.html.count("data:image/png;base64,") == 2
     assert built.html.count("<tr>") == 1 + 5  # header, four states and the silent network
     assert len(built.budget) == 2
