@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ParameterError
+from .pdk import NOMINAL_TEMP
 from .units import check_array, check_value
 
 K_B = 1.380649e-23  #: Boltzmann constant (J/K)
@@ -38,22 +39,22 @@ def kelvin(temp: float) -> float:
     return kelvins
 
 
-def thermal_voltage(temp: float = 27.0) -> float:
+def thermal_voltage(temp: float = NOMINAL_TEMP) -> float:
     """U_T = kT/q (V) at ``temp`` °C; 25.85 mV at 27 °C."""
     return K_B * kelvin(temp) / Q_E
 
 
-def ota_gm(i_b, kappa, temp: float = 27.0):
+def ota_gm(i_b, kappa, temp: float = NOMINAL_TEMP):
     """Small-signal transconductance κ·I_b / 2U_T (S) of a subthreshold differential pair."""
     return kappa * check_array(i_b, "i_b", "A", minimum=0) / (2 * thermal_voltage(temp))
 
 
-def ota_leak(v, v_rest, i_b, kappa, temp: float = 27.0):
+def ota_leak(v, v_rest, i_b, kappa, temp: float = NOMINAL_TEMP):
     """Leak current I_b·tanh(κ(V − V_rest)/2U_T) (A) an OTA follower draws from the membrane."""
     return i_b * np.tanh(kappa * (np.asarray(v, dtype=float) - v_rest) / (2 * thermal_voltage(temp)))
 
 
-def ota_tau(c_eff, i_b, kappa, temp: float = 27.0):
+def ota_tau(c_eff, i_b, kappa, temp: float = NOMINAL_TEMP):
     """Membrane time constant C_eff / g_m (s) of the OTA-leak neuron near rest."""
     return check_array(c_eff, "c_eff", "F", minimum=0) / ota_gm(i_b, kappa, temp)
 
@@ -88,7 +89,7 @@ def mim_area(c: float, density: float) -> float:
     return float(check_value(c, "c_m", "F", minimum=0) / check_value(density, "mim_density", "F/m^2", minimum=0))
 
 
-def ktc_noise(c: float, temp: float = 27.0) -> float:
+def ktc_noise(c: float, temp: float = NOMINAL_TEMP) -> float:
     """RMS thermal (kT/C) noise voltage (V) sampled on a capacitance ``c``."""
     return float(np.sqrt(K_B * kelvin(temp) / check_value(c, "c", "F", minimum=0)))
 

@@ -27,6 +27,11 @@ CORNERS = ("tt", "ss", "ff", "sf", "fs")
 MISMATCH_SUFFIX = "_mm"
 #: The library parameter that switches the per-instance mismatch draw on (1) or off (0).
 MISMATCH_SWITCH = "mc_mm_switch"
+#: The nominal corner and temperature (°C): what every design, netlist and command uses unless told otherwise.
+NOMINAL_CORNER = "tt"
+NOMINAL_TEMP = 27.0
+#: The temperatures (°C) a corner sweep visits: cold and hot ends of the industrial range and the nominal.
+CORNER_TEMPS = (-40.0, NOMINAL_TEMP, 125.0)
 #: The corner the process statistics are centred on: the library's ``mc`` section uses the tt device parameters.
 PROCESS_CORNER = "tt"
 #: Nominal supply (V) of the 1.8 V devices, and the range the netlists accept.

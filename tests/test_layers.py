@@ -31,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "params": {"errors", "units"},
     "pdk": {"errors", "units"},
     # the models
-    "analog": {"errors", "units"},
+    "analog": {"errors", "units", "pdk"},
     "theory": {"errors", "fi", "params"},
     "ota_theory": {"analog", "errors", "fi", "params", "units"},
     "fixed": FOUNDATION,
