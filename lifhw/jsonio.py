@@ -80,6 +80,8 @@ def read(kind: Any, value: Any, where: str = "value") -> Any:
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
+        if set(inner) == {int, float}:  # a count or a measure: an int stays one, anything else is a float
+            return value if isinstance(value, int) and not isinstance(value, bool) else read(float, value, where)
         if len(inner) != 1:
             raise TypeError(f"{where}: cannot read a union of {inner} from JSON")
         return read(inner[0], value, where)
