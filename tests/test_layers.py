@@ -10,7 +10,7 @@ from lifhw.report import cache
 
 #: Top-level names of lifhw by layer, lowest first. A module may import its own layer and those below.
 LAYERS = [
-    {"lifhw", "files", "errors", "limits", "units", "params", "pdk", "fi", "progress"},
+    {"lifhw", "files", "errors", "limits", "units", "params", "pdk", "fi", "progress", "jsonio"},
     {"theory", "analog", "fixed", "ota_theory"},
     None,  # the levels and what is built on them: every other package or module
     {"report"},
