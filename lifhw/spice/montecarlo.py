@@ -162,6 +162,8 @@ class Nominal(DC):
 
 @dataclass(frozen=True)
 class Failure(Record):
+    """Sample ``k`` failed: the error it raised."""
+
     k: int
     error: str
 

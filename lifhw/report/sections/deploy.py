@@ -17,6 +17,8 @@ SAMPLES = None
 
 @dataclass(frozen=True)
 class Memory(Record):
+    """One memory of the core: words of ``width`` bits."""
+
     name: str
     words: int
     width: int
