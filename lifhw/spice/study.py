@@ -24,7 +24,7 @@ from ..jsonio import Record
 from ..params import LIFParams
 from .characterize import OTACharacterization
 from .design import ota_params, typical_tsv_capacitance
-from .fisweep import FiMeasurement, Sweep, measure_fi
+from .fisweep import FiMeasurement, Sweep, Trace, measure_fi
 from .measure import energy_parts
 from .netlist import get_circuit
 from .sweep import SpiceNeuron
@@ -202,14 +202,7 @@ def _csv(sweep: Sweep) -> bytes:
     return buffer.getvalue().encode()
 
 
-def figures(study: SpiceStudy) -> dict:
-    """Matplotlib figures of the study: 'fi', 'iv', 'energy' and (if lif_ota's trace ran) 'trace'."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figs = {}
+def _fi_figure(study: SpiceStudy, plt):
     fig, ax = plt.subplots(figsize=(7, 4.4))
     for got, label, style, theory_label in (
             (study.ota, "SPICE lif_ota", "o", "device-aware theory"),
@@ -224,9 +217,10 @@ def figures(study: SpiceStudy) -> dict:
     ax.set_ylabel("firing rate (Hz)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
-    figs["fi"] = fig
+    return fig
 
-    char = study.ota.characterization
+
+def _iv_figure(char: OTACharacterization, plt):
     v = np.array(char.v)
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(v, np.array(char.i_leak) * 1e12, "k.", ms=3, label="ngspice DC (whole membrane node)")
@@ -238,8 +232,10 @@ def figures(study: SpiceStudy) -> dict:
     ax.set_ylabel("leak current drawn (pA)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    figs["iv"] = fig
+    return fig
 
+
+def _energy_figure(study: SpiceStudy, plt):
     fig, ax = plt.subplots(figsize=(7, 4.4))
     for key, got, marker in (("ota", study.ota, "o"), ("lowpower", study.lowpower, "s")):
         sweep = got.sweep
@@ -259,17 +255,30 @@ def figures(study: SpiceStudy) -> dict:
     ax.set_ylabel("energy per spike, neuron's own supply (pJ)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
-    figs["energy"] = fig
+    return fig
 
-    trace = study.ota.trace
-    if trace is not None:
-        fig, ax = plt.subplots(figsize=(7, 3.2))
-        ax.plot(trace.time * 1e3, trace.v_mem, "k-", lw=0.8)
-        ax.set_xlabel("time (ms)")
-        ax.set_ylabel("v(mem) (V)")
-        ax.set_title(f"lif_ota membrane at {trace.i_in * 1e12:.3g} pA")
-        ax.grid(alpha=0.3)
-        figs["trace"] = fig
+
+def _trace_figure(trace: Trace, plt):
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ax.plot(trace.time * 1e3, trace.v_mem, "k-", lw=0.8)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("v(mem) (V)")
+    ax.set_title(f"lif_ota membrane at {trace.i_in * 1e12:.3g} pA")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def figures(study: SpiceStudy) -> dict:
+    """Matplotlib figures of the study: 'fi', 'iv', 'energy' and (if lif_ota's trace ran) 'trace'."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figs = {"fi": _fi_figure(study, plt), "iv": _iv_figure(study.ota.characterization, plt),
+            "energy": _energy_figure(study, plt)}
+    if study.ota.trace is not None:
+        figs["trace"] = _trace_figure(study.ota.trace, plt)
     return figs
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -168,7 +168,7 @@ def budget(result: Rtl) -> list[BudgetRow]:
 
 def curves(result: Rtl) -> list[FICurve]:
     """The RTL's curves for the report's combined f-I figure."""
-    return [FICurve(j.study.rtl.current, j.study.rtl.rate, j.label, {"dt": DT, "quantized": j.study.quantized})
+    return [replace(j.study.rtl, label=j.label, metadata={"dt": DT, "quantized": j.study.quantized})
             for j in judged(result)]
 
 
