@@ -288,8 +288,9 @@ def write_study(study: SpiceStudy, out_dir: Path) -> list[Path]:
 
     out_dir = Path(out_dir)
     written = []
+    char = study.ota.characterization
     for name, payload in (("study.json", jsonio.dumps(study, indent=1, sort_keys=True).encode()),
-                          ("characterization.json", jsonio.dumps(study.ota.characterization, indent=1).encode()),
+                          ("characterization.json", jsonio.dumps(char, indent=1, sort_keys=True).encode()),
                           *((f"fi_{key}.csv", _csv(got.sweep)) for key, got in study.sweeps.items())):
         write_atomic(out_dir / name, payload)
         written.append(out_dir / name)
