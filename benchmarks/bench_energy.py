@@ -29,7 +29,7 @@ def measure_neuron(name: str) -> dict:
         got = energy_at_rate(neuron, char, quiescent)
         params, design = neuron.params, neuron.design
     bound = analog.spike_energy(params.c_m + design.c_tsv, params.v_th - params.v_reset, design.vdd)
-    return {**got, "c_dv_vdd": bound, "seconds": time.perf_counter() - start}
+    return {**got.as_dict(), "c_dv_vdd": bound, "seconds": time.perf_counter() - start}
 
 
 def main() -> int:

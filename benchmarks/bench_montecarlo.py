@@ -29,28 +29,28 @@ sys.path.insert(0, str(ROOT))
 
 from lifhw.spice import OTADesign, ota_params  # noqa: E402
 from lifhw.spice.executor import LocalExecutor  # noqa: E402
-from lifhw.spice.montecarlo import run_montecarlo  # noqa: E402
+from lifhw.spice.montecarlo import MonteCarloRun, run_montecarlo  # noqa: E402
 
 I_IN = 31.5e-12
 N_SPEEDUP = 300
 N_LONG = 1000
 
 
-def _run(workers: int, n: int, store: Path) -> tuple[float, dict]:
+def _run(workers: int, n: int, store: Path) -> tuple[float, MonteCarloRun]:
     design = OTADesign()
     start = time.perf_counter()
     with LocalExecutor(workers, timeout=300) as executor:
         result = run_montecarlo("ota", ota_params(design), design, [I_IN], n, 1, executor, store_root=store,
                                 run_dir=store / "run", quiet=True)
     wall = time.perf_counter() - start
-    if result["failed"] or result["computed"] != n:
-        raise SystemExit(f"Monte Carlo bench: {len(result['failed'])} failed, {result['computed']} computed of {n}")
+    if result.failed or result.computed != n:
+        raise SystemExit(f"Monte Carlo bench: {len(result.failed)} failed, {result.computed} computed of {n}")
     return wall, result
 
 
-def _costs(result: dict) -> list[dict]:
-    store = Path(result["store"])
-    return [json.loads((store / f"{k}.cost.json").read_text()) for k in range(result["n"])]
+def _costs(result: MonteCarloRun) -> list[dict]:
+    store = Path(result.store)
+    return [json.loads((store / f"{k}.cost.json").read_text()) for k in range(result.n)]
 
 
 def main() -> int:
@@ -77,7 +77,7 @@ def main() -> int:
 
         long_wall, long = _run(2, N_LONG, tmp / "long")
         costs = _costs(long)
-        point = long["nominal"]["points"][0]["fi_point_cpu"]
+        point = long.nominal.points[0].fi_point_cpu
         cpu = np.array([c["cpu"] for c in costs])
         print(f"{N_LONG} samples on 2 workers: {long_wall:.1f} s wall ({N_LONG / long_wall:.2f} samples/s, "
               f"{N_LONG / long_wall / 2:.2f} per worker)")

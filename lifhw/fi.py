@@ -45,7 +45,10 @@ class FICurve:
 
     @classmethod
     def from_dict(cls, data: dict) -> FICurve:
-        """The inverse of :meth:`as_dict` (None rates back to NaN)."""
+        """The inverse of :meth:`as_dict` (None rates back to NaN); TypeError for anything else."""
+        if not (isinstance(data.get("current"), list) and isinstance(data.get("rate"), list)
+                and isinstance(data.get("label"), str) and isinstance(data.get("metadata", {}), dict)):
+            raise TypeError("an f-I curve has lists 'current' and 'rate', a text 'label' and a 'metadata' object")
         rate = [np.nan if r is None else r for r in data["rate"]]
         return cls(data["current"], rate, data["label"], data.get("metadata", {}))
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import jsonio
 from .errors import ParameterError
 from .files import write_atomic
 from .params import LIFParams
@@ -593,11 +594,11 @@ def save_network(net: FixedNetwork, path) -> None:
     arrays = {"format": np.array(NETWORK_FILE_FORMAT), "n_layers": np.array(len(net.layers))}
     for k, layer in enumerate(net.layers):
         arrays[f"l{k}_weights"] = layer.weights
-        arrays[f"l{k}_rtl"] = np.array(json.dumps(layer.q.rtl, sort_keys=True))
+        arrays[f"l{k}_rtl"] = np.array(jsonio.dumps(layer.q.rtl, sort_keys=True))
         arrays[f"l{k}_weight_bits"] = np.array(layer.weight_bits)
         arrays[f"l{k}_acc_width"] = np.array(layer.acc_width)
-        arrays[f"l{k}_neuron"] = np.array(json.dumps({"params": layer.q.params.as_dict(), "dt": layer.q.dt,
-                                                      "format": dataclasses.asdict(layer.q.fmt)}))
+        arrays[f"l{k}_neuron"] = np.array(jsonio.dumps({"params": layer.q.params.as_dict(), "dt": layer.q.dt,
+                                                        "format": dataclasses.asdict(layer.q.fmt)}))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     write_atomic(Path(path), buffer.getvalue())

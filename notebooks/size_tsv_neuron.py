@@ -88,15 +88,14 @@ print("relaxed:", sizing.size(V_SWING, tsv, guess, tau=1.01 * tau_min, i_b=I_B).
 # %%
 spec = verify.Spec(v_swing=V_SWING, tsv=tsv, tau=TAU, i_b=I_B)
 (row,) = verify.size_and_verify(spec, ["tt"], [27.0], t_ref=verify.circuit_t_ref(), build_dir=BUILD)
-verify.raise_row_error(row)
-spiced, measured = row["design"], row["measured"]
+spiced, measured = row.raise_error().design, row.measured
 print(f"SPICE kappa = {spiced.kappa:.3f}, I_b,eff = {spiced.i_b_eff * 1e12:.2f} pA, "
       f"leakage floor = {spiced.device.i_off * 1e15:.0f} fA (I_b/I_off = {spiced.leakage_check()['ratio']:.0f})")
 print(f"C_m = {spiced.c_m * 1e12:.3f} pF (the kappa = 0.7 guess gave {design.c_m * 1e12:.3f} pF)")
-print(f"measured tau = {measured['tau'] * 1e3:.2f} ms (target 20 ms); "
-      f"rate at {measured['i_in'] * 1e12:.1f} pA: SPICE {measured['rate']:.2f} Hz, model {measured['rate_predicted']:.2f} Hz")
-assert abs(measured["tau"] / TAU - 1) < 0.05
-assert abs(measured["rate"] / measured["rate_predicted"] - 1) < 0.05
+print(f"measured tau = {measured.tau * 1e3:.2f} ms (target 20 ms); "
+      f"rate at {measured.i_in * 1e12:.1f} pA: SPICE {measured.rate:.2f} Hz, model {measured.rate_predicted:.2f} Hz")
+assert abs(measured.tau / TAU - 1) < 0.05
+assert abs(measured.rate / measured.rate_predicted - 1) < 0.05
 
 # %% [markdown]
 # The f-I curve the sized design predicts: the device-aware model (the OTA's leak saturates at
@@ -109,7 +108,7 @@ fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(currents * 1e12, neuron.rate(currents), "k-", label="tanh leak (device-aware)")
 ax.plot(currents * 1e12, theory.firing_rate(neuron.linear_params(), currents - neuron.i_leak), "k:",
         label="linear LIF, same g_m")
-ax.plot(measured["i_in"] * 1e12, measured["rate"], "o", label="ngspice lif_ota, tt 27 °C")
+ax.plot(measured.i_in * 1e12, measured.rate, "o", label="ngspice lif_ota, tt 27 °C")
 ax.set_xlabel("input current (pA)")
 ax.set_ylabel("rate (Hz)")
 ax.legend()
@@ -129,16 +128,16 @@ from lifhw.sizing.spicemc import pdk_mismatch  # noqa: E402
 mismatch = pdk_mismatch(spiced, store_root=BUILD / "blocks")
 print(f"PDK: sigma(V_os) = {mismatch.sigma_vos * 1e3:.2f} mV, sigma(dI_b/I_b) = {mismatch.sigma_ib:.1%}, "
       f"sigma(V_th) = {mismatch.sigma_vth * 1e3:.2f} mV")
-i_in = measured["i_in"]
+i_in = measured.i_in
 for scale in (0.5, 1.0, 2.0):
     mc = sizing.monte_carlo(spiced, i_in, mismatch.scaled(scale), n=4000, seed=0)
-    print(f"mismatch x{scale:g}: rate {mc['mean']:.2f} ± {mc['std']:.2f} Hz (CV {mc['cv']:.1%}), "
-          f"mean - nominal = {mc['z']:+.2f} SE")
+    print(f"mismatch x{scale:g}: rate {mc.mean:.2f} ± {mc.std:.2f} Hz (CV {mc.cv:.1%}), "
+          f"mean - nominal = {mc.z:+.2f} SE")
 mc = sizing.monte_carlo(spiced, i_in, mismatch, n=4000, seed=0)
-assert abs(mc["z"]) < 3
+assert abs(mc.z) < 3
 fig, ax = plt.subplots(figsize=(7, 3))
-ax.hist(mc["rates"], bins=40)
-ax.axvline(mc["nominal"], color="k")
+ax.hist(mc.rates, bins=40)
+ax.axvline(mc.nominal, color="k")
 ax.set_xlabel("rate (Hz)")
 ax.set_ylabel("neurons")
 
@@ -149,8 +148,8 @@ ax.set_ylabel("neurons")
 # leakage floor, not the TSV, is what limits how small I_b (and so how small C_m) can go when hot.
 
 # %%
-energy = spiced.energy(measured["i_in"])
-print(f"energy per spike at {measured['i_in'] * 1e12:.1f} pA: estimate {energy['energy_per_spike'] * 1e12:.2f} pJ "
+energy = spiced.energy(measured.i_in)
+print(f"energy per spike at {measured.i_in * 1e12:.1f} pA: estimate {energy['energy_per_spike'] * 1e12:.2f} pJ "
       f"(C_eff·ΔV·V_dd + comparator {energy['energy_dynamic'] * 1e12:.2f} pJ, quiescent power × ISI "
-      f"{energy['energy_static'] * 1e12:.2f} pJ), SPICE {measured['energy_per_spike'] * 1e12:.2f} pJ; "
+      f"{energy['energy_static'] * 1e12:.2f} pJ), SPICE {measured.energy_per_spike * 1e12:.2f} pJ; "
       f"kT/C noise {analog.ktc_noise(spiced.c_eff) * 1e6:.1f} µV")

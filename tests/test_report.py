@@ -4,6 +4,7 @@ real browser that loads every figure without a console error."""
 import json
 import re
 
+import numpy as np
 import pytest
 
 from lifhw import LIFParams
@@ -56,3 +57,14 @@ def test_chromium_loads_every_figure_without_console_errors(report):
         browser.close()
     assert len(widths) >= 3 and all(w > 0 for w in widths), widths
     assert errors == []
+
+
+def test_a_missing_number_is_an_em_dash_in_a_table_never_nan():
+    from lifhw.report import MISSING, table_html
+
+    html = table_html(["a", "b", "c", "d", "e"], [[float("nan"), None, float("inf"), np.float64("nan"), 0.5],
+                                                  [1, np.int64(2), "text", True, -float("inf")]])
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert MISSING == "—"
+    assert cells == ["—", "—", "—", "—", "0.5", "1", "2", "text", "True", "—"]
+    assert "nan" not in html.lower() and "inf" not in html and "None" not in html

@@ -5,10 +5,14 @@ changed bytes for one path, so the checkout itself is never touched."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
+from lifhw.fi import FICurve
 from lifhw.files import DV_DIR, RTL_DIR
+from lifhw.jsonio import Record
 from lifhw.report import ReportContext, cache, discover_sections
 from lifhw.report.page import build_report
 
@@ -93,25 +97,57 @@ def test_closure_follows_imports_inside_functions():
     assert "lifhw.report.page" in cache.import_closure(["lifhw.cli.core"])
 
 
+@dataclass(frozen=True)
+class Probe(Record):
+    value: int
+
+
 @pytest.mark.parametrize("damage", [b"", b"{", b"not json at all", b"{}", b'{"key": "other", "result": {}}',
-                                    b'{"key": "KEY", "result": [1, 2]}'])
+                                    b'{"key": "KEY", "result": [1, 2]}', b'{"key": "KEY", "result": {}}',
+                                    b'{"key": "KEY", "result": {"value": "42"}}',
+                                    b'{"key": "KEY", "result": {"value": true}}'])
 def test_a_damaged_entry_is_recomputed_and_replaced(tmp_path, capsys, damage):
     ctx = ReportContext(params=None, build_dir=tmp_path)
     calls = []
 
     def compute():
         calls.append(1)
-        return {"value": 42}
+        return Probe(42)
 
-    assert ctx.cached("probe", {"x": 1}, compute) == {"value": 42}
+    first = ctx.cached("probe", {"x": 1}, compute, Probe)
+    assert first == Probe(42)
     (entry,) = (tmp_path / "cache").iterdir()
-    assert ctx.cached("probe", {"x": 1}, compute) == {"value": 42} and len(calls) == 1  # served from the cache
+    assert ctx.cached("probe", {"x": 1}, compute, Probe) == Probe(42) and len(calls) == 1  # served from the cache
     entry.write_bytes(damage.replace(b"KEY", entry.stem.encode()))
-    assert ctx.cached("probe", {"x": 1}, compute) == {"value": 42} and len(calls) == 2
+    assert ctx.cached("probe", {"x": 1}, compute, Probe) == Probe(42) and len(calls) == 2
     warning = capsys.readouterr().err.strip().splitlines()
     assert len(warning) == 1 and str(entry) in warning[0] and "recomputing" in warning[0]
     assert json.loads(entry.read_text())["result"] == {"value": 42}  # replaced, so the next run reads it again
-    assert ctx.cached("probe", {"x": 1}, compute) == {"value": 42} and len(calls) == 2
+    assert ctx.cached("probe", {"x": 1}, compute, Probe) == Probe(42) and len(calls) == 2
+
+
+def test_an_entry_of_another_shape_names_the_type_and_the_field(tmp_path, capsys):
+    # A result whose fields changed (or a hand-edited entry) is not handed to the section as if it were the result.
+    ctx = ReportContext(params=None, build_dir=tmp_path)
+    ctx.cached("probe", {}, lambda: Probe(1), Probe)
+    (entry,) = (tmp_path / "cache").iterdir()
+    entry.write_text(json.dumps({"key": entry.stem, "result": {"value": 1.5}}))
+    assert ctx.cached("probe", {}, lambda: Probe(2), Probe) == Probe(2)
+    (warning,) = capsys.readouterr().err.strip().splitlines()
+    assert "does not read back as Probe" in warning and "Probe.value" in warning
+
+
+def test_the_cache_returns_the_typed_result_and_reads_nan_back(tmp_path):
+    # NaN is stored as null (JSON has no NaN) and read back as NaN where the type says float, on the first run too.
+    ctx = ReportContext(params=None, build_dir=tmp_path)
+    curve = FICurve([1e-10, 2e-10, 3e-10], [0.0, float("nan"), 12.5], "probe", {"dt": 1e-4})
+    first = ctx.cached("curve", {}, lambda: curve, FICurve)
+    again = ctx.cached("curve", {}, lambda: pytest.fail("served from the cache"), FICurve)
+    for got in (first, again):
+        assert isinstance(got, FICurve) and got.label == "probe" and got.metadata == {"dt": 1e-4}
+        np.testing.assert_array_equal(got.rate, curve.rate)  # NaN where it was NaN
+    (entry,) = (tmp_path / "cache").iterdir()
+    assert json.loads(entry.read_text())["result"]["rate"] == [0.0, None, 12.5]
 
 
 def test_report_survives_a_corrupted_cache(tmp_path):

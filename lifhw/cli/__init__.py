@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib
-import json
-import math
 import os
 import pkgutil
 import re
@@ -25,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import limits
+from .. import jsonio, limits
 from ..errors import Interrupted, LifhwError, ParameterError
 from ..limits import check_points
 from ..params import FIELDS, LIFParams
@@ -78,33 +76,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _json_default(obj):
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | np.bool_):
-        return obj.item()
-    if hasattr(obj, "as_dict"):
-        return obj.as_dict()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def _finite(obj):
-    """Replace NaN and ±inf (not valid JSON) with None, recursively."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
-
-
 def to_json(result: dict) -> str:
-    """One-line JSON of a command result (numpy converted, NaN/inf as null)."""
-    plain = json.loads(json.dumps(result, default=_json_default))
-    return json.dumps(_finite(plain), allow_nan=False)
+    """One-line JSON of a command result (:func:`lifhw.jsonio.dumps`: numpy converted, NaN/inf as null)."""
+    return jsonio.dumps(result)
 
 
 def add_params_args(parser: argparse.ArgumentParser, defaults: LIFParams | None = None) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from .. import fixed
-from ..files import write_atomic
+from .. import fixed, jsonio
 from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
 
 
@@ -53,9 +51,8 @@ def _digits(args) -> dict:
         "train_accuracy": [r["train_accuracy"] for r in history],
         "test_accuracy": [r["test_accuracy"] for r in history],
     }
-    write_atomic(out / "result.json", json.dumps({k: v for k, v in summary.items()
-                                                  if k not in ("epoch", "loss", "train_accuracy", "test_accuracy")},
-                                                 indent=1).encode())
+    jsonio.write(out / "result.json", {k: v for k, v in summary.items()
+                                       if k not in ("epoch", "loss", "train_accuracy", "test_accuracy")})
     return summary
 
 

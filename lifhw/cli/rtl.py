@@ -18,19 +18,17 @@ def _fi(args) -> dict:
     params = params_from_args(args)
     q = fixed.quantize(params, args.dt, _format(args))
     data = study.fi_measure(q, args.i, args.t_sim, Path(args.work))
-    return {"current": data["current"], "rate": data["rate"], "float_rate": data["float_rate"],
-            "theory_rate": data["theory_rate"], "model_rate": data["model_rate"], "code": data["code"],
-            "spike_mismatches": data["spike_mismatches"], "dt": args.dt, "t_sim": args.t_sim,
+    return {"current": data.rtl.current, "rate": data.rtl.rate, "float_rate": data.discrete.rate,
+            "theory_rate": data.theory.rate, "model_rate": data.model.rate, "code": data.code,
+            "spike_mismatches": data.spike_mismatches, "dt": args.dt, "t_sim": args.t_sim,
             "integer_params": q.rtl, "frac": q.frac, "i_lsb": q.i_lsb, "v_lsb": q.v_lsb,
             "effective": q.effective.as_dict(), "mapping_errors": q.errors(), "params": params.as_dict()}
 
 
 def _artifacts(args) -> dict:
     params = params_from_args(args)
-    summary = study.write_artifacts(params, Path(args.out), dt=args.dt)
-    cells = {row["label"]: row["cells"] for row in summary["area"]["modules"]}
-    return {"out": args.out, "cells": cells,
-            "fi_spike_mismatches": {k: v["spike_mismatches"] for k, v in summary.items() if k != "area"}}
+    written = study.write_artifacts(params, Path(args.out), dt=args.dt)
+    return {"out": args.out, "cells": written.area.cells, "fi_spike_mismatches": written.spike_mismatches}
 
 
 def register(subparsers) -> None:

@@ -10,6 +10,7 @@ beside it; ``lifhw size ... --yield 0.99 --rate-tol 10%`` sizes the matched devi
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,10 @@ from . import (
     range_arg,
     value_arg,
 )
+
+if TYPE_CHECKING:  # the SPICE side of sizing loads only when a command needs it
+    from ..sizing.spicemc import YieldSizing
+    from ..sizing.verify import CornerRow
 
 
 def _add_design_args(p: argparse.ArgumentParser) -> None:
@@ -119,8 +124,9 @@ def _spec(args):
                 args.noise_max, args.vdd, args.mim_density, args.c_logic)
 
 
-def _sized(args, verify: bool = False, executor=None) -> tuple[sizing.SizedNeuron, dict]:
-    """The design at --corner/--temp and its SPICE row (characterisation, ``measured`` if ``verify``)."""
+def _sized(args, verify: bool = False, executor=None) -> tuple[sizing.SizedNeuron, CornerRow | None]:
+    """The design at --corner/--temp and its SPICE row (characterisation, ``measured`` if ``verify``); no row for a
+    design of the typed device that is not verified."""
     from ..sizing import verify as spice
 
     sizing.check_targets(args.v_swing, args.tau, args.f_target, args.i_target, args.i_b, args.c_m)
@@ -128,24 +134,22 @@ def _sized(args, verify: bool = False, executor=None) -> tuple[sizing.SizedNeuro
     if device is not None:
         design = spec.size(device, t_ref)
         if not verify:
-            return design, {}
+            return design, None
         row = spice.evaluate_corners(design, [args.corner], [args.temp], True, _i_eval(args, design),
                                      executor=executor, circuit=args.circuit)[0]
     else:
         row = spice.size_and_verify(spec, [args.corner], [args.temp], t_ref, verify, args.i_target,
                                     executor=executor, circuit=args.circuit)[0]
-        design = row.get("design")
-    spice.raise_row_error(row)
-    return design, row
+        design = row.design
+    return design, row.raise_error()
 
 
 def _i_eval(args, design: sizing.SizedNeuron) -> float:
     return args.i_target if args.i_target is not None else 3.0 * design.i_b_eff
 
 
-def _characterization(row: dict) -> dict:
-    iv = row.get("iv")
-    return {k: iv[k] for k in ("v_zero", "g_m", "i_b_eff")} if iv else {}
+def _characterization(row: CornerRow) -> dict:
+    return {"v_zero": row.iv.v_zero, "g_m": row.iv.g_m, "i_b_eff": row.iv.i_b_eff} if row.iv else {}
 
 
 def _needs_blocks(args, what: str) -> None:
@@ -164,7 +168,7 @@ def _size(args) -> dict:
         with executor_from_args(args) as executor:
             design, row = _sized(args, args.verify, executor)
             out = _size_report(args, design, row)
-            out["yield"] = _size_for_yield(args, design, executor)
+            out["yield"] = _size_for_yield(args, design, executor).as_dict()
         return out
     if args.verify:
         with executor_from_args(args) as executor:
@@ -172,7 +176,7 @@ def _size(args) -> dict:
     return _size_report(args, *_sized(args))
 
 
-def _size_report(args, design: sizing.SizedNeuron, row: dict) -> dict:
+def _size_report(args, design: sizing.SizedNeuron, row: CornerRow | None) -> dict:
     out = design.as_dict()
     i_eval = _i_eval(args, design)
     currents = args.i if args.i is not None else list(np.linspace(1.0, 6.0, 11) * design.i_b_eff)
@@ -183,10 +187,10 @@ def _size_report(args, design: sizing.SizedNeuron, row: dict) -> dict:
     neuron = design.neuron()
     out["fi"] = {"current": curve.current, "rate": curve.rate,
                  "rate_linear": theory.firing_rate(neuron.linear_params(), curve.current - neuron.i_leak)}
-    if row:
+    if row is not None:
         out["characterization"] = _characterization(row)
     if args.verify:
-        measured = dict(row["measured"])
+        measured = row.measured.as_dict()
         if args.tau is not None:
             measured["tau_error"] = measured["tau"] / args.tau - 1
         out["measured"] = measured
@@ -220,9 +224,9 @@ def _corners_on(args, executor) -> dict:
         resized = spice.size_and_verify(_spec(args), args.corners, args.temps, nominal.t_ref, args.spice, i_eval,
                                         executor=executor, circuit=args.circuit)
         for row, again in zip(rows, resized, strict=True):
-            row["resized"] = _resized(again["design"]) if "design" in again else {"error": again["error"]}
-            if "measured" in again:
-                row["resized"]["measured"] = again["measured"]
+            row["resized"] = _resized(again.design) if again.design is not None else {"error": again.error}
+            if again.measured is not None:
+                row["resized"]["measured"] = again.measured.as_dict()
     return {"design": nominal.as_dict(), "i_target": i_eval, "rows": rows, "source": "spice"}
 
 
@@ -230,13 +234,13 @@ def _resized(design: sizing.SizedNeuron) -> dict:
     return {"c_m": design.c_m, "i_b": design.i_b, "tau": design.tau}
 
 
-def _corner_row(row: dict, nominal: sizing.SizedNeuron, i_eval: float) -> dict:
-    if "design" not in row:
-        return {"corner": row["corner"], "temp": row["temp"], "error": row["error"]}
-    out = sizing.corner_table(nominal, [row["design"].device], i_eval)[0]
+def _corner_row(row: CornerRow, nominal: sizing.SizedNeuron, i_eval: float) -> dict:
+    if row.design is None:
+        return {"corner": row.corner, "temp": row.temp, "error": row.error}
+    out = sizing.corner_table(nominal, [row.design.device], i_eval)[0]
     out["characterization"] = _characterization(row)
-    if "measured" in row:
-        out["measured"] = row["measured"]
+    if row.measured is not None:
+        out["measured"] = row.measured.as_dict()
     return out
 
 
@@ -254,17 +258,6 @@ def _spice_design(args, executor):
     from ..sizing.spicemc import spice_design
 
     return spice_design(_sized(args, executor=executor)[0], args.corner, args.temp, args.circuit)
-
-
-def _histogram(rates, bins: int) -> dict:
-    rates = np.asarray(rates, dtype=float)
-    rates = rates[np.isfinite(rates)]
-    lo, hi = (float(np.min(rates)), float(np.max(rates))) if len(rates) else (0.0, 1.0)
-    if hi - lo <= 1e-12 * max(abs(hi), 1.0):
-        # No spread worth a bin (no mismatch, or none that moves the rate): one unit-wide range around it.
-        lo, hi = lo - 0.5, hi + 0.5
-    counts, edges = np.histogram(rates, bins=bins, range=(lo, hi))
-    return {"counts": counts, "edges": edges}
 
 
 def _sigmas(args) -> dict:
@@ -287,11 +280,10 @@ def _montecarlo(args) -> dict:
         with executor_from_args(args) as executor:
             pdk_sigma = pdk_mismatch(design, args.corner, args.temp, executor).as_dict()
         given = {k: pdk_sigma[k] if v is None else v for k, v in given.items()}
-    out = sizing.monte_carlo(design, i_eval, sizing.Mismatch(**given).scaled(args.scale), args.n, args.seed)
-    out["histogram"] = _histogram(out["rates"], args.bins)
-    out["design"] = design.as_dict()
+    spread = sizing.monte_carlo(design, i_eval, sizing.Mismatch(**given).scaled(args.scale), args.n, args.seed)
+    out = spread.as_dict() | {"histogram": sizing.rate_histogram(spread.rates, args.bins), "design": design.as_dict()}
     if args.spec_rate is not None:
-        out["yield"] = stats.spec_yield(out["rates"], *args.spec_rate)
+        out["yield"] = stats.spec_yield(spread.rates, *args.spec_rate)
     if not args.rates:
         del out["rates"]
     return out
@@ -308,32 +300,33 @@ def _spice_montecarlo(args) -> dict:
         i_in = args.i_target if args.i_target is not None else 3.0 * design.i_b
         got = evaluate(params, design, i_in, args.n, args.seed, executor, args.mismatch, args.process,
                        args.spec_rate, _sigmas(args), store_root=args.store, circuit=args.circuit)
-    result = got["result"]
-    out = {"mode": "spice", "circuit": result["circuit"], "i_in": i_in, "n": args.n, "seed": args.seed,
-           "corner": design.corner, "temp": design.temp, "mismatch": args.mismatch, "process": result["process"],
-           "design": design.as_dict(), "params": params.as_dict(), "netlist": result["netlist"],
-           "store": result["store"], "nominal": result["nominal"], "rate": got["rate"],
-           "summary": result["summary"], "samples": got["table"],
-           "histogram": _histogram(got["table"]["rate"], args.bins), "failed": result["failed"],
-           "computed": result["computed"], "reused": result["reused"], "timing": result["timing"]}
-    if "yield" in got:
-        out["yield"] = got["yield"]
-    if "closed_form" in got:
-        cf = dict(got["closed_form"])
-        rates = cf.pop("rates")
-        cf["histogram"] = {"counts": np.histogram(rates, bins=out["histogram"]["edges"])[0]}
+    run = got.run
+    out = {"mode": "spice", "circuit": run.circuit, "i_in": i_in, "n": args.n, "seed": args.seed,
+           "corner": design.corner, "temp": design.temp, "mismatch": args.mismatch, "process": run.process,
+           "design": design.as_dict(), "params": params.as_dict(), "netlist": run.netlist, "store": run.store,
+           "nominal": run.nominal.as_dict(), "rate": got.rate, "summary": run.summary, "samples": got.table(),
+           "histogram": sizing.rate_histogram(got.rates, args.bins), "failed": [f.as_dict() for f in run.failed],
+           "computed": run.computed, "reused": run.reused, "timing": run.timing}
+    if got.spec is not None:
+        out["yield"] = got.spec_yield()
+    if got.closed_form is not None:
+        cf = got.closed_form.as_dict()
+        del cf["rates"]
+        if got.spec is not None:
+            cf["yield"] = got.closed_form.spec_yield(got.spec)
+        cf["histogram"] = {"counts": np.histogram(got.closed_form.rates, bins=out["histogram"]["edges"])[0]}
         out["closed_form"] = cf
-    if "blocks" in got:
-        out["blocks"] = got["blocks"]
-    if result["failed"]:
-        error = SpiceError(f"{len(result['failed'])} of {args.n} Monte Carlo samples failed (the others are stored "
-                           f"in {result['store']}): sample {result['failed'][0]['k']}: {result['failed'][0]['error']}")
+    if got.blocks is not None:
+        out["blocks"] = got.blocks
+    try:
+        run.check()
+    except SpiceError as error:
         error.output = out
-        raise error
+        raise
     return out
 
 
-def _size_for_yield(args, design: sizing.SizedNeuron, executor) -> dict:
+def _size_for_yield(args, design: sizing.SizedNeuron, executor) -> YieldSizing:
     from ..sizing.spicemc import size_for_yield, spice_design
 
     params, spice = spice_design(design, args.corner, args.temp)
@@ -362,12 +355,12 @@ def _human_yield(got: dict) -> list[str]:
     lines = [f"yield within {spec['rate']:.4g} Hz ± {spec['tolerance']:.1%} at {got['i_in']:.4g} A "
              f"(wanted {spec['yield']:.1%}), SPICE Monte Carlo:"]
     for key in ("sized", "resized"):
-        if key in got:
+        if got.get(key) is not None:
             row = got[key]
             y = row["yield"]
             lines.append(f"{key:>24}: {y['yield']:.1%} [{y['interval'][0]:.1%}, {y['interval'][1]:.1%}] of {y['n']}, "
                          f"rate {row['rate']['mean']:.4g} ± {row['rate']['std']:.3g} Hz")
-    if "areas" in got:
+    if got.get("areas") is not None:
         lines.append(f"{'areas':>24}: " + ", ".join(f"{k} {v:.3g}x" for k, v in got["areas"].items())
                      + f"; I_b re-centred to {got['recentred']['i_b']:.4g} A")
     lines.append(f"{'meets':>24}: {got['meets']}")

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from .. import theory
-from ..errors import Interrupted
-from ..files import write_atomic
 from . import (
     MAX_WORKERS,
     PathArg,
@@ -25,7 +18,6 @@ from . import (
     int_arg,
     params_from_args,
     range_arg,
-    to_json,
     value_arg,
 )
 
@@ -39,78 +31,15 @@ def _design(args):
                                             corner=args.corner, temp=args.temp, **given)
 
 
-#: Where a sweep with failed or unfinished points keeps its finished ones: one new file per run.
-PARTIAL_DIR = Path("build/spice/partial")
-
-
-def _partial_path(args) -> Path:
-    if args.partial is not None:
-        return Path(args.partial)
-    PARTIAL_DIR.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="fi-", suffix=".json", dir=PARTIAL_DIR)
-    os.close(fd)
-    return Path(name)
-
-
 def _fi(args) -> dict:
-    from ..spice import SpiceNeuron, SweepError
-    from ..spice.sweep import SweepResult
+    from ..spice.fisweep import run_fi
+
+    def on_point(k, _result):
+        print(f"spice fi: point {k + 1}/{len(args.i)} done", file=sys.stderr)
 
     params, design = params_from_args(args), _design(args)
-    currents = np.asarray(args.i, dtype=float)
-    out = {"circuit": args.circuit, "params": params.as_dict(), "design": design.as_dict()}
-    finished: dict[int, object] = {}
-
-    def on_point(k, result):
-        finished[k] = result
-        print(f"spice fi: point {k + 1}/{len(currents)} done", file=sys.stderr)
-
-    with executor_from_args(args) as executor, SpiceNeuron(args.circuit, params, design, executor=executor) as neuron:
-        out["netlist"] = str(neuron.netlist)
-        if neuron.circuit.transistors:
-            char = neuron.characterize()
-            out.update(kappa=char.kappa, i_b_eff=char.i_b_eff, g_m=char.g_m, rheobase=char.rheobase,
-                       tanh_rheobase=char.tanh_rheobase, t_dead=char.t_dead, tau=char.tau)
-            out["linear_rate"] = theory.firing_rate(char.linear_params(), currents)
-        else:
-            out.update(kappa=None, i_b_eff=None, rheobase=params.rheobase)
-        out["quiescent_power"], out["shared_quiescent_power"] = neuron.quiescent()
-        out["theory_rate"] = neuron.theory().rate(currents)
-        jobs = [neuron.job(i, args.t_sim) for i in currents]
-        try:
-            result = neuron.sweep(currents, args.t_sim, on_point=on_point)
-        except KeyboardInterrupt:
-            # What finished is kept: the sweep stops with the points it has, the others marked not run.
-            got = [finished.get(k, "not run: interrupted") for k in range(len(currents))]
-            transients = [None if isinstance(r, str) else r for r in got]
-            errors = [r if isinstance(r, str) else None for r in got]
-            result = SweepResult(args.circuit, currents, transients, errors)
-            _columns(out, result, jobs)
-            partial = _partial_path(args)
-            write_atomic(partial, to_json(out).encode())
-            raise Interrupted(f"{len(finished)} of {len(currents)} points finished, saved to {partial}") from None
-    _columns(out, result, jobs)
-    try:
-        result.check()
-    except SweepError as exc:
-        partial = _partial_path(args)
-        write_atomic(partial, to_json(out).encode())
-        error = SweepError(f"{exc} (finished points saved to {partial})", result)
-        error.output = out
-        raise error from None
-    return out
-
-
-def _columns(out: dict, result, jobs: list[dict]) -> None:
-    from ..spice.measure import energy_parts
-
-    energy = result.column("energy_per_spike")
-    parts = [energy_parts(e, r, out["quiescent_power"]) for e, r in zip(energy, result.rate, strict=True)]
-    out.update(current=result.currents, rate=result.rate, n_spikes=result.column("n_spikes"),
-               isi_cv=result.column("isi_cv"), energy_per_spike=energy,
-               energy_static=[p[0] for p in parts], energy_dynamic=[p[1] for p in parts],
-               shared_power=result.column("shared_power"), charge_time=result.column("charge_time"),
-               t_sim=[j["t_stop"] for j in jobs], errors=result.errors)
+    with executor_from_args(args) as executor:
+        return run_fi(args.circuit, params, design, args.i, args.t_sim, executor, args.partial, on_point).flat()
 
 
 def _characterize(args) -> dict:
@@ -126,9 +55,9 @@ def _characterize(args) -> dict:
 def _study(args) -> dict:
     from ..spice.study import run_study, write_study
 
-    data = run_study(workers=args.workers, log=lambda m: print(m, file=sys.stderr))
-    written = write_study(data, Path(args.out))
-    return {"out": args.out, "files": [str(p) for p in written], **data["checks"]}
+    result = run_study(workers=args.workers, log=lambda m: print(m, file=sys.stderr))
+    written = write_study(result, Path(args.out))
+    return {"out": args.out, "files": [str(p) for p in written], **result.checks()}
 
 
 def _add_design_args(p) -> None:
@@ -163,6 +92,7 @@ def _circuit_defaults(name: str) -> str:
 
 def register(subparsers) -> None:
     from ..spice import ota_params
+    from ..spice.fisweep import PARTIAL_DIR
     from ..spice.netlist import CIRCUITS, transistor_circuits
 
     sub = command_group(subparsers, "spice", "analog level: ngspice/sky130 LIF netlists")

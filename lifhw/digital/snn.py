@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import fixed
+from .. import fixed, jsonio
 from ..errors import ParameterError, RtlError
 from ..files import write_atomic
 from . import runner
@@ -378,7 +378,7 @@ def score_work(work: Path, sim_seconds: float) -> dict:
     score = scoreboard(net, events, ctrl, counts, cycles, read_updates(work))
     result = {**score.as_dict(), "sim_seconds": sim_seconds, "counts": counts.tolist(), "cycles": cycles.tolist(),
               "rtl_prediction": score.rtl_prediction.tolist(), "model_prediction": score.model_prediction.tolist()}
-    write_atomic(work / SCORE_FILE, json.dumps(result).encode())
+    jsonio.write(work / SCORE_FILE, result, indent=None)
     return result
 
 
@@ -437,9 +437,8 @@ def deploy(net: fixed.FixedNetwork, events, labels, out: Path, simulator: str = 
     if labels.shape != events.shape[:1]:
         raise ParameterError("labels", labels.shape, f"must be one label per sample, ({events.shape[0]},)")
     parameters = core_parameters(net, events.shape[1], weight_width)
-    write_atomic(out / "params.json", json.dumps({**parameters, "WEIGHT_FILE": WEIGHTS_FILE,
-                                                  "port_widths": port_widths(net, events.shape[1])},
-                                                 indent=1).encode())
+    jsonio.write(out / "params.json", {**parameters, "WEIGHT_FILE": WEIGHTS_FILE,
+                                       "port_widths": port_widths(net, events.shape[1])})
     write_atomic(out / "snn_deployed.v", wrapper(net, parameters).encode())
     write_hex(out / WEIGHTS_FILE, weight_image(net), parameters["WEIGHT_W"])
     score = run(net, events, out / "sim", simulator, probe_fraction=probe_fraction, seed=seed,
@@ -456,5 +455,5 @@ def deploy(net: fixed.FixedNetwork, events, labels, out: Path, simulator: str = 
               "memories": synth["memories"], "simulator": simulator, "sim_seconds": score["sim_seconds"],
               "build_seconds": score["build_seconds"], "samples_per_second": score["samples"] / score["sim_seconds"],
               "sizes": net.sizes, "out": str(out)}
-    write_atomic(out / "deploy.json", json.dumps(result, indent=1).encode())
+    jsonio.write(out / "deploy.json", result)
     return result

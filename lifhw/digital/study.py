@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .. import fixed, theory
+from .. import fixed, jsonio, theory
 from ..errors import ParameterError
 from ..fi import FICurve
 from ..files import run_folder, write_atomic
+from ..jsonio import Record
 from ..limits import check_memory, check_steps
 from ..params import LIFParams
 from . import runner, testbench
@@ -23,12 +24,26 @@ RECORD_BYTES = 8 + 3
 FI_TARGET_RATES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 150.0, 200.0)
 
 
-def fi_measure(q: fixed.QuantizedLIF, currents, t_sim: float, work: Path, vcd: Path | None = None) -> dict:
-    """Rates (Hz) of the RTL under constant currents (A), one neuron per current, measured in Icarus.
+@dataclass(frozen=True)
+class RtlStudy(Record):
+    """The RTL's f-I under constant currents, measured in Icarus (one neuron per current), beside the bit-exact
+    model's on the same input ``code``s (they must agree exactly: ``spike_mismatches`` counts the spikes in which
+    they differ), the float discrete-time LIF's and the continuous closed form's; ``quantized``: the integers
+    (:meth:`lifhw.fixed.QuantizedLIF.as_dict`)."""
 
-    Also returns the bit-exact model's rates on the same codes (they must agree exactly), the float
-    discrete-time reference and the continuous closed form.
-    """
+    rtl: FICurve
+    model: FICurve
+    discrete: FICurve
+    theory: FICurve
+    code: list[int]
+    t_sim: float
+    spike_mismatches: int
+    quantized: dict
+
+
+def fi_measure(q: fixed.QuantizedLIF, currents, t_sim: float, work: Path, vcd: Path | None = None) -> RtlStudy:
+    """The :class:`RtlStudy` of ``q`` at ``currents`` (A) over ``t_sim`` (s), run in a folder of its own under
+    ``work``."""
     currents = np.atleast_1d(np.asarray(currents, dtype=float))
     codes = q.input_code(currents)
     # Icarus and the bit-exact model each step every neuron; both keep (n_steps, N) records: refuse before either runs.
@@ -44,12 +59,15 @@ def fi_measure(q: fixed.QuantizedLIF, currents, t_sim: float, work: Path, vcd: P
     spikes[rows[:, 0], rows[:, 1]] = rows[:, 2] == 1
     _, model_spikes = fixed.simulate(q, np.broadcast_to(codes, (n_steps, len(currents))))
     float_spikes = fixed.simulate_float(q.params, q.dt, currents, n_steps, q.fmt.discretization, q.fmt.reset_mode)
-    return {"current": currents.tolist(), "code": codes.tolist(), "t_sim": t_sim,
-            "rate": fixed.rates_from_spikes(spikes, q.dt).tolist(),
-            "model_rate": fixed.rates_from_spikes(model_spikes, q.dt).tolist(),
-            "float_rate": fixed.rates_from_spikes(float_spikes, q.dt).tolist(),
-            "theory_rate": theory.firing_rate(q.params, currents).tolist(),
-            "spike_mismatches": int(np.count_nonzero(spikes != model_spikes))}
+    meta = {"dt": q.dt, "t_sim": t_sim}
+
+    def curve(spiked: np.ndarray, label: str) -> FICurve:
+        return FICurve(currents, fixed.rates_from_spikes(spiked, q.dt), label, meta)
+
+    return RtlStudy(curve(spikes, f"RTL {q.rtl['WIDTH']}-bit {q.fmt.leak} leak"),
+                    curve(model_spikes, "bit-exact model"), curve(float_spikes, "float discrete-time LIF"),
+                    FICurve(currents, theory.firing_rate(q.params, currents), "closed form"),
+                    [int(c) for c in codes], t_sim, int(np.count_nonzero(spikes != model_spikes)), q.as_dict())
 
 
 def fi(params: LIFParams, currents, dt: float = 1e-4, fmt: fixed.FixedFormat | None = None, t_sim: float = 2.0,
@@ -61,45 +79,80 @@ def fi(params: LIFParams, currents, dt: float = 1e-4, fmt: fixed.FixedFormat | N
     """
     q = fixed.quantize(params, dt, fmt)
     data = fi_measure(q, currents, t_sim, work)
-    return FICurve(data["current"], data["rate"], f"RTL {q.rtl['WIDTH']}-bit {q.fmt.leak} leak",
-                   {"dt": dt, "quantized": q.as_dict(), "t_sim": t_sim, "spike_mismatches": data["spike_mismatches"]})
+    return FICurve(data.rtl.current, data.rtl.rate, f"RTL {q.rtl['WIDTH']}-bit {q.fmt.leak} leak",
+                   {"dt": dt, "quantized": q.as_dict(), "t_sim": t_sim, "spike_mismatches": data.spike_mismatches})
 
 
-def area_report(params: LIFParams, dt: float, out: Path, n_core: int = 16) -> dict:
+@dataclass(frozen=True)
+class ModuleArea(Record):
+    """Yosys generic-cell statistics of one module (:func:`lifhw.digital.runner.synth_area`) under ``label``."""
+
+    label: str
+    module: str
+    parameters: dict
+    cells: int
+    flops: int
+    by_type: dict[str, int]
+
+
+@dataclass(frozen=True)
+class AreaReport(Record):
+    """``area.json``: the modules' areas, how they were measured and at which time step."""
+
+    tool: str
+    dt: float
+    modules: list[ModuleArea]
+
+    @property
+    def cells(self) -> dict[str, int]:
+        """Generic cells of each module, by label."""
+        return {m.label: m.cells for m in self.modules}
+
+
+@dataclass(frozen=True)
+class RtlArtifacts(Record):
+    """What ``make rtl-test`` wrote: the spikes in which the RTL and the model differ in fi.csv, per leak, and the
+    area."""
+
+    spike_mismatches: dict[str, int]
+    area: AreaReport
+
+
+def area_report(params: LIFParams, dt: float, out: Path, n_core: int = 16) -> AreaReport:
     """area.json: lif_neuron (16-bit shift and multiplier leak) and lif_core (``n_core`` neurons)."""
     out = Path(out)
     rows = []
     with run_folder(out, "synth") as run:
         for leak in fixed.LEAK_MODES:
             q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak=leak))
-            rows.append({"label": f"lif_neuron 16-bit {leak} leak",
-                         **runner.synth_area("lif_neuron", neuron_parameters(q), run)})
+            rows.append(ModuleArea(label=f"lif_neuron 16-bit {leak} leak",
+                                   **runner.synth_area("lif_neuron", neuron_parameters(q), run)))
         q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak="shift"))
-        rows.append({"label": f"lif_core N={n_core} 16-bit shift leak",
-                     **runner.synth_area("lif_core", core_parameters(q, n_core), run)})
-    report = {"tool": "yosys synth -flatten; stat (generic cells)", "dt": dt, "modules": rows}
-    write_atomic(out / "area.json", json.dumps(report, indent=1).encode())
+        rows.append(ModuleArea(label=f"lif_core N={n_core} 16-bit shift leak",
+                               **runner.synth_area("lif_core", core_parameters(q, n_core), run)))
+    report = AreaReport("yosys synth -flatten; stat (generic cells)", dt, rows)
+    jsonio.write(out / "area.json", report)
     return report
 
 
-def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float = 3.0) -> dict:
+def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float = 3.0) -> RtlArtifacts:
     """``make rtl-test``'s files in ``out``: fi.csv (RTL, model, float and closed-form rates, 16-bit, both
-    leaks), lif_core.vcd (a 200-step run of 4 neurons) and area.json (Yosys). Returns a summary."""
+    leaks), lif_core.vcd (a 200-step run of 4 neurons) and area.json (Yosys)."""
     out = Path(out)
     rates = np.array(FI_TARGET_RATES)
     currents = theory.current_for_rate(params, rates)
     lines = ["leak,target_rate_Hz,current_A,code,rtl_rate_Hz,model_rate_Hz,float_rate_Hz,closed_form_Hz,"
              "bracket_lo_Hz,bracket_hi_Hz"]
-    summary = {}
+    mismatches = {}
     for leak in fixed.LEAK_MODES:
         q = fixed.quantize(params, dt, fixed.FixedFormat(width=16, leak=leak))
         data = fi_measure(q, currents, t_sim, out / f"fi_{leak}")
         lo, hi = fixed.rate_bracket(q, currents)
         for k in range(len(currents)):
-            lines.append(",".join(str(v) for v in (leak, rates[k], currents[k], data["code"][k], data["rate"][k],
-                                                   data["model_rate"][k], data["float_rate"][k],
-                                                   data["theory_rate"][k], lo[k], hi[k])))
-        summary[leak] = {"spike_mismatches": data["spike_mismatches"]}
+            lines.append(",".join(str(v) for v in (leak, rates[k], currents[k], data.code[k], float(data.rtl.rate[k]),
+                                                   float(data.model.rate[k]), float(data.discrete.rate[k]),
+                                                   float(data.theory.rate[k]), lo[k], hi[k])))
+        mismatches[leak] = data.spike_mismatches
     write_atomic(out / "fi.csv", ("\n".join(lines) + "\n").encode())
     q = fixed.quantize(params, dt)
     with run_folder(out, "vcd") as run:
@@ -107,5 +160,4 @@ def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float
         testbench.run_tb(tb, q.input_code(theory.current_for_rate(params, [20.0, 50.0, 100.0, 200.0])), 200,
                          vcd=(run / "lif_core.vcd").resolve())
         os.replace(run / "lif_core.vcd", out / "lif_core.vcd")  # whole, as every other file of out
-    summary["area"] = area_report(params, dt, out)
-    return summary
+    return RtlArtifacts(mismatches, area_report(params, dt, out))

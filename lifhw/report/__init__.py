@@ -14,16 +14,20 @@ import html
 import importlib
 import inspect
 import io
+import math
 import pkgutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..fi import FICurve
 from ..params import LIFParams
 from ..progress import Progress
 from . import cache
+from .cache import R
 
 
 @dataclass
@@ -75,17 +79,19 @@ class ReportContext:
         if not self.quiet:
             print(message, file=sys.stderr)
 
-    def cached(self, name: str, inputs: dict, compute: Callable[[], dict], code: tuple = ()) -> dict:
-        """``compute()`` (a JSON-ready dict), re-used while ``inputs`` and the code behind it are unchanged.
+    def cached(self, name: str, inputs: dict, compute: Callable[[], R], kind: type[R], code: tuple = ()) -> R:
+        """``compute()``, a ``kind`` (a typed result: ``as_dict``/``from_dict``, :class:`lifhw.jsonio.Record`),
+        re-used while ``inputs`` and the code behind it are unchanged.
 
-        The key (:mod:`.cache`) hashes ``inputs`` and the import closure of the modules in ``code``
-        (default: the module defining ``compute``) with the data files they declare. An unreadable entry
-        is recomputed, with one warning line.
+        The cache stores the result's ``as_dict()`` and returns ``kind.from_dict`` of what it stored, on the first
+        run as on every later one. The key (:mod:`.cache`) hashes ``inputs`` and the import closure of the modules
+        in ``code`` (default: the module defining ``compute``) with the data files they declare. An entry that is
+        unreadable or does not read back as ``kind`` is recomputed, with one warning line.
         """
         roots = code or (inspect.getmodule(compute),)
         path = self.build_dir / "cache" / f"{name}-{cache.key(inputs, roots)}.json"
-        stored = cache.load(path, lambda message: print(message, file=sys.stderr))
-        return stored if stored is not None else cache.store(path, compute())
+        stored = cache.load(path, kind, lambda message: print(message, file=sys.stderr))
+        return stored if stored is not None else cache.store(path, compute(), kind)
 
 
 def figure_png(fig) -> bytes:
@@ -114,17 +120,24 @@ class Html(str):
     """Text that is already HTML: :func:`table_html` puts it in a cell unescaped."""
 
 
+#: What a table shows for a missing number (NaN, infinite, None): an em dash, never "nan".
+MISSING = "—"
+
+
 def table_html(header: list[str], rows: list[list], classes: str = "") -> str:
-    """A small HTML table; floats shown with 4 significant digits, :class:`Html` cells as they are."""
+    """A small HTML table; numbers shown with 4 significant digits, a missing one (NaN, ±inf, None) as
+    :data:`MISSING`, :class:`Html` cells as they are."""
     def cell(value) -> str:
         if isinstance(value, Html):
             return f"<td>{value}</td>"
-        if isinstance(value, bool):
-            return f"<td>{value}</td>"
-        if isinstance(value, float):
-            return f'<td class="num">{value:.4g}</td>'
-        if isinstance(value, int):
-            return f'<td class="num">{value}</td>'
+        if isinstance(value, bool | np.bool_):
+            return f"<td>{bool(value)}</td>"
+        if value is None or (isinstance(value, float | np.floating) and not math.isfinite(value)):
+            return f'<td class="num">{MISSING}</td>'
+        if isinstance(value, float | np.floating):
+            return f'<td class="num">{float(value):.4g}</td>'
+        if isinstance(value, int | np.integer):
+            return f'<td class="num">{int(value)}</td>'
         return f"<td>{html.escape(str(value))}</td>"
 
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)

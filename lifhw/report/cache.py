@@ -6,7 +6,9 @@ file those modules declare in a module-level ``DATA_FILES`` (netlists, Verilog),
 and models they run, which a module reports with a module-level ``tool_versions()``. So editing any ``.py``,
 ``.v`` or ``.cir`` file a result depends on, or installing another ngspice, Icarus, Verilator, Yosys or sky130,
 invalidates exactly the results that depend on it, and nothing has to list its dependencies by hand. An entry
-that cannot be read back (truncated, garbage, not what was stored) is recomputed and replaced.
+stores a result's ``as_dict()`` (written by :mod:`lifhw.jsonio`) and is read back through the result's
+``from_dict()``; one that cannot be read back as its type (truncated, garbage, another shape) is recomputed and
+replaced.
 """
 
 from __future__ import annotations
@@ -20,8 +22,14 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
+from .. import jsonio
+from ..errors import LifhwError
 from ..files import write_atomic
+
+#: A typed result: a class with ``as_dict()`` and the classmethod ``from_dict()`` (:class:`lifhw.jsonio.Record`).
+R = TypeVar("R")
 
 _ROOT = __name__.split(".")[0]
 
@@ -126,8 +134,9 @@ def key(inputs: dict, roots: Iterable[ModuleType]) -> str:
     return digest.hexdigest()[:16]
 
 
-def load(path: Path, warn: Callable[[str], None]) -> dict | None:
-    """The entry stored at ``path``, or None (with one ``warn`` line) if it is missing or unreadable."""
+def load(path: Path, kind: type[R], warn: Callable[[str], None]) -> R | None:
+    """The entry stored at ``path`` read back as ``kind`` (``kind.from_dict``), or None, with one ``warn`` line, if
+    it is missing, unreadable or does not read back as ``kind`` (a wrong shape, a field of the wrong type)."""
     try:
         entry = json.loads(path.read_bytes())
     except FileNotFoundError:
@@ -135,14 +144,20 @@ def load(path: Path, warn: Callable[[str], None]) -> dict | None:
     except (OSError, ValueError) as exc:
         warn(f"report: cache entry {path} is unreadable ({type(exc).__name__}); recomputing it")
         return None
-    if not isinstance(entry, dict) or entry.get("key") != path.stem or not isinstance(entry.get("result"), dict):
+    if not isinstance(entry, dict) or entry.get("key") != path.stem or "result" not in entry:
         warn(f"report: cache entry {path} is not a stored result; recomputing it")
         return None
-    return entry["result"]
+    try:
+        return kind.from_dict(entry["result"])
+    except (KeyError, TypeError, ValueError, LifhwError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        warn(f"report: cache entry {path} does not read back as {kind.__name__} ({reason}); recomputing it")
+        return None
 
 
-def store(path: Path, result: dict) -> dict:
-    """Write ``result`` under ``path`` (atomically) and return it as read back: what a later run will get."""
-    text = json.dumps({"key": path.stem, "result": result}, sort_keys=True)
+def store(path: Path, result: R, kind: type[R]) -> R:
+    """Write ``result.as_dict()`` under ``path`` (atomically) and return it as read back: what a later run will
+    get."""
+    text = jsonio.dumps({"key": path.stem, "result": result.as_dict()}, sort_keys=True)
     write_atomic(path, text.encode())
-    return json.loads(text)["result"]
+    return kind.from_dict(json.loads(text)["result"])

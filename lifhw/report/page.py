@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 import html
 import importlib.metadata
-import json
 import subprocess
 from pathlib import Path
 
+from .. import jsonio
 from ..files import write_atomic
 from ..params import FIELDS, LIFParams
 from ..units import format_value
@@ -85,7 +85,7 @@ def build_report(params: LIFParams, out_dir: Path, build_dir: Path, quiet: bool 
         "all_passed": all(row.passed for row in budget),
         "provenance": prov,
     }
-    write_atomic(out_dir / "summary.json", json.dumps(summary, indent=2, sort_keys=True).encode())
+    jsonio.write(out_dir / "summary.json", summary, indent=2, sort_keys=True)
     overview = ""
     if curves:
         png = _overview_png(curves)

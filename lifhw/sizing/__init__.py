@@ -20,7 +20,8 @@ from .design import (
                      solve_for_rate,
                      solve_i_b,
 )
-from .montecarlo import Mismatch, monte_carlo, sample_mismatch
+from .montecarlo import Mismatch, RateSpread, monte_carlo, rate_histogram, sample_mismatch
 
 __all__ = ["TSV", "DevicePoint", "SizedNeuron", "check_targets", "corner_table", "max_depletion_width", "size",
-           "solve_c_m", "solve_for_rate", "solve_i_b", "Mismatch", "monte_carlo", "sample_mismatch"]
+           "solve_c_m", "solve_for_rate", "solve_i_b", "Mismatch", "RateSpread", "monte_carlo",
+           "rate_histogram", "sample_mismatch"]

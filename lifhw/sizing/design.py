@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
-from .. import analog, pdk
+from .. import analog, jsonio, pdk
 from ..errors import ParameterError
 from ..fi import FICurve
 from ..ota_theory import TanhNeuron
@@ -333,7 +333,20 @@ class SizedNeuron:
             "energy_dynamic": e_cap + e_logic, "energy_cap": e_cap, "energy_comparator": e_logic,
             "quiescent_power": self.quiescent_power,
             "ktc_noise": ktc, "leakage": self.leakage_check(), "tsv_geometry": self.tsv.geometry,
+            "c_logic": self.c_logic, "device": dataclasses.asdict(self.device),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SizedNeuron:
+        """The design :meth:`as_dict` describes (its costs are derived again); KeyError, TypeError or ValueError
+        naming the field for anything else."""
+        number = {name: jsonio.read(float, data[name], name) for name in (
+            "c_m", "i_b", "v_swing", "vdd", "mim_density", "c_logic", "t_ref", "c_tsv", "c_tsv_min", "c_tsv_max")}
+        tsv = TSV(number["c_tsv"], number["c_tsv_min"], number["c_tsv_max"],
+                  jsonio.read(dict, data["tsv_geometry"], "tsv_geometry"))
+        return cls(number["c_m"], number["i_b"], tsv, number["v_swing"],
+                   jsonio.read_fields(DevicePoint, data["device"], "device"), number["vdd"], number["mim_density"],
+                   number["c_logic"], number["t_ref"])
 
 
 def check_targets(v_swing: float, tau: float | None, f_target: float | None, i_target: float | None,

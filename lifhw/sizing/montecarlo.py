@@ -19,6 +19,7 @@ from scipy.optimize import brentq
 
 from .. import stats
 from ..errors import ParameterError
+from ..jsonio import Record
 from ..limits import check_points
 from ..ota_theory import TanhNeuron
 from .design import SizedNeuron, _need_positive
@@ -88,24 +89,51 @@ def population(nominal: TanhNeuron, mismatch: Mismatch, n: int, seed: int) -> Ta
                            v_th_offset=nominal.v_th_offset + draw["v_th_offset"])
 
 
-def monte_carlo(design: SizedNeuron | TanhNeuron, i_in: float, mismatch: Mismatch, n: int = 2000,
-                seed: int = 0) -> dict:
-    """Rate (Hz) at ``i_in`` (A) across a population of ``n`` mismatched copies of ``design`` (a sized design, or
-    the closed-form neuron itself).
+@dataclass(frozen=True)
+class RateSpread(Record):
+    """The rate (Hz) at ``i_in`` (A) of ``n`` mismatched neurons (``seed``): every neuron's rate, their mean,
+    standard deviation, coefficient of variation and the standard error of the mean, the nominal (mismatch-free)
+    rate, the mean's distance from it in standard errors (``z``) and how many neurons are silent."""
 
-    Returns the rates and their mean, standard deviation, the standard error of the mean, the
-    nominal (mismatch-free) rate and the mean's distance from it in standard errors.
-    """
+    i_in: float
+    n: int
+    seed: int
+    mismatch: Mismatch
+    nominal: float
+    mean: float
+    std: float
+    cv: float
+    stderr: float
+    z: float
+    silent: int
+    rates: np.ndarray
+
+
+def monte_carlo(design: SizedNeuron | TanhNeuron, i_in: float, mismatch: Mismatch, n: int = 2000,
+                seed: int = 0) -> RateSpread:
+    """The :class:`RateSpread` at ``i_in`` (A) of ``n`` mismatched copies of ``design`` (a sized design, or the
+    closed-form neuron itself)."""
     _need_positive("i_in", i_in, "A")
     nominal = design.neuron() if isinstance(design, SizedNeuron) else design
     rates = population(nominal, mismatch, n, seed).rate(i_in)
     nominal_rate = float(nominal.rate(i_in))
     mean, std = float(np.mean(rates)), float(np.std(rates, ddof=1))
     stderr = std / math.sqrt(n)
-    return {"i_in": i_in, "n": n, "seed": seed, "mismatch": mismatch.as_dict(), "nominal": nominal_rate,
-            "mean": mean, "std": std, "cv": std / mean if mean > 0 else math.inf, "stderr": stderr,
-            "z": (mean - nominal_rate) / stderr if stderr > 0 else 0.0, "silent": int(np.sum(rates == 0)),
-            "rates": rates}
+    return RateSpread(i_in, n, seed, mismatch, nominal_rate, mean, std, std / mean if mean > 0 else math.inf, stderr,
+                      (mean - nominal_rate) / stderr if stderr > 0 else 0.0, int(np.sum(rates == 0)), rates)
+
+
+def rate_histogram(rates, bins: int) -> dict:
+    """Counts of the finite ``rates`` in ``bins`` equal bins over their range (one unit-wide range around a
+    population with no spread worth a bin), and the bin edges."""
+    rates = np.asarray(rates, dtype=float)
+    rates = rates[np.isfinite(rates)]
+    lo, hi = (float(np.min(rates)), float(np.max(rates))) if len(rates) else (0.0, 1.0)
+    if hi - lo <= 1e-12 * max(abs(hi), 1.0):
+        # No spread worth a bin (no mismatch, or none that moves the rate): one unit-wide range around it.
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(rates, bins=bins, range=(lo, hi))
+    return {"counts": counts, "edges": edges}
 
 
 def anchored_neuron(c_eff: float, v_rest: float, v_reset: float, v_th: float, temp: float, v_zero: float,

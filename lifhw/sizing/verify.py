@@ -23,11 +23,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .. import pdk
 from ..errors import LifhwError, ParameterError, SpiceError
+from ..jsonio import Record
 from ..ota_theory import MeasuredNeuron
 from ..spice.characterize import OTACharacterization, characterize_dc, check_released
 from ..spice.design import ota_params, threshold
@@ -85,6 +87,74 @@ class Spec:
         return size(device=device, t_ref=t_ref, **kw)
 
 
+@dataclass(frozen=True)
+class IV(Record):
+    """The membrane node's DC I-V a corner was characterised with (V, A) and its fit: the zero V_0 (V), g_m (S) at
+    it and the tanh amplitude I_b,eff (A)."""
+
+    v: np.ndarray
+    i_leak: np.ndarray
+    v_zero: float
+    g_m: float
+    i_b_eff: float
+
+
+@dataclass(frozen=True)
+class Measured(Record):
+    """A sized neuron simulated at one corner: τ from the decay to rest (``tau_error`` against the design's), the
+    rest point and quiescent power there, and the transient at ``i_in``: rate (against the tanh model's prediction
+    and the device-aware theory of the measured I-V), spikes, ISI CV, reset hold and energy per spike."""
+
+    tau: float
+    tau_error: float
+    v_rest: float
+    quiescent_power: float
+    i_in: float
+    rate_predicted: float
+    rate: float
+    n_spikes: int
+    isi_cv: float
+    t_hold: float
+    energy_per_spike: float
+    energy_dynamic: float
+    energy_input: float
+    rate_device_aware: float
+    rate_error: float
+
+
+@dataclass(frozen=True)
+class TsvSweep(Record):
+    """The rate (Hz) measured at one current with the TSV capacitance set to each of ``c_tsv`` (F)."""
+
+    c_tsv: np.ndarray
+    rate: np.ndarray
+
+
+@dataclass(frozen=True)
+class CornerRow(Record):
+    """One corner and temperature of the sizing loop: the design sized (or held) there with the I-V it was
+    characterised with, what SPICE measured of it (with ``verify``) and the TSV sweep (if asked); or the error that
+    stopped it (``parameter_error``: the fields of an impossible target's ParameterError)."""
+
+    corner: str
+    temp: float
+    design: SizedNeuron | None = None
+    iv: IV | None = None
+    measured: Measured | None = None
+    c_tsv_sweep: TsvSweep | None = None
+    error: str | None = None
+    parameter_error: tuple[str, Any, str] | None = None
+
+    def raise_error(self) -> CornerRow:
+        """Raise the error the row carries (ParameterError for an impossible target, else SpiceError); the row if
+        it has none."""
+        if self.parameter_error is not None:
+            raise ParameterError(*self.parameter_error)
+        if self.error is not None:
+            raise SpiceError(self.error)
+        return self
+
+
 class Bench:
     """An OTA-leak netlist (``circuit``, at its own design defaults) loaded at one corner in this process, driven by
     ``alter``/``option`` between analyses."""
@@ -123,8 +193,7 @@ class Bench:
         :func:`lifhw.spice.characterize.characterize_dc` (the same numbers ``lifhw spice characterize`` prints)."""
         char = characterize_dc(self.session, self.params, self.design, self.circuit.dc_below_th)
         self.char = char
-        self.iv = {"v": list(char.v), "i_leak": list(char.i_leak), "v_zero": char.v_zero, "g_m": char.g_m,
-                   "i_b_eff": char.i_b_eff}
+        self.iv = IV(np.array(char.v), np.array(char.i_leak), char.v_zero, char.g_m, char.i_b_eff)
         # The quiescent power besides the leak's tail, at this bias: sizing re-characterises at the solved bias, so
         # the sized neuron's V_dd*I_b,eff + p_other is the operating point's supply power.
         rest, _ = quiescent_power(self.session.op(), self.design.vdd)
@@ -198,7 +267,7 @@ def _size_at(bench: Bench, spec: Spec, t_ref: float) -> SizedNeuron:
                      f"(last I_b = {design.i_b:.4g} A); netlist: {bench.netlist}")
 
 
-def _verify(bench: Bench, design: SizedNeuron, i_in: float) -> dict:
+def _verify(bench: Bench, design: SizedNeuron, i_in: float) -> Measured:
     bench.set(c_m=design.c_m, i_b=design.i_b)
     tau = bench.measure_tau(design.tau)
     predicted = float(design.rate(i_in))
@@ -209,10 +278,11 @@ def _verify(bench: Bench, design: SizedNeuron, i_in: float) -> dict:
     # The analog level's device-aware theory: quadrature over the measured I-V, the measured hold as dead time.
     out["rate_device_aware"] = float(bench.measured(t_dead=out["t_hold"]).rate(i_in))
     out["rate_error"] = out["rate"] / predicted - 1 if predicted > 0 else float("nan")
-    return out
+    return Measured(**out)
 
 
-def _c_tsv_sweep(bench: Bench, design: SizedNeuron, i_in: float, values: list[float], quiescent_power: float) -> dict:
+def _c_tsv_sweep(bench: Bench, design: SizedNeuron, i_in: float, values: list[float],
+                 quiescent_power: float) -> TsvSweep:
     """Measured rate (Hz) at ``i_in`` with C_m and I_b kept and the TSV capacitance set to each of ``values``."""
     rates = []
     for c_tsv in values:
@@ -220,11 +290,11 @@ def _c_tsv_sweep(bench: Bench, design: SizedNeuron, i_in: float, values: list[fl
         isi_guess = bench.isi_guess(i_in, design.t_ref, 10 * design.tau)
         rates.append(bench.measure_rate(i_in, isi_guess, quiescent_power)["rate"])
     bench.set(c_tsv=design.tsv.c_nom)
-    return {"c_tsv": list(values), "rate": rates}
+    return TsvSweep(np.array(values, dtype=float), np.array(rates))
 
 
-def corner_job(job: dict) -> list[dict]:
-    """Run one corner (all its temperatures) in this process; returns one result per temperature.
+def corner_job(job: dict) -> list[CornerRow]:
+    """Run one corner (all its temperatures) in this process; returns one row per temperature.
 
     ``job``: ``corner``, ``temps``, ``spec`` (a :class:`Spec` for sizing) or ``fixed`` (a SizedNeuron whose
     C_m and programmed I_b are kept), ``t_ref`` (s, the dead time after a spike in the rate model),
@@ -247,23 +317,22 @@ def corner_job(job: dict) -> list[dict]:
                 design = dataclasses.replace(fixed, device=bench.characterize(), t_ref=job["t_ref"])
             else:
                 design = _size_at(bench, spec, job["t_ref"])
-            row = {"corner": job["corner"], "temp": temp, "design": design, "iv": bench.iv}
+            measured = sweep = None
             if job["verify"]:
                 i_in = job["i_in"] if job["i_in"] is not None else 3.0 * design.i_b_eff
-                row["measured"] = _verify(bench, design, i_in)
+                measured = _verify(bench, design, i_in)
                 if job.get("c_tsv_sweep"):
-                    row["c_tsv_sweep"] = _c_tsv_sweep(bench, design, i_in, job["c_tsv_sweep"],
-                                                      row["measured"]["quiescent_power"])
+                    sweep = _c_tsv_sweep(bench, design, i_in, job["c_tsv_sweep"], measured.quiescent_power)
+            row = CornerRow(job["corner"], temp, design, bench.iv, measured, sweep)
         except ParameterError as exc:  # an impossible target at this corner; sent as fields (picklable)
-            row = {"corner": job["corner"], "temp": temp, "error": str(exc),
-                   "parameter_error": [exc.name, exc.value, exc.rule]}
+            row = CornerRow(job["corner"], temp, error=str(exc), parameter_error=(exc.name, exc.value, exc.rule))
         except LifhwError as exc:  # one failed corner does not lose the others
-            row = {"corner": job["corner"], "temp": temp, "error": f"{type(exc).__name__}: {exc}"}
+            row = CornerRow(job["corner"], temp, error=f"{type(exc).__name__}: {exc}")
         results[temp] = row
     return [results[temp] for temp in job["temps"]]
 
 
-def run_corners(jobs: list[dict], workers: int = 1, executor: Executor | None = None) -> list[dict]:
+def run_corners(jobs: list[dict], workers: int = 1, executor: Executor | None = None) -> list[CornerRow]:
     """Run :func:`corner_job` for each job as a task of ``executor`` (default: ``workers`` local processes), in
     order. An error a corner raises reaches the caller as itself."""
     tasks = [Task(corner_job, (job,), f"corner {job['corner']}", timeout=CORNER_TIMEOUT) for job in jobs]
@@ -280,17 +349,9 @@ def run_corners(jobs: list[dict], workers: int = 1, executor: Executor | None = 
     return out
 
 
-def raise_row_error(row: dict) -> None:
-    """Raise the error a corner row carries (ParameterError for an impossible target, else SpiceError)."""
-    if "parameter_error" in row:
-        raise ParameterError(*row["parameter_error"])
-    if "error" in row:
-        raise SpiceError(row["error"])
-
-
 def size_and_verify(spec: Spec, corners: list[str], temps: list[float], t_ref: float, verify: bool = True,
                     i_in: float | None = None, build_dir: Path = BUILD_DIR,
-                    workers: int = 1, executor: Executor | None = None, circuit: str = "ota") -> list[dict]:
+                    workers: int = 1, executor: Executor | None = None, circuit: str = "ota") -> list[CornerRow]:
     """Size ``spec`` at each corner and temperature with SPICE-characterised devices of ``circuit``, and verify
     it."""
     jobs = [{"corner": c, "temps": list(temps), "spec": spec, "t_ref": t_ref, "verify": verify, "i_in": i_in,
@@ -301,7 +362,7 @@ def size_and_verify(spec: Spec, corners: list[str], temps: list[float], t_ref: f
 def evaluate_corners(design: SizedNeuron, corners: list[str], temps: list[float], verify: bool = True,
                      i_in: float | None = None, build_dir: Path = BUILD_DIR,
                      workers: int = 1, c_tsv_sweep: list[float] | None = None,
-                     executor: Executor | None = None, circuit: str = "ota") -> list[dict]:
+                     executor: Executor | None = None, circuit: str = "ota") -> list[CornerRow]:
     """The *same* design (C_m, programmed I_b) in ``circuit`` characterised, and optionally simulated, at other
     corners.
 

@@ -9,6 +9,8 @@
   leakage floor, single-spike dead time): a :class:`lifhw.ota_theory.MeasuredNeuron`, the device-aware theory;
 * :mod:`.sweep` -- :class:`SpiceNeuron` (a loaded netlist: characterise, transient, sweep) and :func:`fi`, the
   level's f-I curve;
+* :mod:`.fisweep` -- a netlist's f-I sweep beside its theory with its energy per spike (``lifhw spice fi`` and each
+  netlist of the study);
 * :mod:`.study` -- the study behind ``make spice`` and the report's analog section.
 """
 

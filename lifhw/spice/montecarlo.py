@@ -36,6 +36,7 @@ import numpy as np
 
 from .. import analog, pdk, stats
 from ..errors import Interrupted, ParameterError, SpiceError
+from ..jsonio import Record, plain
 from ..limits import check_points, check_steps
 from ..ota_theory import MeasuredNeuron
 from ..params import LIFParams
@@ -97,6 +98,110 @@ class Plan:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class DC(Record):
+    """What a sample's (or the nominal neuron's) DC sweep gives: :data:`DC_QUANTITIES` (NaN where the I-V did not
+    allow it) and how many points of the sweep were the leak's."""
+
+    v_zero: float
+    g_m: float
+    tau: float
+    i_b_eff: float
+    kappa: float
+    kappa_fit: float
+    rheobase: float
+    dc_points: int
+
+
+@dataclass(frozen=True)
+class SamplePoint(Record):
+    """One transient of a sample at ``i_in`` (A), ``t_stop`` (s) long: rate (Hz), spikes, the realised threshold
+    (V, NaN without a spike) and the energy per spike (J)."""
+
+    i_in: float
+    t_stop: float
+    rate: float
+    n_spikes: int
+    threshold: float
+    energy_per_spike: float
+
+
+@dataclass(frozen=True)
+class Sample(DC):
+    """Sample ``k`` as it is stored: ngspice's seed and the ``alterparam`` values it drew, its DC numbers and one
+    :class:`SamplePoint` per current."""
+
+    k: int
+    setseed: int
+    parameters: dict[str, float]
+    points: list[SamplePoint]
+
+
+@dataclass(frozen=True)
+class NominalPoint(Record):
+    """The nominal neuron at ``i_in`` (A), run as :class:`~lifhw.spice.sweep.SpiceNeuron` runs a point (``job``):
+    what a sample measures there and the CPU seconds the transient took."""
+
+    i_in: float
+    rate: float
+    n_spikes: int
+    job: dict
+    threshold: float
+    energy_per_spike: float
+    fi_point_cpu: float
+
+
+@dataclass(frozen=True)
+class Nominal(DC):
+    """The Monte Carlo deck with nothing drawn: its DC numbers and one point per current."""
+
+    points: list[NominalPoint]
+
+
+@dataclass(frozen=True)
+class Failure(Record):
+    """Sample ``k`` failed: the error it raised."""
+
+    k: int
+    error: str
+
+
+@dataclass(frozen=True)
+class MonteCarloRun(Record):
+    """A SPICE Monte Carlo of ``circuit`` (:func:`run_montecarlo`): what was drawn, the deck (``netlist``) and the
+    store of its samples, the nominal neuron, the samples that finished (in order of k) with a summary of each
+    quantity (:func:`summarize`), those that failed, how many were computed now and how many reused, and what they
+    cost."""
+
+    circuit: str
+    corner: str
+    temp: float
+    n: int
+    seed: int
+    mismatch: bool
+    process: dict[str, float]
+    currents: list[float]
+    netlist: str
+    store: str
+    plan: Plan
+    nominal: Nominal
+    samples: list[Sample]
+    summary: dict[str, dict[str, int | float]]
+    failed: list[Failure]
+    computed: int
+    reused: int
+    timing: dict
+    cost: dict
+
+    def check(self) -> MonteCarloRun:
+        """Raise SpiceError naming the first failed sample (the others are in the store); the run if none failed."""
+        if self.failed:
+            first = self.failed[0]
+            raise SpiceError(f"{len(self.failed)} of {self.n} Monte Carlo samples failed (the others are stored in "
+                             f"{self.store}): sample {first.k}: {first.error}")
+        return self
 
 
 def draws(plan: Plan, k: int | None) -> tuple[int, dict[str, float]]:
@@ -227,17 +332,17 @@ def _plan(circuit, params, design, currents, seed, mismatch, process, transients
                 design.temp, circuit.release_node)
 
 
-def _sample_transients(nominal: list[dict]) -> tuple[tuple, tuple, tuple]:
+def _sample_transients(nominal: list[NominalPoint]) -> tuple[tuple, tuple, tuple]:
     """t_stop, max_step and t_retry of the samples at each current, from the nominal neuron's measured rate."""
     t_stop, step, retry = [], [], []
     for point in nominal:
-        job = point["job"]
-        if point["rate"] > 0:
-            first = min(FIRST_ISIS / point["rate"], T_SIM_MAX)
+        job = point.job
+        if point.rate > 0:
+            first = min(FIRST_ISIS / point.rate, T_SIM_MAX)
         else:  # the nominal neuron is silent here: its samples get the nominal run's length, then the retry
             first = job["t_stop"]
         longer = min(RETRY_FACTOR * first, T_SIM_MAX)
-        check_steps("i_in", point["i_in"], longer / job["max_step"],
+        check_steps("i_in", point.i_in, longer / job["max_step"],
                     f"time steps of a Monte Carlo sample's longest transient (step {job['max_step']:.4g} s)")
         t_stop.append(first)
         step.append(job["max_step"])
@@ -254,11 +359,11 @@ def _run(executor: Executor, tasks: list[Task]) -> list:
 
 
 def _nominal(executor: Executor, deck: Deck, circuit: nl.Circuit, params: LIFParams, plan: Plan,
-             store_root: Path) -> dict:
+             store_root: Path) -> Nominal:
     """The nominal neuron: its DC numbers and one f-I point per current (stored like the samples)."""
     store = ResultStore(store_root, {"kind": "spice-montecarlo-nominal", "format": SAMPLE_FORMAT,
                                      "deck": deck.digest, "currents": plan.currents, "dc": plan.dc})
-    stored = store.get("nominal")
+    stored = store.get("nominal", Nominal)
     if stored is not None:
         return stored
     executor.warm(deck, redraws=True)
@@ -272,13 +377,13 @@ def _nominal(executor: Executor, deck: Deck, circuit: nl.Circuit, params: LIFPar
     jobs = [transient_job(circuit, params, i_in, float(iv.isi(i_in)), iv.tau) for i_in in plan.currents]
     points = _run(executor, [Task(run_nominal_point, (plan, job), f"nominal neuron at i_in = {job['i_in']:.4g} A",
                                   deck, redraws=True) for job in jobs])
-    nominal = dc | {"points": points}
+    nominal = Nominal.from_dict(plain(dc | {"points": points}))
     store.put("nominal", nominal)
     return nominal
 
 
 def _deck_and_nominal(chosen: nl.Circuit, params: LIFParams, design: OTADesign, currents: np.ndarray,
-                      executor: Executor, store_root, run_dir) -> tuple[Deck, dict]:
+                      executor: Executor, store_root, run_dir) -> tuple[Deck, Nominal]:
     text = nl.render(chosen, chosen.values(params, design), design.corner, design.temp, mismatch=True)
     deck = Deck.write(text, Path(run_dir), f"{chosen.path.stem}-mc")
     # the nominal neuron does not depend on what the samples draw: one plan (and stored result) for every run
@@ -287,7 +392,7 @@ def _deck_and_nominal(chosen: nl.Circuit, params: LIFParams, design: OTADesign, 
 
 
 def nominal_neuron(circuit: str, params: LIFParams, design: OTADesign, currents, executor: Executor,
-                   store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR) -> dict:
+                   store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR) -> Nominal:
     """The nominal neuron of a Monte Carlo deck (nothing drawn): its DC numbers and one f-I point per current."""
     chosen = nl.get_circuit(circuit)
     currents = _check(chosen, design, currents, 2, 0, False)
@@ -296,13 +401,13 @@ def nominal_neuron(circuit: str, params: LIFParams, design: OTADesign, currents,
 
 def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents, n: int, seed: int,
                    executor: Executor, mismatch: bool = True, process: bool = False,
-                   store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR, quiet: bool = False) -> dict:
+                   store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR,
+                   quiet: bool = False) -> MonteCarloRun:
     """``n`` samples of ``circuit`` built for ``params``/``design`` with the PDK's mismatch and/or process
     variation, each measured at ``currents`` (A), on ``executor``; see the module docstring.
 
-    Returns the nominal neuron, the samples in order of k, a summary of every quantity, the samples that
-    failed (``failed``: k and error), how many were ``computed`` now and ``reused`` from the store, and timing.
-    Interrupted (Ctrl-C, SIGTERM), it raises :class:`~lifhw.errors.Interrupted` naming what was stored.
+    A sample that fails is named in the run's ``failed`` (:meth:`MonteCarloRun.check` raises it). Interrupted
+    (Ctrl-C, SIGTERM), it raises :class:`~lifhw.errors.Interrupted` naming what was stored.
     """
     chosen = nl.get_circuit(circuit)
     currents = _check(chosen, design, currents, n, seed, process)
@@ -310,12 +415,12 @@ def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents,
         raise ParameterError("mismatch", mismatch, "a Monte Carlo needs something to draw: mismatch, process or both")
     start = time.monotonic()
     deck, nominal = _deck_and_nominal(chosen, params, design, currents, executor, store_root, run_dir)
-    plan = _plan(chosen, params, design, currents, seed, mismatch, process, _sample_transients(nominal["points"]))
+    plan = _plan(chosen, params, design, currents, seed, mismatch, process, _sample_transients(nominal.points))
     store = ResultStore(store_root, {"kind": "spice-montecarlo", "format": SAMPLE_FORMAT, "deck": deck.digest,
                                      "plan": plan.as_dict()})
-    samples: dict[int, dict] = {}
+    samples: dict[int, Sample] = {}
     for k in range(n):
-        stored = store.get(k)
+        stored = store.get(k, Sample)
         if stored is not None:
             samples[k] = stored
     todo = [k for k in range(n) if k not in samples]
@@ -328,8 +433,8 @@ def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents,
         if isinstance(result, Exception):
             failed[k] = str(result)
         else:
-            store.put(k, result["sample"])
-            samples[k] = result["sample"]
+            samples[k] = Sample.from_dict(plain(result["sample"]))
+            store.put(k, samples[k])
             # what it cost, beside it (not in it: the sample is the same bytes whoever computes it, whenever)
             cost = {key: result[key] for key in ("cpu", "wall", "rss", "pid")} | {"executor": executor.describe()}
             store.put(f"{k}.cost", cost)
@@ -348,24 +453,22 @@ def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents,
     progress.close()
     wall = time.monotonic() - start
     ordered = [samples[k] for k in range(n) if k in samples]
-    return {"circuit": circuit, "corner": design.corner, "temp": design.temp, "n": n, "seed": seed,
-            "mismatch": mismatch, "process": {k: v for k, v in plan.process if v > 0}, "currents": currents.tolist(),
-            "netlist": deck.path, "store": str(store.dir), "plan": plan.as_dict(), "nominal": nominal,
-            "samples": ordered, "summary": summarize(ordered, len(currents)),
-            "failed": [{"k": k, "error": failed[k]} for k in sorted(failed)],
-            "computed": len(todo) - len(failed), "reused": n - len(todo),
-            "timing": _timing(costs, wall, executor, nominal),
-            "cost": sample_cost([store.get(f"{k}.cost") for k in range(n) if k in samples], nominal)}
+    drawn = {name: sigma for name, sigma in plan.process if sigma > 0}
+    return MonteCarloRun(circuit, design.corner, design.temp, n, seed, mismatch, drawn, currents.tolist(), deck.path,
+                         str(store.dir), plan, nominal, ordered, summarize(ordered, len(currents)),
+                         [Failure(k, failed[k]) for k in sorted(failed)], len(todo) - len(failed), n - len(todo),
+                         _timing(costs, wall, executor, nominal),
+                         sample_cost([store.get(f"{k}.cost") for k in range(n) if k in samples], nominal))
 
 
-def column(samples: list[dict], name: str, point: int | None = None) -> np.ndarray:
+def column(samples: list[Sample], name: str, point: int | None = None) -> np.ndarray:
     """One quantity over the samples: a DC one (``point`` None) or one of the point at index ``point``."""
     if point is None:
-        return np.array([s[name] for s in samples], dtype=float)
-    return np.array([s["points"][point][name] for s in samples], dtype=float)
+        return np.array([getattr(s, name) for s in samples], dtype=float)
+    return np.array([getattr(s.points[point], name) for s in samples], dtype=float)
 
 
-def summarize(samples: list[dict], n_points: int) -> dict:
+def summarize(samples: list[Sample], n_points: int) -> dict:
     """:func:`lifhw.stats.describe` of every quantity; those of the points keyed ``<name>@<index>``."""
     out = {name: stats.describe(column(samples, name)) for name in DC_QUANTITIES}
     for index in range(n_points):
@@ -374,7 +477,7 @@ def summarize(samples: list[dict], n_points: int) -> dict:
     return out
 
 
-def sample_cost(costs: list[dict | None], nominal: dict) -> dict:
+def sample_cost(costs: list[dict | None], nominal: Nominal) -> dict:
     """What the samples cost when they were computed (their stored cost records): median CPU and wall seconds
     per sample, samples per second per worker, the CPU ratio to one nominal f-I point, the largest worker RSS."""
     found = [c for c in costs if c is not None]
@@ -382,15 +485,15 @@ def sample_cost(costs: list[dict | None], nominal: dict) -> dict:
         return {"samples": 0}
     cpu, wall = np.median([c["cpu"] for c in found]), np.median([c["wall"] for c in found])
     return {"samples": len(found), "cpu_per_sample": float(cpu), "wall_per_sample": float(wall),
-            "samples_per_second_per_worker": float(1 / wall), "fi_point_cpu": nominal["points"][0]["fi_point_cpu"],
-            "cost_ratio": float(cpu / nominal["points"][0]["fi_point_cpu"]),
+            "samples_per_second_per_worker": float(1 / wall), "fi_point_cpu": nominal.points[0].fi_point_cpu,
+            "cost_ratio": float(cpu / nominal.points[0].fi_point_cpu),
             "worker_rss_max": max(c["rss"] for c in found), "executors": sorted({c["executor"] for c in found})}
 
 
-def _timing(costs: list[dict], wall: float, executor: Executor, nominal: dict) -> dict:
+def _timing(costs: list[dict], wall: float, executor: Executor, nominal: Nominal) -> dict:
     """What this run cost: wall time, samples per second, CPU per sample against one nominal f-I point."""
     cpu = np.array([c["cpu"] for c in costs])
-    point = nominal["points"][0]["fi_point_cpu"]
+    point = nominal.points[0].fi_point_cpu
     out = {"wall": wall, "computed": len(costs), "workers": executor.workers, "executor": executor.describe(),
            "fi_point_cpu": point}
     if len(costs):

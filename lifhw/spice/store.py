@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
-from ..files import write_atomic
+from .. import jsonio
+from ..errors import LifhwError
 
 
 def content_key(parts: dict) -> str:
@@ -30,17 +32,19 @@ class ResultStore:
         self.dir.mkdir(parents=True, exist_ok=True)
         meta = self.dir / "key.json"
         if not meta.exists():
-            write_atomic(meta, json.dumps(parts, sort_keys=True, indent=1).encode())
+            jsonio.write(meta, parts, indent=1, sort_keys=True)
 
     def path(self, name: str | int) -> Path:
         return self.dir / f"{name}.json"
 
-    def get(self, name: str | int) -> dict | None:
-        """The stored item, or None if it is missing or unreadable (then it is computed again)."""
+    def get(self, name: str | int, kind: Any = dict) -> Any:
+        """The stored item read back as ``kind`` (:func:`lifhw.jsonio.read`: a dict, a typed result), or None if it
+        is missing, unreadable or not a ``kind`` (then it is computed again)."""
         try:
-            return json.loads(self.path(name).read_bytes())
-        except (OSError, ValueError):
+            return jsonio.read(kind, json.loads(self.path(name).read_bytes()), str(self.path(name)))
+        except (OSError, ValueError, TypeError, KeyError, LifhwError):
             return None
 
-    def put(self, name: str | int, value: dict) -> None:
-        write_atomic(self.path(name), json.dumps(value, sort_keys=True, allow_nan=True).encode())
+    def put(self, name: str | int, value: Any) -> None:
+        """Store ``value`` (JSON-ready or a typed result) under ``name``, written whole (:mod:`lifhw.jsonio`)."""
+        jsonio.write(self.path(name), value, indent=None, sort_keys=True)

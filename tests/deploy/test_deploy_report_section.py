@@ -24,5 +24,5 @@ def test_deploy_section_on_a_small_network(tmp_path, monkeypatch):
     def no_work(*args, **kwargs):
         raise AssertionError("the cache should have answered")
 
-    monkeypatch.setattr(section, "_compute", no_work)
+    monkeypatch.setattr(section, "_deploy", no_work)
     assert section.build(ctx).html == built.html

@@ -24,5 +24,5 @@ def test_learn_section_on_a_small_network(tmp_path, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("the cache should have answered")
 
-    monkeypatch.setattr(section, "_compute", no_training)
+    monkeypatch.setattr(section, "_train", no_training)
     assert section.build(ctx).html == built.html

@@ -28,8 +28,8 @@ def test_rtl_fi_within_the_derived_bound(leak):
     q = fixed.quantize(P, DT, fixed.FixedFormat(width=16, leak=leak))
     currents = theory.current_for_rate(P, RATES)
     data = study.fi_measure(q, currents, 3.0, BUILD / leak)
-    rate = np.array(data["rate"])
-    assert data["spike_mismatches"] == 0  # bit-exact on this path too
+    rate = data.rtl.rate
+    assert data.spike_mismatches == 0  # bit-exact on this path too
     # 1. Inside the sandwich of rtl/README.md (closed-form first passage of two linear discrete LIFs).
     lo, hi = fixed.rate_bracket(q, currents)
     assert np.all(rate >= lo * (1 - 1e-9)) and np.all(rate <= hi * (1 + 1e-9))
@@ -118,6 +118,6 @@ def test_runs_sharing_a_work_folder_do_not_mix_their_files(tmp_path):
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         runs = list(pool.map(lambda currents: study.fi_measure(q, currents, 0.5, tmp_path), sweeps))
     for currents, data in zip(sweeps, runs, strict=True):
-        assert len(data["rate"]) == len(currents) and data["spike_mismatches"] == 0
-        assert data["rate"] == data["model_rate"]
+        assert len(data.rtl.rate) == len(currents) and data.spike_mismatches == 0
+        assert data.rtl.rate.tolist() == data.model.rate.tolist()
     assert list(tmp_path.iterdir()) == []  # each run's folder is gone once it succeeded

@@ -37,14 +37,14 @@ def test_same_seed_same_population(nominal):
     a = sizing.monte_carlo(nominal, I_IN, M, n=500, seed=7)
     b = sizing.monte_carlo(nominal, I_IN, M, n=500, seed=7)
     c = sizing.monte_carlo(nominal, I_IN, M, n=500, seed=8)
-    assert a["rates"].tobytes() == b["rates"].tobytes()
-    assert not np.array_equal(a["rates"], c["rates"])
+    assert a.rates.tobytes() == b.rates.tobytes()
+    assert not np.array_equal(a.rates, c.rates)
 
 
 def test_no_mismatch_is_the_nominal_rate(nominal):
     out = sizing.monte_carlo(nominal, I_IN, sizing.Mismatch(0, 0, 0), n=10)
-    assert np.all(out["rates"] == out["nominal"])
-    assert out["nominal"] == pytest.approx(float(nominal.rate(I_IN)))
+    assert np.all(out.rates == out.nominal)
+    assert out.nominal == pytest.approx(float(nominal.rate(I_IN)))
 
 
 def test_mean_within_standard_error_of_nominal(nominal):
@@ -53,7 +53,7 @@ def test_mean_within_standard_error_of_nominal(nominal):
     That holds only if the mismatch is zero-mean and the rate's curvature bias is small against the SE;
     20 seeds: P(fewer than 9 within 1 SE | p = 0.68) < 1%, and none beyond 4 SE.
     """
-    z = np.array([sizing.monte_carlo(nominal, I_IN, M, n=2000, seed=s)["z"] for s in range(20)])
+    z = np.array([sizing.monte_carlo(nominal, I_IN, M, n=2000, seed=s).z for s in range(20)])
     assert np.sum(np.abs(z) <= 1) >= 9
     assert np.all(np.abs(z) < 4)
     assert abs(np.mean(z)) < 3 / np.sqrt(20) * 1.5
@@ -64,11 +64,11 @@ def test_spread_matches_error_propagation(nominal, scale):
     m = M.scaled(scale)
     out = sizing.monte_carlo(nominal, I_IN, m, n=4000, seed=1)
     # SE of a sample std is σ/√(2n) ≈ 1.1%; the second-order terms add a few % at the largest amplitude.
-    assert out["std"] == pytest.approx(_propagated_std(nominal, m), rel=0.06 if scale < 2 else 0.1)
+    assert out.std == pytest.approx(_propagated_std(nominal, m), rel=0.06 if scale < 2 else 0.1)
 
 
 def test_spread_grows_with_amplitude(nominal):
-    stds = [sizing.monte_carlo(nominal, I_IN, M.scaled(s), n=2000, seed=3)["std"]
+    stds = [sizing.monte_carlo(nominal, I_IN, M.scaled(s), n=2000, seed=3).std
             for s in (0.25, 0.5, 1.0, 2.0)]
     assert np.all(np.diff(stds) > 0)
     assert stds[1] / stds[0] == pytest.approx(2.0, rel=0.05)  # linear at small amplitude

@@ -64,11 +64,11 @@ def test_size_and_verify_lowpower():
 def test_resized_at_ss_and_ff_and_cold():
     spec = Spec(v_swing=0.3, tsv=TSV.from_value(140e-15), tau=20e-3, i_b=10e-12)
     rows = size_and_verify(spec, ["ss", "ff"], [27.0, -40.0], t_ref=2e-3, verify=True, workers=2)
-    assert [(r["corner"], r["temp"]) for r in rows] == [("ss", 27.0), ("ss", -40.0), ("ff", 27.0), ("ff", -40.0)]
+    assert [(r.corner, r.temp) for r in rows] == [("ss", 27.0), ("ss", -40.0), ("ff", 27.0), ("ff", -40.0)]
     for row in rows:
-        assert "error" not in row, row.get("error")
-        assert abs(row["measured"]["tau"] / 20e-3 - 1) < 0.05, (row["corner"], row["temp"], row["measured"])
-    by = {(r["corner"], r["temp"]): r["design"] for r in rows}
+        assert row.error is None, row.error
+        assert abs(row.measured.tau / 20e-3 - 1) < 0.05, (row.corner, row.temp, row.measured)
+    by = {(r.corner, r.temp): r.design for r in rows}
     # Re-sizing is real: each corner gets its own capacitor for the same τ.
     assert abs(by["ss", 27.0].c_m / by["ff", 27.0].c_m - 1) > 1e-3
     # Off-state leakage falls with temperature; cold, the same τ needs a larger capacitor (g_m ∝ 1/U_T).

@@ -21,7 +21,7 @@ def test_areas_for_a_yield_found_by_the_closed_form_hold_in_spice(block_store, t
     design = OTADesign()
     with LocalExecutor(2, timeout=120) as executor:
         got = size_for_yield(ota_params(design), design, I_IN, tolerance=0.03, wanted=0.99, n=60, seed=3,
-                             executor=executor, store_root=tmp_path, blocks_root=root, quiet=True)
+                             executor=executor, store_root=tmp_path, blocks_root=root, quiet=True).as_dict()
     json.dumps(got)  # JSON-ready, as the CLI prints it
     sized, resized = got["sized"], got["resized"]
     # The default neuron (rate sigma ~3.7 %) misses 99 % within ±3 %: areas were needed ...

@@ -48,8 +48,8 @@ def test_energy_per_spike_at_30_hz_and_quiescent_power(lowpower_tt):
     char = lowpower_tt.characterize()
     quiescent, _ = lowpower_tt.quiescent()
     got = energy_at_rate(lowpower_tt, char, quiescent)
-    assert got["rate"] == pytest.approx(ENERGY_RATE, rel=ACCEPTANCE["lowpower_max_rel_error"])
-    assert got["energy_per_spike"] <= LOWPOWER_SPEC["energy_per_spike"]
+    assert got.rate == pytest.approx(ENERGY_RATE, rel=ACCEPTANCE["lowpower_max_rel_error"])
+    assert got.energy_per_spike <= LOWPOWER_SPEC["energy_per_spike"]
     assert 0 < quiescent <= LOWPOWER_SPEC["quiescent_power"]
     # The operating point is the rest state: a transient with no input draws the same mean power.
     rest = lowpower_tt.transient(0.0, t_stop=0.1)
@@ -125,10 +125,10 @@ def test_spice_monte_carlo_runs_on_lowpower(lowpower_tt, tmp_path):
     with LocalExecutor(2, timeout=300) as executor:
         result = mc.run_montecarlo("lowpower", lowpower_tt.params, lowpower_tt.design, [i_in], 8, 1, executor,
                                    store_root=tmp_path, run_dir=tmp_path, quiet=True)
-    assert result["failed"] == [] and len(result["samples"]) == 8
+    assert result.failed == [] and len(result.samples) == 8
     # the nominal deck (mismatch switched off) is the characterised neuron: the device-aware theory's rate
-    assert result["nominal"]["points"][0]["rate"] == pytest.approx(float(char.rate(i_in)),
-                                                                   rel=ACCEPTANCE["lowpower_max_rel_error"])
+    assert result.nominal.points[0].rate == pytest.approx(float(char.rate(i_in)),
+                                                          rel=ACCEPTANCE["lowpower_max_rel_error"])
     # every mismatched sample fires and resets; the draw moves the latch's trip point
-    assert all(s["points"][0]["n_spikes"] >= 2 for s in result["samples"])
-    assert mc.column(result["samples"], "threshold", 0).std() > 1e-3
+    assert all(s.points[0].n_spikes >= 2 for s in result.samples)
+    assert mc.column(result.samples, "threshold", 0).std() > 1e-3

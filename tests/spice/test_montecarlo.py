@@ -23,6 +23,7 @@ from lifhw.spice import montecarlo as mc
 from lifhw.spice import netlist as nl
 from lifhw.spice.executor import LocalExecutor, Task
 from lifhw.spice.runner import Session
+from lifhw.spice.store import ResultStore
 from lifhw.spice.worker import Deck
 
 I_IN = 31.5e-12
@@ -158,6 +159,24 @@ def test_a_failed_redraw_replaces_its_worker_and_the_other_samples_are_unaffecte
     assert isinstance(failed, SpiceError) and "sw_no_such_parameter" in str(failed)
     assert fine["pid"] != alone["pid"] or fine["pid"] != failed  # the dead worker was replaced
     assert json.dumps(fine["sample"]) == json.dumps(alone["sample"])
+
+
+def test_the_store_reads_a_sample_back_typed_and_computes_one_of_another_shape_again(tmp_path):
+    # What a sample could not measure is NaN: stored as null (JSON has no NaN), read back as NaN.
+    sample = mc.Sample(v_zero=0.6, g_m=math.nan, tau=math.nan, i_b_eff=1e-11, kappa=math.nan, kappa_fit=0.7,
+                       rheobase=9e-12, dc_points=30, k=3, setseed=12345, parameters={pdk.MISMATCH_SWITCH: 1.0},
+                       points=[mc.SamplePoint(3e-11, 0.2, 25.0, 5, math.nan, 2e-12)])
+    store = ResultStore(tmp_path, {"kind": "probe"})
+    store.put(3, sample)
+    assert "NaN" not in store.path(3).read_text() and json.loads(store.path(3).read_text())["g_m"] is None
+    again = store.get(3, mc.Sample)
+    assert again.as_dict() == sample.as_dict() and math.isnan(again.g_m) and math.isnan(again.points[0].threshold)
+    assert isinstance(again.points[0].n_spikes, int)
+    # an item that is not a sample (a format of an earlier lifhw, a truncated file) is not taken for one
+    store.put(4, {"k": 4, "points": []})
+    store.path(5).write_text('{"k": 5, "v_zero"')
+    assert store.get(4, mc.Sample) is None and store.get(5, mc.Sample) is None and store.get(6, mc.Sample) is None
+    assert store.get(4) == {"k": 4, "points": []}
 
 
 def test_bad_input_is_one_line():

@@ -32,7 +32,7 @@ def test_report_section_runs_the_study_and_writes_build_spice(tmp_path):
     study = json.loads((spice / "study.json").read_text())
     with open(spice / "fi_ota.csv") as handle:
         table = list(csv.DictReader(handle))
-    assert [float(r["rate"]) for r in table] == pytest.approx(study["ota"]["rate"])
+    assert [float(r["rate"]) for r in table] == pytest.approx(study["ota"]["sweep"]["fi"]["rate"])
     # energy per spike is compared with C_eff*dV*V_dd, the dynamic part is what exceeds the bias power
     assert study["energy_reference"] == pytest.approx(2.6e-12 * 0.3 * 1.8)
     page = (tmp_path / "out" / "index.html").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape as html_escape
 
 import numpy as np
@@ -10,6 +11,7 @@ from ...errors import ParameterError
 from ...fi import FICurve
 from ...params import LIFParams
 from ...spice import design, netlist, study
+from ...spice.study import SpiceStudy
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
 KEY = "analog"
@@ -49,71 +51,80 @@ def circuit_params(params: LIFParams) -> tuple[LIFParams, str]:
     return params, ""
 
 
-def build(ctx: ReportContext) -> Section:
+def compute(ctx: ReportContext) -> tuple[SpiceStudy, str]:
+    """The analog study of the report's neuron (or of the analog design, with the note saying why), cached."""
     params, note = circuit_params(ctx.params)
     bar = ctx.progress("SPICE (ngspice/sky130)", study.study_points())
     # Stage messages would break the progress line: the bar is the progress report here.
-    data = ctx.cached("analog", _inputs(params),
-                      lambda: study.run_study(WORKERS, log=lambda _msg: None, params=params, on_point=bar.update))
+    result = ctx.cached("analog", _inputs(params),
+                        lambda: study.run_study(WORKERS, log=lambda _msg: None, params=params, on_point=bar.update),
+                        SpiceStudy)
     if bar.done < bar.total:  # served from the cache
         bar.update(bar.total - bar.done)
-    study.write_study(data, ctx.build_dir / "spice")
-    figs = study.figures(data)
-    char, checks = data["characterization"], data["checks"]
-    p, d = data["params"], data["design"]
+    return result, note
 
-    design_rows = [["V_rest = V_reset / V_th", f"{p['v_rest']:g} / {p['v_th']:g} V"],
-                   ["C_m", f"{p['c_m'] * 1e12:g} pF"], ["t_ref (design)", f"{p['t_ref'] * 1e3:g} ms"],
-                   ["I_b (leak bias)", f"{d['i_b'] * 1e12:g} pA"], ["I_cmp / I_ref", f"{d['i_cmp'] * 1e9:g} nA / "
-                                                                    f"{d['i_ref'] * 1e12:g} pA"],
-                   ["V_dd, corner, T", f"{d['vdd']:g} V, {d['corner']}, {d['temp']:g} °C"],
-                   ["C_TSV (5 µm × 50 µm, 200 nm liner)", f"{data['c_tsv'] * 1e15:.4g} fF"]]
-    char_rows = [["κ = 2U_T·g_m/I_b,eff (slope at rest)", f"{char['kappa']:.4g}"],
-                 ["κ (tanh fit)", f"{char['kappa_fit']:.4g}"],
-                 ["I_b,eff (tanh fit)", f"{char['i_b_eff'] * 1e12:.4g} pA"],
-                 ["zero of the leak V_0", f"{char['v_zero']:.4g} V"],
-                 ["g_m (slope at V_0)", f"{char['g_m'] * 1e9:.4g} nS"],
-                 ["τ = C_eff/g_m", f"{char['tau'] * 1e3:.4g} ms"],
-                 ["rheobase (max of measured I-V)", f"{char['rheobase'] * 1e12:.4g} pA"],
-                 ["I_b,eff·tanh(κ_fit(V_th−V_rest)/2U_T)", f"{char['tanh_rheobase'] * 1e12:.4g} pA"],
-                 ["leakage floor (OTA bias off)", f"{char['i_off'] * 1e15:.4g} fA"],
-                 ["comparator delay (V_th crossing → spike)", f"{char['comparator_delay'] * 1e6:.3g} µs"],
-                 ["reset hold (spike → release)", f"{char['t_hold'] * 1e3:.4g} ms"],
-                 ["t_dead used by the theory", f"{char['t_dead'] * 1e3:.4g} ms"]]
-    ota, tsv = data["ota"], data["ota_tsv"]
-    rows = []
-    for k, current in enumerate(ota["current"]):
-        rate, th = ota["rate"][k], ota["theory_rate"][k]
-        err = abs(rate / th - 1) if th and rate == rate else float("nan")
-        rows.append([f"{current * 1e12:.4g}", rate, th, err, ota["linear_rate"][k], tsv["rate"][k],
-                     tsv["theory_rate"][k], ota["energy_per_spike"][k] * 1e12, ota["energy_dynamic"][k] * 1e12])
-    fi_table = table_html(["I (pA)", "SPICE (Hz)", "device-aware (Hz)", "rel. err", "linear LIF same g_m (Hz)",
-                           "SPICE + TSV (Hz)", "theory + TSV (Hz)", "E/spike (pJ)", "E/spike − P_q·ISI (pJ)"], rows)
-    e_ref = data["energy_reference"]
-    low, low_char, e_ota, e_low = (data["lowpower"], data["characterization_lowpower"], data["energy_ota"],
-                                   data["energy_lowpower"])
-    low_rows = [[f"{current * 1e12:.4g}", low["rate"][k], low["theory_rate"][k],
-                 abs(low["rate"][k] / low["theory_rate"][k] - 1) if low["theory_rate"][k] else float("nan"),
-                 low["energy_per_spike"][k] * 1e12, low["energy_static"][k] * 1e12, low["energy_dynamic"][k] * 1e12]
-                for k, current in enumerate(low["current"])]
-    low_table = table_html(["I (pA)", "SPICE (Hz)", "device-aware (Hz)", "rel. err", "E/spike (pJ)",
-                            "static P_q·ISI (pJ)", "dynamic (pJ)"], low_rows)
-    energy_rows = []
-    for name, e, c in (("lif_ota", e_ota, char), ("lif_lowpower", e_low, low_char)):
-        energy_rows.append([name, f"{e['rate']:.3g}", f"{e['energy_per_spike'] * 1e12:.3g}",
-                            f"{e['energy_static'] * 1e12:.3g}", f"{e['energy_dynamic'] * 1e12:.3g}",
-                            f"{e['quiescent_power'] * 1e12:.4g}", f"{e['shared_power'] * 1e12:.4g}",
-                            f"{c['t_hold'] * 1e3:.3g}"])
-    energy_table = table_html(["neuron", "rate (Hz)", "E/spike (pJ)", "static (pJ)", "dynamic (pJ)",
-                               "quiescent, per neuron (pW)", "shared references, per array (pW)", "reset hold (ms)"],
-                              energy_rows)
-    ours = [[f"{name} (this kit, ngspice)", "sky130 130 nm", f"{d['vdd']:g} V", f"{p['c_m'] * 1e12:g} pF",
-             f"{e['energy_per_spike'] * 1e12:.3g} pJ", f"{e['rate']:.3g} Hz", "measured here"]
-            for name, e in (("lif_ota", e_ota), ("lif_lowpower", e_low))]
-    published_table = table_html(["neuron", "process", "V_dd", "C_m", "energy/spike", "rate", "source"],
-                                 ours + [list(row) for row in PUBLISHED])
-    dyn = np.array(ota["energy_dynamic"], dtype=float)
-    html = note + (
+
+def _tables(r: SpiceStudy) -> dict[str, str]:
+    """The section's tables: 'design', 'characterization', 'fi', 'lowpower', 'energy', 'published'."""
+    p, d, char = r.params, r.ota.design, r.ota.characterization
+    design_rows = [["V_rest = V_reset / V_th", f"{p.v_rest:g} / {p.v_th:g} V"],
+                   ["C_m", f"{p.c_m * 1e12:g} pF"], ["t_ref (design)", f"{p.t_ref * 1e3:g} ms"],
+                   ["I_b (leak bias)", f"{d.i_b * 1e12:g} pA"],
+                   ["I_cmp / I_ref", f"{d.i_cmp * 1e9:g} nA / {d.i_ref * 1e12:g} pA"],
+                   ["V_dd, corner, T", f"{d.vdd:g} V, {d.corner}, {d.temp:g} °C"],
+                   ["C_TSV (5 µm × 50 µm, 200 nm liner)", f"{r.c_tsv * 1e15:.4g} fF"]]
+    char_rows = [["κ = 2U_T·g_m/I_b,eff (slope at rest)", f"{char.kappa:.4g}"],
+                 ["κ (tanh fit)", f"{char.kappa_fit:.4g}"],
+                 ["I_b,eff (tanh fit)", f"{char.i_b_eff * 1e12:.4g} pA"],
+                 ["zero of the leak V_0", f"{char.v_zero:.4g} V"],
+                 ["g_m (slope at V_0)", f"{char.g_m * 1e9:.4g} nS"],
+                 ["τ = C_eff/g_m", f"{char.tau * 1e3:.4g} ms"],
+                 ["rheobase (max of measured I-V)", f"{char.rheobase * 1e12:.4g} pA"],
+                 ["I_b,eff·tanh(κ_fit(V_th−V_rest)/2U_T)", f"{char.tanh_rheobase * 1e12:.4g} pA"],
+                 ["leakage floor (OTA bias off)", f"{char.i_off * 1e15:.4g} fA"],
+                 ["comparator delay (V_th crossing → spike)", f"{char.comparator_delay * 1e6:.3g} µs"],
+                 ["reset hold (spike → release)", f"{char.t_hold * 1e3:.4g} ms"],
+                 ["t_dead used by the theory", f"{char.t_dead * 1e3:.4g} ms"]]
+    ota, tsv, low = r.ota.sweep, r.ota_tsv.sweep, r.lowpower.sweep
+    fi_rows = [[f"{current * 1e12:.4g}", ota.rate[k], ota.theory.rate[k], _error(ota.rate[k], ota.theory.rate[k]),
+                ota.linear.rate[k], tsv.rate[k], tsv.theory.rate[k], ota.energy_per_spike[k] * 1e12,
+                ota.energy_dynamic[k] * 1e12] for k, current in enumerate(ota.current)]
+    low_rows = [[f"{current * 1e12:.4g}", low.rate[k], low.theory.rate[k], _error(low.rate[k], low.theory.rate[k]),
+                 low.energy_per_spike[k] * 1e12, low.energy_static[k] * 1e12, low.energy_dynamic[k] * 1e12]
+                for k, current in enumerate(low.current)]
+    energy_rows = [[name, f"{e.rate:.3g}", f"{e.energy_per_spike * 1e12:.3g}", f"{e.energy_static * 1e12:.3g}",
+                    f"{e.energy_dynamic * 1e12:.3g}", f"{e.quiescent_power * 1e12:.4g}",
+                    f"{e.shared_power * 1e12:.4g}", f"{c.t_hold * 1e3:.3g}"]
+                   for name, e, c in (("lif_ota", r.energy_ota, char),
+                                      ("lif_lowpower", r.energy_lowpower, r.lowpower.characterization))]
+    ours = [[f"{name} (this kit, ngspice)", "sky130 130 nm", f"{d.vdd:g} V", f"{p.c_m * 1e12:g} pF",
+             f"{e.energy_per_spike * 1e12:.3g} pJ", f"{e.rate:.3g} Hz", "measured here"]
+            for name, e in (("lif_ota", r.energy_ota), ("lif_lowpower", r.energy_lowpower))]
+    return {
+        "design": table_html(["design", "value"], design_rows),
+        "characterization": table_html(["OTA characterisation (tt, 27 °C)", "value"], char_rows),
+        "fi": table_html(["I (pA)", "SPICE (Hz)", "device-aware (Hz)", "rel. err", "linear LIF same g_m (Hz)",
+                          "SPICE + TSV (Hz)", "theory + TSV (Hz)", "E/spike (pJ)", "E/spike − P_q·ISI (pJ)"], fi_rows),
+        "lowpower": table_html(["I (pA)", "SPICE (Hz)", "device-aware (Hz)", "rel. err", "E/spike (pJ)",
+                                "static P_q·ISI (pJ)", "dynamic (pJ)"], low_rows),
+        "energy": table_html(["neuron", "rate (Hz)", "E/spike (pJ)", "static (pJ)", "dynamic (pJ)",
+                              "quiescent, per neuron (pW)", "shared references, per array (pW)", "reset hold (ms)"],
+                             energy_rows),
+        "published": table_html(["neuron", "process", "V_dd", "C_m", "energy/spike", "rate", "source"],
+                                ours + [list(row) for row in PUBLISHED]),
+    }
+
+
+def _error(rate: float, theory_rate: float) -> float:
+    """|rate/theory − 1|; NaN where the theory is silent or the point failed."""
+    return abs(rate / theory_rate - 1) if theory_rate and rate == rate else float("nan")
+
+
+def html(r: SpiceStudy, figs: dict, note: str = "") -> str:
+    p, char, checks = r.params, r.ota.characterization, r.checks()
+    tables, low_design, low_char = _tables(r), r.lowpower.design, r.lowpower.characterization
+    dyn = r.ota.sweep.energy_dynamic
+    return note + (
         "<p>Transistor-level LIF in sky130 (<code>circuits/lif_ota.cir</code>): a 5-transistor subthreshold OTA "
         "follower as the leak, an open-loop OTA comparator with current-starved inverters, a reset switch and a "
         "capacitor pulse extender for the refractory period, run in ngspice 39 through PySpice's shared library "
@@ -122,15 +133,15 @@ def build(ctx: ReportContext) -> Section:
         "and adds the dead time of one measured spike; the <b>linear LIF</b> has the same g<sub>m</sub>. "
         "<code>lif_ideal</code> runs the report's LIFParams exactly; <code>lif_ota</code> realises the same "
         "C<sub>m</sub>, voltages and t<sub>ref</sub> with a transistor leak biased at I<sub>b</sub>.</p>"
-        + table_html(["design", "value"], design_rows)
+        + tables["design"]
         + figure_html(figs["iv"], "DC I-V of the membrane node (ngspice) with the tanh fit and the linear leak of the "
                                   "same g_m: the OTA saturates at ±I_b beyond ~±75 mV")
-        + table_html(["OTA characterisation (tt, 27 °C)", "value"], char_rows)
+        + tables["characterization"]
         + figure_html(figs["fi"], "f-I: SPICE lif_ota (C_TSV = 0 and 140 fF) vs device-aware theory, SPICE lif_ideal "
                                   "vs closed form, and the linear LIF with the OTA's g_m")
-        + fi_table
+        + tables["fi"]
         + f"<p>The linear LIF with the same g<sub>m</sub> has rheobase g<sub>m</sub>(V<sub>th</sub>−V<sub>rest</sub>) "
-          f"= {char['g_m'] * (p['v_th'] - p['v_rest']) * 1e12:.3g} pA, against {char['rheobase'] * 1e12:.3g} pA for "
+          f"= {char.g_m * (p.v_th - p.v_rest) * 1e12:.3g} pA, against {char.rheobase * 1e12:.3g} pA for "
           "the saturating OTA: the small-signal model misses the neuron's whole low-rate range.</p>"
         + f"<p>TSV: the charging part of the ISI grows by {checks['tsv_charge_ratio']:.4f} "
           f"(expected (C_m + C_TSV)/C_m = {checks['tsv_expected_ratio']:.4f}).</p>"
@@ -138,33 +149,37 @@ def build(ctx: ReportContext) -> Section:
         + "<p><code>circuits/lif_lowpower.cir</code> keeps lif_ota's membrane and OTA leak (so the same "
           "device-aware theory applies) and rebuilds what burns power at rest: the comparator is a latch whose tail "
           "is gated by the membrane itself (nothing flows at rest, I<sub>cmp</sub> = "
-          f"{data['design_lowpower']['i_cmp'] * 1e12:g} pA at V<sub>th</sub>), every logic pull-down is starved by "
-          f"a {data['design_lowpower']['i_inv'] * 1e12:g} pA foot, and the refractory timer runs on "
-          f"{data['design_lowpower']['i_ref'] * 1e12:g} pA. Rheobase {low_char['rheobase'] * 1e12:.4g} pA "
-          f"(tanh fit {low_char['tanh_rheobase'] * 1e12:.4g} pA), comparator delay "
-          f"{low_char['comparator_delay'] * 1e6:.3g} µs, reset hold {low_char['t_hold'] * 1e3:.4g} ms.</p>"
-        + low_table
+          f"{low_design.i_cmp * 1e12:g} pA at V<sub>th</sub>), every logic pull-down is starved by "
+          f"a {low_design.i_inv * 1e12:g} pA foot, and the refractory timer runs on "
+          f"{low_design.i_ref * 1e12:g} pA. Rheobase {low_char.rheobase * 1e12:.4g} pA "
+          f"(tanh fit {low_char.tanh_rheobase * 1e12:.4g} pA), comparator delay "
+          f"{low_char.comparator_delay * 1e6:.3g} µs, reset hold {low_char.t_hold * 1e3:.4g} ms.</p>"
+        + tables["lowpower"]
         + "<h3>Energy per spike</h3>"
         + figure_html(figs["energy"], "energy per spike from each neuron's own supply against its rate, split into "
                                       "static (quiescent power × ISI) and dynamic parts, and C_eff·ΔV·V_dd")
-        + f"<p>Both netlists feed the bias references an array would share (the ideal current sources, their "
+        + "<p>Both netlists feed the bias references an array would share (the ideal current sources, their "
           "diodes and lif_lowpower's comparator replica) from a second supply, <code>vdd_ref</code>: its power is "
           "reported apart, per array, and no neuron's energy counts it. The <b>static</b> part is the neuron's "
           "quiescent power (operating point, no input) times the ISI; the <b>dynamic</b> part is the rest. "
-          f"C<sub>eff</sub>·ΔV·V<sub>dd</sub> = {e_ref * 1e12:.3g} pJ is no bound: the membrane's charge comes "
-          "from the input current, and the saturated leak takes its tail from the membrane rather than from "
+          f"C<sub>eff</sub>·ΔV·V<sub>dd</sub> = {r.energy_reference * 1e12:.3g} pJ is no bound: the membrane's charge "
+          "comes from the input current, and the saturated leak takes its tail from the membrane rather than from "
           "V<sub>dd</sub> during a ramp (so lif_lowpower's dynamic part can be small, and near rheobase even "
           "negative). lif_ota's dynamic part ("
           f"{np.nanmin(dyn) * 1e12:.3g}–{np.nanmax(dyn) * 1e12:.3g} pJ) is the refractory capacitor, switching "
           "and the starved inverters' crowbar current of up to I<sub>cmp</sub> while the membrane creeps to "
           f"threshold. At ≈ {study.ENERGY_RATE:g} Hz:</p>"
-        + energy_table
+        + tables["energy"]
         + "<p>Published LIF neurons beside ours (our figures are per-neuron supply, shared references excluded; how "
           "each paper accounted for its bias is its own):</p>"
-        + published_table
+        + tables["published"]
         + (figure_html(figs["trace"], "membrane voltage of lif_ota at 3× rheobase") if "trace" in figs else "")
     )
-    budget = [
+
+
+def budget(r: SpiceStudy) -> list[BudgetRow]:
+    checks = r.checks()
+    return [
         BudgetRow("SPICE lif_ideal (≥ 3 ISIs)", "closed-form f-I", checks["ideal_max_rel_error"],
                   study.ACCEPTANCE["ideal_max_rel_error"],
                   "ideal switches: timestep-limited threshold crossing"),
@@ -184,24 +199,42 @@ def build(ctx: ReportContext) -> Section:
                   checks["lowpower_rheobase_rel_error"], study.ACCEPTANCE["lowpower_rheobase_rel_error"],
                   "channel-length modulation tilts the saturated leak"),
     ]
-    ideal = data["ideal"]
-    fi_curves = [FICurve(ideal["current"], ideal["rate"], "SPICE lif_ideal"),
-                 FICurve(ota["current"], ota["rate"], "SPICE lif_ota"),
-                 FICurve(tsv["current"], tsv["rate"], "SPICE lif_ota + TSV 140 fF"),
-                 FICurve(low["current"], low["rate"], "SPICE lif_lowpower"),
-                 FICurve(ota["current"], ota["theory_rate"], "device-aware theory (OTA)")]
-    summary = {**checks, "kappa": char["kappa"], "i_b_eff": char["i_b_eff"], "g_m": char["g_m"],
-               "rheobase": char["rheobase"], "t_dead": char["t_dead"], "energy_reference": e_ref,
-               "energy_per_spike": ota["energy_per_spike"], "netlist_ota": data["netlist_ota"],
-               "energy_ota": e_ota, "energy_lowpower": e_low, "netlist_lowpower": data["netlist_lowpower"]}
-    design_items = [
-        ["leak bias I_b", f"{d['i_b'] * 1e12:g} pA", f"I_b,eff {char['i_b_eff'] * 1e12:.4g} pA, κ {char['kappa']:.4g} "
-                                                      f"({d['corner']}, {d['temp']:g} °C)"],
-        ["g_m = κ·I_b,eff/2U_T", f"{char['g_m'] * 1e9:.4g} nS", f"τ = C_m/g_m = {char['tau'] * 1e3:.4g} ms"],
-        ["C_tsv (5 µm × 50 µm, 200 nm liner)", f"{data['c_tsv'] * 1e15:.4g} fF", "on the membrane node"],
-        ["energy per spike at ≈ 30 Hz", f"lif_ota {e_ota['energy_per_spike'] * 1e12:.3g} pJ, lif_lowpower "
-                                         f"{e_low['energy_per_spike'] * 1e12:.3g} pJ",
-         f"C_eff·ΔV·V_dd = {e_ref * 1e12:.3g} pJ; quiescent {e_ota['quiescent_power'] * 1e12:.4g} / "
-         f"{e_low['quiescent_power'] * 1e12:.4g} pW"]]
-    return Section(KEY, "Analog level: sky130 OTA-leak neuron in ngspice", html, budget, summary,
-                   fi_curves=fi_curves, design=design_items)
+
+
+def curves(r: SpiceStudy) -> list[FICurve]:
+    """The study's curves for the report's combined f-I figure."""
+    ota = r.ota.sweep
+    return [replace(r.ideal.sweep.fi, label="SPICE lif_ideal"), replace(ota.fi, label="SPICE lif_ota"),
+            replace(r.ota_tsv.sweep.fi, label="SPICE lif_ota + TSV 140 fF"),
+            replace(r.lowpower.sweep.fi, label="SPICE lif_lowpower"),
+            replace(ota.theory, label="device-aware theory (OTA)")]
+
+
+def summary(r: SpiceStudy) -> dict:
+    char = r.ota.characterization
+    return {**r.checks(), "kappa": char.kappa, "i_b_eff": char.i_b_eff, "g_m": char.g_m, "rheobase": char.rheobase,
+            "t_dead": char.t_dead, "energy_reference": r.energy_reference,
+            "energy_per_spike": r.ota.sweep.energy_per_spike.tolist(), "netlist_ota": r.ota.netlist,
+            "energy_ota": r.energy_ota.as_dict(), "energy_lowpower": r.energy_lowpower.as_dict(),
+            "netlist_lowpower": r.lowpower.netlist}
+
+
+def design_items(r: SpiceStudy) -> list[list[str]]:
+    """What this level adds to the report's design table."""
+    d, char, e_ota, e_low = r.ota.design, r.ota.characterization, r.energy_ota, r.energy_lowpower
+    return [
+        ["leak bias I_b", f"{d.i_b * 1e12:g} pA", f"I_b,eff {char.i_b_eff * 1e12:.4g} pA, κ {char.kappa:.4g} "
+                                                  f"({d.corner}, {d.temp:g} °C)"],
+        ["g_m = κ·I_b,eff/2U_T", f"{char.g_m * 1e9:.4g} nS", f"τ = C_m/g_m = {char.tau * 1e3:.4g} ms"],
+        ["C_tsv (5 µm × 50 µm, 200 nm liner)", f"{r.c_tsv * 1e15:.4g} fF", "on the membrane node"],
+        ["energy per spike at ≈ 30 Hz", f"lif_ota {e_ota.energy_per_spike * 1e12:.3g} pJ, lif_lowpower "
+                                         f"{e_low.energy_per_spike * 1e12:.3g} pJ",
+         f"C_eff·ΔV·V_dd = {r.energy_reference * 1e12:.3g} pJ; quiescent {e_ota.quiescent_power * 1e12:.4g} / "
+         f"{e_low.quiescent_power * 1e12:.4g} pW"]]
+
+
+def build(ctx: ReportContext) -> Section:
+    result, note = compute(ctx)
+    study.write_study(result, ctx.build_dir / "spice")
+    return Section(KEY, "Analog level: sky130 OTA-leak neuron in ngspice", html(result, study.figures(result), note),
+                   budget(result), summary(result), fi_curves=curves(result), design=design_items(result))

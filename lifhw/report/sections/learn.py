@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ...jsonio import Record
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
 KEY = "learn"
@@ -16,13 +17,63 @@ BITS = (8, 6, 4)
 FLOAT_BOUND, FIXED8_BOUND = 0.95, 0.94
 
 
+@dataclass(frozen=True)
+class Epoch(Record):
+    """One training epoch: its phase (float or quantization-aware), loss and accuracies."""
+
+    phase: str
+    epoch: int
+    loss: float
+    train_accuracy: float
+    test_accuracy: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Quantized(Record):
+    """The network at one weight width: quantization-aware and merely rounded accuracy, spikes, the integer plan."""
+
+    fixed_accuracy: float
+    rounded_accuracy: float
+    spikes_per_layer: list[float]
+    history: list[Epoch]
+    qat_seconds: float
+    thresh: list[int]
+    acc_width: list[int]
+    saturates: list[bool]
+
+    @property
+    def spikes(self) -> float:
+        return float(sum(self.spikes_per_layer))
+
+
+@dataclass(frozen=True)
+class Learned(Record):
+    """The digits task: the float network's training and accuracy, and each weight width of :data:`BITS` (keyed by
+    its bits as text)."""
+
+    history: list[Epoch]
+    float_accuracy: float
+    float_seconds: float
+    float_spikes_per_layer: list[float]
+    sizes: list[int]
+    bits: dict[str, Quantized]
+
+    def at(self, bits: int) -> Quantized:
+        return self.bits[str(bits)]
+
+    @property
+    def train_seconds(self) -> float:
+        return self.float_seconds + self.at(BITS[0]).qat_seconds
+
+
 def _config():
     from ...learn import digits
 
     return digits.DigitsConfig()
 
 
-def _compute(config) -> dict:
+def _train(config) -> Learned:
     import time
 
     from ...learn import convert, digits, model, train
@@ -34,23 +85,31 @@ def _compute(config) -> dict:
     float_seconds = time.perf_counter() - start
     float_eval = train.evaluate(float_net.weights, tuple(model.float_spec(n) for n in float_net.neurons), events,
                                 split.y_test, config.train)
-    out = {"history": history, "float_accuracy": float_eval.accuracy, "float_seconds": float_seconds,
-           "float_spikes_per_layer": float_eval.spikes_per_layer, "sizes": float_net.sizes, "bits": {}}
-    for bits in BITS:
+    bits = {}
+    for width in BITS:
         start = time.perf_counter()
-        _, fixed_net, layers, qat_history = digits.train_fixed(config, float_net, split, events, bits)
+        _, fixed_net, layers, qat_history = digits.train_fixed(config, float_net, split, events, width)
         qat_seconds = time.perf_counter() - start
         score = digits.score_fixed(fixed_net, events, split.y_test)
         rounded = digits.score_fixed(convert.to_fixed(float_net, layers), events, split.y_test)
-        out["bits"][str(bits)] = {"fixed_accuracy": score["accuracy"], "rounded_accuracy": rounded["accuracy"],
-                                  "spikes_per_layer": score["spikes_per_layer"], "history": qat_history,
-                                  "qat_seconds": qat_seconds, "thresh": [p.q.rtl["THRESH"] for p in layers],
-                                  "acc_width": [p.acc_width for p in layers],
-                                  "saturates": [layer.saturates for layer in fixed_net.layers]}
-    return out
+        bits[str(width)] = Quantized(score["accuracy"], rounded["accuracy"], score["spikes_per_layer"],
+                                     [Epoch(**row) for row in qat_history], qat_seconds,
+                                     [int(p.q.rtl["THRESH"]) for p in layers], [int(p.acc_width) for p in layers],
+                                     [bool(layer.saturates) for layer in fixed_net.layers])
+    return Learned([Epoch(**row) for row in history], float_eval.accuracy, float_seconds,
+                   list(float_eval.spikes_per_layer), list(float_net.sizes), bits)
+
+
+def compute(ctx: ReportContext) -> Learned:
+    config = _config()
+    bar = ctx.progress("learning (JAX)", 1)
+    result = ctx.cached("learn", {"config": asdict(config), "bits": list(BITS)}, lambda: _train(config), Learned)
+    bar.update()
+    return result
 
 
 def _surrogate_figure():
+    """The Heaviside step, its smooth steps σ_k and their derivatives (what learning uses)."""
     import matplotlib.pyplot as plt
 
     from ...learn import surrogate
@@ -68,26 +127,21 @@ def _surrogate_figure():
     bottom.set_xlabel("(v − θ)/θ")
     top.legend(fontsize=7)
     bottom.legend(fontsize=7)
-    return figure_html(fig, "the spike is the Heaviside step; learning uses the derivative of a smooth step σ_k "
-                            "(peak k/2)")
+    return fig
 
 
-def build(ctx: ReportContext) -> Section:
+def figures(result: Learned) -> dict:
+    """'curves': loss and accuracy per epoch (float, then quantization-aware at BITS[0]); 'ladder': accuracy against
+    the weight width; 'surrogate': the surrogate derivatives."""
     import matplotlib.pyplot as plt
 
-    config = _config()
-    bar = ctx.progress("learning (JAX)", 1)
-    data = ctx.cached("learn", {"config": asdict(config), "bits": list(BITS)}, lambda: _compute(config))
-    bar.update()
-
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.6))
-    rows = data["history"] + data["bits"][str(BITS[0])]["history"]
+    rows = result.history + result.at(BITS[0]).history
     epochs = np.arange(1, len(rows) + 1)
-    phase = [r["phase"] for r in rows]
-    n_float = phase.count("float")
-    ax_loss.semilogy(epochs, [r["loss"] for r in rows], "o-", ms=3)
-    ax_acc.plot(epochs, [r["train_accuracy"] for r in rows], "o-", ms=3, label="training batches")
-    ax_acc.plot(epochs, [r["test_accuracy"] for r in rows], "s-", ms=3, label="held-out 20 %")
+    n_float = [r.phase for r in rows].count("float")
+    ax_loss.semilogy(epochs, [r.loss for r in rows], "o-", ms=3)
+    ax_acc.plot(epochs, [r.train_accuracy for r in rows], "o-", ms=3, label="training batches")
+    ax_acc.plot(epochs, [r.test_accuracy for r in rows], "s-", ms=3, label="held-out 20 %")
     for ax in (ax_loss, ax_acc):
         ax.axvline(n_float + 0.5, color="gray", lw=0.8, ls="--")
         ax.set_xlabel("epoch")
@@ -96,49 +150,64 @@ def build(ctx: ReportContext) -> Section:
     ax_loss.set_ylabel("cross-entropy of the spike counts")
     ax_acc.set_ylabel("accuracy")
     ax_acc.legend(fontsize=8)
-    curves = figure_html(fig, "training curves: loss and accuracy per epoch")
+    figs = {"curves": fig}
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    fixed_acc = [data["bits"][str(b)]["fixed_accuracy"] for b in BITS]
-    rounded_acc = [data["bits"][str(b)]["rounded_accuracy"] for b in BITS]
-    ax.axhline(data["float_accuracy"], color="k", lw=1.5, label="float")
-    ax.plot(BITS, fixed_acc, "o-", label="fixed point, quantization-aware")
-    ax.plot(BITS, rounded_acc, "s--", label="fixed point, float weights rounded")
+    ax.axhline(result.float_accuracy, color="k", lw=1.5, label="float")
+    ax.plot(BITS, [result.at(b).fixed_accuracy for b in BITS], "o-", label="fixed point, quantization-aware")
+    ax.plot(BITS, [result.at(b).rounded_accuracy for b in BITS], "s--", label="fixed point, float weights rounded")
     ax.set_xlabel("signed weight bits")
     ax.set_ylabel("held-out accuracy")
     ax.set_xticks(BITS)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ladder = figure_html(fig, "accuracy: float against the integer model (lifhw.fixed) at 8, 6 and 4 weight bits")
+    figs["ladder"] = fig
+    figs["surrogate"] = _surrogate_figure()
+    return figs
 
-    float_spikes = float(sum(data["float_spikes_per_layer"]))
-    table_rows = [["float (JAX)", data["float_accuracy"], "—", float_spikes, "—", "—"]]
+
+def html(result: Learned, figs: dict) -> str:
+    float_spikes = float(sum(result.float_spikes_per_layer))
+    table_rows = [["float (JAX)", result.float_accuracy, "—", float_spikes, "—", "—"]]
     for b in BITS:
-        d = data["bits"][str(b)]
-        table_rows.append([f"{b}-bit (lifhw.fixed)", d["fixed_accuracy"], d["rounded_accuracy"],
-                           float(sum(d["spikes_per_layer"])), ", ".join(map(str, d["thresh"])),
-                           ", ".join(f"{w}{' (may saturate)' if s else ''}" for w, s in
-                                     zip(d["acc_width"], d["saturates"], strict=True))])
+        d = result.at(b)
+        table_rows.append([f"{b}-bit (lifhw.fixed)", d.fixed_accuracy, d.rounded_accuracy, d.spikes,
+                           ", ".join(map(str, d.thresh)),
+                           ", ".join(f"{w}{' (may saturate)' if s else ''}"
+                                     for w, s in zip(d.acc_width, d.saturates, strict=True))])
     table = table_html(["model", "accuracy", "accuracy without QAT", "spikes per inference", "THRESH (LSB) per layer",
                         "ACC_W per layer"], table_rows)
-    eight = data["bits"][str(BITS[0])]
-    train_seconds = data["float_seconds"] + eight["qat_seconds"]
+    config = _config()
     cfg = config.train
-    html = (f"<p>scikit-learn digits (8×8, 1797 images), stratified held-out 20 %, seed {config.seed}. Network "
-            f"{'–'.join(map(str, data['sizes']))} of LIF neurons (τ = {config.tau * 1e3:g} ms, dt = "
+    return (f"<p>scikit-learn digits (8×8, 1797 images), stratified held-out 20 %, seed {config.seed}. Network "
+            f"{'–'.join(map(str, result.sizes))} of LIF neurons (τ = {config.tau * 1e3:g} ms, dt = "
             f"{config.dt * 1e3:g} ms, reset to {config.reset_mode}), {cfg.steps} steps of {cfg.encoding}-coded input "
             f"per sample; {cfg.epochs} float epochs and {config.qat_epochs} quantization-aware epochs per weight "
             f"width, {cfg.surrogate} surrogate (k = {cfg.slope:g}). Every accuracy is scored on the same seeded input "
             "events; the fixed-point rows run the integer model <code>lifhw.fixed.network_run</code>, the golden "
-            f"model of the SNN core. Training (float + {BITS[0]}-bit) took {train_seconds:.0f} s on this machine.</p>"
-            + curves + ladder + table + _surrogate_figure())
-    budget = [BudgetRow("learned network, float", "digits held-out accuracy", 1 - data["float_accuracy"],
-                        1 - FLOAT_BOUND, "acceptance of the learning issue: accuracy ≥ 95 %"),
-              BudgetRow(f"learned network, {BITS[0]}-bit fixed point", "digits held-out accuracy",
-                        1 - eight["fixed_accuracy"], 1 - FIXED8_BOUND,
-                        "acceptance of the learning issue: accuracy ≥ 94 %")]
-    summary = {"float_accuracy": data["float_accuracy"], "train_seconds": train_seconds,
-               "fixed_accuracy": {str(b): data["bits"][str(b)]["fixed_accuracy"] for b in BITS},
-               "spikes_per_inference": {"float": float_spikes, **{str(b): float(sum(data["bits"][str(b)][
-                   "spikes_per_layer"])) for b in BITS}}}
-    return Section(KEY, "Learning: surrogate gradients in the RTL's arithmetic", html, budget, summary)
+            f"model of the SNN core. Training (float + {BITS[0]}-bit) took {result.train_seconds:.0f} s on this "
+            "machine.</p>"
+            + figure_html(figs["curves"], "training curves: loss and accuracy per epoch")
+            + figure_html(figs["ladder"], "accuracy: float against the integer model (lifhw.fixed) at 8, 6 and 4 "
+                                          "weight bits")
+            + table
+            + figure_html(figs["surrogate"], "the spike is the Heaviside step; learning uses the derivative of a "
+                                             "smooth step σ_k (peak k/2)"))
+
+
+def budget(result: Learned) -> list[BudgetRow]:
+    return [BudgetRow("learned network, float", "digits held-out accuracy", 1 - result.float_accuracy,
+                      1 - FLOAT_BOUND, "acceptance of the learning issue: accuracy ≥ 95 %"),
+            BudgetRow(f"learned network, {BITS[0]}-bit fixed point", "digits held-out accuracy",
+                      1 - result.at(BITS[0]).fixed_accuracy, 1 - FIXED8_BOUND,
+                      "acceptance of the learning issue: accuracy ≥ 94 %")]
+
+
+def build(ctx: ReportContext) -> Section:
+    result = compute(ctx)
+    summary = {"float_accuracy": result.float_accuracy, "train_seconds": result.train_seconds,
+               "fixed_accuracy": {str(b): result.at(b).fixed_accuracy for b in BITS},
+               "spikes_per_inference": {"float": float(sum(result.float_spikes_per_layer)),
+                                        **{str(b): result.at(b).spikes for b in BITS}}}
+    return Section(KEY, "Learning: surrogate gradients in the RTL's arithmetic", html(result, figures(result)),
+                   budget(result), summary)

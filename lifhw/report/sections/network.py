@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from ...jsonio import Record
 from ...network import STATES, BrunelNetwork, Coupling, drive_for_rate, drive_range, meanfield
 from ...network import simulate as simulate_network
+from ...network.meanfield import DriveRange
 from .. import BudgetRow, ReportContext, Section, figure_html, table_html
 
 KEY = "network"
@@ -23,98 +27,158 @@ G_SWEEP = 5.0
 TARGET_RATE = 10.0
 
 
-def _state(g: float, eta: float, t_sim: float) -> dict:
+@dataclass(frozen=True)
+class State(Record):
+    """One simulated network state beside its mean field, and what its figure draws (raster and population rate in
+    :data:`WINDOW`)."""
+
+    g: float
+    eta: float
+    t_sim: float
+    rate: float
+    siegert: float
+    cv_isi: float
+    siegert_cv: float
+    synchrony: float
+    synchrony_5ms: float
+    oscillation_hz: float
+    raster_t: np.ndarray
+    raster_i: np.ndarray
+    pop_t: np.ndarray
+    pop_rate: np.ndarray
+
+    #: The numbers of the state's table row and of summary.json.
+    NUMBERS = ("g", "eta", "rate", "siegert", "cv_isi", "siegert_cv", "synchrony", "synchrony_5ms", "oscillation_hz")
+
+
+@dataclass(frozen=True)
+class Target(Record):
+    """The mean-field drive η for :data:`TARGET_RATE` and the rate the simulation gives there."""
+
+    eta: float
+    rate: float
+
+
+@dataclass(frozen=True)
+class Network(Record):
+    """Brunel's four states (in :data:`STATES` order), a silent one, the mean-field drive range, the rate against η
+    simulated (:data:`ETAS`) and in mean field (``eta_fine``), and the drive for :data:`TARGET_RATE`."""
+
+    states: dict[str, State]
+    silent: State
+    span: DriveRange
+    sweep_sim: np.ndarray
+    eta_fine: np.ndarray
+    sweep_mf: np.ndarray
+    target: Target
+
+    @property
+    def sweep_max_rel_error(self) -> float:
+        return float(np.max(np.abs(self.sweep_sim / np.interp(ETAS, self.eta_fine, self.sweep_mf) - 1)))
+
+
+def _state(g: float, eta: float, t_sim: float) -> State:
     net = BrunelNetwork.of_size(N, g=g, eta=eta)
     res = simulate_network(net, t_sim, seed=SEED)
     shown = (res.spike_neuron < RASTER_NEURONS) & (res.spike_time >= WINDOW[0]) & (res.spike_time < WINDOW[1])
     t, rate = res.population_rate(0.2e-3)
     inside = (t >= WINDOW[0]) & (t < WINDOW[1])
-    return {"g": g, "eta": eta, "t_sim": t_sim, "rate": res.rate, "siegert": net.siegert_rate(),
-            "cv_isi": res.cv_isi(), "siegert_cv": net.siegert_cv(), "synchrony": res.synchrony(),
-            "synchrony_5ms": res.synchrony(5e-3), "oscillation_hz": res.oscillation_frequency(),
-            "raster_t": res.spike_time[shown].tolist(), "raster_i": res.spike_neuron[shown].tolist(),
-            "pop_t": t[inside].tolist(), "pop_rate": rate[inside].tolist()}
+    return State(g, eta, t_sim, res.rate, net.siegert_rate(), res.cv_isi(), net.siegert_cv(), res.synchrony(),
+                 res.synchrony(5e-3), res.oscillation_frequency(), res.spike_time[shown], res.spike_neuron[shown],
+                 t[inside], rate[inside])
 
 
-def _compute() -> dict:
-    out = {"states": {name: _state(g, eta, T_STATE[name]) for name, (g, eta) in STATES.items()}}
+def _simulate() -> Network:
+    states = {name: _state(g, eta, T_STATE[name]) for name, (g, eta) in STATES.items()}
     coupling = Coupling(g=G_SWEEP)
     span = drive_range(coupling)
     nu_thr = meanfield.nu_threshold(coupling)
-    out["silent"] = _state(G_SWEEP, 0.8 * span.nu_ext_silent / nu_thr, 0.5)
-    out["span"] = span.as_dict()
-    out["sweep_sim"] = [simulate_network(BrunelNetwork.of_size(N, g=G_SWEEP, eta=eta), 0.5, seed=SEED).rate
-                        for eta in ETAS]
+    silent = _state(G_SWEEP, 0.8 * span.nu_ext_silent / nu_thr, 0.5)
+    sweep_sim = [simulate_network(BrunelNetwork.of_size(N, g=G_SWEEP, eta=eta), 0.5, seed=SEED).rate for eta in ETAS]
     eta_fine = np.geomspace(0.7, 4.5, 60)
-    out["eta_fine"] = eta_fine.tolist()
-    out["sweep_mf"] = [meanfield.fixed_point(eta * nu_thr, coupling) for eta in eta_fine]
+    sweep_mf = [meanfield.fixed_point(eta * nu_thr, coupling) for eta in eta_fine]
     eta_target = drive_for_rate(TARGET_RATE, coupling) / nu_thr
-    out["target"] = {"eta": eta_target,
-                     "rate": simulate_network(BrunelNetwork.of_size(N, g=G_SWEEP, eta=eta_target), 1.0,
-                                              seed=SEED).rate}
-    return out
+    target = Target(eta_target, simulate_network(BrunelNetwork.of_size(N, g=G_SWEEP, eta=eta_target), 1.0,
+                                                 seed=SEED).rate)
+    return Network(states, silent, span, np.array(sweep_sim), eta_fine, np.array(sweep_mf), target)
 
 
-def build(ctx: ReportContext) -> Section:
+def compute(ctx: ReportContext) -> Network:
+    bar = ctx.progress("network (Brunel)", 1)
+    result = ctx.cached("network", {"n": N, "seed": SEED, "t": T_STATE, "etas": ETAS, "g": G_SWEEP}, _simulate,
+                        Network)
+    bar.update()
+    return result
+
+
+def _states(result: Network) -> dict[str, State]:
+    return {name: result.states[name] for name in STATES}  # Brunel's Fig. 8 order (the cache sorts keys)
+
+
+def figures(result: Network) -> dict:
+    """'states': raster and population rate of each state; 'sweep': the rate against η."""
     import matplotlib.pyplot as plt
 
-    bar = ctx.progress("network (Brunel)", 1)
-    data = ctx.cached("network", {"n": N, "seed": SEED, "t": T_STATE, "etas": ETAS, "g": G_SWEEP},
-                      _compute)
-    bar.update()
-    states = {name: data["states"][name] for name in STATES}  # Brunel's Fig. 8 order (the cache sorts keys)
-
     fig, axes = plt.subplots(2, 4, figsize=(13, 5), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-    for col, (name, s) in enumerate(states.items()):
-        axes[0, col].plot(np.array(s["raster_t"]) * 1e3, s["raster_i"], "k.", ms=1.5)
-        axes[0, col].set_title(f"{name}: g = {s['g']:g}, η = {s['eta']:g}", fontsize=9)
-        axes[1, col].plot(np.array(s["pop_t"]) * 1e3, s["pop_rate"], "k-", lw=0.6)
+    for col, (name, s) in enumerate(_states(result).items()):
+        axes[0, col].plot(s.raster_t * 1e3, s.raster_i, "k.", ms=1.5)
+        axes[0, col].set_title(f"{name}: g = {s.g:g}, η = {s.eta:g}", fontsize=9)
+        axes[1, col].plot(s.pop_t * 1e3, s.pop_rate, "k-", lw=0.6)
         axes[1, col].set_xlabel("t (ms)")
     axes[0, 0].set_ylabel("neuron")
     axes[1, 0].set_ylabel("population rate (Hz)")
-    states_fig = figure_html(fig, f"Brunel's four states (N = {N:,}, C_E = 1000, C_I = 250, J = 0.1 mV): raster of "
-                                  f"{RASTER_NEURONS} neurons and population rate in 0.2 ms bins")
+    figs = {"states": fig}
 
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    ax.plot(data["eta_fine"], data["sweep_mf"], "k-", lw=2, label="mean field (Siegert fixed point)")
-    ax.plot(ETAS, data["sweep_sim"], "o", mfc="none", label=f"simulation, N = {N:,}")
-    span = data["span"]
-    ax.axvline(span["nu_ext_silent"] / 10.0, color="gray", ls="--", lw=0.8,
-               label=f"mean-field silence edge (rate {span['rate_silent']:g} Hz)")
+    ax.plot(result.eta_fine, result.sweep_mf, "k-", lw=2, label="mean field (Siegert fixed point)")
+    ax.plot(ETAS, result.sweep_sim, "o", mfc="none", label=f"simulation, N = {N:,}")
+    span = result.span
+    ax.axvline(span.nu_ext_silent / 10.0, color="gray", ls="--", lw=0.8,
+               label=f"mean-field silence edge (rate {span.rate_silent:g} Hz)")
     ax.set_xlabel("η = ν_ext / ν_thr")
     ax.set_ylabel("rate (Hz)")
     ax.set_title(f"g = {G_SWEEP:g}")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    sweep_fig = figure_html(fig, "network rate against external drive: simulation and mean field")
+    figs["sweep"] = fig
+    return figs
 
-    rows = [[name, s["g"], s["eta"], s["rate"], s["siegert"], s["cv_isi"], s["siegert_cv"], s["synchrony"],
-             s["synchrony_5ms"], s["oscillation_hz"]] for name, s in [*states.items(), ("silent", data["silent"])]]
+
+def html(result: Network, figs: dict) -> str:
+    rows = [[name, *(getattr(s, k) for k in State.NUMBERS)]
+            for name, s in [*_states(result).items(), ("silent", result.silent)]]
     table = table_html(["state", "g", "η", "rate (Hz)", "Siegert (Hz)", "CV ISI", "CV white-noise theory",
                         "χ² (1 ms)", "χ² (5 ms)", "rhythm (Hz)"], rows)
-
-    ai = states["AI"]
-    err_ai = abs(ai["rate"] / ai["siegert"] - 1)
-    err_target = abs(data["target"]["rate"] / TARGET_RATE - 1)
-    sim_mf = np.interp(ETAS, data["eta_fine"], data["sweep_mf"])
-    budget = [BudgetRow("network sim, AI state (g=5, η=2)", "Siegert fixed point", err_ai, 0.05,
-                        "diffusion approximation of J = 0.1 mV jumps; acceptance bound"),
-              BudgetRow(f"network sim at mean-field drive for {TARGET_RATE:g} Hz", "target rate", err_target, 0.10,
-                        "inverse problem fed back into the simulation; acceptance bound")]
-    html = (f"<p>Brunel (2000) model A, exact integration at dt = 0.1 ms, delay 1.5 ms, seed {SEED}. χ² is the "
+    span, ai = result.span, result.states["AI"]
+    return (f"<p>Brunel (2000) model A, exact integration at dt = 0.1 ms, delay 1.5 ms, seed {SEED}. χ² is the "
             "variance of the population spike count over the mean single-neuron count variance (1/N = "
             f"{1 / N:.1e} for independent neurons); the rhythm is the strongest frequency of the population rate "
-            f"below 1 kHz. The simulated ISI CV of the AI state ({ai['cv_isi']:.2f}; benchmarks/bench_network.py "
+            f"below 1 kHz. The simulated ISI CV of the AI state ({ai.cv_isi:.2f}; benchmarks/bench_network.py "
             "runs Brian2 on the same network and finds the same) "
             "is below the white-noise theory's: that theory assumes independent Poisson input, and the "
             "recurrent input of the network is not. "
             f"Mean-field drive range at g = {G_SWEEP:g}: η from "
-            f"{span['nu_ext_silent'] / 10:.3g} (rate {span['rate_silent']:g} Hz) to "
-            f"{span['nu_ext_runaway'] / 10:.3g} (rate {span['rate_runaway']:g} Hz). The mean-field drive for "
-            f"{TARGET_RATE:g} Hz, η = {data['target']['eta']:.4g}, gives {data['target']['rate']:.3g} Hz in "
-            "simulation.</p>" + states_fig + table + sweep_fig)
-    summary = {"states": {name: {k: s[k] for k in ("g", "eta", "rate", "siegert", "cv_isi", "siegert_cv", "synchrony",
-                                                   "synchrony_5ms", "oscillation_hz")} for name, s in states.items()},
-               "silent_rate": data["silent"]["rate"], "drive_range": span, "target": data["target"],
-               "sweep_max_rel_error": float(np.max(np.abs(np.array(data["sweep_sim"]) / sim_mf - 1)))}
-    return Section(KEY, "Balanced E/I network (Brunel 2000)", html, budget, summary)
+            f"{span.nu_ext_silent / 10:.3g} (rate {span.rate_silent:g} Hz) to "
+            f"{span.nu_ext_runaway / 10:.3g} (rate {span.rate_runaway:g} Hz). The mean-field drive for "
+            f"{TARGET_RATE:g} Hz, η = {result.target.eta:.4g}, gives {result.target.rate:.3g} Hz in "
+            "simulation.</p>"
+            + figure_html(figs["states"], f"Brunel's four states (N = {N:,}, C_E = 1000, C_I = 250, J = 0.1 mV): "
+                                          f"raster of {RASTER_NEURONS} neurons and population rate in 0.2 ms bins")
+            + table + figure_html(figs["sweep"], "network rate against external drive: simulation and mean field"))
+
+
+def budget(result: Network) -> list[BudgetRow]:
+    ai = result.states["AI"]
+    return [BudgetRow("network sim, AI state (g=5, η=2)", "Siegert fixed point", abs(ai.rate / ai.siegert - 1), 0.05,
+                      "diffusion approximation of J = 0.1 mV jumps; acceptance bound"),
+            BudgetRow(f"network sim at mean-field drive for {TARGET_RATE:g} Hz", "target rate",
+                      abs(result.target.rate / TARGET_RATE - 1), 0.10,
+                      "inverse problem fed back into the simulation; acceptance bound")]
+
+
+def build(ctx: ReportContext) -> Section:
+    result = compute(ctx)
+    summary = {"states": {name: {k: getattr(s, k) for k in State.NUMBERS} for name, s in _states(result).items()},
+               "silent_rate": result.silent.rate, "drive_range": result.span.as_dict(),
+               "target": result.target.as_dict(), "sweep_max_rel_error": result.sweep_max_rel_error}
+    return Section(KEY, "Balanced E/I network (Brunel 2000)", html(result, figures(result)), budget(result), summary)

@@ -1,0 +1,223 @@
+"""One netlist's f-I sweep beside its theory: ``lifhw spice fi`` and each netlist of the analog study.
+
+:func:`measure_fi` characterises a transistor netlist (its measured I-V is the device-aware theory it is compared
+with; an ideal netlist is compared with the closed form of its LIFParams), measures the quiescent power at rest,
+runs one transient per current in the neuron's workers and splits each point's energy per spike into a static part
+(quiescent power × ISI) and a dynamic one. A failed point is kept with its error. :func:`run_fi` is the command:
+a sweep with failed points, or one that is interrupted, keeps its finished points in a file (``partial``, or a new
+one under :data:`PARTIAL_DIR` for each run) and says where.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import jsonio, theory
+from ..errors import Interrupted
+from ..fi import FICurve
+from ..jsonio import Record
+from ..params import LIFParams
+from .characterize import OTACharacterization
+from .design import OTADesign
+from .measure import energy_parts
+from .sweep import SpiceNeuron, SweepError, SweepResult
+
+#: Where a sweep with failed or unfinished points keeps its finished ones: one new file per run.
+PARTIAL_DIR = Path("build/spice/partial")
+#: What a point that had not finished when the sweep was interrupted says instead of a result.
+NOT_RUN = "not run: interrupted"
+
+
+@dataclass(frozen=True)
+class Sweep(Record):
+    """An f-I sweep of one netlist beside its theory at the same currents (``linear``: the linear LIF with the
+    measured g_m, for a transistor netlist), the measures of each point (NaN where it failed, its error in
+    ``errors``), the simulated time of each and the quiescent power of the neuron and of the shared references
+    (W)."""
+
+    fi: FICurve
+    theory: FICurve
+    linear: FICurve | None
+    n_spikes: np.ndarray
+    isi_cv: np.ndarray
+    energy_per_spike: np.ndarray
+    supply_power: np.ndarray
+    shared_power: np.ndarray
+    charge_time: np.ndarray
+    t_sim: np.ndarray
+    errors: tuple[str | None, ...]
+    quiescent_power: float
+    shared_quiescent_power: float
+
+    @property
+    def current(self) -> np.ndarray:
+        return self.fi.current
+
+    @property
+    def rate(self) -> np.ndarray:
+        return self.fi.rate
+
+    def _energy_parts(self) -> list[tuple[float, float]]:
+        return [energy_parts(e, r, self.quiescent_power) for e, r in zip(self.energy_per_spike, self.rate, strict=True)]
+
+    @property
+    def energy_static(self) -> np.ndarray:
+        """The quiescent power times the ISI at each point (J; NaN where silent)."""
+        return np.array([part[0] for part in self._energy_parts()])
+
+    @property
+    def energy_dynamic(self) -> np.ndarray:
+        """The energy per spike beyond the static part at each point (J; NaN where silent)."""
+        return np.array([part[1] for part in self._energy_parts()])
+
+    def columns(self) -> dict:
+        """The sweep as named columns, one value per point: the CSV files and the command's JSON."""
+        out = {"current": self.current, "rate": self.rate, "theory_rate": self.theory.rate, "n_spikes": self.n_spikes,
+               "isi_cv": self.isi_cv, "energy_per_spike": self.energy_per_spike, "energy_static": self.energy_static,
+               "energy_dynamic": self.energy_dynamic, "supply_power": self.supply_power,
+               "shared_power": self.shared_power, "charge_time": self.charge_time, "t_sim": self.t_sim}
+        if self.linear is not None:
+            out["linear_rate"] = self.linear.rate
+        return out | {"errors": list(self.errors)}
+
+
+@dataclass(frozen=True)
+class Trace(Record):
+    """The membrane voltage (V) of one transient against time (s), at ``i_in`` (A), for a figure."""
+
+    i_in: float
+    time: np.ndarray
+    v_mem: np.ndarray
+
+
+@dataclass(frozen=True)
+class FiMeasurement(Record):
+    """What :func:`measure_fi` measured on ``circuit`` built for ``params``/``design`` (rendered to ``netlist``):
+    the characterisation of a transistor netlist (None for an ideal one), the sweep and optionally the membrane
+    trace of one point."""
+
+    circuit: str
+    params: LIFParams
+    design: OTADesign
+    netlist: str
+    characterization: OTACharacterization | None
+    sweep: Sweep
+    trace: Trace | None = None
+
+    def flat(self) -> dict:
+        """The JSON of ``lifhw spice fi`` and of its partial file: the neuron, the device numbers, a list per point
+        quantity."""
+        char = self.characterization
+        if char is not None:
+            device = {"kappa": char.kappa, "i_b_eff": char.i_b_eff, "g_m": char.g_m, "rheobase": char.rheobase,
+                      "tanh_rheobase": char.tanh_rheobase, "t_dead": char.t_dead, "tau": char.tau}
+        else:
+            device = {"kappa": None, "i_b_eff": None, "rheobase": self.params.rheobase}
+        return {"circuit": self.circuit, "params": self.params.as_dict(), "design": self.design.as_dict(),
+                "netlist": self.netlist, **device, "quiescent_power": self.sweep.quiescent_power,
+                "shared_quiescent_power": self.sweep.shared_quiescent_power, **self.sweep.columns()}
+
+
+def _trace(result: SweepResult, index: int) -> Trace | None:
+    """Point ``index``'s membrane over its first three ISIs (every fourth sample), None if it failed."""
+    tr = result.transients[index]
+    if tr is None:
+        return None
+    keep = tr.time <= min(tr.t_stop, 3.0 / max(tr.rate, 1e-9))
+    return Trace(tr.i_in, tr.time[keep][::4], tr.v_mem[keep][::4])
+
+
+def _measurement(neuron: SpiceNeuron, char: OTACharacterization | None, quiescent: tuple[float, float], model,
+                 result: SweepResult, jobs: list[dict], trace_at: int | None) -> FiMeasurement:
+    currents = result.currents
+    name = f"lif_{neuron.circuit.name}"
+    linear = None
+    if char is not None:
+        linear = FICurve(currents, theory.firing_rate(char.linear_params(), currents), f"linear LIF, {name}'s g_m")
+    sweep = Sweep(result.curve(f"SPICE {name}"),
+                  FICurve(currents, model.rate(currents), "device-aware theory" if char is not None else "closed form"),
+                  linear, result.column("n_spikes"), result.column("isi_cv"), result.column("energy_per_spike"),
+                  result.column("supply_power"), result.column("shared_power"), result.column("charge_time"),
+                  np.array([job["t_stop"] for job in jobs]), tuple(result.errors), *quiescent)
+    return FiMeasurement(neuron.circuit.name, neuron.params, neuron.design, str(neuron.netlist), char, sweep,
+                         None if trace_at is None else _trace(result, trace_at))
+
+
+def measure_fi(neuron: SpiceNeuron, currents, t_sim: float | None = None, on_point=None, model=None,
+               trace_at: int | None = None, check: bool = False) -> FiMeasurement:
+    """The f-I sweep of ``neuron`` at ``currents`` (A), ``t_sim`` (s) per point (None: long enough for
+    :data:`~lifhw.spice.sweep.MIN_ISIS` ISIs), beside ``model`` (default: the neuron's own theory, see
+    :meth:`~lifhw.spice.sweep.SpiceNeuron.theory`); ``trace_at``: the index of the point whose membrane is kept.
+
+    ``on_point(index, transient_or_error)`` is called as each point finishes. A failed point is kept as its error;
+    with ``check`` it raises :class:`~lifhw.spice.sweep.SweepError` after the sweep. Interrupted (Ctrl-C), the
+    points that finished are kept and the others marked :data:`NOT_RUN`. Either error carries the measurement in
+    ``measurement``.
+    """
+    currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    char = neuron.characterize() if neuron.circuit.transistors else None
+    quiescent = neuron.quiescent()
+    model = model if model is not None else neuron.theory()
+    jobs = [neuron.job(i, t_sim) for i in currents]
+    finished: dict[int, object] = {}
+
+    def done(index, got):
+        finished[index] = got
+        if on_point is not None:
+            on_point(index, got)
+
+    try:
+        result = neuron.sweep(currents, t_sim, on_point=done)
+    except KeyboardInterrupt:
+        got = [finished.get(k, NOT_RUN) for k in range(len(currents))]
+        result = SweepResult(neuron.circuit.name, currents, [None if isinstance(r, str) else r for r in got],
+                             [r if isinstance(r, str) else None for r in got])
+        error = Interrupted(f"{len(finished)} of {len(currents)} points finished")
+        error.measurement = _measurement(neuron, char, quiescent, model, result, jobs, trace_at)
+        raise error from None
+    measurement = _measurement(neuron, char, quiescent, model, result, jobs, trace_at)
+    if check:
+        try:
+            result.check()
+        except SweepError as error:
+            error.measurement = measurement
+            raise
+    return measurement
+
+
+def partial_path(partial: Path | str | None) -> Path:
+    """Where a run keeps its finished points: ``partial``, or a new file under :data:`PARTIAL_DIR`."""
+    if partial is not None:
+        return Path(partial)
+    PARTIAL_DIR.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="fi-", suffix=".json", dir=PARTIAL_DIR)
+    os.close(fd)
+    return Path(name)
+
+
+def run_fi(circuit: str, params: LIFParams, design: OTADesign, currents, t_sim: float | None = None, executor=None,
+           partial: Path | str | None = None, on_point=None) -> FiMeasurement:
+    """``lifhw spice fi``: :func:`measure_fi` of ``circuit`` built for ``params``/``design`` on ``executor``.
+
+    A sweep with failed points raises :class:`~lifhw.spice.sweep.SweepError`, an interrupted one
+    :class:`~lifhw.errors.Interrupted`; before either, the finished points are written to ``partial`` (default: a
+    new file under :data:`PARTIAL_DIR`), which the message names. The error's ``output`` is what finished.
+    """
+    with SpiceNeuron(circuit, params, design, executor=executor) as neuron:
+        try:
+            return measure_fi(neuron, currents, t_sim, on_point, check=True)
+        except Interrupted as exc:
+            path = partial_path(partial)
+            jsonio.write(path, exc.measurement.flat(), indent=None)
+            raise Interrupted(f"{exc}, saved to {path}") from None
+        except SweepError as exc:
+            path = partial_path(partial)
+            jsonio.write(path, exc.measurement.flat(), indent=None)
+            error = SweepError(f"{exc} (finished points saved to {path})", exc.result)
+            error.output = exc.measurement.flat()
+            raise error from None
