@@ -86,7 +86,6 @@ def model_version() -> str:
         raise _not_installed() from None
 
 
-
 def library_section(corner: str, mismatch: bool = False) -> str:
     """The ``.lib`` section of ``corner``, with per-instance mismatch (``<corner>_mm``) or without."""
     if corner not in CORNERS:
