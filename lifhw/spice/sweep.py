@@ -16,9 +16,10 @@ from ..params import LIFParams
 from ..units import check_value
 from . import netlist as nl
 from .characterize import OTACharacterization, characterize_ota
-from .design import OTADesign, ota_params
+from .deck import AnalogNeuron
+from .design import OTADesign
 from .measure import Transient, measure, quiescent_power
-from .runner import SpicePool, write_netlist
+from .pool import SpicePool
 
 #: ISIs a default (``t_sim=None``/"auto") transient must contain.
 MIN_ISIS = 5
@@ -94,25 +95,28 @@ class SweepResult:
 
 
 class SpiceNeuron:
-    """One neuron netlist rendered for ``params``/``design`` and loaded in a pool of ngspice workers.
+    """One :class:`~lifhw.spice.deck.AnalogNeuron`'s deck loaded in a pool of ngspice workers.
 
-    ``executor`` (a :class:`~lifhw.spice.executor.Executor`, e.g. a Dask cluster) runs its jobs; None starts
-    ``workers`` local processes of its own. Use as a context manager (the workers are processes)::
+    ``neuron`` is the AnalogNeuron, or a circuit name built with ``params``/``design`` (None: the circuit's
+    defaults). ``executor`` (a :class:`~lifhw.spice.executor.Executor`, e.g. a Dask cluster) runs its jobs; None
+    starts ``workers`` local processes of its own. Use as a context manager (the workers are processes)::
 
         with SpiceNeuron("ota", workers=2) as neuron:
             char = neuron.characterize()
             result = neuron.sweep([20e-12, 100e-12, 500e-12]).check()
     """
 
-    def __init__(self, circuit: str = "ota", params: LIFParams | None = None, design: OTADesign | None = None,
-                 workers: int = 1, timeout: float = 300.0, run_dir: Path | str = RUN_DIR, executor=None):
-        self.circuit = nl.get_circuit(circuit)
-        self.design = design or self.circuit.design()
-        self.params = params or ota_params(self.design)
-        text = nl.render(self.circuit, self.circuit.values(self.params, self.design), self.design.corner,
-                         self.design.temp)
-        self.netlist = write_netlist(text, Path(run_dir), self.circuit.path.stem)
-        self.pool = SpicePool(self.netlist, workers=workers, timeout=timeout, executor=executor)
+    def __init__(self, neuron: AnalogNeuron | str = "ota", params: LIFParams | None = None,
+                 design: OTADesign | None = None, workers: int = 1, timeout: float = 300.0,
+                 run_dir: Path | str = RUN_DIR, executor=None):
+        if not isinstance(neuron, AnalogNeuron):
+            neuron = AnalogNeuron(neuron, params, design)
+        elif params is not None or design is not None:
+            raise TypeError("an AnalogNeuron carries its own params and design")
+        self.neuron = neuron
+        self.circuit, self.params, self.design = neuron.circuit, neuron.params, neuron.design
+        self.pool = SpicePool(neuron.deck(run_dir), workers=workers, timeout=timeout, executor=executor)
+        self.netlist = self.pool.netlist
         self._char: OTACharacterization | None = None
 
     def __enter__(self) -> SpiceNeuron:

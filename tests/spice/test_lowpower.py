@@ -123,7 +123,7 @@ def test_spice_monte_carlo_runs_on_lowpower(lowpower_tt, tmp_path):
     char = lowpower_tt.characterize()
     i_in = 3 * char.rheobase
     with LocalExecutor(2, timeout=300) as executor:
-        result = mc.run_montecarlo("lowpower", lowpower_tt.params, lowpower_tt.design, [i_in], 8, 1, executor,
+        result = mc.run_montecarlo(lowpower_tt.neuron, [i_in], 8, 1, executor,
                                    store_root=tmp_path, run_dir=tmp_path, quiet=True)
     assert result["failed"] == [] and len(result["samples"]) == 8
     # the nominal deck (mismatch switched off) is the characterised neuron: the device-aware theory's rate
