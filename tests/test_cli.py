@@ -64,7 +64,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly():
     # `lifhw fi ... --json | head -c 10`: the JSON (~800 kB) outgrows the pipe, then the reader closes it.
     proc = subprocess.Popen([sys.executable, "-m", "lifhw", "fi", "--i", "0:1n:20000", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout.read(10) == b'{"method":'
+    assert proc.stdout.read(10) == b'{"level": '
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141 and err == "", err

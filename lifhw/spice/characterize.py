@@ -156,7 +156,7 @@ def characterize_ota(pool, params: LIFParams, design: OTADesign, below_th: float
     char = characterize_dc(pool, params, design, below_th)
     c_eff = char.c_eff
     current = CAL_RHEOBASE_MULTIPLE * char.rheobase
-    first = float(char.charge_time(current))
+    first = float(char.time_to_threshold(current))
     t_stop = first + 2.5 * params.t_ref + 0.2 * first
     (vectors,) = pool.map([{"kind": "tran", "i_in": current, "t_stop": t_stop, "max_step": first / 2000}])
     if isinstance(vectors, Exception):

@@ -74,7 +74,7 @@ def test_one_second_at_three_times_rheobase_no_spurious_spike_or_reset(lowpower_
     tr = measure(raw, i_in, 1.0, CIRCUIT.design().vdd, CIRCUIT.release_node)
     # The device-aware theory: the membrane starts at V_reset, spikes one charge time plus the comparator delay
     # later, then once per ISI.
-    first = float(char.charge_time(i_in)) + char.comparator_delay
+    first = float(char.time_to_threshold(i_in)) + char.comparator_delay
     expected = int(np.floor((1.0 - first) * float(char.rate(i_in)))) + 1
     assert abs(len(tr.spike_times) - expected) <= 1
     vdd = CIRCUIT.design().vdd
