@@ -31,6 +31,8 @@ _TEMP = re.compile(r"^\.temp\s+\S+\s*$", re.IGNORECASE)
 _MODEL = re.compile(r"\b(sky130_fd_pr__\w+)", re.IGNORECASE)
 #: Resistance (Ω) of the membrane probe when it is disconnected: 0.6 V across it is 0.6 aA.
 PROBE_OPEN = 1e18
+#: The elements of the membrane probe :func:`render` adds to a transistor circuit (a test fixture, not the neuron).
+PROBE_ELEMENTS = ("v_probe", "r_probe")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class Circuit:
     timer : how t_ref maps to the netlist's c_ref (None: the netlist times t_ref itself)
     dc_below_th : the characterisation's DC sweep of the membrane stops this far (V) below V_th, where the
         comparator cannot have tripped yet at any corner the circuit supports
+    shared : the elements of the netlist that are not the neuron's own: supplies, reference voltages, the bias
+        references an array of neurons shares (current sources, their diodes, replicas) and the input source; the
+        rest is the neuron (:meth:`lifhw.spice.deck.AnalogNeuron.subckt`)
     isi_bounds : ``isi_bounds(params, currents, step) -> (low, high, source)``: the inter-spike intervals (s) the
         netlist gives under constant currents (A) with transient steps of at most ``step`` (s, per current), around
         the closed form of ``params``, and where that bound comes from; None for a circuit that is not the closed
@@ -71,6 +76,7 @@ class Circuit:
     defaults: tuple[tuple[str, float], ...] = ()
     timer: RefractoryTimer | None = None
     dc_below_th: float = 0.01
+    shared: tuple[str, ...] = ()
     isi_bounds: Callable[[LIFParams, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, str]] | None = None
 
     @property
@@ -189,12 +195,15 @@ CIRCUITS = {
     # seen for t_ref/20 with a slow membrane, c_m >= 100 pF at the default R_m); with steps of t_ref/100 or less
     # it converged for every neuron tried (c_m 2 pF - 3 nF, t_ref 10 us - 10 ms, 1.05 - 30 x the rheobase).
     "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", _ideal_values, False,
-                     hold_steps=100, isi_bounds=_ideal_isi_bounds),
+                     hold_steps=100, shared=("v_rest", "i_in", "v_reset", "vdd", "r_vdd"),
+                     isi_bounds=_ideal_isi_bounds),
     "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(vdd_ref)", "i(v_probe)"),
                    "rst", _ota_values, True,
                    areas=(("a_mirror", (("w_lm", "l_lm"),)), ("a_leak", (("w_lp", "l_lp"), ("w_ll", "l_ll"))),
                           ("a_cmp", (("w_cp", "l_cp"), ("w_cl", "l_cl")))),
-                   timer=RefractoryTimer(DV_REF)),
+                   timer=RefractoryTimer(DV_REF),
+                   shared=("vdd", "vdd_ref", "v_rest", "v_th", "v_reset", "i_in", "i_b", "x_lb", "i_cmp", "x_cb",
+                           "i_ref", "x_rb")),
     # lif_lowpower's latch trips 3.5-20 mV below v_th at 125 °C (27 °C: 3 mV): a DC sweep to v_th - 10 mV crosses
     # it there, so the characterisation stops 40 mV below; the leak is saturated over those 40 mV
     # (tanh(kappa*0.26 V/2U_T) > 0.999), so the I-V's continuation is unchanged. Its timer constants are fitted at
@@ -202,7 +211,10 @@ CIRCUITS = {
     "lowpower": Circuit("lowpower", "lif_lowpower.cir",
                         ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(vdd_ref)", "i(v_probe)"), "rst", _lowpower_values,
                         True, defaults=(("i_cmp", 30e-12), ("i_ref", 5e-12), ("i_inv", 100e-12)),
-                        timer=RefractoryTimer(0.5223, 4.29e-15), dc_below_th=0.04),
+                        timer=RefractoryTimer(0.5223, 4.29e-15), dc_below_th=0.04,
+                        shared=("vdd", "vdd_ref", "v_rest", "v_th", "v_reset", "i_in", "i_b", "x_lb", "i_inv", "x_nb",
+                                "x_pm", "x_pb", "i_ref", "x_rb", *(f"x_r1{k}" for k in "abc"),
+                                *(f"x_r2{k}" for k in "abcdefgh"), "i_cmp", "e_vg")),
 }
 assert all(factor in AREA_FACTORS for c in CIRCUITS.values() for factor, _ in c.areas)
 #: The netlists: every result computed from them is invalidated when one changes (lifhw.report.cache).
