@@ -138,11 +138,6 @@ class Budget:
         return np.maximum(relative_error(self.low[reference.rate > 0], ref),
                           relative_error(self.high[reference.rate > 0], ref))
 
-    def as_dict(self) -> dict:
-        """JSON-ready (an unbounded rate as None)."""
-        return {"current": self.current.tolist(), "low": self.low.tolist(),
-                "high": [None if np.isinf(h) else float(h) for h in self.high], "source": self.source}
-
 
 @runtime_checkable
 class Level(Protocol):
