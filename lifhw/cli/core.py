@@ -55,7 +55,10 @@ def _fi(args) -> dict:
         model = LEVELS[level](args, executor)
         curve = model.fi(params, args.i)
     budget = model.budget(params, curve.current)
-    return {"level": level, **model.as_dict(), "label": curve.label, "current": curve.current, "rate": curve.rate,
+    config = model.as_dict()
+    # "method" as before --level existed: the sim level's integrator, else the level's name ("theory").
+    return {"level": level, "method": config.pop("method", level), **config, "label": curve.label,
+            "current": curve.current, "rate": curve.rate,
             "theory_rate": closed.rate, "budget_low": budget.low, "budget_high": budget.high,
             "within_budget": not budget.outside(curve).any(), "budget_source": budget.source,
             "params": params.as_dict(), "metadata": curve.metadata}
