@@ -205,7 +205,8 @@ class Spice:
     run_dir: Path = RUN_DIR
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "design", self.design or nl.get_circuit(self.circuit).design())
+        circuit = nl.get_circuit(self.circuit)
+        object.__setattr__(self, "design", self.design or circuit.design())
 
     def neuron(self, params: LIFParams) -> AnalogNeuron:
         """The analog neuron this level builds for ``params`` (ParameterError if the circuit cannot)."""
