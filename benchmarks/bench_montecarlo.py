@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lifhw.spice import OTADesign, ota_params  # noqa: E402
+from lifhw.spice.deck import AnalogNeuron  # noqa: E402
 from lifhw.spice.executor import LocalExecutor  # noqa: E402
 from lifhw.spice.montecarlo import MonteCarloRun, run_montecarlo  # noqa: E402
 
@@ -40,8 +41,8 @@ def _run(workers: int, n: int, store: Path) -> tuple[float, MonteCarloRun]:
     design = OTADesign()
     start = time.perf_counter()
     with LocalExecutor(workers, timeout=300) as executor:
-        result = run_montecarlo("ota", ota_params(design), design, [I_IN], n, 1, executor, store_root=store,
-                                run_dir=store / "run", quiet=True)
+        result = run_montecarlo(AnalogNeuron("ota", ota_params(design), design), [I_IN], n, 1, executor,
+                                store_root=store, run_dir=store / "run", quiet=True)
     wall = time.perf_counter() - start
     if result.failed or result.computed != n:
         raise SystemExit(f"Monte Carlo bench: {len(result.failed)} failed, {result.computed} computed of {n}")

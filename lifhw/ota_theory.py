@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy.interpolate import CubicSpline
 
 from . import analog
 from .errors import ParameterError
-from .fi import FICurve
-from .params import LIFParams
+from .fi import IsiRateModel
 
 #: Points of the quadrature grid between V_reset and V_th.
 QUAD_POINTS = 4001
@@ -50,13 +50,8 @@ ZERO_HALF_WIDTH = 5e-3
 CUBIC_HALF_WIDTH = 25e-3
 
 
-def _rate(isi) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return np.where(np.isfinite(isi), 1.0 / isi, 0.0)
-
-
 @dataclass(frozen=True)
-class TanhNeuron:
+class TanhNeuron(IsiRateModel):
     """The OTA-leak membrane with a tanh leak, voltages relative to the nominal V_rest (SI, °C).
 
     Every field may be an array (a population: the Monte Carlo draws ``i_b``, ``v_offset``, ``v_th_offset``);
@@ -74,7 +69,15 @@ class TanhNeuron:
     v_offset : the leak's zero V_0 − V_rest (V): the OTA's input offset
     v_th_offset : error of the realised threshold (V): the comparator's offset
     i_leak : constant sink besides the OTA (A): off-state leakage
+
+    A :class:`~lifhw.fi.RateModel`: ``isi``, ``rate``, ``fi`` and ``linear_params`` from :meth:`time_to_threshold`
+    (:class:`~lifhw.fi.IsiRateModel`). The linear equivalent's voltages are relative to the nominal V_rest, its leak
+    centred on the OTA's zero; the constant sink ``i_leak`` is not a LIFParams field: evaluate the linear LIF at
+    ``i_in − i_leak``.
     """
+
+    LABEL: ClassVar[str] = "tanh closed form"
+    MODEL: ClassVar[str] = "tanh"
 
     c_eff: float
     i_b: float
@@ -150,35 +153,24 @@ class TanhNeuron:
             out[ok] = c_eff[ok] * ((x1[ok] - x0[ok]) / B + (B - A) / (2 * a_ * B) * log_term)
         return out
 
-    def isi(self, i_in) -> np.ndarray:
-        """Inter-spike interval (s): time to threshold + t_dead; inf when silent."""
-        return self.time_to_threshold(i_in) + self.t_dead
-
-    def rate(self, i_in) -> np.ndarray:
-        """Steady firing rate (Hz); 0 at or below the rheobase."""
-        return _rate(self.isi(i_in))
-
-    def fi(self, currents, label: str = "tanh closed form") -> FICurve:
-        currents = np.atleast_1d(np.asarray(currents, dtype=float))
-        return FICurve(currents, self.rate(currents), label, {"model": "tanh"})
-
-    def linear_params(self) -> LIFParams:
-        """The linear LIF with the same g_m, C_eff, threshold, reset and (as t_ref) dead time.
-
-        Voltages relative to the nominal V_rest; its leak is centred on the OTA's zero. The constant sink
-        ``i_leak`` is not a LIFParams field: evaluate the linear LIF at ``i_in − i_leak``.
-        """
-        return LIFParams(c_m=float(self.c_eff), r_m=1.0 / float(self.g_m), v_rest=float(self.v_offset),
-                         v_th=float(self.v_th), v_reset=float(self.v_reset), t_ref=float(self.t_dead))
+    @property
+    def linear_rest(self):
+        """Where the linear equivalent's leak is centred: the OTA's zero (V, relative to the nominal V_rest)."""
+        return self.v_offset
 
 
 @dataclass(frozen=True)
-class MeasuredNeuron:
+class MeasuredNeuron(IsiRateModel):
     """The OTA-leak membrane with its leak I-V measured (the device-aware theory), SI units.
 
     ``v``/``i_leak``: the DC I-V of the whole membrane node (current it draws, A, at each V); ``v_rest``,
-    ``v_reset``, ``v_th``: the voltages the circuit was built for (V); ``c_eff`` (F); ``t_dead`` (s).
+    ``v_reset``, ``v_th``: the voltages the circuit was built for (V); ``c_eff`` (F); ``t_dead`` (s). A
+    :class:`~lifhw.fi.RateModel` from :meth:`time_to_threshold` (:class:`~lifhw.fi.IsiRateModel`); its linear
+    equivalent sits at the nominal V_rest.
     """
+
+    LABEL: ClassVar[str] = "device-aware theory"
+    MODEL: ClassVar[str] = "measured I-V"
 
     v: tuple
     i_leak: tuple
@@ -232,7 +224,12 @@ class MeasuredNeuron:
         """The same devices on another membrane capacitance (e.g. with a TSV)."""
         return dataclasses.replace(self, c_eff=c_eff)
 
-    def charge_time(self, i_in) -> np.ndarray:
+    @property
+    def linear_rest(self) -> float:
+        """Where the linear equivalent's leak is centred: the nominal V_rest (V)."""
+        return self.v_rest
+
+    def time_to_threshold(self, i_in) -> np.ndarray:
         """C_eff ∫ dV/(I − I_leak(V)) from V_reset to V_th (s); inf at or below the rheobase."""
         grid = np.linspace(self.v_reset, self.v_th, QUAD_POINTS)
         leak = self.leak(grid)
@@ -243,20 +240,3 @@ class MeasuredNeuron:
                 out[k] = self.c_eff * np.trapezoid(1.0 / (current - leak), grid)
         return out.reshape(np.shape(i_in))
 
-    def isi(self, i_in) -> np.ndarray:
-        """Device-aware inter-spike interval (s): charge time + t_dead."""
-        return self.charge_time(i_in) + self.t_dead
-
-    def rate(self, i_in) -> np.ndarray:
-        """Device-aware firing rate (Hz); 0 at or below the rheobase."""
-        return _rate(self.isi(i_in))
-
-    def fi(self, currents, label: str = "device-aware theory") -> FICurve:
-        currents = np.atleast_1d(np.asarray(currents, dtype=float))
-        return FICurve(currents, self.rate(currents), label, {"model": "measured I-V"})
-
-    def linear_params(self) -> LIFParams:
-        """The linear LIF with the same g_m, C_eff, threshold, reset and (as t_ref) dead time, at the
-        nominal V_rest."""
-        return LIFParams(c_m=self.c_eff, r_m=1.0 / self.g_m, v_rest=self.v_rest, v_th=self.v_th,
-                         v_reset=self.v_reset, t_ref=self.t_dead)

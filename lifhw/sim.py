@@ -34,12 +34,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from . import theory
 from .errors import ParameterError, UnstableStepError
-from .fi import FICurve
+from .fi import Budget, FICurve
 from .limits import check_memory, check_points, check_steps, current
 from .params import FIELDS, LIFParams
 from .theory import firing_rate
@@ -144,6 +146,13 @@ class _Input:
         return np.broadcast_to(value, (n,))
 
 
+def _check_times(dt: float, t_sim: float) -> None:
+    if not check_value(dt, "dt", "s") > 0:
+        raise ParameterError("dt", dt, "must be > 0 s")
+    if not check_value(t_sim, "t_sim", "s") > 0:
+        raise ParameterError("t_sim", t_sim, "must be > 0 s")
+
+
 def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i_in=0.0, *,
              method: str = "exact", g_e=0.0, g_i=0.0, e_e=0.0, e_i=None,
              v0=None, n: int | None = None, record_v: bool = False,
@@ -177,10 +186,7 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
     """
     if method not in METHODS:
         raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
-    if not check_value(dt, "dt", "s") > 0:
-        raise ParameterError("dt", dt, "must be > 0 s")
-    if not check_value(t_sim, "t_sim", "s") > 0:
-        raise ParameterError("t_sim", t_sim, "must be > 0 s")
+    _check_times(dt, t_sim)
     # Refused before anything is allocated: the time axis alone is 8 bytes a step.
     n_steps = check_steps("dt", dt, round(t_sim / dt), f"t_sim/dt = {t_sim:.4g}/{dt:.4g}: time steps")
     if n_steps < 1:
@@ -340,38 +346,111 @@ def simulate_ivp(params: LIFParams, t_sim: float, i_in: float | Callable[[float]
     return np.array(spikes)
 
 
-#: Methods of :func:`fi`: the two integrators of :func:`simulate` and the adaptive oracle.
+#: Methods of :class:`Simulation`: the two integrators of :func:`simulate` and the adaptive oracle.
 FI_METHODS = ("exact", "euler", "ivp")
 #: One solve_ivp interval between spikes costs about what this many steps of :func:`simulate` do (~2 ms
 #: against ~50 µs), which is how the oracle's spikes count against ``lifhw.limits``' max_steps.
 IVP_STEPS_PER_SPIKE = 40
+#: Relative ISI error the exact integrator is held to: its spike times are exact but for round-off (~1e-14
+#: measured; the propagator and the crossing are closed forms, the time of step k is k·dt, not a running sum).
+EXACT_ROUNDOFF = 1e-9
+#: Relative ISI error the solve_ivp oracle is held to: DOP853 at rtol 1e-10, atol 1e-14 measured ≤ 2e-9 from
+#: 1.02× rheobase to 30× on three neurons (t_ref 0 to 5 ms); the bound leaves a factor 500.
+IVP_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """The reference-simulation level (a :class:`~lifhw.fi.Level`): :func:`simulate` (``method`` "exact" or
+    "euler", step ``dt``) or the :func:`simulate_ivp` oracle ("ivp"), ``t_sim`` seconds per current.
+
+    ``allow_unstable`` lets forward Euler run at ``dt >= 2 tau`` (:func:`simulate`).
+    """
+
+    name: ClassVar[str] = "sim"
+    method: str = "exact"
+    dt: float = 1e-4
+    t_sim: float = 2.0
+    allow_unstable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.method not in FI_METHODS:
+            raise ParameterError("method", self.method, f"must be one of {', '.join(FI_METHODS)}")
+        _check_times(self.dt, self.t_sim)
+
+    def fi(self, params: LIFParams, currents) -> FICurve:
+        """The simulated f-I curve: rate (Hz) against constant current (A).
+
+        One neuron per current in a single population; the rate is the mean steady ISI's inverse (the interval
+        before the first spike is excluded). The closed form is :func:`lifhw.theory.fi`.
+        """
+        currents = np.atleast_1d(np.asarray(currents, dtype=float))
+        check_points("currents", len(currents), len(currents), "currents")
+        # Every spike is work too: the closed form says how many a run will fire, before it starts.
+        spikes = self.t_sim * float(np.sum(firing_rate(params, currents)))
+        if self.method == "ivp":
+            check_steps("currents", f"{len(currents)} up to {currents.max():.4g} A", IVP_STEPS_PER_SPIKE * spikes,
+                        f"t_sim x closed-form rate = {spikes:.4g} spikes, each {IVP_STEPS_PER_SPIKE} steps of "
+                        "solve_ivp")
+        else:
+            check_steps("currents", f"{len(currents)} up to {currents.max():.4g} A", spikes,
+                        "t_sim x closed-form rate: spike events")
+        meta = {"method": self.method, "params": params.as_dict(), "t_sim": self.t_sim}
+        if self.method == "ivp":
+            rates = []
+            for c in currents:
+                times = simulate_ivp(params, self.t_sim, c)
+                rates.append((len(times) - 1) / (times[-1] - times[0]) if len(times) >= 2 else 0.0)
+            return FICurve(currents, np.array(rates), "solve_ivp", meta)
+        result = simulate(params, self.t_sim, self.dt, currents, method=self.method,
+                          allow_unstable=self.allow_unstable)
+        return FICurve(currents, result.rates(), f"{self.method} dt={self.dt:g}s", {**meta, "dt": self.dt})
+
+    def transient(self, params: LIFParams, i_in: float, t_stop: float) -> SimResult:
+        """One neuron under constant ``i_in`` (A) for ``t_stop`` s, its membrane recorded (:func:`simulate`)."""
+        if self.method == "ivp":
+            raise ParameterError("method", self.method, "gives spike times only (simulate_ivp): use exact or euler "
+                                                        "for a transient")
+        return simulate(params, t_stop, self.dt, i_in, method=self.method, record_v=True,
+                        allow_unstable=self.allow_unstable)
+
+    def budget(self, params: LIFParams, currents) -> Budget:
+        """Where the simulated rates lie around the closed form's.
+
+        * exact: the closed-form ISI to :data:`EXACT_ROUNDOFF`;
+        * euler: at step boundaries forward Euler is the exact propagator of τ_e = −h/ln(1 − h/τ) (its
+          amplification, :func:`lifhw.theory.euler_amplification`), so its ISI is t_ref plus the closed-form time to
+          threshold scaled by τ_e/τ; the crossing inside a step (linearly interpolated) and the partial step after
+          the refractory period each move a spike by less than one step: ± 2h. No claim for h ≥ τ (the
+          amplification is no longer a decay);
+        * ivp: the closed-form ISI to :data:`IVP_TOLERANCE`.
+
+        Rates need two spikes within ``t_sim`` (:meth:`lifhw.fi.Budget.from_isi`).
+        """
+        currents = np.atleast_1d(np.asarray(currents, dtype=float))
+        isi = theory.isi(params, currents)
+        if self.method == "exact":
+            return Budget.from_isi(currents, isi * (1 - EXACT_ROUNDOFF), isi * (1 + EXACT_ROUNDOFF),
+                                   f"exact propagator: spike times exact to round-off ({EXACT_ROUNDOFF:g} of the ISI)",
+                                   self.t_sim)
+        if self.method == "ivp":
+            return Budget.from_isi(currents, isi * (1 - IVP_TOLERANCE), isi * (1 + IVP_TOLERANCE),
+                                   f"solve_ivp DOP853 at rtol 1e-10: {IVP_TOLERANCE:g} of the ISI", self.t_sim)
+        h, tau = self.dt, params.tau_m
+        if h >= tau:
+            return Budget.unbounded(currents, f"forward Euler at h = {h / tau:.3g} tau >= tau: the error is no longer "
+                                              "a decay, no bound")
+        tau_e = -h / np.log(theory.euler_amplification(h, tau))
+        isi_e = params.t_ref + theory.time_to_threshold(params, currents) * (tau_e / tau)
+        return Budget.from_isi(currents, isi_e - 2 * h, isi_e + 2 * h,
+                               f"forward Euler = exact propagator of tau_e = -h/ln(1 - h/tau) = {tau_e:.6g} s at "
+                               f"h = {h:g} s, spikes within 2h", self.t_sim)
+
+    def as_dict(self) -> dict:
+        return {"method": self.method, "dt": self.dt, "t_sim": self.t_sim}
 
 
 def fi(params: LIFParams, currents, method: str = "exact", dt: float = 1e-4, t_sim: float = 2.0,
        allow_unstable: bool = False) -> FICurve:
-    """The simulated f-I curve: rate (Hz) against constant current (A) for ``method`` in :data:`FI_METHODS`.
-
-    One neuron per current in a single population; the rate is the mean steady ISI's inverse (the
-    interval before the first spike is excluded). The closed form is :func:`lifhw.theory.fi`.
-    """
-    if method not in FI_METHODS:
-        raise ParameterError("method", method, f"must be one of {', '.join(FI_METHODS)}")
-    currents = np.atleast_1d(np.asarray(currents, dtype=float))
-    check_points("currents", len(currents), len(currents), "currents")
-    # Every spike is work too: the closed form says how many a run will fire, before it starts.
-    spikes = check_value(t_sim, "t_sim", "s") * float(np.sum(firing_rate(params, currents)))
-    if method == "ivp":
-        check_steps("currents", f"{len(currents)} up to {currents.max():.4g} A", IVP_STEPS_PER_SPIKE * spikes,
-                    f"t_sim x closed-form rate = {spikes:.4g} spikes, each {IVP_STEPS_PER_SPIKE} steps of solve_ivp")
-    else:
-        check_steps("currents", f"{len(currents)} up to {currents.max():.4g} A", spikes,
-                    "t_sim x closed-form rate: spike events")
-    meta = {"method": method, "params": params.as_dict(), "t_sim": t_sim}
-    if method == "ivp":
-        rates = []
-        for c in currents:
-            spikes = simulate_ivp(params, t_sim, c)
-            rates.append((len(spikes) - 1) / (spikes[-1] - spikes[0]) if len(spikes) >= 2 else 0.0)
-        return FICurve(currents, np.array(rates), "solve_ivp", meta)
-    result = simulate(params, t_sim, dt, currents, method=method, allow_unstable=allow_unstable)
-    return FICurve(currents, result.rates(), f"{method} dt={dt:g}s", {**meta, "dt": dt})
+    """The simulated f-I curve for ``method`` in :data:`FI_METHODS`: :meth:`Simulation.fi`."""
+    return Simulation(method, dt, t_sim, allow_unstable).fi(params, currents)

@@ -17,11 +17,12 @@ they return numpy arrays (0-d for scalar input). With :math:`V_\\infty = V_{rest
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from .errors import ParameterError
-from .fi import FICurve
+from .fi import Budget, FICurve, rate_of
 from .params import LIFParams
 
 
@@ -80,27 +81,48 @@ def isi(params: LIFParams, i_in) -> np.ndarray:
 
 def firing_rate(params: LIFParams, i_in) -> np.ndarray:
     """Steady firing rate (Hz) under constant ``i_in`` (A): 1/ISI, 0 at or below rheobase."""
-    interval = isi(params, i_in)
-    with np.errstate(divide="ignore"):
-        return np.where(np.isfinite(interval), 1.0 / interval, 0.0)
+    return rate_of(isi(params, i_in))
+
+
+@dataclass(frozen=True)
+class Theory:
+    """The closed-form level (a :class:`~lifhw.fi.Level`): the f-I curve of :func:`firing_rate`."""
+
+    name: ClassVar[str] = "theory"
+
+    def fi(self, params: LIFParams, currents) -> FICurve:
+        """The closed-form f-I curve of ``params`` at ``currents`` (A)."""
+        currents = np.atleast_1d(_currents(currents, "currents"))
+        return FICurve(currents, firing_rate(params, currents), "closed form", {"params": params.as_dict()})
+
+    def budget(self, params: LIFParams, currents) -> Budget:
+        """The closed form is its own reference: the band is the curve itself."""
+        curve = self.fi(params, currents)
+        return Budget(curve.current, curve.rate, curve.rate, "the closed form itself")
+
+    def as_dict(self) -> dict:
+        return {}
 
 
 def fi(params: LIFParams, currents) -> FICurve:
-    """The closed-form f-I curve (:func:`firing_rate`) at ``currents`` (A)."""
-    currents = np.atleast_1d(_currents(currents, "currents"))
-    return FICurve(currents, firing_rate(params, currents), "closed form", {"params": params.as_dict()})
+    """The closed-form f-I curve (:func:`firing_rate`) at ``currents`` (A): :meth:`Theory.fi`."""
+    return Theory().fi(params, currents)
 
 
 @dataclass(frozen=True)
 class ClosedForm:
-    """The closed forms of one LIFParams behind the interface the analog theories share
-    (:class:`lifhw.ota_theory.MeasuredNeuron`): ``isi``, ``rate``, ``fi`` and ``tau``."""
+    """The closed forms of one LIFParams as a :class:`~lifhw.fi.RateModel`, the interface the analog theories share
+    (:class:`lifhw.ota_theory.MeasuredNeuron`, :class:`~lifhw.ota_theory.TanhNeuron`)."""
 
     params: LIFParams
 
     @property
     def tau(self) -> float:
         return self.params.tau_m
+
+    @property
+    def rheobase(self) -> float:
+        return self.params.rheobase
 
     def isi(self, i_in) -> np.ndarray:
         return isi(self.params, i_in)
@@ -110,6 +132,10 @@ class ClosedForm:
 
     def fi(self, currents) -> FICurve:
         return fi(self.params, currents)
+
+    def linear_params(self) -> LIFParams:
+        """The LIF is its own linear equivalent."""
+        return self.params
 
 
 def current_for_rate(params: LIFParams, rate) -> np.ndarray:

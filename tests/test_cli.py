@@ -31,6 +31,29 @@ def test_fi_comma_list_g_l_and_human_table():
     assert data["rate"] == pytest.approx(theory.firing_rate(LIFParams(), [300e-12, 600e-12]).tolist())
 
 
+@pytest.mark.parametrize("level", ["theory", "sim", "spice", "rtl"])
+def test_fi_of_every_level_prints_the_same_json_for_the_same_neuron(level, tmp_path):
+    currents = [0.1e-9, 0.3e-9, 0.6e-9]
+    out = subprocess.run([sys.executable, "-m", "lifhw", "fi", "--level", level, "--i", "0.1n,0.3n,0.6n", "--json"],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["level"] == level and data["params"] == LIFParams().as_dict()
+    assert data["current"] == pytest.approx(currents, rel=1e-12)
+    closed = theory.firing_rate(LIFParams(), currents)
+    assert data["theory_rate"] == pytest.approx(closed.tolist(), rel=1e-12)
+    rate = np.array(data["rate"])
+    assert rate[0] == 0.0 and np.all(rate[1:] > 0)  # 0.1 nA is half the rheobase
+    # Every level within 1 % of the closed form here (lif_ideal's and the RTL's acceptance), and inside the band it
+    # printed as its own budget.
+    np.testing.assert_allclose(rate[1:], closed[1:], rtol=0.01)
+    high = [np.inf if h is None else h for h in data["budget_high"]]
+    assert np.all((rate >= data["budget_low"]) & (rate <= high)) and data["within_budget"] is True
+    assert data["method"] == ("exact" if level == "sim" else level)
+    if level in ("sim", "rtl"):
+        assert data["dt"] == 1e-4 and data["t_sim"] == 2.0
+
+
 def test_rheobase_and_stability():
     data = json.loads(run("rheobase", "--r-m", "200Meg", "--json").stdout)
     assert data["rheobase"] == pytest.approx(100e-12)
@@ -48,6 +71,10 @@ def test_rheobase_and_stability():
     (("fi", "--method", "exact", "--dt", "-1m"), "dt"),
     (("fi", "--method", "euler", "--dt", "45m"), "dt"),
     (("fi", "--i", "1n:2n"), "i"),
+    (("fi", "--level", "rtl", "--method", "exact"), "method"),
+    (("fi", "--level", "sim", "--circuit", "ota"), "circuit"),
+    (("fi", "--level", "spice", "--circuit", "ota", "--v-rest", "-70m"), "v_rest"),  # the OTA cannot build it
+    (("fi", "--level", "spice", "--t-sim", "1e5"), "t_sim"),  # refused by its steps before ngspice runs
     (("stability", "--h", "abc"), "h"),
     (("fi", "--no-such-flag"), "--no-such-flag"),
 ])
@@ -64,7 +91,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly():
     # `lifhw fi ... --json | head -c 10`: the JSON (~800 kB) outgrows the pipe, then the reader closes it.
     proc = subprocess.Popen([sys.executable, "-m", "lifhw", "fi", "--i", "0:1n:20000", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout.read(10) == b'{"method":'
+    assert proc.stdout.read(10) == b'{"level": '
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141 and err == "", err

@@ -95,7 +95,8 @@ def test_measured_neuron_of_a_tanh_iv_is_the_closed_form():
     assert measured.rate(0.99 * float(closed.rheobase)) == 0.0
     linear = measured.linear_params()
     assert linear.r_m == pytest.approx(1 / measured.g_m) and linear.t_ref == 2e-3 and linear.c_m == c
-    assert measured.with_c_eff(2 * c).charge_time(currents[1]) == pytest.approx(2 * measured.charge_time(currents[1]))
+    doubled = measured.with_c_eff(2 * c).time_to_threshold(currents[1])
+    assert doubled == pytest.approx(2 * measured.time_to_threshold(currents[1]))
 
 
 @pytest.mark.parametrize("v_swing, current", [(0.3, 30e-12), (5.0, 11e-12), (100.0, 10.5e-12), (1e3, 1e-9)])

@@ -1,26 +1,67 @@
-"""Commands of the theory and reference-simulation levels: fi, rheobase, stability, report."""
+"""Commands of the theory and reference-simulation levels, and ``lifhw fi`` of every level: fi, rheobase,
+stability, report."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
 from .. import sim, theory
-from ..errors import UnstableStepError
+from ..digital import Rtl
+from ..errors import ParameterError
+from ..spice import Spice
 from ..spice.design import ota_params
-from . import ChoiceArg, PathArg, add_params_args, command, params_from_args, range_arg, value_arg
+from ..spice.netlist import CIRCUITS, get_circuit
+from . import (
+    ChoiceArg,
+    PathArg,
+    ValueArg,
+    add_executor_args,
+    add_params_args,
+    command,
+    executor_from_args,
+    params_from_args,
+    range_arg,
+    value_arg,
+)
 
-FI_METHODS = ("theory", *sim.FI_METHODS)
+#: ``lifhw fi --level``: each level built from the command's flags (and the SPICE executor, None for the others).
+LEVELS = {
+    "theory": lambda args, executor: theory.Theory(),
+    "sim": lambda args, executor: sim.Simulation(args.method or "exact", args.dt, **_t_sim(args)),
+    "spice": lambda args, executor: Spice(args.circuit or "ideal", t_sim=args.t_sim, workers=args.workers,
+                                          timeout=args.timeout, executor=executor),
+    "rtl": lambda args, executor: Rtl(dt=args.dt, **_t_sim(args)),
+}
+
+
+def _t_sim(args) -> dict:
+    return {} if args.t_sim is None else {"t_sim": args.t_sim}
 
 
 def _fi(args) -> dict:
+    level = args.level or ("sim" if args.method else "theory")
+    if args.method and level != "sim":
+        raise ParameterError("method", args.method, "is the integrator of --level sim: give --level sim or no --level")
+    if args.circuit and level != "spice":
+        raise ParameterError("circuit", args.circuit, "is the netlist of --level spice: give --level spice")
+    if level == "spice" and args.circuit and get_circuit(args.circuit).transistors:
+        # A transistor circuit builds the analog design's neuron; the neuron flags given change it.
+        args._param_defaults = ota_params(get_circuit(args.circuit).design())
     params = params_from_args(args)
-    if args.method == "euler" and args.dt >= 2 * params.tau_m:
-        raise UnstableStepError(args.dt, params.tau_m)
     closed = theory.fi(params, args.i)
-    curve = closed if args.method == "theory" else sim.fi(params, args.i, args.method, dt=args.dt, t_sim=args.t_sim)
-    return {"method": args.method, "current": curve.current, "rate": curve.rate, "theory_rate": closed.rate,
-            "dt": args.dt, "t_sim": args.t_sim, "params": params.as_dict()}
+    with executor_from_args(args) if level == "spice" else contextlib.nullcontext() as executor:
+        model = LEVELS[level](args, executor)
+        curve = model.fi(params, args.i)
+    budget = model.budget(params, curve.current)
+    config = model.as_dict()
+    # "method" as before --level existed: the sim level's integrator, else the level's name ("theory").
+    return {"level": level, "method": config.pop("method", level), **config, "label": curve.label,
+            "current": curve.current, "rate": curve.rate,
+            "theory_rate": closed.rate, "budget_low": budget.low, "budget_high": budget.high,
+            "within_budget": not budget.outside(curve).any(), "budget_source": budget.source,
+            "params": params.as_dict(), "metadata": curve.metadata}
 
 
 def _rheobase(args) -> dict:
@@ -58,13 +99,23 @@ def _section_keys() -> list[str]:
 
 
 def register(subparsers) -> None:
-    p = command(subparsers, "fi", _fi, "firing rate against constant input current")
+    p = command(subparsers, "fi", _fi, "firing rate against constant input current at any level, with the closed "
+                                       "form and the level's error budget around it")
     add_params_args(p)
     p.add_argument("--i", type=range_arg("i", "A"), default="0.1n:1n:10",
                    help="currents (A): START:STOP:N or a comma list")
-    p.add_argument("--method", choices=FI_METHODS, default="theory", help="closed form or a simulator")
-    p.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-4, help="step (s) of exact/euler")
-    p.add_argument("--t-sim", type=value_arg("t_sim", 0.0, unit="s"), default=2.0, help="simulated time (s)")
+    p.add_argument("--level", choices=tuple(LEVELS), default=None,
+                   help="closed form, reference simulation, ngspice netlist or fixed-point RTL in Icarus "
+                        "(default: theory; sim when --method is given)")
+    p.add_argument("--method", choices=sim.FI_METHODS, default=None, help="integrator of --level sim (default: exact)")
+    p.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-4,
+                   help="step (s) of --level sim (exact, euler) and of --level rtl")
+    p.add_argument("--t-sim", type=ValueArg("t_sim", "s", 0.0, auto=True), default=None, metavar="AUTO|TIME",
+                   help="simulated time per current (s); AUTO (default): 2 s for sim and rtl, >= 5 ISIs for spice")
+    p.add_argument("--circuit", choices=tuple(CIRCUITS), default=None,
+                   help="netlist of --level spice (default: ideal, LIFParams as a circuit); a transistor circuit "
+                        "builds the analog design (lifhw.spice.ota_params) with the neuron flags given over it")
+    add_executor_args(p)
 
     p = command(subparsers, "rheobase", _rheobase, "rheobase current (v_th - v_rest) / r_m")
     add_params_args(p)

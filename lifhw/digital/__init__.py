@@ -13,10 +13,11 @@ Its executable specification, the bit-exact model and the mapping from LIFParams
   files of ``dv/tb_snn_core.v``, the scoreboard against ``network_run``, clocks per step and inference, the cocotb
   regression (:mod:`.cocotb_snn`, the test it runs inside the simulator), area, and ``deploy``;
 * :mod:`.bounds` -- the band around the continuous closed form that rtl/README.md proves the RTL's f-I lies in;
-* :mod:`.study` -- the f-I curve (:func:`fi`, an :class:`~lifhw.fi.FICurve` like ``theory.fi`` and ``sim.fi``),
-  area and the artifacts of ``make rtl-test``.
+* :mod:`.study` -- the f-I rates measured in Icarus, area and the artifacts of ``make rtl-test``;
+* :mod:`.level` -- :class:`Rtl`, the level (a :class:`~lifhw.fi.Level` like ``theory.Theory`` and
+  ``sim.Simulation``), and :func:`fi`, its f-I curve.
 """
 
-from .study import fi
+from .level import Rtl, fi
 
-__all__ = ["fi"]
+__all__ = ["Rtl", "fi"]

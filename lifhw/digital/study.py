@@ -1,4 +1,4 @@
-"""What the digital level measures: the RTL's f-I curve, its area, and the files of ``make rtl-test``."""
+"""What the digital level measures: the RTL's f-I rates, its area, and the files of ``make rtl-test``."""
 
 from __future__ import annotations
 
@@ -68,19 +68,6 @@ def fi_measure(q: fixed.QuantizedLIF, currents, t_sim: float, work: Path, vcd: P
                     curve(model_spikes, "bit-exact model"), curve(float_spikes, "float discrete-time LIF"),
                     FICurve(currents, theory.firing_rate(q.params, currents), "closed form"),
                     [int(c) for c in codes], t_sim, int(np.count_nonzero(spikes != model_spikes)), q.as_dict())
-
-
-def fi(params: LIFParams, currents, dt: float = 1e-4, fmt: fixed.FixedFormat | None = None, t_sim: float = 2.0,
-       work: Path = Path("build/rtl/fi")) -> FICurve:
-    """The RTL's f-I curve: rates measured in Icarus on ``params`` quantized with ``dt`` and ``fmt``.
-
-    The metadata carries the integers (``quantized``) and ``spike_mismatches``, the spikes in which the RTL
-    differs from the bit-exact model on the same input codes (0 unless the RTL is wrong).
-    """
-    q = fixed.quantize(params, dt, fmt)
-    data = fi_measure(q, currents, t_sim, work)
-    return FICurve(data.rtl.current, data.rtl.rate, f"RTL {q.rtl['WIDTH']}-bit {q.fmt.leak} leak",
-                   {"dt": dt, "quantized": q.as_dict(), "t_sim": t_sim, "spike_mismatches": data.spike_mismatches})
 
 
 @dataclass(frozen=True)

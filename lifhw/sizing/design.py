@@ -32,6 +32,7 @@ from .. import analog, jsonio, pdk
 from ..errors import ParameterError
 from ..fi import FICurve
 from ..ota_theory import TanhNeuron
+from ..params import LIFParams
 from ..units import check_value
 
 #: Bias within this factor of the off-state leakage is flagged (the leak is no longer the OTA's alone).
@@ -242,7 +243,8 @@ class SizedNeuron:
     """A sized neuron and what it costs (SI units, temperature in °C).
 
     ``c_m`` and ``i_b`` (programmed) are what sizing solves; ``device`` is what the process gives at the
-    corner and temperature, ``t_ref`` the dead time after a spike (the circuit's refractory hold).
+    corner and temperature, ``t_ref`` the dead time after a spike (the circuit's refractory hold). A
+    :class:`~lifhw.fi.RateModel`: its rate is its tanh closed form's (:meth:`neuron`).
     """
 
     c_m: float
@@ -288,6 +290,15 @@ class SizedNeuron:
         return TanhNeuron(c_eff, self.i_b_eff, self.kappa, self.v_swing, self.temp, self.t_ref,
                           i_leak=self.device.i_leak).replace(**changes)
 
+    @property
+    def rheobase(self) -> float:
+        """Smallest input (A) that reaches threshold: the leak at V_th plus the off-state sink."""
+        return float(self.neuron().rheobase)
+
+    def isi(self, i_in) -> np.ndarray:
+        """Predicted inter-spike interval (s) at ``i_in`` (A); inf where silent."""
+        return self.neuron().isi(i_in)
+
     def rate(self, i_in, c_tsv: float | None = None) -> np.ndarray:
         """Predicted rate (Hz) at ``i_in`` (A)."""
         return self.neuron(c_tsv).rate(i_in)
@@ -295,6 +306,10 @@ class SizedNeuron:
     def fi(self, currents) -> FICurve:
         """The f-I curve the design predicts (the tanh closed form)."""
         return self.neuron().fi(currents, f"sized design ({self.device.corner}, {self.temp:g} °C)")
+
+    def linear_params(self) -> LIFParams:
+        """The tanh closed form's linear equivalent (:meth:`lifhw.ota_theory.TanhNeuron.linear_params`)."""
+        return self.neuron().linear_params()
 
     def leakage_check(self) -> dict:
         """Bias against the leakage floor: ratio I_b/I_off and whether it is within LEAKAGE_MARGIN."""

@@ -21,6 +21,7 @@ from ..errors import SpiceError
 from ..jsonio import Record
 from ..params import LIFParams
 from ..spice import blocks
+from ..spice.deck import AnalogNeuron
 from ..spice.design import OTADesign, ota_params, threshold
 from ..spice.executor import Executor
 from ..spice.montecarlo import STORE_DIR, Failure, MonteCarloRun, column, nominal_neuron, run_montecarlo
@@ -149,7 +150,7 @@ def evaluate(params: LIFParams, design: OTADesign, i_in: float, n: int, seed: in
     mismatch off (process only) there is no closed form to compare: it models mismatch. Neither is there for a
     circuit without area factors: the block table measures lif_ota's matched devices (``Circuit.areas``).
     """
-    run = run_montecarlo(circuit, params, design, [i_in], n, seed, executor, mismatch, process,
+    run = run_montecarlo(AnalogNeuron(circuit, params, design), [i_in], n, seed, executor, mismatch, process,
                          store_root=store_root, quiet=quiet)
     table = cf = None
     if mismatch and not process and len(run.samples) >= 2 and get_circuit(circuit).areas:
@@ -247,7 +248,7 @@ def recentre(params: LIFParams, design: OTADesign, i_in: float, target: float, t
     −d ln(rate)/d ln(I_b), the first step's slope; then secant steps on ln(rate) against ln(I_b)."""
     steps: list[dict] = []
     for _ in range(RECENTRE_STEPS):
-        rate = nominal_neuron("ota", params, design, [i_in], executor, store_root).points[0].rate
+        rate = nominal_neuron(AnalogNeuron("ota", params, design), [i_in], executor, store_root).points[0].rate
         steps.append({"i_b": design.i_b, "rate": rate})
         if abs(rate / target - 1) <= RECENTRE_TOLERANCE * tolerance:
             return design, steps

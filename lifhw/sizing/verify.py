@@ -32,11 +32,11 @@ from ..errors import LifhwError, ParameterError, SpiceError
 from ..jsonio import Record
 from ..ota_theory import MeasuredNeuron
 from ..spice.characterize import OTACharacterization, characterize_dc, check_released
+from ..spice.deck import AnalogNeuron
 from ..spice.design import ota_params, threshold
 from ..spice.executor import Executor, LocalExecutor, Task
 from ..spice.measure import energy_parts, measure, quiescent_power
-from ..spice.netlist import get_circuit, render
-from ..spice.runner import write_netlist
+from ..spice.netlist import get_circuit
 from ..spice.worker import private_session
 from .design import TSV, DevicePoint, SizedNeuron, size
 
@@ -165,8 +165,10 @@ class Bench:
         self.design = self.circuit.design(i_b=i_b, c_tsv=c_tsv, corner=corner, temp=temp)
         v_rest = _v_rest()
         self.params = ota_params(self.design, c_m=c_m, v_th=threshold(v_rest, v_swing))
-        text = render(self.circuit, self.circuit.values(self.params, self.design), corner, temp)
-        self.netlist = write_netlist(text, Path(build_dir), f"size-{self.circuit.name}-{corner}")
+        # the neuron as loaded; set() then alters the session (and self.params/self.design) in place
+        neuron = AnalogNeuron(self.circuit, self.params, self.design)
+        deck = neuron.deck(build_dir, f"size-{self.circuit.name}-{corner}")
+        self.netlist = Path(deck.path)
         self.session = private_session(self.netlist)
         self.char: OTACharacterization | None = None  # the last characterize()
 

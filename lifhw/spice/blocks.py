@@ -29,12 +29,12 @@ import numpy as np
 from .. import pdk
 from ..params import LIFParams
 from . import netlist as nl
+from .deck import Deck
 from .design import OTADesign
 from .executor import Executor, LocalExecutor, Task
 from .runner import Session
 from .store import ResultStore
 from .sweep import RUN_DIR
-from .worker import Deck
 
 #: Area factors (× the netlist's W·L) each block is measured at, copies per area and deck, redraws, seed.
 AREAS = (1.0, 4.0, 16.0)

@@ -118,7 +118,7 @@ def check_released(rst: np.ndarray, params: LIFParams, design: OTADesign, what: 
 def characterize_dc(runner, params: LIFParams, design: OTADesign, below_th: float) -> OTACharacterization:
     """The DC part of a characterisation: I-V, tanh fit, g_m and κ at the zero, leakage floor.
 
-    ``runner`` is a :class:`~lifhw.spice.runner.SpicePool` or :class:`~lifhw.spice.runner.Session` holding an
+    ``runner`` is a :class:`~lifhw.spice.pool.SpicePool` or :class:`~lifhw.spice.runner.Session` holding an
     OTA-leak netlist rendered for ``params``/``design`` (or altered to them); the sweeps stop ``below_th`` (V) below
     V_th (the netlist's ``Circuit.dc_below_th``). The dead-time fields are 0.
     """
@@ -147,7 +147,7 @@ def characterize_dc(runner, params: LIFParams, design: OTADesign, below_th: floa
 
 
 def characterize_ota(pool, params: LIFParams, design: OTADesign, below_th: float) -> OTACharacterization:
-    """Characterise the OTA neuron loaded in ``pool`` (a :class:`~lifhw.spice.runner.SpicePool` of an OTA-leak
+    """Characterise the OTA neuron loaded in ``pool`` (a :class:`~lifhw.spice.pool.SpicePool` of an OTA-leak
     netlist).
 
     :func:`characterize_dc` (up to ``below_th`` below V_th), then one transient at CAL_RHEOBASE_MULTIPLE ×
@@ -156,7 +156,7 @@ def characterize_ota(pool, params: LIFParams, design: OTADesign, below_th: float
     char = characterize_dc(pool, params, design, below_th)
     c_eff = char.c_eff
     current = CAL_RHEOBASE_MULTIPLE * char.rheobase
-    first = float(char.charge_time(current))
+    first = float(char.time_to_threshold(current))
     t_stop = first + 2.5 * params.t_ref + 0.2 * first
     (vectors,) = pool.map([{"kind": "tran", "i_in": current, "t_stop": t_stop, "max_step": first / 2000}])
     if isinstance(vectors, Exception):

@@ -5,7 +5,7 @@ Every SPICE batch of lifhw (f-I sweeps, the sizing corner sweep, Monte Carlo) is
 with, and calls ``on_result`` as each one finishes (so a caller stores what is finished as it comes). The contract
 is the same on both backends:
 
-* a task with a :class:`~lifhw.spice.worker.Deck` runs on that deck loaded in the worker process (each process
+* a task with a :class:`~lifhw.spice.deck.Deck` runs on that deck loaded in the worker process (each process
   loads a deck once: :func:`lifhw.spice.worker.session`); the load may take ``load_timeout`` seconds, the task
   itself ``timeout`` (or its own): past that, its worker is killed, replaced, and the task fails with
   SpiceError "no answer after T s";
@@ -33,7 +33,7 @@ from multiprocessing.connection import wait
 
 from ..errors import LifhwError, ParameterError, SpiceError
 from . import worker as worker_side
-from .worker import Deck
+from .deck import Deck
 
 #: Deaths of the workers running one task before it counts as failed (Dask's ``allowed-failures`` default).
 ALLOWED_FAILURES = 3

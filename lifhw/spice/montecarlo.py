@@ -43,13 +43,13 @@ from ..params import LIFParams
 from ..progress import Progress
 from . import netlist as nl
 from .characterize import DC_BELOW_REST, fit_tanh
+from .deck import AnalogNeuron, Deck
 from .design import OTADesign
 from .executor import Executor, Task
 from .measure import measure
 from .runner import Session
 from .store import ResultStore
 from .sweep import RUN_DIR, T_SIM_MAX, transient_job
-from .worker import Deck
 
 #: DC sweep step (V) of a sample: V_0 to 0.06 mV and I_b,eff to 0.1 % of the 2.5 mV characterisation's, 3x faster.
 DC_STEP = 10e-3
@@ -382,40 +382,38 @@ def _nominal(executor: Executor, deck: Deck, circuit: nl.Circuit, params: LIFPar
     return nominal
 
 
-def _deck_and_nominal(chosen: nl.Circuit, params: LIFParams, design: OTADesign, currents: np.ndarray,
-                      executor: Executor, store_root, run_dir) -> tuple[Deck, Nominal]:
-    text = nl.render(chosen, chosen.values(params, design), design.corner, design.temp, mismatch=True)
-    deck = Deck.write(text, Path(run_dir), f"{chosen.path.stem}-mc")
+def _deck_and_nominal(neuron: AnalogNeuron, currents: np.ndarray, executor: Executor, store_root,
+                      run_dir) -> tuple[Deck, Nominal]:
+    deck = neuron.deck(run_dir, mismatch=True)
     # the nominal neuron does not depend on what the samples draw: one plan (and stored result) for every run
-    plan = _plan(chosen, params, design, currents, 0, False, False, ((), (), ()))
-    return deck, _nominal(executor, deck, chosen, params, plan, Path(store_root))
+    plan = _plan(neuron.circuit, neuron.params, neuron.design, currents, 0, False, False, ((), (), ()))
+    return deck, _nominal(executor, deck, neuron.circuit, neuron.params, plan, Path(store_root))
 
 
-def nominal_neuron(circuit: str, params: LIFParams, design: OTADesign, currents, executor: Executor,
-                   store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR) -> Nominal:
-    """The nominal neuron of a Monte Carlo deck (nothing drawn): its DC numbers and one f-I point per current."""
-    chosen = nl.get_circuit(circuit)
-    currents = _check(chosen, design, currents, 2, 0, False)
-    return _deck_and_nominal(chosen, params, design, currents, executor, store_root, run_dir)[1]
+def nominal_neuron(neuron: AnalogNeuron, currents, executor: Executor, store_root: Path | str = STORE_DIR,
+                   run_dir: Path | str = RUN_DIR) -> Nominal:
+    """The nominal ``neuron`` of its Monte Carlo deck (nothing drawn): its DC numbers and one f-I point per
+    current."""
+    currents = _check(neuron.circuit, neuron.design, currents, 2, 0, False)
+    return _deck_and_nominal(neuron, currents, executor, store_root, run_dir)[1]
 
 
-def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents, n: int, seed: int,
-                   executor: Executor, mismatch: bool = True, process: bool = False,
-                   store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR,
+def run_montecarlo(neuron: AnalogNeuron, currents, n: int, seed: int, executor: Executor, mismatch: bool = True,
+                   process: bool = False, store_root: Path | str = STORE_DIR, run_dir: Path | str = RUN_DIR,
                    quiet: bool = False) -> MonteCarloRun:
-    """``n`` samples of ``circuit`` built for ``params``/``design`` with the PDK's mismatch and/or process
-    variation, each measured at ``currents`` (A), on ``executor``; see the module docstring.
+    """``n`` samples of ``neuron`` with the PDK's mismatch and/or process variation, each measured at ``currents``
+    (A), on ``executor``; see the module docstring.
 
     A sample that fails is named in the run's ``failed`` (:meth:`MonteCarloRun.check` raises it). Interrupted
     (Ctrl-C, SIGTERM), it raises :class:`~lifhw.errors.Interrupted` naming what was stored.
     """
-    chosen = nl.get_circuit(circuit)
+    chosen, design = neuron.circuit, neuron.design
     currents = _check(chosen, design, currents, n, seed, process)
     if not (mismatch or process):
         raise ParameterError("mismatch", mismatch, "a Monte Carlo needs something to draw: mismatch, process or both")
     start = time.monotonic()
-    deck, nominal = _deck_and_nominal(chosen, params, design, currents, executor, store_root, run_dir)
-    plan = _plan(chosen, params, design, currents, seed, mismatch, process, _sample_transients(nominal.points))
+    deck, nominal = _deck_and_nominal(neuron, currents, executor, store_root, run_dir)
+    plan = _plan(chosen, neuron.params, design, currents, seed, mismatch, process, _sample_transients(nominal.points))
     store = ResultStore(store_root, {"kind": "spice-montecarlo", "format": SAMPLE_FORMAT, "deck": deck.digest,
                                      "plan": plan.as_dict()})
     samples: dict[int, Sample] = {}
@@ -454,8 +452,8 @@ def run_montecarlo(circuit: str, params: LIFParams, design: OTADesign, currents,
     wall = time.monotonic() - start
     ordered = [samples[k] for k in range(n) if k in samples]
     drawn = {name: sigma for name, sigma in plan.process if sigma > 0}
-    return MonteCarloRun(circuit, design.corner, design.temp, n, seed, mismatch, drawn, currents.tolist(), deck.path,
-                         str(store.dir), plan, nominal, ordered, summarize(ordered, len(currents)),
+    return MonteCarloRun(neuron.name, design.corner, design.temp, n, seed, mismatch, drawn, currents.tolist(),
+                         deck.path, str(store.dir), plan, nominal, ordered, summarize(ordered, len(currents)),
                          [Failure(k, failed[k]) for k in sorted(failed)], len(todo) - len(failed), n - len(todo),
                          _timing(costs, wall, executor, nominal),
                          sample_cost([store.get(f"{k}.cost") for k in range(n) if k in samples], nominal))

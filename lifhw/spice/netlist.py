@@ -16,10 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import pdk
+import numpy as np
+
+from .. import pdk, theory
 from ..errors import ParameterError, SpiceError
 from ..files import CIRCUITS_DIR
 from ..params import LIFParams
+from ..units import parse_value
 from .design import AREA_FACTORS, DV_REF, OTADesign, RefractoryTimer
 
 _PARAM = re.compile(r"^\.param\s+(\w+)\s*=\s*(\S+)\s*$", re.IGNORECASE)
@@ -28,6 +31,8 @@ _TEMP = re.compile(r"^\.temp\s+\S+\s*$", re.IGNORECASE)
 _MODEL = re.compile(r"\b(sky130_fd_pr__\w+)", re.IGNORECASE)
 #: Resistance (Ω) of the membrane probe when it is disconnected: 0.6 V across it is 0.6 aA.
 PROBE_OPEN = 1e18
+#: The elements of the membrane probe :func:`render` adds to a transistor circuit (a test fixture, not the neuron).
+PROBE_ELEMENTS = ("v_probe", "r_probe")
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,13 @@ class Circuit:
     timer : how t_ref maps to the netlist's c_ref (None: the netlist times t_ref itself)
     dc_below_th : the characterisation's DC sweep of the membrane stops this far (V) below V_th, where the
         comparator cannot have tripped yet at any corner the circuit supports
+    shared : the elements of the netlist that are not the neuron's own: supplies, reference voltages, the bias
+        references an array of neurons shares (current sources, their diodes, replicas) and the input source; the
+        rest is the neuron (:meth:`lifhw.spice.deck.AnalogNeuron.subckt`)
+    isi_bounds : ``isi_bounds(params, currents, step) -> (low, high, source)``: the inter-spike intervals (s) the
+        netlist gives under constant currents (A) with transient steps of at most ``step`` (s, per current), around
+        the closed form of ``params``, and where that bound comes from; None for a circuit that is not the closed
+        form's LIF (a transistor circuit: it is held to the device-aware theory of its measured I-V)
     """
 
     name: str
@@ -64,6 +76,8 @@ class Circuit:
     defaults: tuple[tuple[str, float], ...] = ()
     timer: RefractoryTimer | None = None
     dc_below_th: float = 0.01
+    shared: tuple[str, ...] = ()
+    isi_bounds: Callable[[LIFParams, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, str]] | None = None
 
     @property
     def path(self) -> Path:
@@ -84,6 +98,42 @@ def _positive_t_ref(params: LIFParams) -> float:
 def _ideal_values(params: LIFParams, design: OTADesign) -> dict[str, float]:
     return {"c_m": params.c_m, "r_m": params.r_m, "v_rest": params.v_rest, "v_th": params.v_th,
             "v_reset": params.v_reset, "t_ref": _positive_t_ref(params), "vdd": design.vdd}
+
+
+def _backward_euler_stretch(step, tau):
+    """Factor by which backward Euler (the netlists' gear order 1) stretches a decay of time constant ``tau`` at
+    steps of at most ``step``: a step h multiplies the distance by 1/(1 + h/τ) = e^(−h/τ'), τ' = h/ln(1 + h/τ) ≥ τ,
+    and τ'/τ grows with h."""
+    return step / np.log1p(step / tau) / tau
+
+
+def _ideal_isi_bounds(params: LIFParams, currents, step) -> tuple[np.ndarray, np.ndarray, str]:
+    """lif_ideal's inter-spike intervals against the closed form's t_ref + T, derived from the netlist.
+
+    Backward Euler stretches the membrane's time to threshold T and the hold (the timer decays from 1 V to 0.5 V
+    with time constant t_ref/ln 2) by at most :func:`_backward_euler_stretch` at the step h, and the re-arm (the
+    reset discharging the membrane, time constant t_rst, to ``arm`` of the swing) takes t_rst·ln(1/arm) stretched
+    the same way; the two measured spikes, the threshold switch closing, the re-arm and the release each land
+    within one step of their event (5h). The membrane is released at most arm·e^(−t_ref/t_rst) of the swing above
+    V_reset (the hold discharges it further), which only shortens T. The open reset switch (``r_off``) is a second
+    leak towards V_reset: T lies between the closed form's and that of the LIF with both leaks.
+    """
+    declared = declared_params(CIRCUITS["ideal"])
+    t_rst, arm = parse_value(declared["t_rst"], "t_rst", "s"), parse_value(declared["arm"], "arm", "")
+    g_off = 1.0 / parse_value(declared["r_off"], "r_off", "Ohm")
+    g = params.g_l + g_off
+    leaky = params.replace(r_m=1.0 / g, v_rest=(params.g_l * params.v_rest + g_off * params.v_reset) / g)
+    step = np.asarray(step, dtype=float)
+    residual = arm * (params.v_th - params.v_reset) * np.exp(-params.t_ref / (t_rst * _backward_euler_stretch(
+        step, t_rst)))
+    times = [theory.time_to_threshold(p, currents, v0) for p in (params, leaky) for v0 in (params.v_reset,
+                                                                                           params.v_reset + residual)]
+    low = params.t_ref + np.minimum.reduce(times) - 2 * step
+    high = (params.t_ref * _backward_euler_stretch(step, params.t_ref / math.log(2))
+            + np.maximum.reduce(times) * _backward_euler_stretch(step, leaky.tau_m)
+            + t_rst * math.log(1 / arm) * _backward_euler_stretch(step, t_rst) + 5 * step)
+    return low, high, ("backward Euler at the transient's step: T and the hold stretched, five events within a step, "
+                       "the open reset switch's leak")
 
 
 def scaled_geometry(circuit: Circuit, design: OTADesign) -> dict[str, float]:
@@ -145,12 +195,15 @@ CIRCUITS = {
     # seen for t_ref/20 with a slow membrane, c_m >= 100 pF at the default R_m); with steps of t_ref/100 or less
     # it converged for every neuron tried (c_m 2 pF - 3 nF, t_ref 10 us - 10 ms, 1.05 - 30 x the rheobase).
     "ideal": Circuit("ideal", "lif_ideal.cir", ("v(mem)", "v(spk)", "i(vdd)"), "spk", _ideal_values, False,
-                     hold_steps=100),
+                     hold_steps=100, shared=("v_rest", "i_in", "v_reset", "vdd", "r_vdd"),
+                     isi_bounds=_ideal_isi_bounds),
     "ota": Circuit("ota", "lif_ota.cir", ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(vdd_ref)", "i(v_probe)"),
                    "rst", _ota_values, True,
                    areas=(("a_mirror", (("w_lm", "l_lm"),)), ("a_leak", (("w_lp", "l_lp"), ("w_ll", "l_ll"))),
                           ("a_cmp", (("w_cp", "l_cp"), ("w_cl", "l_cl")))),
-                   timer=RefractoryTimer(DV_REF)),
+                   timer=RefractoryTimer(DV_REF),
+                   shared=("vdd", "vdd_ref", "v_rest", "v_th", "v_reset", "i_in", "i_b", "x_lb", "i_cmp", "x_cb",
+                           "i_ref", "x_rb")),
     # lif_lowpower's latch trips 3.5-20 mV below v_th at 125 °C (27 °C: 3 mV): a DC sweep to v_th - 10 mV crosses
     # it there, so the characterisation stops 40 mV below; the leak is saturated over those 40 mV
     # (tanh(kappa*0.26 V/2U_T) > 0.999), so the I-V's continuation is unchanged. Its timer constants are fitted at
@@ -158,7 +211,10 @@ CIRCUITS = {
     "lowpower": Circuit("lowpower", "lif_lowpower.cir",
                         ("v(mem)", "v(spk)", "v(rst)", "i(vdd)", "i(vdd_ref)", "i(v_probe)"), "rst", _lowpower_values,
                         True, defaults=(("i_cmp", 30e-12), ("i_ref", 5e-12), ("i_inv", 100e-12)),
-                        timer=RefractoryTimer(0.5223, 4.29e-15), dc_below_th=0.04),
+                        timer=RefractoryTimer(0.5223, 4.29e-15), dc_below_th=0.04,
+                        shared=("vdd", "vdd_ref", "v_rest", "v_th", "v_reset", "i_in", "i_b", "x_lb", "i_inv", "x_nb",
+                                "x_pm", "x_pb", "i_ref", "x_rb", *(f"x_r1{k}" for k in "abc"),
+                                *(f"x_r2{k}" for k in "abcdefgh"), "i_cmp", "e_vg")),
 }
 assert all(factor in AREA_FACTORS for c in CIRCUITS.values() for factor, _ in c.areas)
 #: The netlists: every result computed from them is invalidated when one changes (lifhw.report.cache).

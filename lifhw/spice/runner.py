@@ -1,7 +1,8 @@
-"""Running ngspice through PySpice's shared library: one session per process, and a netlist's jobs on an executor.
+"""Running ngspice through PySpice's shared library: one session per process, and the jobs it runs.
 
 ngspice's shared library holds one circuit per process, so parallel runs are separate processes
-(:mod:`lifhw.spice.executor`: local worker processes or a Dask cluster). Each worker loads the rendered netlist
+(:mod:`lifhw.spice.executor`: local worker processes or a Dask cluster; :mod:`lifhw.spice.pool`: one deck's jobs
+on one). Each worker loads the rendered netlist
 (and the sky130 library, ~3 s) once and then runs jobs that only ``alter`` the input current (or the membrane
 probe) before an analysis (:func:`run_job`), or redraw the statistical parameters of a Monte Carlo deck
 (:meth:`Session.redraw`). A failed job comes back as a :class:`~lifhw.errors.SpiceError` with the ngspice log
@@ -10,7 +11,6 @@ tail and the netlist path, and the other jobs are unaffected.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
@@ -157,8 +157,8 @@ class Session:
             raise
 
     def map(self, jobs: list[dict], on_result=None) -> list:
-        """Run ``jobs`` one after another in this process, with :meth:`SpicePool.map`'s contract (a failed
-        job's SpiceError is returned in its place)."""
+        """Run ``jobs`` one after another in this process, with :meth:`lifhw.spice.pool.SpicePool.map`'s contract
+        (a failed job's SpiceError is returned in its place)."""
         results = []
         for index, job in enumerate(jobs):
             try:
@@ -206,57 +206,6 @@ def run_job(session: Session, job: dict):
     if kind == "op":
         return session.op()
     raise ValueError(f"unknown job kind {kind!r}")
-
-
-def write_netlist(text: str, directory: Path, stem: str) -> Path:
-    """Write a rendered netlist under ``directory`` named by its content hash; return its path."""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    path = Path(directory) / f"{stem}-{digest}.cir"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    return path
-
-
-class SpicePool:
-    """One rendered netlist run by an :class:`~lifhw.spice.executor.Executor`: its jobs (the dicts of
-    :func:`run_job`) become tasks on that deck, so each worker loads it once.
-
-    ``executor``: the executor to run on (shared, the caller closes it); None starts a
-    :class:`~lifhw.spice.executor.LocalExecutor` of ``workers`` processes with ``timeout`` seconds per job, owned
-    and closed by this pool.
-    """
-
-    def __init__(self, netlist: Path, workers: int = 1, timeout: float = 300.0, executor=None):
-        from .executor import LocalExecutor
-        from .worker import Deck
-
-        self.netlist = Path(netlist)
-        self.deck = Deck(self.netlist.read_text(), str(self.netlist))
-        self._owned = executor is None
-        self.executor = LocalExecutor(workers, timeout) if executor is None else executor
-
-    def __enter__(self) -> SpicePool:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owned:
-            self.executor.close()
-
-    def map(self, jobs: list[dict], on_result=None) -> list:
-        """Run ``jobs``; return, in order, each job's vectors or the SpiceError it failed with.
-
-        ``on_result(index, result)`` is called as each job finishes (for progress and partial saves).
-        """
-        from .executor import Task
-
-        tasks = [Task(run_job, (job,), describe_job(job), self.deck) for job in jobs]
-        return self.executor.map(tasks, on_result)
 
 
 def describe_job(job: dict) -> str:

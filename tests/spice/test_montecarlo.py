@@ -21,10 +21,10 @@ from lifhw.errors import ParameterError, SpiceError
 from lifhw.spice import OTADesign, ota_params
 from lifhw.spice import montecarlo as mc
 from lifhw.spice import netlist as nl
+from lifhw.spice.deck import AnalogNeuron
 from lifhw.spice.executor import LocalExecutor, Task
 from lifhw.spice.runner import Session
 from lifhw.spice.store import ResultStore
-from lifhw.spice.worker import Deck
 
 I_IN = 31.5e-12
 NFET, PFET = "sky130_fd_pr__nfet_01v8", "sky130_fd_pr__pfet_01v8"
@@ -64,9 +64,7 @@ def _pfet_geometry(w: float, length: float) -> float:
 @pytest.fixture(scope="module")
 def mm_session(tmp_path_factory):
     """lif_ota with the tt _mm section, loaded in this process (one ngspice)."""
-    text = nl.render(nl.get_circuit("ota"), nl.get_circuit("ota").values(ota_params(), OTADesign()), "tt", 27.0,
-                     mismatch=True)
-    deck = Deck.write(text, tmp_path_factory.mktemp("deck"), "lif_ota-mc")
+    deck = AnalogNeuron("ota", ota_params(), OTADesign()).deck(tmp_path_factory.mktemp("deck"), mismatch=True)
     session = Session()
     session.load(Path(deck.path))
     return session
@@ -149,9 +147,7 @@ def test_a_sweep_into_the_comparator_keeps_the_leak_below_it():
 def test_a_failed_redraw_replaces_its_worker_and_the_other_samples_are_unaffected(tmp_path):
     good = _plan(mismatch=True, process=False)
     bad = mc.Plan(**{**good.as_dict(), "process": (("sw_no_such_parameter", 0.006),)})
-    text = nl.render(nl.get_circuit("ota"), nl.get_circuit("ota").values(ota_params(), OTADesign()), "tt", 27.0,
-                     mismatch=True)
-    deck = Deck.write(text, tmp_path, "lif_ota-mc")
+    deck = AnalogNeuron("ota", ota_params(), OTADesign()).deck(tmp_path, mismatch=True)
     tasks = [Task(mc.run_sample, (plan, 1), f"sample {k}", deck, redraws=True) for k, plan in enumerate([bad, good])]
     with LocalExecutor(1, timeout=120) as executor:
         failed, fine = executor.map(tasks)
@@ -181,11 +177,12 @@ def test_the_store_reads_a_sample_back_typed_and_computes_one_of_another_shape_a
 
 def test_bad_input_is_one_line():
     with pytest.raises(ParameterError, match="^n = 1"):
-        mc.run_montecarlo("ota", ota_params(), OTADesign(), [I_IN], 1, 0, executor=None)
+        mc.run_montecarlo(AnalogNeuron("ota", ota_params(), OTADesign()), [I_IN], 1, 0, executor=None)
     with pytest.raises(ParameterError, match="^circuit = 'ideal'"):
-        mc.run_montecarlo("ideal", ota_params(), OTADesign(), [I_IN], 4, 0, executor=None)
+        mc.run_montecarlo(AnalogNeuron("ideal", ota_params(), OTADesign()), [I_IN], 4, 0, executor=None)
     with pytest.raises(ParameterError, match="^corner = 'ss'"):
-        mc.run_montecarlo("ota", ota_params(), OTADesign(corner="ss"), [I_IN], 4, 0, executor=None, process=True)
+        mc.run_montecarlo(AnalogNeuron("ota", ota_params(), OTADesign(corner="ss")), [I_IN], 4, 0, executor=None,
+                          process=True)
 
 
 def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
