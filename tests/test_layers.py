@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "files": set(),
     "progress": set(),
     "stats": set(),
-    "fi": set(),
+    "fi": {"params"},
     "jsonio": {"files"},
     "limits": {"errors"},
     "units": {"errors", "limits"},

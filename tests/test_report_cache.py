@@ -76,6 +76,7 @@ def test_editing_theory_changes_every_key_that_imports_it(monkeypatch):
     ("lifhw.digital.runner", "iverilog", {"rtl", "deploy"}),
     ("lifhw.digital.runner", "verilator", {"rtl", "deploy"}),
     ("lifhw.spice.netlist", "sky130", {"analog", "sizing", "montecarlo"}),
+    ("lifhw.spice.runner", "libngspice", {"analog", "sizing", "montecarlo"}),
 ])
 def test_another_tool_version_changes_exactly_the_sections_that_run_it(monkeypatch, module, tool, sections):
     # A new Icarus or sky130 release can change a number without any file of ours changing.

@@ -52,11 +52,16 @@ def portable(text: str) -> str:
 
 @dataclass(frozen=True)
 class Deck:
-    """A rendered netlist: ``text`` as the client wrote it to ``path``, and the model package version it needs."""
+    """A rendered netlist: ``text`` as the client wrote it to ``path``, and the model package version it needs
+    (None for a deck that loads no models, such as ``lif_ideal``'s: it runs where no models are installed)."""
 
     text: str
     path: str
-    pdk_version: str = field(default_factory=pdk.model_version)
+    pdk_version: str | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.pdk_version is None and _LIB_LINE.search(self.text):
+            object.__setattr__(self, "pdk_version", pdk.model_version())
 
     @property
     def digest(self) -> str:
@@ -70,8 +75,10 @@ class Deck:
 
     def local_path(self) -> Path:
         """This deck as a file of this machine, with this machine's model library."""
-        library = pdk.model_library()
-        text = _LIB_LINE.sub(lambda m: f".lib {library} {m.group(1)}", self.text)
+        text = self.text
+        if self.pdk_version is not None:
+            library = pdk.model_library()
+            text = _LIB_LINE.sub(lambda m: f".lib {library} {m.group(1)}", text)
         here = Path(self.path)
         try:
             if here.read_text() == text:

@@ -11,6 +11,9 @@ tail and the netlist path, and the other jobs are unaffected.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import hashlib
 import logging
 import math
 import os
@@ -28,6 +31,25 @@ _FAILURE = re.compile(r"error|abort|too small|singular|fatal|failed|cannot|can't
 #: decided by its plot (:meth:`Session._last_plot` raises when it produced none, as it does when stepping gave up).
 _BENIGN = re.compile(r"^(note:|warning:|trying gmin|using sparse|using klu|option scale|.*no \.plot)", re.IGNORECASE)
 LOG_TAIL_LINES = 25
+
+
+@functools.cache
+def tool_versions() -> dict[str, str]:
+    """The ngspice shared library this process simulates with, as its file's SHA-256 (a rebuild of the same release
+    can change a result): part of every report cache key computed with ngspice (:mod:`lifhw.report.cache`).
+
+    The library is found as PySpice finds it (``NGSPICE_LIBRARY_PATH`` or the loader's ``libngspice.so``) and read
+    from the loader's own map of this process, so it is the file ngspice runs from, whatever links lead there.
+    """
+    name = os.environ.get("NGSPICE_LIBRARY_PATH") or "libngspice.so"
+    try:
+        ctypes.CDLL(name)
+        with open("/proc/self/maps") as maps:
+            paths = {line.split(maxsplit=5)[-1].strip() for line in maps if "libngspice" in line}
+        (path,) = {p for p in paths if p.startswith("/")}
+        return {"libngspice": f"{Path(path).name} sha256:{hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]}"}
+    except (OSError, ValueError):
+        return {"libngspice": "not installed"}
 
 
 def _quiet_pyspice() -> None:

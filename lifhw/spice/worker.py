@@ -34,7 +34,7 @@ def session(deck: Deck, redraw: bool = False) -> Session:
     is loaded again first.
     """
     exit_if_dead()
-    installed = pdk.model_version()
+    installed = pdk.model_version() if deck.pdk_version is not None else None
     if deck.pdk_version != installed:
         raise SpiceError(f"this worker (pid {os.getpid()}) has {pdk.MODEL_PACKAGE} {installed}, the deck needs "
                          f"{deck.pdk_version}: install the same model package on every worker")
