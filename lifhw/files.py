@@ -22,6 +22,8 @@ CIRCUITS_DIR = (_DATA / "circuits").resolve()
 RTL_DIR = (_DATA / "rtl").resolve()
 #: Verification-only Verilog: testbenches with delays (``dv/*.v``).
 DV_DIR = (_DATA / "dv").resolve()
+#: Where everything lifhw generates goes unless the user names a folder: relative, so under the folder it runs in.
+BUILD = Path("build")
 
 
 def write_atomic(path: Path, data: bytes) -> None:

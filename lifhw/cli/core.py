@@ -10,6 +10,7 @@ from pathlib import Path
 from .. import sim, theory
 from ..digital import Rtl
 from ..errors import ParameterError
+from ..files import BUILD
 from ..spice import Spice
 from ..spice.design import ota_params
 from ..spice.netlist import CIRCUITS, get_circuit
@@ -127,8 +128,8 @@ def register(subparsers) -> None:
     p = command(subparsers, "report", _report, "write the comparison report (HTML + summary.json)")
     # The report's design is the analog one, so that every level (SPICE included) runs the same neuron.
     add_params_args(p, defaults=ota_params())
-    p.add_argument("--out", type=PathArg("out", "dir"), default="build/report", help="output folder")
-    p.add_argument("--build-dir", type=PathArg("build_dir", "dir"), default="build",
+    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "report"), help="output folder")
+    p.add_argument("--build-dir", type=PathArg("build_dir", "dir"), default=str(BUILD),
                    help="cache and intermediate results")
     p.add_argument("--only", nargs="*", type=ChoiceArg("only", _section_keys),
                    help="section keys to include (default: all)")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .. import fixed
 from ..digital import study
+from ..files import BUILD
 from . import IntArg, PathArg, add_params_args, command, command_group, params_from_args, range_arg, value_arg
 
 
@@ -51,9 +52,10 @@ def register(subparsers) -> None:
     p.add_argument("--i", type=range_arg("i", "A"), default="0.15n:1.5n:6",
                    help="currents (A): START:STOP:N or a comma list")
     p.add_argument("--t-sim", type=value_arg("t_sim", 0.0, unit="s"), default=2.0, help="simulated time (s)")
-    p.add_argument("--work", type=PathArg("work", "dir"), default="build/rtl/cli", help="folder for the Icarus run")
+    p.add_argument("--work", type=PathArg("work", "dir"), default=str(BUILD / "rtl" / "cli"),
+                   help="folder for the Icarus run")
 
     p = command(sub, "artifacts", _artifacts, "write fi.csv, lif_core.vcd and area.json (make rtl-test)")
     add_params_args(p)
     p.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-4, help="time step (s)")
-    p.add_argument("--out", type=PathArg("out", "dir"), default="build/rtl", help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "rtl"), help="output folder")

@@ -12,6 +12,7 @@ import numpy as np
 from .. import fixed
 from ..errors import ParameterError
 from ..fi import Budget, FICurve
+from ..files import BUILD
 from ..params import LIFParams
 from ..units import check_value
 from . import bounds
@@ -32,7 +33,7 @@ class Rtl:
     fmt: fixed.FixedFormat = field(default_factory=fixed.FixedFormat)
     dt: float = 1e-4
     t_sim: float = 2.0
-    work: Path = Path("build/rtl/fi")
+    work: Path = BUILD / "rtl" / "fi"
 
     def __post_init__(self) -> None:
         for name in ("dt", "t_sim"):
@@ -67,6 +68,6 @@ class Rtl:
 
 
 def fi(params: LIFParams, currents, dt: float = 1e-4, fmt: fixed.FixedFormat | None = None, t_sim: float = 2.0,
-       work: Path = Path("build/rtl/fi")) -> FICurve:
+       work: Path = BUILD / "rtl" / "fi") -> FICurve:
     """The RTL's f-I curve: :meth:`Rtl.fi`."""
     return Rtl(fmt or fixed.FixedFormat(), dt, t_sim, work).fi(params, currents)

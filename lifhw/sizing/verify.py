@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import pdk
 from ..errors import LifhwError, ParameterError, SpiceError
+from ..files import BUILD
 from ..jsonio import Record
 from ..ota_theory import MeasuredNeuron
 from ..spice.characterize import OTACharacterization, characterize_dc, check_released
@@ -41,7 +42,7 @@ from ..spice.worker import private_session
 from .design import TSV, DevicePoint, SizedNeuron, size
 
 #: Where rendered netlists go.
-BUILD_DIR = Path("build") / "sizing"
+BUILD_DIR = BUILD / "sizing"
 #: Seconds one corner (characterisation, sizing and verification at each of its temperatures) may take.
 CORNER_TIMEOUT = 3600.0
 #: Re-characterise while the solved bias moves by more than this fraction.

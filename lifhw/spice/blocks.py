@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import pdk
+from ..files import BUILD
 from ..params import LIFParams
 from . import netlist as nl
 from .deck import Deck
@@ -42,7 +43,7 @@ COPIES = 50
 REDRAWS = 10
 SEED = 0
 #: Where the tables are stored.
-STORE_DIR = Path("build/spice/blocks")
+STORE_DIR = BUILD / "spice" / "blocks"
 #: Version of the table's content and method: a change to the measurement bumps it.
 TABLE_FORMAT = 1
 #: Each block: the area factor of OTADesign that scales it, what is measured and its unit.

@@ -20,6 +20,7 @@ import numpy as np
 from .. import jsonio, theory
 from ..errors import Interrupted
 from ..fi import FICurve
+from ..files import BUILD
 from ..jsonio import Record
 from ..params import LIFParams
 from .characterize import OTACharacterization
@@ -28,7 +29,7 @@ from .measure import energy_parts
 from .sweep import SpiceNeuron, SweepError, SweepResult
 
 #: Where a sweep with failed or unfinished points keeps its finished ones: one new file per run.
-PARTIAL_DIR = Path("build/spice/partial")
+PARTIAL_DIR = BUILD / "spice" / "partial"
 #: What a point that had not finished when the sweep was interrupted says instead of a result.
 NOT_RUN = "not run: interrupted"
 

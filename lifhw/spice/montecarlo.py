@@ -36,6 +36,7 @@ import numpy as np
 
 from .. import analog, pdk, stats
 from ..errors import Interrupted, ParameterError, SpiceError
+from ..files import BUILD
 from ..jsonio import Record, plain
 from ..limits import check_points, check_steps
 from ..ota_theory import MeasuredNeuron
@@ -60,7 +61,7 @@ FIRST_ISIS = 2.6
 #: A sample with fewer than two spikes runs once more, this many times longer (then it counts as silent: rate 0).
 RETRY_FACTOR = 4.0
 #: Where samples are stored (one folder per content key).
-STORE_DIR = Path("build/spice/mc")
+STORE_DIR = BUILD / "spice" / "mc"
 #: Version of what a stored sample holds and how it was measured: a change to the analysis bumps it.
 SAMPLE_FORMAT = 1
 #: The quantities of a sample that a result summarises (besides the rate at each current).

@@ -12,6 +12,7 @@ import numpy as np
 from .. import theory
 from ..errors import ParameterError, SpiceError
 from ..fi import Budget, FICurve
+from ..files import BUILD
 from ..limits import check_steps
 from ..params import LIFParams
 from ..units import check_value
@@ -30,7 +31,7 @@ T_SIM_MAX = 30.0
 SILENT_TAUS = 5.0
 #: Largest time step as a fraction of the predicted ISI (the threshold crossing is resolved to ~ISI/400).
 STEPS_PER_ISI = 400
-RUN_DIR = Path("build/spice/run")
+RUN_DIR = BUILD / "spice" / "run"
 
 
 def transient_job(circuit: nl.Circuit, params: LIFParams, i_in: float, isi: float, tau: float,
