@@ -35,7 +35,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from . import analog
+from . import analog, pdk
 from .errors import ParameterError
 from .fi import IsiRateModel
 
@@ -83,7 +83,7 @@ class TanhNeuron(IsiRateModel):
     i_b: float
     kappa: float
     v_swing: float
-    temp: float = 27.0
+    temp: float = pdk.NOMINAL_TEMP
     t_dead: float = 0.0
     v_reset: float = 0.0
     v_offset: float = 0.0

@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     # the models
     "analog": {"errors", "units", "pdk"},
     "theory": {"errors", "fi", "params"},
-    "ota_theory": {"analog", "errors", "fi", "params", "units"},
+    "ota_theory": {"analog", "errors", "fi", "params", "pdk", "units"},
     "fixed": FOUNDATION,
     # the levels and what is built on one of them
     "sim": FOUNDATION | {"theory"},

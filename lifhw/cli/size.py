@@ -68,9 +68,9 @@ def _add_design_args(p: argparse.ArgumentParser) -> None:
                    help="V_th - V_reset (V)")
     g.add_argument("--mim-density", type=value_arg("mim_density", 0.0, unit="F/m^2"), default=pdk.MIM_DENSITY,
                    help=f"MIM capacitance per area (F/m^2) of {pdk.NAME}'s MIM layer")
-    g.add_argument("--temp", type=_temp_arg("temp"), default=27.0,
+    g.add_argument("--temp", type=_temp_arg("temp"), default=pdk.NOMINAL_TEMP,
                    help="temperature (degC)")
-    g.add_argument("--corner", choices=pdk.CORNERS, default="tt", help="process corner")
+    g.add_argument("--corner", choices=pdk.CORNERS, default=pdk.NOMINAL_CORNER, help="process corner")
     g.add_argument("--noise-max", type=value_arg("noise_max", 0.0, unit="V"),
                    help="largest sqrt(kT/C_eff) allowed (V rms)")
     g.add_argument("--vdd", type=value_arg("vdd", pdk.VDD_RANGE[0], False, "V", pdk.VDD_RANGE[1]),
@@ -440,7 +440,7 @@ def register(subparsers) -> None:
     _add_design_args(q)
     q.add_argument("--corners", type=ListArg("corners", ChoiceArg("corners", lambda: pdk.CORNERS)),
                    default=list(pdk.CORNERS), help="comma list of corners")
-    q.add_argument("--temps", type=ListArg("temps", _temp_arg("temps")), default=[-40.0, 27.0, 125.0],
+    q.add_argument("--temps", type=ListArg("temps", _temp_arg("temps")), default=list(pdk.CORNER_TEMPS),
                    help="comma list of temperatures (degC)")
     q.add_argument("--resize", action="store_true", help="also re-size the design for each corner")
     q.add_argument("--spice", action="store_true", help="also measure tau and rate in SPICE at each corner")

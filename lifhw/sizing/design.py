@@ -66,9 +66,9 @@ class DevicePoint:
         leakage (measured at rest in SPICE; 0 for a typed device unless given).
     """
 
-    corner: str = "tt"
-    temp: float = 27.0
-    kappa: float = 0.68
+    corner: str = pdk.NOMINAL_CORNER
+    temp: float = pdk.NOMINAL_TEMP
+    kappa: float = pdk.KAPPA_NOMINAL
     i_off: float = 1e-12
     i_b_ratio: float = 1.0
     source: str = "user"
@@ -110,7 +110,7 @@ class TSV:
 
     @classmethod
     def from_geometry(cls, diameter: float, depth: float, liner: float, depletion_max: float | None = None,
-                      temp: float = 27.0) -> TSV:
+                      temp: float = pdk.NOMINAL_TEMP) -> TSV:
         """C_tsv of a via (diameter, depth, liner in m) between no depletion and full depletion.
 
         The maximum is the oxide liner alone; the minimum adds the silicon depleted to its maximum
@@ -128,7 +128,7 @@ class TSV:
         return asdict(self)
 
 
-def max_depletion_width(n_a: float = pdk.SUBSTRATE_DOPING, temp: float = 27.0) -> float:
+def max_depletion_width(n_a: float = pdk.SUBSTRATE_DOPING, temp: float = pdk.NOMINAL_TEMP) -> float:
     """Maximum (strong-inversion onset) depletion width sqrt(4 ε_Si φ_F / q N_A) (m) of p-silicon.
 
     ``n_a`` is the acceptor density (m⁻³); φ_F = U_T ln(N_A/n_i). 0.88 µm at 1e15 cm⁻³, 27 °C
@@ -146,7 +146,7 @@ def _need_positive(name: str, value: float, unit: str) -> float:
     return float(value)
 
 
-def solve_c_m(tau: float, i_b: float, kappa: float, c_tsv: float, temp: float = 27.0) -> float:
+def solve_c_m(tau: float, i_b: float, kappa: float, c_tsv: float, temp: float = pdk.NOMINAL_TEMP) -> float:
     """Membrane capacitor C_m = τ·κI_b/2U_T − C_tsv (F) that gives time constant ``tau`` (s).
 
     Raises ParameterError if C_tsv alone already exceeds τ·g_m, saying how far τ or I_b must rise.
@@ -165,7 +165,7 @@ def solve_c_m(tau: float, i_b: float, kappa: float, c_tsv: float, temp: float = 
     return c_m
 
 
-def solve_i_b(tau: float, c_m: float, kappa: float, c_tsv: float, temp: float = 27.0) -> float:
+def solve_i_b(tau: float, c_m: float, kappa: float, c_tsv: float, temp: float = pdk.NOMINAL_TEMP) -> float:
     """OTA bias I_b = 2U_T (C_m + C_tsv)/(κτ) (A) that gives time constant ``tau`` (s)."""
     _need_positive("tau", tau, "s")
     _need_positive("c_m", c_m, "F")
@@ -173,8 +173,8 @@ def solve_i_b(tau: float, c_m: float, kappa: float, c_tsv: float, temp: float = 
 
 
 def solve_for_rate(f_target: float, i_target: float, v_swing: float, kappa: float, c_tsv: float,
-                   i_b: float | None = None, c_m: float | None = None, temp: float = 27.0, t_ref: float = 0.0,
-                   i_leak: float = 0.0) -> tuple[float, float]:
+                   i_b: float | None = None, c_m: float | None = None, temp: float = pdk.NOMINAL_TEMP,
+                   t_ref: float = 0.0, i_leak: float = 0.0) -> tuple[float, float]:
     """(C_m, I_b) that make the OTA neuron fire at ``f_target`` (Hz) under ``i_target`` (A).
 
     Give exactly one of ``i_b`` (then C_m is solved: the time to threshold is proportional to C_eff)

@@ -307,7 +307,7 @@ def corner_job(job: dict) -> list[CornerRow]:
     spec, fixed = job.get("spec"), job.get("fixed")
     first = fixed.i_b if fixed is not None else (spec.i_b or 10e-12)
     # Start at room temperature and step outwards: each operating point starts from the previous one.
-    order = sorted(job["temps"], key=lambda t: abs(t - 27.0))
+    order = sorted(job["temps"], key=lambda t: abs(t - pdk.NOMINAL_TEMP))
     bench = Bench(job["corner"], order[0], (spec or fixed).v_swing, (spec.tsv if spec else fixed.tsv).c_nom,
                   i_b=first, c_m=fixed.c_m if fixed is not None else 1e-12, build_dir=job["build_dir"],
                   circuit=job["circuit"])

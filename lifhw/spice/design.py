@@ -95,8 +95,8 @@ class OTADesign:
     c_tsv: float = 0.0
     r_tsv: float = 1.0
     vdd: float = pdk.VDD
-    corner: str = "tt"
-    temp: float = 27.0
+    corner: str = pdk.NOMINAL_CORNER
+    temp: float = pdk.NOMINAL_TEMP
     a_mirror: float = 1.0
     a_leak: float = 1.0
     a_cmp: float = 1.0

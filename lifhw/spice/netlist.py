@@ -251,7 +251,7 @@ def device_models(circuit: Circuit) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def render(circuit: Circuit, values: dict[str, float], corner: str = "tt", temp: float = 27.0,
+def render(circuit: Circuit, values: dict[str, float], corner: str = pdk.NOMINAL_CORNER, temp: float = pdk.NOMINAL_TEMP,
            mismatch: bool = False) -> str:
     """The netlist text with ``values`` (name -> float) in its .param lines, models, temperature and saves.
 

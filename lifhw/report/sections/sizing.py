@@ -29,7 +29,7 @@ ORDER = 50
 TAU = 20e-3  #: target time constant (s)
 I_B = 10e-12  #: programmed OTA bias (A)
 V_SWING = 0.3  #: V_th − V_reset (V)
-TEMPS = (-40.0, 27.0, 125.0)
+TEMPS = pdk.CORNER_TEMPS
 #: TSV capacitances (F) of the rate-vs-C_tsv curve, SPICE points (the model curve is continuous).
 C_TSV_POINTS = (0.0, 140e-15, 0.5e-12, 1e-12, 2e-12)
 MC_N, MC_SEED = 4000, 0
@@ -88,10 +88,11 @@ class Sizing(Record):
 
 def _simulate(build_dir) -> Sizing:
     t_ref = verify.circuit_t_ref()
-    sized = verify.size_and_verify(_spec(), ["tt", "ss", "ff"], [27.0], t_ref, verify=True, build_dir=build_dir,
-                                   workers=2)
+    nominal_corner, nominal_temp = [pdk.NOMINAL_CORNER], [pdk.NOMINAL_TEMP]
+    sized = verify.size_and_verify(_spec(), [*nominal_corner, "ss", "ff"], nominal_temp, t_ref, verify=True,
+                                   build_dir=build_dir, workers=2)
     nominal = sized[0].raise_error().design
-    (tsv_row,) = verify.evaluate_corners(nominal, ["tt"], [27.0], verify=True, build_dir=build_dir,
+    (tsv_row,) = verify.evaluate_corners(nominal, nominal_corner, nominal_temp, verify=True, build_dir=build_dir,
                                          c_tsv_sweep=list(C_TSV_POINTS))
     corners = verify.evaluate_corners(nominal, list(pdk.CORNERS), list(TEMPS), verify=True, build_dir=build_dir,
                                       workers=2)
