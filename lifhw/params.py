@@ -75,9 +75,7 @@ class LIFParams:
     @classmethod
     def from_g_l(cls, g_l: float, **kwargs: float) -> LIFParams:
         """Build from a leak conductance ``g_l`` (S) instead of ``r_m``."""
-        if not check_value(g_l, "g_l", "S") > 0:
-            raise ParameterError("g_l", g_l, "must be > 0 S")
-        return cls(r_m=1.0 / g_l, **kwargs)
+        return cls(r_m=1.0 / check_value(g_l, "g_l", "S", minimum=0), **kwargs)
 
     @property
     def tau_m(self) -> float:

@@ -147,10 +147,8 @@ class _Input:
 
 
 def _check_times(dt: float, t_sim: float) -> None:
-    if not check_value(dt, "dt", "s") > 0:
-        raise ParameterError("dt", dt, "must be > 0 s")
-    if not check_value(t_sim, "t_sim", "s") > 0:
-        raise ParameterError("t_sim", t_sim, "must be > 0 s")
+    check_value(dt, "dt", "s", minimum=0)
+    check_value(t_sim, "t_sim", "s", minimum=0)
 
 
 def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i_in=0.0, *,

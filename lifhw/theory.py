@@ -24,6 +24,7 @@ import numpy as np
 from .errors import ParameterError
 from .fi import Budget, FICurve, rate_of
 from .params import LIFParams
+from .units import check_array
 
 
 def rheobase(params: LIFParams) -> float:
@@ -151,24 +152,20 @@ def current_for_rate(params: LIFParams, rate) -> np.ndarray:
     return (vinf - params.v_rest) / params.r_m
 
 
-def _positive(name: str, value) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(arr) & (arr > 0)):
-        raise ParameterError(name, arr.tolist() if arr.size <= 8 else f"array of {arr.size}",
-                             "must be finite and > 0 s")
-    return arr
+def _time(name: str, value) -> np.ndarray:
+    return check_array(value, name, "s", minimum=0)
 
 
 def euler_amplification(h, tau) -> np.ndarray:
     """Factor |1 − h/τ| by which one forward-Euler step multiplies the error (distance to V_∞)."""
-    return np.abs(1.0 - _positive("h", h) / _positive("tau", tau))
+    return np.abs(1.0 - _time("h", h) / _time("tau", tau))
 
 
 def euler_stable_step(tau) -> np.ndarray:
     """Largest step (s, exclusive) at which forward Euler does not amplify errors: 2τ."""
-    return 2.0 * _positive("tau", tau)
+    return 2.0 * _time("tau", tau)
 
 
 def euler_error(h, tau, n, e0=1.0) -> np.ndarray:
     """Signed error of forward Euler after ``n`` steps from initial error ``e0``: e0·(1 − h/τ)^n."""
-    return e0 * (1.0 - _positive("h", h) / _positive("tau", tau)) ** np.asarray(n)
+    return e0 * (1.0 - _time("h", h) / _time("tau", tau)) ** np.asarray(n)

@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "pdk": {"errors", "units"},
     # the models
     "analog": {"errors", "units", "pdk"},
-    "theory": {"errors", "fi", "params"},
+    "theory": {"errors", "fi", "params", "units"},
     "ota_theory": {"analog", "errors", "fi", "params", "pdk", "units"},
     "fixed": FOUNDATION,
     # the levels and what is built on one of them

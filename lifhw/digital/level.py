@@ -10,7 +10,6 @@ from typing import ClassVar
 import numpy as np
 
 from .. import fixed
-from ..errors import ParameterError
 from ..fi import Budget, FICurve
 from ..files import BUILD
 from ..params import LIFParams
@@ -37,8 +36,7 @@ class Rtl:
 
     def __post_init__(self) -> None:
         for name in ("dt", "t_sim"):
-            if not check_value(getattr(self, name), name, "s") > 0:
-                raise ParameterError(name, getattr(self, name), "must be > 0 s")
+            check_value(getattr(self, name), name, "s", minimum=0)
 
     def fi(self, params: LIFParams, currents) -> FICurve:
         """The RTL's f-I curve. The metadata carries the integers (``quantized``) and ``spike_mismatches``, the spikes

@@ -141,9 +141,7 @@ def max_depletion_width(n_a: float = pdk.SUBSTRATE_DOPING, temp: float = pdk.NOM
 
 
 def _need_positive(name: str, value: float, unit: str) -> float:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-        raise ParameterError(name, value, f"must be > 0 {unit}")
-    return float(value)
+    return check_value(value, name, unit, minimum=0)
 
 
 def solve_c_m(tau: float, i_b: float, kappa: float, c_tsv: float, temp: float = pdk.NOMINAL_TEMP) -> float:
@@ -391,8 +389,7 @@ def size(v_swing: float, tsv: TSV, device: DevicePoint, tau: float | None = None
     check_targets(v_swing, tau, f_target, i_target, i_b, c_m)
     pdk.check_supply(vdd)
     _need_positive("mim_density", mim_density, "F/m^2")
-    if not check_value(c_logic, "c_logic", "F") >= 0:
-        raise ParameterError("c_logic", c_logic, "must be >= 0 F")
+    check_value(c_logic, "c_logic", "F", minimum=0, exclusive=False)
     ratio, kappa, temp = device.i_b_ratio, device.kappa, device.temp
     solve_bias = i_b is None
     if tau is not None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 
 from ..errors import LifhwError, ParameterError, SpiceError
+from ..units import check_value
 from . import worker as worker_side
 from .deck import Deck
 
@@ -105,8 +106,7 @@ def _check_workers(workers: int, timeout: float, load_timeout: float) -> None:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ParameterError("workers", workers, "must be a whole number >= 1")
     for name, value in (("timeout", timeout), ("load_timeout", load_timeout)):
-        if not value > 0:
-            raise ParameterError(name, value, "must be > 0 s")
+        check_value(value, name, "s", minimum=0)
 
 
 # ----------------------------------------------------------------------------------------------------------- local

@@ -22,7 +22,7 @@ from .. import pdk, theory
 from ..errors import ParameterError, SpiceError
 from ..files import CIRCUITS_DIR
 from ..params import LIFParams
-from ..units import parse_value
+from ..units import check_value, parse_value
 from .design import AREA_FACTORS, DV_REF, OTADesign, RefractoryTimer
 
 _PARAM = re.compile(r"^\.param\s+(\w+)\s*=\s*(\S+)\s*$", re.IGNORECASE)
@@ -265,8 +265,7 @@ def render(circuit: Circuit, values: dict[str, float], corner: str = pdk.NOMINAL
     for name, value in values.items():
         if name not in declared:
             raise ParameterError(name, value, f"is not a parameter of {circuit.file}; it has {', '.join(declared)}")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ParameterError(name, value, "must be a finite number")
+        check_value(value, name)
     lines = []
     for line in circuit.path.read_text().splitlines():
         stripped = line.strip()

@@ -15,7 +15,6 @@ import ctypes
 import functools
 import hashlib
 import logging
-import math
 import os
 import re
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError, SpiceError
+from ..units import check_value
 
 #: ngspice output lines that mean a command failed (matched case-insensitively).
 _FAILURE = re.compile(r"error|abort|too small|singular|fatal|failed|cannot|can't|not found|no such", re.IGNORECASE)
@@ -152,12 +152,12 @@ class Session:
         """Change the loaded circuit: the temperature (°C, ``option temp``) and element values (SI) by name,
         e.g. ``set(i_b=5e-12, c_m=1e-12)``; a source (name starting with i or v) gets its dc value."""
         if temp is not None:
-            self.command(f"option temp = {_finite('temp', temp)!r}")
+            self.command(f"option temp = {check_value(temp, 'temp', 'degC')!r}")
         for name, value in values.items():
             if not re.fullmatch(r"[A-Za-z]\w*", name):
                 raise ParameterError("element", name, "must be an element name of the loaded netlist")
             field = " dc" if name[0] in "iIvV" else ""
-            self.command(f"alter {name}{field} = {_finite(name, value)!r}")
+            self.command(f"alter {name}{field} = {check_value(value, name)!r}")
 
     def redraw(self, seed: int, parameters: dict[str, float]) -> None:
         """Draw the statistical parameters again: set global ``parameters`` (``alterparam``), seed ngspice's random
@@ -171,7 +171,7 @@ class Session:
                 if not re.fullmatch(r"[A-Za-z]\w*", name):
                     raise ParameterError("parameter", name, "must be a parameter name of the loaded netlist")
                 # ngspice does not check the value: anything but a plain number breaks the next reset.
-                self.command(f"alterparam {name} = {_finite(name, value)!r}")
+                self.command(f"alterparam {name} = {check_value(value, name)!r}")
             self.command(f"setseed {int(seed)}")
             self.command("reset")
         except SpiceError:
@@ -210,12 +210,6 @@ class Session:
             if i_b is not None:
                 self.set(i_b=i_b[1])
         return vectors
-
-
-def _finite(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ParameterError(name, value, "must be a finite number in SI units")
-    return float(value)
 
 
 def run_job(session: Session, job: dict):

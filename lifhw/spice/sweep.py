@@ -41,8 +41,7 @@ def transient_job(circuit: nl.Circuit, params: LIFParams, i_in: float, isi: floa
     silent); the step resolves the ISI (STEPS_PER_ISI), the run (2000 steps) and the circuit's reset hold."""
     if t_stop is None:
         t_stop = min((MIN_ISIS + 1.5) * isi, T_SIM_MAX) if math.isfinite(isi) else SILENT_TAUS * tau
-    if not check_value(t_stop, "t_sim", "s") > 0:
-        raise ParameterError("t_sim", t_stop, "must be > 0 s")
+    check_value(t_stop, "t_sim", "s", minimum=0)
     bounds = {"t_sim/2000": t_stop / 2000}
     if math.isfinite(isi):
         bounds[f"ISI/{STEPS_PER_ISI}"] = isi / STEPS_PER_ISI
