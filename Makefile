@@ -51,6 +51,7 @@ report: setup
 
 lint: setup
 	$(PY) -m ruff check lifhw tests benchmarks
+	$(PY) -m mypy
 	verilator --lint-only -Wall --top-module lif_neuron rtl/lif_datapath.v rtl/lif_neuron.v
 	verilator --lint-only -Wall --top-module lif_core rtl/lif_datapath.v rtl/lif_core.v
 	verilator --lint-only -Wall --top-module snn_core rtl/lif_datapath.v rtl/snn_core.v

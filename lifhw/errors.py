@@ -15,7 +15,7 @@ from __future__ import annotations
 SHOWN_MAX = 100
 
 
-def _rebuild(cls: type, args: tuple, state: dict) -> LifhwError:
+def _rebuild(cls: type[LifhwError], args: tuple, state: dict) -> LifhwError:
     """Recreate a pickled LifhwError without calling its ``__init__`` (whose signature is the subclass's)."""
     exc = cls.__new__(cls)
     exc.args = args

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -63,7 +63,8 @@ class FICurve:
                 and isinstance(data.get("label"), str) and isinstance(data.get("metadata", {}), dict)):
             raise TypeError("an f-I curve has lists 'current' and 'rate', a text 'label' and a 'metadata' object")
         rate = [np.nan if r is None else r for r in data["rate"]]
-        return cls(data["current"], rate, data["label"], data.get("metadata", {}))
+        return cls(np.asarray(data["current"], dtype=float), np.asarray(rate, dtype=float), data["label"],
+                   data.get("metadata", {}))
 
     def relative_error(self, reference: FICurve, min_rate: float = 0.0) -> np.ndarray:
         """:func:`relative_error` of this curve's rates against ``reference``'s, at the currents where the
@@ -192,6 +193,21 @@ class IsiRateModel:
 
     LABEL: ClassVar[str]
     MODEL: ClassVar[str]
+
+    if TYPE_CHECKING:  # what a model mixing this in provides
+        @property
+        def t_dead(self) -> Any: ...
+        @property
+        def c_eff(self) -> Any: ...
+        @property
+        def g_m(self) -> Any: ...
+        @property
+        def v_th(self) -> Any: ...
+        @property
+        def v_reset(self) -> Any: ...
+        @property
+        def linear_rest(self) -> Any: ...
+        def time_to_threshold(self, i_in) -> np.ndarray: ...
 
     def isi(self, i_in) -> np.ndarray:
         """Inter-spike interval (s): time to threshold + t_dead; inf when silent."""

@@ -35,6 +35,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -573,7 +574,7 @@ def network_run(net: FixedNetwork, spikes_in, record_v: bool = False) -> Network
     batch, n_steps = s.shape[:-2], s.shape[-2]
     state = network_initial_state(net, batch)
     spikes = [np.zeros(batch + (n_steps, layer.n_out), dtype=bool) for layer in net.layers]
-    vs = [np.zeros(batch + (n_steps, layer.n_out), dtype=np.int64) for layer in net.layers] if record_v else None
+    vs = [np.zeros(batch + (n_steps, layer.n_out), dtype=np.int64) for layer in net.layers] if record_v else []
     for t in range(n_steps):
         state, out = network_step(net, state, s[..., t, :])
         for k, layer_spikes in enumerate(out):
@@ -591,7 +592,7 @@ def save_network(net: FixedNetwork, path) -> None:
     """Write the integer model (``.npz``): per layer l (0-based) ``l{l}_weights`` (int64), ``l{l}_rtl`` (JSON of
     the Verilog parameters), ``l{l}_weight_bits``, ``l{l}_acc_width`` and ``l{l}_neuron`` (JSON of the LIFParams,
     dt and FixedFormat that ``quantize`` maps to those integers)."""
-    arrays = {"format": np.array(NETWORK_FILE_FORMAT), "n_layers": np.array(len(net.layers))}
+    arrays: dict[str, Any] = {"format": np.array(NETWORK_FILE_FORMAT), "n_layers": np.array(len(net.layers))}
     for k, layer in enumerate(net.layers):
         arrays[f"l{k}_weights"] = layer.weights
         arrays[f"l{k}_rtl"] = np.array(jsonio.dumps(layer.q.rtl, sort_keys=True))

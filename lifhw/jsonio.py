@@ -115,7 +115,8 @@ def read(kind: Any, value: Any, where: str = "value") -> Any:
         return {key: read(args[1], v, f"{where}.{key}") for key, v in value.items()}
     own = getattr(getattr(kind, "from_dict", None), "__func__", None)
     if dataclasses.is_dataclass(kind) and own in (None, _RECORD_FROM_DICT):
-        return read_fields(kind, value, where)  # field by field, so that an error names the path to the field
+        # field by field, so that an error names the path to the field
+        return read_fields(typing.cast(type, kind), value, where)
     if hasattr(kind, "from_dict"):
         _expect(isinstance(value, dict), "an object", value, where)
         return kind.from_dict(value)
@@ -156,11 +157,11 @@ class Record:
     """
 
     def as_dict(self) -> dict:
-        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(typing.cast(Any, self))}
 
     @classmethod
     def from_dict(cls, data: dict):
         return read_fields(cls, data, cls.__name__)
 
 
-_RECORD_FROM_DICT = Record.from_dict.__func__
+_RECORD_FROM_DICT = vars(Record)["from_dict"].__func__

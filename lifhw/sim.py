@@ -114,7 +114,8 @@ class _Input:
 
     def __init__(self, name: str, source, n_steps: int):
         self.name = name
-        self.func: Callable | None = None
+        # Exactly one of the three forms is set; a function is called at each step's time.
+        self.func: Callable = lambda _t: None
         self.series: np.ndarray | None = None
         self.const: np.ndarray | None = None
         if callable(source):
@@ -216,7 +217,7 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
     ref_left = np.zeros(size)
     t = np.arange(n_steps + 1) * dt
     trace = np.empty((n_steps + 1, size)) if record_v else None
-    if record_v:
+    if trace is not None:
         trace[0] = v
     spikes_n: list[np.ndarray] = []
     spikes_t: list[np.ndarray] = []
@@ -240,7 +241,7 @@ def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i
         if vinf is None or inputs_vary:
             vinf = (g_l * p["v_rest"] + ge_k * e_e_arr + gi_k * e_i_arr + i_k) / g_tot
         _advance(v, ref_left, dt, t[k], tau, vinf, decay, p, method, spikes_n, spikes_t)
-        if record_v:
+        if trace is not None:
             trace[k + 1] = v
 
     if spikes_t:
@@ -332,7 +333,8 @@ def simulate_ivp(params: LIFParams, t_sim: float, i_in: float | Callable[[float]
     def hit(_t, y):
         return y[0] - params.v_th
 
-    hit.terminal, hit.direction = True, 1
+    # solve_ivp reads an event's direction and whether it ends the integration from the function's attributes.
+    hit.__dict__.update(terminal=True, direction=1)
     t, v, spikes = 0.0, params.v_reset if v0 is None else v0, []
     while t < t_sim:
         sol = solve_ivp(rhs, (t, t_sim), [v], method="DOP853", events=hit, rtol=rtol, atol=atol)

@@ -15,7 +15,7 @@ def describe(values) -> dict:
     values; ``missing`` counts the others (failed or unmeasurable members)."""
     x = np.asarray(values, dtype=float)
     ok = x[np.isfinite(x)]
-    out = {"n": int(ok.size), "missing": int(x.size - ok.size)}
+    out: dict[str, float] = {"n": int(ok.size), "missing": int(x.size - ok.size)}
     if ok.size == 0:
         return out | {"mean": math.nan, "std": math.nan, "stderr": math.nan} | {_q(q): math.nan for q in QUANTILES}
     std = float(np.std(ok, ddof=1)) if ok.size > 1 else math.nan

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,7 +256,7 @@ def expected(net: fixed.FixedNetwork, events: np.ndarray, ctrl: np.ndarray) -> t
         if end == n_steps:
             counts[samples] = result.counts[-1]
         b, t = np.nonzero(probe[samples, first:end])
-        for k, (spikes, v) in enumerate(zip(result.spikes, result.v, strict=True)):
+        for k, (spikes, v) in enumerate(zip(result.spikes, typing.cast(tuple, result.v), strict=True)):
             n = spikes.shape[-1]
             block = np.empty((b.size * n, 6), dtype=np.int64)
             block[:, 0] = np.repeat(samples[b], n)
@@ -265,8 +266,8 @@ def expected(net: fixed.FixedNetwork, events: np.ndarray, ctrl: np.ndarray) -> t
             block[:, 4] = spikes[b, t].ravel()
             block[:, 5] = v[b, t].ravel()
             rows.append(block)
-    rows = np.concatenate(rows)
-    return counts, rows[np.lexsort((rows[:, 3], rows[:, 2], rows[:, 1], rows[:, 0]))]
+    table = np.concatenate(rows)
+    return counts, table[np.lexsort((table[:, 3], table[:, 2], table[:, 1], table[:, 0]))]
 
 
 @dataclass(frozen=True)

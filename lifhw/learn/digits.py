@@ -112,8 +112,8 @@ def train_float(config: DigitsConfig, split: Split, events: np.ndarray,
     sizes = [split.x_train.shape[1], *config.hidden, 10]
     neuron = config.neuron()
     specs = tuple(model.float_spec(neuron) for _ in sizes[1:])
-    weights = train.init_weights(k_init, sizes)
-    weights, history = train.fit(weights, specs, split.x_train, split.y_train, events, split.y_test, config.train,
+    initial = train.init_weights(k_init, sizes)
+    weights, history = train.fit(initial, specs, split.x_train, split.y_train, events, split.y_test, config.train,
                                  k_fit, "float", progress)
     return model.FloatNetwork(tuple(weights), (neuron,) * len(weights), config.dt), history
 

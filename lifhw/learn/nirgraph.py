@@ -182,9 +182,9 @@ def _neuron(name: str, node, n: int, dt: float, discretization: str) -> tuple[La
         if np.any(tau <= 0) or (discretization == "euler" and np.any(tau <= dt)):
             rule = f"must be > dt = {dt:g} s (Euler steps)" if discretization == "euler" else "must be > 0 s"
             raise _field(name, field, tau, rule)
-        tau = _shared(name, field, tau)
-        beta = 1.0 - dt / tau if discretization == "euler" else math.exp(-dt / tau)
-        gain = arrays["r"] * (dt / tau if discretization == "euler" else 1.0 - beta)
+        tau_shared = _shared(name, field, tau)
+        beta = 1.0 - dt / tau_shared if discretization == "euler" else math.exp(-dt / tau_shared)
+        gain = arrays["r"] * (dt / tau_shared if discretization == "euler" else 1.0 - beta)
         if isinstance(node, nir.CubaLIF):
             tau_syn = arrays["tau_syn"]
             if discretization != "euler" or not np.allclose(tau_syn, dt, rtol=RTOL, atol=0.0):

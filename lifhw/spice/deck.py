@@ -88,7 +88,7 @@ class Deck:
         return write_netlist(text, REMOTE_DECKS, here.stem.rsplit("-", 1)[0])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AnalogNeuron:
     """A neuron netlist built for ``params`` and ``design``: the analog neuron as one value.
 
@@ -98,16 +98,17 @@ class AnalogNeuron:
     neuron (its ``values`` raise :class:`~lifhw.errors.ParameterError` naming what it refuses).
     """
 
-    circuit: nl.Circuit | str
-    params: LIFParams | None = None
-    design: OTADesign | None = None
+    circuit: nl.Circuit
+    params: LIFParams
+    design: OTADesign
 
-    def __post_init__(self) -> None:
-        circuit = nl.get_circuit(self.circuit) if isinstance(self.circuit, str) else self.circuit
-        design = self.design if self.design is not None else circuit.design()
-        object.__setattr__(self, "circuit", circuit)
+    def __init__(self, circuit: nl.Circuit | str, params: LIFParams | None = None, design: OTADesign | None = None):
+        # The fields hold what the arguments mean (a Circuit, a design, a LIFParams), whichever form was given.
+        chosen = nl.get_circuit(circuit) if isinstance(circuit, str) else circuit
+        design = design if design is not None else chosen.design()
+        object.__setattr__(self, "circuit", chosen)
         object.__setattr__(self, "design", design)
-        object.__setattr__(self, "params", self.params if self.params is not None else ota_params(design))
+        object.__setattr__(self, "params", params if params is not None else ota_params(design))
         self.values()  # refused here, once, rather than when a worker loads the deck
 
     @property
@@ -194,7 +195,7 @@ class _Split:
         outside_names = {name.lower() for name in (*circuit.shared, *nl.PROBE_ELEMENTS)}
         self.outside: list[str] = []
         self.body: list[str] = []
-        self.at: int | None = None  # where the subcircuit goes: at the neuron's first element
+        self.at = -1  # where the subcircuit goes: at the neuron's first element (-1 until one is seen)
         conditions, inner, outer = [], set(), set()
         for line in text.splitlines():
             tokens = line.split()
@@ -210,7 +211,7 @@ class _Split:
                 self.outside.append(line)
             else:
                 inner.update(nodes)
-                if self.at is None:
+                if self.at < 0:
                     self.at = len(self.outside)
                 self.body.append(line)
         # An initial condition on the neuron's nodes only is the neuron's (each instance starts from it).

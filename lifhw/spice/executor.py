@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import signal
 import time
+import typing
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ from ..errors import LifhwError, ParameterError, SpiceError
 from ..units import check_value
 from . import worker as worker_side
 from .deck import Deck
+
+if typing.TYPE_CHECKING:
+    from distributed import Client
 
 #: Deaths of the workers running one task before it counts as failed (Dask's ``allowed-failures`` default).
 ALLOWED_FAILURES = 3
@@ -153,7 +157,7 @@ class _Process:
         self.process = ctx.Process(target=_local_main, args=(child,), daemon=True)
         _start_ignoring_sigint(self.process)
         child.close()
-        self.task: int | None = None
+        self.task = -1  # the index of the task it runs; -1 while idle
         self.phase = "idle"  # idle | load | run
         self.started = time.monotonic()
 
@@ -258,7 +262,7 @@ class LocalExecutor(Executor):
                             finish(index, self._failed(task, f"its worker process died {deaths[index]} times "
                                                              f"(last exit code {payload.exitcode})"))
                         continue
-                    proc.phase, proc.task = "idle", None
+                    proc.phase, proc.task = "idle", -1
                     if status == "timeout":
                         self._drop(proc)
                         limit, phase = payload
@@ -266,7 +270,7 @@ class LocalExecutor(Executor):
                         finish(index, self._failed(task, f"no answer after {limit:g} s{where}"))
                     elif status == "load-error":
                         error = SpiceError(f"loading the netlist failed: {payload}")
-                        bad_decks[task.deck.digest] = error
+                        bad_decks[typing.cast(Deck, task.deck).digest] = error
                         finish(index, error)
                     elif status == "ok":
                         finish(index, payload)
@@ -331,6 +335,7 @@ class DaskExecutor(Executor):
 
         self.timeout, self.load_timeout, self.scheduler = timeout, load_timeout, scheduler
         self.cluster = None
+        self.client: Client | None = None
         # Quiet: the CLI's stderr is one line on failure; the scheduler's own logs stay on its host.
         dask.config.set({"distributed.admin.log-format": "%(message)s", "logging.distributed": "error"})
         if scheduler is None:
@@ -359,6 +364,13 @@ class DaskExecutor(Executor):
             self.cluster.close()
             self.cluster = None
 
+    @property
+    def _live(self) -> Client:
+        """The client of this executor while it is open."""
+        if self.client is None:
+            raise SpiceError("the Dask executor was closed")
+        return self.client
+
     def close(self) -> None:
         client = getattr(self, "client", None)
         if client is not None:
@@ -372,7 +384,7 @@ class DaskExecutor(Executor):
 
         results: list = [None] * len(tasks)
         token = uuid.uuid4().hex[:12]
-        futures = [self.client.submit(_dask_task, t.fn, t.args, t.deck, t.redraws, self.load_timeout,
+        futures = [self._live.submit(_dask_task, t.fn, t.args, t.deck, t.redraws, self.load_timeout,
                                       t.timeout or self.timeout, key=f"lifhw-{token}-{i}", pure=False)
                    for i, t in enumerate(tasks)]
         index = {f.key: i for i, f in enumerate(futures)}
@@ -397,7 +409,7 @@ class DaskExecutor(Executor):
                     i = index[future.key]
                     finish(i, self._failed(tasks[i], f"no answer after {tasks[i].timeout or self.timeout:g} s"))
         except BaseException:
-            self.client.cancel(list(pending))
+            self._live.cancel(list(pending))
             self.close()
             raise
         return results
@@ -421,7 +433,7 @@ class DaskExecutor(Executor):
         """Futures whose task has run past its limit; each is cancelled and its worker restarted."""
         if not pending:
             return []
-        running = self.client.run(_dask_running, on_error="return")
+        running = self._live.run(_dask_running, on_error="return")
         by_key = {f.key: f for f in pending}
         overdue, restart = [], set()
         for address, tasks in running.items():
@@ -432,11 +444,11 @@ class DaskExecutor(Executor):
                     overdue.append(by_key[key])
                     restart.add(address)
         if overdue:
-            self.client.cancel(overdue)
+            self._live.cancel(overdue)
             try:
-                self.client.restart_workers(list(restart), raise_for_error=False)
+                self._live.restart_workers(list(restart), raise_for_error=False)
             except Exception:  # noqa: BLE001 - a worker without a nanny cannot restart: end its process instead
-                self.client.run(os._exit, 1, workers=list(restart), on_error="ignore")
+                self._live.run(os._exit, 1, workers=list(restart), on_error="ignore")
         return overdue
 
 

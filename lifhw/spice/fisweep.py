@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import jsonio, theory
-from ..errors import Interrupted
+from ..errors import Interrupted, ParameterError
 from ..fi import FICurve
 from ..files import BUILD
 from ..jsonio import Record
@@ -58,6 +58,13 @@ class Sweep(Record):
     @property
     def current(self) -> np.ndarray:
         return self.fi.current
+
+    @property
+    def linear_fi(self) -> FICurve:
+        """The linear LIF's curve of a transistor netlist (ParameterError for an ideal one, which has none)."""
+        if self.linear is None:
+            raise ParameterError("linear", None, "an ideal netlist has no linear equivalent: it is linear")
+        return self.linear
 
     @property
     def rate(self) -> np.ndarray:
@@ -110,10 +117,18 @@ class FiMeasurement(Record):
     sweep: Sweep
     trace: Trace | None = None
 
+    @property
+    def measured(self) -> OTACharacterization:
+        """The characterisation of a transistor netlist (ParameterError for an ideal one, which has none)."""
+        if self.characterization is None:
+            raise ParameterError("circuit", self.circuit, "an ideal netlist has no device characterisation")
+        return self.characterization
+
     def flat(self) -> dict:
         """The JSON of ``lifhw spice fi`` and of its partial file: the neuron, the device numbers, a list per point
         quantity."""
         char = self.characterization
+        device: dict[str, float | None]
         if char is not None:
             device = {"kappa": char.kappa, "i_b_eff": char.i_b_eff, "g_m": char.g_m, "rheobase": char.rheobase,
                       "tanh_rheobase": char.tanh_rheobase, "t_dead": char.t_dead, "tau": char.tau}
@@ -178,17 +193,31 @@ def measure_fi(neuron: SpiceNeuron, currents, t_sim: float | None = None, on_poi
         got = [finished.get(k, NOT_RUN) for k in range(len(currents))]
         result = SweepResult(neuron.circuit.name, currents, [None if isinstance(r, str) else r for r in got],
                              [r if isinstance(r, str) else None for r in got])
-        error = Interrupted(f"{len(finished)} of {len(currents)} points finished")
-        error.measurement = _measurement(neuron, char, quiescent, model, result, jobs, trace_at)
-        raise error from None
+        raise _Interrupted(f"{len(finished)} of {len(currents)} points finished",
+                           _measurement(neuron, char, quiescent, model, result, jobs, trace_at)) from None
     measurement = _measurement(neuron, char, quiescent, model, result, jobs, trace_at)
     if check:
         try:
             result.check()
         except SweepError as error:
-            error.measurement = measurement
-            raise
+            raise _Failed(str(error), error.result, measurement) from None
     return measurement
+
+
+class _Interrupted(Interrupted):
+    """A sweep stopped by Ctrl-C or SIGTERM, with what it measured until then."""
+
+    def __init__(self, message: str, measurement: FiMeasurement):
+        super().__init__(message)
+        self.measurement = measurement
+
+
+class _Failed(SweepError):
+    """A sweep with failed points, with what it measured."""
+
+    def __init__(self, message: str, result: SweepResult, measurement: FiMeasurement):
+        super().__init__(message, result)
+        self.measurement = measurement
 
 
 def partial_path(partial: Path | str | None) -> Path:
@@ -212,11 +241,11 @@ def run_fi(circuit: str, params: LIFParams, design: OTADesign, currents, t_sim: 
     with SpiceNeuron(circuit, params, design, executor=executor) as neuron:
         try:
             return measure_fi(neuron, currents, t_sim, on_point, check=True)
-        except Interrupted as exc:
+        except _Interrupted as exc:
             path = partial_path(partial)
             jsonio.write(path, exc.measurement.flat(), indent=None)
             raise Interrupted(f"{exc}, saved to {path}") from None
-        except SweepError as exc:
+        except _Failed as exc:
             path = partial_path(partial)
             jsonio.write(path, exc.measurement.flat(), indent=None)
             error = SweepError(f"{exc} (finished points saved to {path})", exc.result)

@@ -31,6 +31,7 @@ import resource
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -266,7 +267,7 @@ def run_sample(session: Session, plan: Plan, k: int | None) -> dict:
     cpu, wall = time.process_time(), time.perf_counter()
     seed, parameters = draws(plan, k)
     session.redraw(seed, parameters)
-    record = {"k": k, "setseed": seed, "parameters": parameters}
+    record: dict[str, Any] = {"k": k, "setseed": seed, "parameters": parameters}
     record |= _leak(session.dc_probe(*plan.dc), plan)
     record["points"] = [_point(session, plan, index) for index in range(len(plan.currents))]
     return {"sample": record, "cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
@@ -324,7 +325,8 @@ def _check(circuit: nl.Circuit, design: OTADesign, currents, n: int, seed: int, 
     return currents
 
 
-def _plan(circuit, params, design, currents, seed, mismatch, process, transients) -> Plan:
+def _plan(circuit: nl.Circuit, params: LIFParams, design: OTADesign, currents, seed: int, mismatch: bool,
+          process: bool, transients: tuple[tuple, tuple, tuple]) -> Plan:
     dc = (min(params.v_reset, params.v_rest - DC_BELOW_REST), params.v_th - DC_BELOW_TH, DC_STEP)
     models = nl.device_models(circuit)
     sigmas = pdk.process_sigmas(models) if process else {pdk.process_parameter(m): 0.0 for m in models}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,7 +163,7 @@ def _membrane_values(circuit: str, params: LIFParams, design: OTADesign) -> dict
                                               "OTA and comparator stay in saturation")
     return {"c_m": params.c_m, "v_rest": params.v_rest, "v_th": params.v_th, "v_reset": params.v_reset,
             "vdd": vdd, "i_b": design.i_b, "i_cmp": design.i_cmp, "i_ref": design.i_ref,
-            "c_ref": CIRCUITS[circuit].timer.c_ref(_positive_t_ref(params), design.i_ref),
+            "c_ref": typing.cast(RefractoryTimer, CIRCUITS[circuit].timer).c_ref(_positive_t_ref(params), design.i_ref),
             "c_tsv": design.c_tsv, "r_tsv": design.r_tsv}
 
 
@@ -244,7 +245,7 @@ def declared_params(circuit: Circuit) -> dict[str, str]:
 
 def device_models(circuit: Circuit) -> tuple[str, ...]:
     """The PDK device models the netlist instantiates (lower case, sorted)."""
-    found = set()
+    found: set[str] = set()
     for line in circuit.path.read_text().splitlines():
         if not line.lstrip().startswith("*"):
             found.update(m.lower() for m in _MODEL.findall(line))

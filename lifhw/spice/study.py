@@ -81,17 +81,17 @@ class SpiceStudy(Record):
 
     def checks(self) -> dict:
         """The acceptance numbers of the study (max relative errors, ratios), keyed as :data:`ACCEPTANCE` and more."""
-        char, ota = self.ota.characterization, self.ota.sweep
+        char, ota = self.ota.measured, self.ota.sweep
         cur, rate = ota.current, ota.rate
         in_range = _in_range(char, ota)
-        linear = ota.linear.rate
+        linear = ota.linear_fi.rate
         ideal = self.ideal.sweep
         ideal_ok = (ideal.n_spikes >= 4) & (ideal.theory.rate > 0)
         tsv_ratio = self.ota_tsv.sweep.charge_time / ota.charge_time
         c_m = self.params.c_m
         expected = (c_m + self.c_tsv) / c_m
         fires = rate > 0
-        low_char = self.lowpower.characterization
+        low_char = self.lowpower.measured
         return {
             "ideal_max_rel_error": float(np.nanmax(relative_error(ideal.rate[ideal_ok], ideal.theory.rate[ideal_ok]))),
             "ota_max_rel_error": _max_error(char, ota),
@@ -151,7 +151,7 @@ def run_study(workers: int = 2, log=print, params: LIFParams | None = None, on_p
 
     log("spice: characterising the OTA (tt, 27 C) and sweeping lif_ota")
     ota, energy_ota = _transistor_neuron("ota", params, design, workers, tick, OTA_MULTIPLES.index(3.0))
-    char, currents = ota.characterization, ota.sweep.current
+    char, currents = ota.measured, ota.sweep.current
 
     log("spice: characterising and sweeping lif_lowpower")
     lowpower, energy_lowpower = _transistor_neuron("lowpower", params, get_circuit("lowpower").design(), workers,
@@ -211,7 +211,7 @@ def _fi_figure(study: SpiceStudy, plt):
         sweep = got.sweep
         ax.plot(sweep.current * 1e12, sweep.rate, style, mfc="none", label=label)
         ax.plot(sweep.current * 1e12, sweep.theory.rate, "-", lw=1, label=theory_label)
-    ax.plot(study.ota.sweep.current * 1e12, study.ota.sweep.linear.rate, "k--", lw=1, label="linear LIF, same g_m")
+    ax.plot(study.ota.sweep.current * 1e12, study.ota.sweep.linear_fi.rate, "k--", lw=1, label="linear LIF, same g_m")
     ax.set_xscale("log")
     ax.set_xlabel("input current (pA)")
     ax.set_ylabel("firing rate (Hz)")
@@ -275,7 +275,7 @@ def figures(study: SpiceStudy) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figs = {"fi": _fi_figure(study, plt), "iv": _iv_figure(study.ota.characterization, plt),
+    figs = {"fi": _fi_figure(study, plt), "iv": _iv_figure(study.ota.measured, plt),
             "energy": _energy_figure(study, plt)}
     if study.ota.trace is not None:
         figs["trace"] = _trace_figure(study.ota.trace, plt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -222,7 +223,7 @@ class Spice:
             result = neuron.sweep(currents, self.t_sim).check()
             return result.curve(f"SPICE lif_{self.circuit}", {"netlist": str(neuron.netlist),
                                                                "params": params.as_dict(),
-                                                               "design": self.design.as_dict()})
+                                                               "design": neuron.design.as_dict()})
 
     def transient(self, params: LIFParams, i_in: float, t_stop: float | None = None) -> Transient:
         """One transient at constant ``i_in`` (A) for ``t_stop`` s (None: long enough for MIN_ISIS ISIs)."""
@@ -244,7 +245,8 @@ class Spice:
                                np.array([job["t_stop"] for job in jobs]))
 
     def as_dict(self) -> dict:
-        return {"circuit": self.circuit, "design": self.design.as_dict(), "t_sim": self.t_sim}
+        design = typing.cast(OTADesign, self.design)  # the circuit's default once constructed
+        return {"circuit": self.circuit, "design": design.as_dict(), "t_sim": self.t_sim}
 
 
 def fi(params: LIFParams, currents, circuit: str = "ideal", design: OTADesign | None = None,
