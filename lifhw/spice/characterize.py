@@ -69,7 +69,7 @@ class OTACharacterization(MeasuredNeuron):
 
     @classmethod
     def from_dict(cls, data: dict) -> OTACharacterization:
-        fields = {k: data[k] for k in cls.__dataclass_fields__}
+        fields = {f.name: data[f.name] for f in dataclasses.fields(cls)}
         fields.update(v=tuple(data["v"]), i_leak=tuple(data["i_leak"]))
         return cls(**fields)
 
