@@ -114,18 +114,26 @@ def read_json(path: Path | str, kind: Any = Any, where: str = "") -> Any:
         return jsonio.read(kind, parse_json(data), where)
 
 
-def stored(path: Path, read: Callable[[Any], T], what: str) -> T | None:
-    """A result lifhw stored at ``path`` (JSON), read back by ``read`` (which raises FieldError, or ValueError, for
-    what is not the result); None if there is none, and None with one warning line on stderr naming the file when it
-    does not read back (truncated, garbage, another shape, a field of another type): the caller computes it again.
-    """
+def warn(message: str) -> None:
+    """One warning line on stderr (``lifhw: warning: ...``)."""
+    print(f"lifhw: warning: {message}", file=sys.stderr)
+
+
+def stored(path: Path | str, read: Callable[[Any], T], what: str, warning: Callable[[str], None] = warn
+           ) -> T | None:
+    """A result lifhw stored at ``path`` (a JSON file), read back by ``read`` from the parsed JSON (``read`` raises
+    FieldError, or ValueError, for what is not the result: :func:`lifhw.jsonio.read` does); None if there is none,
+    and None with one ``warning`` line naming the file (``what`` says what it is) when it does not read back:
+    truncated, garbage, another shape, a field of another type, larger than ``--max-memory`` allows. The caller
+    computes it again (and writes it over the damaged file)."""
+    path = Path(path)
     try:
-        if not path.exists():
+        if not os.path.lexists(path):
             return None
         return read(read_json(path))
-    except (ParameterError, KeyError, TypeError, ValueError) as exc:
-        print(f"lifhw: warning: {what} {path} does not read back ({_one_line(exc)}); recomputing it",
-              file=sys.stderr)
+    except (ParameterError, KeyError, TypeError, ValueError, IndexError) as exc:
+        reason = _one_line(exc).removeprefix(f"{path}: ")  # the file is named once
+        warning(f"{what} {path} does not read back ({reason}); recomputing it")
         return None
 
 

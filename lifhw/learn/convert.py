@@ -17,7 +17,6 @@ from .. import fixed
 from ..errors import ParameterError
 from .model import THETA_VOLTS, FloatNetwork
 
-
 #: Signed weight widths :func:`plan` takes.
 BITS_RANGE = (2, 16)
 

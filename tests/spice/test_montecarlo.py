@@ -157,7 +157,7 @@ def test_a_failed_redraw_replaces_its_worker_and_the_other_samples_are_unaffecte
     assert json.dumps(fine["sample"]) == json.dumps(alone["sample"])
 
 
-def test_the_store_reads_a_sample_back_typed_and_computes_one_of_another_shape_again(tmp_path):
+def test_the_store_reads_a_sample_back_typed_and_computes_one_of_another_shape_again(tmp_path, capsys):
     # What a sample could not measure is NaN: stored as null (JSON has no NaN), read back as NaN.
     sample = mc.Sample(v_zero=0.6, g_m=math.nan, tau=math.nan, i_b_eff=1e-11, kappa=math.nan, kappa_fit=0.7,
                        rheobase=9e-12, dc_points=30, k=3, setseed=12345, parameters={pdk.MISMATCH_SWITCH: 1.0},
@@ -172,6 +172,10 @@ def test_the_store_reads_a_sample_back_typed_and_computes_one_of_another_shape_a
     store.put(4, {"k": 4, "points": []})
     store.path(5).write_text('{"k": 5, "v_zero"')
     assert store.get(4, mc.Sample) is None and store.get(5, mc.Sample) is None and store.get(6, mc.Sample) is None
+    # one warning line for each damaged item, naming its file and field; none for the missing one
+    four, five = capsys.readouterr().err.splitlines()
+    assert four.startswith(f"lifhw: warning: stored result {store.path(4)} does not read back (Sample.v_zero is missing")
+    assert five.startswith(f"lifhw: warning: stored result {store.path(5)} does not read back") and "JSON" in five
     assert store.get(4) == {"k": 4, "points": []}
 
 
