@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import FieldError, ParameterError
+from .errors import FieldError, ParameterError, field_name
 from .files import write_atomic
 
 
@@ -118,7 +118,7 @@ def read(kind: Any, value: Any, where: str = "value") -> Any:
         _expect(isinstance(value, dict), "an object", value, where)
         if not args:
             return dict(value)
-        return {key: read(args[1], v, f"{where}.{key}") for key, v in value.items()}
+        return {key: read(args[1], v, field_name(where, key)) for key, v in value.items()}
     own = getattr(getattr(kind, "from_dict", None), "__func__", None)
     if dataclasses.is_dataclass(kind) and own in (None, _RECORD_FROM_DICT):
         # field by field, so that an error names the path to the field
@@ -128,7 +128,7 @@ def read(kind: Any, value: Any, where: str = "value") -> Any:
         try:
             return kind.from_dict(value)
         except ParameterError as exc:  # a FieldError too: its name is relative to the value the class read
-            raise FieldError(f"{where}.{exc.name}", exc.value, exc.rule) from None
+            raise FieldError(field_name(where, exc.name), exc.value, exc.rule) from None
         except (KeyError, TypeError, ValueError, IndexError) as exc:  # a from_dict of its own, less particular
             raise FieldError(where, value, f"does not read as {kind.__name__} ({type(exc).__name__}: {exc})") from None
     raise TypeError(f"{where}: cannot read a {kind!r} from JSON")
@@ -150,15 +150,15 @@ def read_fields(cls: type, data: Any, where: str) -> Any:
             continue
         if f.name not in data:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise FieldError(f"{where}.{f.name}", ..., "is missing")
+                raise FieldError(field_name(where, f.name), ..., "is missing")
             continue
-        values[f.name] = read(hints[f.name], data[f.name], f"{where}.{f.name}")
+        values[f.name] = read(hints[f.name], data[f.name], field_name(where, f.name))
     try:
         return cls(**values)
     except FieldError:
         raise
     except ParameterError as exc:  # the class's own rule (its __post_init__), named at its place in the data
-        raise FieldError(f"{where}.{exc.name}", exc.value, exc.rule) from None
+        raise FieldError(field_name(where, exc.name), exc.value, exc.rule) from None
 
 
 @functools.cache
