@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -631,6 +632,10 @@ def load_network(path) -> FixedNetwork:
         n_layers = data.scalar("n_layers", "iu", "a whole number")
         if n_layers < 1:
             raise FieldError("n_layers", n_layers, "must be >= 1", str(path))
+        held = next(k for k in itertools.count() if f"l{k}_weights" not in data)
+        if n_layers > held:
+            raise FieldError("n_layers", n_layers, f"is more than the {held} layers the file holds "
+                                                   f"(l{held}_weights is missing)", str(path))
         layers = []
         for k in range(n_layers):  # stops at the first missing entry, whatever n_layers claims
             name = f"l{k}_weights"

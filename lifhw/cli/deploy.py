@@ -46,7 +46,7 @@ def _load(model: str, bits: int | None) -> tuple[fixed.FixedNetwork, LearnedRun,
 
     path = Path(model)
     if path.suffix == ".nir":
-        net, hints = nirgraph.from_graph(nirgraph.read(path))
+        net, hints = nirgraph.load(path)
         return nirgraph.to_fixed(net, hints, bits)[0], LearnedRun(), None
     net = fixed.load_network(model_file(model))
     info = path / "result.json" if path.is_dir() else None

@@ -156,6 +156,14 @@ def read(path):
         raise FieldError("", ..., f"is not a readable NIR file ({detail[:200]})", str(path)) from None
 
 
+def load(path, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISCRETIZATION) -> tuple[FloatNetwork, dict]:
+    """The NIR file at ``path`` as :func:`from_graph` gives it (bounded and read by :func:`read`); each refusal of
+    its content names the file: ``m.nir: node 'lif'.tau = -1: ...``."""
+    graph = read(path)
+    with readers.fields(path):
+        return from_graph(graph, dt, discretization)
+
+
 def bound_file(path) -> None:
     """Walk the HDF5 file at ``path`` from its headers alone, before anything reads its data: every dataset's
     length against ``--max-points`` and the bytes the import would hold (its values, or its larger chunks, at
@@ -190,6 +198,24 @@ def bound_file(path) -> None:
                     continue
                 total += _dataset_bytes(name, item)
                 limits.check_memory(name, item.shape, total, "bytes the import would hold (its arrays read so far)")
+        _node_headers(handle)
+
+
+def _node_headers(handle) -> None:
+    """The numeric fields of the nodes lifhw runs (:data:`NODE_FIELDS`), judged by their headers
+    (:func:`_kind_and_shape`) before nir builds the nodes from them (its own errors do not name the field)."""
+    import h5py
+
+    nodes = handle.get("node/nodes")
+    for name, node in nodes.items() if isinstance(nodes, h5py.Group) else ():
+        kind = node.get("type") if isinstance(node, h5py.Group) else None
+        if not (isinstance(kind, h5py.Dataset) and kind.shape == () and kind.dtype.kind in "OS"):
+            continue  # nir says what a node without a type is
+        kind = kind[()]
+        for field in NODE_FIELDS.get(kind.decode(errors="replace") if isinstance(kind, bytes) else str(kind), {}):
+            data = node.get(field)
+            if isinstance(data, h5py.Dataset):
+                _kind_and_shape(name, field, data.dtype, data.shape or ())
 
 
 def _dataset_bytes(name: str, dataset) -> int:
@@ -270,7 +296,10 @@ class NeuronMetadata(Record):
     lifhw_ref_steps: int = 0
 
     def __post_init__(self) -> None:
-        LayerNeuron(beta=1.0, reset_mode=self.lifhw_reset_mode, ref_steps=self.lifhw_ref_steps)
+        try:
+            LayerNeuron(beta=1.0, reset_mode=self.lifhw_reset_mode, ref_steps=self.lifhw_ref_steps)
+        except ParameterError as exc:  # named as the metadata key that gave it
+            raise ParameterError(f"lifhw_{exc.name}", exc.value, exc.rule) from None
 
 
 #: The node types lifhw runs and the numeric fields it reads of each: a matrix (``weight``) or one value per neuron
@@ -311,7 +340,7 @@ def check_graph(graph) -> CheckedGraph:
     for name, node in graph.nodes.items():
         kind = type(node).__name__
         for field, unit in NODE_FIELDS.get(kind, {}).items():
-            _values(name, field, getattr(node, field), unit, 2 if field == "weight" else 1)
+            _values(name, field, getattr(node, field), unit)
         if kind in NEURON_TYPES:
             where = f"node {name!r}.metadata"
             neurons[name] = read_fields(NeuronMetadata, _metadata(node.metadata, where), where)
@@ -326,16 +355,23 @@ def check_graph(graph) -> CheckedGraph:
     return CheckedGraph(meta, neurons, n_in)
 
 
-def _values(name: str, field: str, value, unit: str, ndim: int) -> np.ndarray:
-    """A node's numeric field as a float array: real numbers (no text, no complex), at most ``ndim`` dimensions,
-    each length within ``--max-points``, finite and of the magnitudes of ``unit``'s quantity."""
+def _kind_and_shape(name: str, field: str, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+    """A node's numeric field must be real numbers (no text, no complex): a matrix for ``weight``, one number per
+    neuron or one for all for the others; ParameterError naming the node and the field."""
+    where = f"node {name!r}.{field}"
+    if dtype.kind not in "biuf":
+        raise ParameterError(where, str(dtype), "must be real numbers")
+    if (field == "weight") != (len(shape) == 2) or len(shape) > 2:
+        raise ParameterError(where, shape, "must be a matrix (n_out, n_in)" if field == "weight" else
+                             "must be one number per neuron, or one for all")
+
+
+def _values(name: str, field: str, value, unit: str) -> np.ndarray:
+    """A node's numeric field as a float array (:func:`_kind_and_shape`), each length within ``--max-points``,
+    finite and of the magnitudes of ``unit``'s quantity."""
     where = f"node {name!r}.{field}"
     array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise ParameterError(where, str(array.dtype), "must be real numbers")
-    if array.ndim > ndim or (field == "weight" and array.ndim != 2):
-        raise ParameterError(where, array.shape, f"must have {ndim} dimensions" if field == "weight" else
-                             "must be one number per neuron, or one for all")
+    _kind_and_shape(name, field, array.dtype, array.shape)
     for length in array.shape:
         limits.check_points(where, list(array.shape), length, "values along one axis (neurons)")
     return check_array(array, where, unit)

@@ -141,9 +141,12 @@ def load(path: Path, kind: type[R], warn: Callable[[str], None]) -> R | None:
     :func:`lifhw.readers.stored`); None if there is none."""
 
     def entry(data: Any) -> R:
-        if not isinstance(data, dict) or data.get("key") != path.stem or "result" not in data:
-            raise FieldError("", ..., "is not a stored result (an object of its key and result)")
-        return typing.cast(R, jsonio.read(kind, data["result"], kind.__name__))
+        entry = jsonio.read(dict, data, "")
+        if entry.get("key") != path.stem:
+            raise FieldError("key", entry.get("key", ...), f"must be the file's key {path.stem!r}")
+        if "result" not in entry:
+            raise FieldError("result", ..., "is missing")
+        return typing.cast(R, jsonio.read(kind, entry["result"], "result"))
 
     return readers.stored(path, entry, "report cache entry", warn)
 

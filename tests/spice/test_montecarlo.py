@@ -174,8 +174,9 @@ def test_the_store_reads_a_sample_back_typed_and_computes_one_of_another_shape_a
     assert store.get(4, mc.Sample) is None and store.get(5, mc.Sample) is None and store.get(6, mc.Sample) is None
     # one warning line for each damaged item, naming its file and field; none for the missing one
     four, five = capsys.readouterr().err.splitlines()
-    assert four.startswith(f"lifhw: warning: stored result {store.path(4)} does not read back (Sample.v_zero is missing")
-    assert five.startswith(f"lifhw: warning: stored result {store.path(5)} does not read back") and "JSON" in five
+    warning = "lifhw: warning: stored result {} does not read back ("
+    assert four.startswith(warning.format(store.path(4)) + "Sample.v_zero is missing")
+    assert five.startswith(warning.format(store.path(5))) and "JSON" in five
     assert store.get(4) == {"k": 4, "points": []}
 
 
