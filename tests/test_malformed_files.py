@@ -134,8 +134,9 @@ def _healed(cases, write, read, path: Path, capsys) -> list[str]:
     return wrong
 
 
-@pytest.mark.parametrize("kind, value, skip", [(mc.Sample, _sample(), ()), (mc.Nominal, _nominal(), ("job",))],
-                         ids=["sample", "nominal"])
+@pytest.mark.parametrize("kind, value, skip", [(mc.Sample, _sample(), ()), (mc.Nominal, _nominal(), ("job",)),
+                                                (mc.SampleCost, mc.SampleCost(1.2, 1.5, 10**8, 1234, "local"), ())],
+                         ids=["sample", "nominal", "cost"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_damaged_monte_carlo_store_is_recomputed_after_one_warning(kind, value, skip, seed, tmp_path, capsys):
     store = ResultStore(tmp_path, {"kind": "probe"})

@@ -163,6 +163,26 @@ class Nominal(DC):
 
 
 @dataclass(frozen=True)
+class SampleCost(Record):
+    """What one sample cost its worker, stored beside it: CPU and wall seconds, resident memory (bytes), the
+    worker's pid and the executor that ran it."""
+
+    cpu: float
+    wall: float
+    rss: int
+    pid: int
+    executor: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.cpu < math.inf:
+            raise ParameterError("cpu", self.cpu, "must be a finite number of seconds >= 0")
+        if not 0 < self.wall < math.inf:  # samples per second divide by it
+            raise ParameterError("wall", self.wall, "must be a finite number of seconds > 0")
+        if self.rss < 0:
+            raise ParameterError("rss", self.rss, "must be a number of bytes >= 0")
+
+
+@dataclass(frozen=True)
 class Failure(Record):
     """Sample ``k`` failed: the error it raised."""
 
@@ -437,9 +457,10 @@ def run_montecarlo(neuron: AnalogNeuron, currents, n: int, seed: int, executor: 
             samples[k] = Sample.from_dict(plain(result["sample"]))
             store.put(k, samples[k])
             # what it cost, beside it (not in it: the sample is the same bytes whoever computes it, whenever)
-            cost = {key: result[key] for key in ("cpu", "wall", "rss", "pid")} | {"executor": executor.describe()}
+            cost = SampleCost(**{key: result[key] for key in ("cpu", "wall", "rss", "pid")},
+                              executor=executor.describe())
             store.put(f"{k}.cost", cost)
-            costs.append(cost)
+            costs.append(cost.as_dict())
         progress.update()
 
     tasks = [Task(run_sample, (plan, k), f"sample {k}", deck, redraws=True) for k in todo]
@@ -459,7 +480,7 @@ def run_montecarlo(neuron: AnalogNeuron, currents, n: int, seed: int, executor: 
                          deck.path, str(store.dir), plan, nominal, ordered, summarize(ordered, len(currents)),
                          [Failure(k, failed[k]) for k in sorted(failed)], len(todo) - len(failed), n - len(todo),
                          _timing(costs, wall, executor, nominal),
-                         sample_cost([store.get(f"{k}.cost") for k in range(n) if k in samples], nominal))
+                         sample_cost([store.get(f"{k}.cost", SampleCost) for k in range(n) if k in samples], nominal))
 
 
 def column(samples: list[Sample], name: str, point: int | None = None) -> np.ndarray:
@@ -478,10 +499,11 @@ def summarize(samples: list[Sample], n_points: int) -> dict:
     return out
 
 
-def sample_cost(costs: list[dict | None], nominal: Nominal) -> dict:
-    """What the samples cost when they were computed (their stored cost records): median CPU and wall seconds
-    per sample, samples per second per worker, the CPU ratio to one nominal f-I point, the largest worker RSS."""
-    found = [c for c in costs if c is not None]
+def sample_cost(costs: list[SampleCost | None], nominal: Nominal) -> dict:
+    """What the samples cost when they were computed (their stored cost records; None: missing or damaged):
+    median CPU and wall seconds per sample, samples per second per worker, the CPU ratio to one nominal f-I point,
+    the largest worker RSS."""
+    found = [c.as_dict() for c in costs if c is not None]
     if not found:
         return {"samples": 0}
     cpu, wall = np.median([c["cpu"] for c in found]), np.median([c["wall"] for c in found])
