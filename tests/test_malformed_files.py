@@ -15,8 +15,9 @@ import malformed
 import nir
 import numpy as np
 import pytest
+from test_cli_fuzz import _commands, _flags
 
-from lifhw import LIFParams, fixed, pdk
+from lifhw import LIFParams, cli, fixed, pdk
 from lifhw.report import ReportContext
 from lifhw.spice import montecarlo as mc
 from lifhw.spice.store import ResultStore
@@ -48,6 +49,18 @@ def valid(tmp_path_factory):
     graph.metadata = {"dt": 1e-3, "discretization": "euler", "lifhw_width": 16}
     nir.write(str(d / "graph.nir"), graph)
     return d
+
+
+#: Every command argument naming a file for lifhw to read: the tests below hand each its malformed files (deploy's
+#: model: models, NIR graphs and learn folders).
+READERS = {("nir export", "model"), ("nir import", "graph"), ("deploy", "model")}
+
+
+def test_every_argument_that_reads_a_file_is_handed_malformed_files():
+    reading = {(" ".join(path), flag) for path, parser in _commands(cli.build_parser())
+               for flag, action in _flags(parser)
+               if isinstance(action.type, cli.PathArg) and action.type.kind == "read"}
+    assert reading == READERS, "a new reading argument: add its files to tests/malformed.py and a test here"
 
 
 def _refusals(cases, suffix: str, commands, run, tmp_path: Path) -> list[str]:
