@@ -637,7 +637,7 @@ def load_network(path) -> FixedNetwork:
             raise FieldError("n_layers", n_layers, f"is more than the {held} layers the file holds "
                                                    f"(l{held}_weights is missing)", str(path))
         layers = []
-        for k in range(n_layers):  # stops at the first missing entry, whatever n_layers claims
+        for k in range(n_layers):
             name = f"l{k}_weights"
             shape, _ = data.header(name)
             with fields(path, name):
