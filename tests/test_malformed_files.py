@@ -22,7 +22,8 @@ from lifhw.report import ReportContext
 from lifhw.spice import montecarlo as mc
 from lifhw.spice.store import ResultStore
 
-SEEDS = (2126, 7)
+#: The generator's seeds (each adds its own random cuts and random fields; the fixed cases are the same for all).
+SEEDS = (2126,)
 
 
 def _network(sizes) -> fixed.FixedNetwork:
