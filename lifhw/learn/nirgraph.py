@@ -197,7 +197,8 @@ def bound_file(path) -> None:
                     groups.append((name, item))
                     continue
                 total += _dataset_bytes(name, item)
-                limits.check_memory(name, item.shape, total, "bytes the import would hold (its arrays read so far)")
+                limits.check_memory(name, list(item.shape or ()), total,
+                                    "bytes the import would hold (its arrays read so far)")
         _node_headers(handle)
 
 
