@@ -43,6 +43,8 @@ T = TypeVar("T")
 JSON_BYTES_PER_BYTE = 32
 #: Longest header of an ``.npy`` member numpy reads (its own default).
 NPY_HEADER_MAX = 10_000
+#: Largest 0-d member of the wrong type that a refusal shows as its value (bytes), rather than as its dtype.
+SCALAR_SHOWN_BYTES = 1024
 
 
 @contextlib.contextmanager
@@ -195,19 +197,25 @@ class Npz:
         caller makes) and those read so far fit ``--max-memory``. ``what`` says what it must be, for the error."""
         shape, dtype = self.header(name)
         if dtype.kind not in kinds or len(shape) != ndim or dtype.hasobject:
-            raise FieldError(name, f"{dtype.str} {shape}", f"must be {what}", self.path)
+            shown: Any = f"{dtype.str} {shape}"
+            if shape == () and not dtype.hasobject and dtype.itemsize <= SCALAR_SHOWN_BYTES:
+                shown = self._read(name).item()  # one small value: shown as itself (n_layers = 2.5)
+            raise FieldError(name, shown, f"must be {what}", self.path)
         n_bytes = math.prod(shape) * (dtype.itemsize + held)
         with fields(self.path):
             limits.check_memory(name, list(shape), self.loaded + n_bytes,
                                 f"bytes of the arrays read so far ({dtype.str})")
+        array = self._read(name)
+        self.loaded += n_bytes
+        return array
+
+    def _read(self, name: str) -> np.ndarray:
         try:
             with self._member(name) as member:
-                array = np.lib.format.read_array(member, allow_pickle=False, max_header_size=NPY_HEADER_MAX)
+                return np.lib.format.read_array(member, allow_pickle=False, max_header_size=NPY_HEADER_MAX)
         except (OSError, EOFError, ValueError, zipfile.BadZipFile, SyntaxError) as exc:
             raise FieldError(name, ..., f"cannot be read ({type(exc).__name__}: {_one_line(exc)})",
                              self.path) from None
-        self.loaded += n_bytes
-        return array
 
     def scalar(self, name: str, kinds: str, what: str) -> Any:
         """The 0-d member ``name`` as a Python value (:meth:`array` with ``ndim`` 0)."""

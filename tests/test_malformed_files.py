@@ -89,6 +89,19 @@ def test_every_malformed_model_is_refused_in_one_line_naming_the_field(seed, val
     assert not (tmp_path / "out.nir").exists() and not (tmp_path / "deploy" / "sim").exists()
 
 
+def test_a_refusal_shows_the_value_it_read(valid, tmp_path, lifhw_in_process, one_line_exit_2):
+    shown = {"n_layers = 2.5": "n_layers = 2.5: must be a whole number",
+             "n_layers = 'abc'": "n_layers = 'abc': must be a whole number",
+             "l0_neuron.params.c_m = -1": "l0_neuron.params.c_m = -1: must be > 0 F",
+             "l0_weights = complex": "l0_weights = '<c16 (4, 3)': must be a matrix of whole numbers"}
+    for case in malformed.npz_cases(valid / "fixed.npz", np.random.default_rng(0)):
+        if case.name in shown:
+            case.write(tmp_path / "m.npz")
+            one_line_exit_2(lifhw_in_process("nir", "export", tmp_path / "m.npz", "--out", tmp_path / "m.nir"),
+                            f"{tmp_path / 'm.npz'}: {shown.pop(case.name)}")
+    assert not shown
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_malformed_nir_graph_is_refused_in_one_line_naming_the_field(seed, valid, tmp_path, lifhw_in_process):
     cases = malformed.nir_cases(valid / "graph.nir", np.random.default_rng(seed), "linear", "lif")
