@@ -19,6 +19,7 @@ from test_cli_fuzz import _commands, _flags
 
 from lifhw import LIFParams, cli, fixed, pdk
 from lifhw.report import ReportContext
+from lifhw.spice import blocks
 from lifhw.spice import montecarlo as mc
 from lifhw.spice.store import ResultStore
 
@@ -142,6 +143,15 @@ def _nominal() -> mc.Nominal:
     return mc.Nominal(**dc, points=[point])
 
 
+def _block_table() -> blocks.BlockTable:
+    row = {"factor": "a_leak", "quantity": "V_os", "unit": "V", "fit": {"sigma_1": 1e-3, "slope": -0.5},
+           "rows": [{"area": 1.0, "n": 500, "mean": 0.0, "sigma": 1e-3, "sigma_95": [0.9e-3, 1.1e-3]}],
+           "devices": {"nfet pair": 4.0}}
+    return blocks.BlockTable.from_dict({"corner": "tt", "temp": 27.0, "i_b": 1e-9, "i_cmp": 1e-9,
+                                        "areas": [1.0, 4.0, 16.0], "copies": 50, "redraws": 10,
+                                        "blocks": {block: row for block in blocks.BLOCKS}})
+
+
 def _required(kind) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(kind)
                  if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
@@ -162,8 +172,9 @@ def _healed(cases, write, read, path: Path, capsys) -> list[str]:
 
 
 @pytest.mark.parametrize("kind, value, skip", [(mc.Sample, _sample(), ()), (mc.Nominal, _nominal(), ("job",)),
-                                                (mc.SampleCost, mc.SampleCost(1.2, 1.5, 10**8, 1234, "local"), ())],
-                         ids=["sample", "nominal", "cost"])
+                                                (mc.SampleCost, mc.SampleCost(1.2, 1.5, 10**8, 1234, "local"), ()),
+                                                (blocks.BlockTable, _block_table(), ())],
+                         ids=["sample", "nominal", "cost", "block table"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_damaged_monte_carlo_store_is_recomputed_after_one_warning(kind, value, skip, seed, tmp_path, capsys):
     store = ResultStore(tmp_path, {"kind": "probe"})
