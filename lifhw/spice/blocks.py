@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -211,8 +212,8 @@ def block_table(params: LIFParams, design: OTADesign, executor: Executor | None 
     else:
         results = executor.map(tasks)
     geometry = nl.scaled_geometry(nl.get_circuit("ota"), base)
-    table = {"corner": design.corner, "temp": design.temp, "i_b": design.i_b, "i_cmp": design.i_cmp,
-             "areas": list(AREAS), "copies": COPIES, "redraws": REDRAWS, "blocks": {}}
+    table: dict[str, Any] = {"corner": design.corner, "temp": design.temp, "i_b": design.i_b, "i_cmp": design.i_cmp,
+                             "areas": list(AREAS), "copies": COPIES, "redraws": REDRAWS, "blocks": {}}
     for (block, (factor, quantity, unit)), values in zip(BLOCKS.items(), results, strict=True):
         if isinstance(values, Exception):
             raise values
