@@ -15,7 +15,9 @@ one warning line naming the file and returns None, and the caller computes it ag
 * :func:`read_json`: strict JSON (no NaN or Infinity literals, no number beyond a float), its size bounded, read as a
   type by :func:`lifhw.jsonio.read`;
 * :class:`Npz`: an ``.npz`` member by member, each ``.npy`` header read (and its shape bounded) before its array;
-* :func:`fields`: a block whose refusals (ParameterError of a constructor, FieldError of a read) become the file's.
+* :func:`fields`: a block whose refusals (ParameterError of a constructor, FieldError of a read) become the file's;
+* :func:`regular_file`: a path that is a regular file (not a folder, device or pipe), and its size;
+* :func:`stored`: a stored result read back, or None after one :func:`warn` line.
 """
 
 from __future__ import annotations
