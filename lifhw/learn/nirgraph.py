@@ -37,13 +37,13 @@ Anything that cannot run raises ParameterError naming the node and the field, e.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 
 from .. import fixed
 from ..errors import ParameterError
+from ..files import atomic_path
 from . import convert
 from .model import FloatNetwork, LayerNeuron
 
@@ -115,15 +115,9 @@ def fixed_to_float(net: fixed.FixedNetwork) -> tuple[FloatNetwork, dict]:
 
 
 def write(graph, path) -> None:
-    """Write a NIR file atomically (through a temporary file in the same folder and a rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    """Write a NIR file atomically (:func:`lifhw.files.atomic_path`: never over what is not a regular file)."""
+    with atomic_path(Path(path)) as tmp:
         _nir().write(str(tmp), graph)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read(path):
