@@ -92,7 +92,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
     if what is not None:
         raise NotRegularFile(path, what)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:_TMP_NAME]}.")
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:_TMP_NAME]}.")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -101,7 +104,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.chmod(tmp, 0o644)  # mkstemp creates 0600; generated files are for everyone to read
             replace(tmp, path)
         except OSError as exc:
-            if exc.filename is None:  # a failed write() names no file: name the one being written
+            # A failed write() names no file, a failed rename the temporary one: name the file being written.
+            if exc.filename is None or exc.filename == name:
                 raise OSError(exc.errno, exc.strerror, str(path)) from exc
             raise
     finally:
@@ -134,8 +138,10 @@ def claimed(folder: Path) -> Iterator[Path]:
     :data:`LOCK_FILE`, so that a second run into the same folder stops at once with :class:`FolderBusy` instead of
     replacing the first one's files. The kernel drops the lock when the process ends, however it ends, so a killed
     run never blocks the next. Re-entrant within a process (a command holding its ``--out`` calls the library
-    function that holds the same folder)."""
+    function that holds the same folder). A folder the claim created and the run left empty is removed, so a command
+    that refuses its input leaves nothing behind."""
     folder = Path(folder)
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     key = os.path.realpath(folder)
     with _CLAIMED_LOCK:
@@ -160,7 +166,12 @@ def claimed(folder: Path) -> Iterator[Path]:
             held[1] -= 1
             if held[1] == 0:
                 del _CLAIMED[key]
-                os.close(held[0])  # never unlinked: a run that opened it meanwhile must lock the same file
+                # Unlinked only with the folder it alone is in: a run that opened it meanwhile finds no folder to fill.
+                if created and os.listdir(folder) == [LOCK_FILE]:
+                    (folder / LOCK_FILE).unlink()
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+                os.close(held[0])
 
 
 def tool_safe(path: Path | str) -> bool:
