@@ -167,9 +167,9 @@ def claimed(folder: Path) -> Iterator[Path]:
             if held[1] == 0:
                 del _CLAIMED[key]
                 # Unlinked only with the folder it alone is in: a run that opened it meanwhile finds no folder to fill.
-                if created and os.listdir(folder) == [LOCK_FILE]:
-                    (folder / LOCK_FILE).unlink()
-                    with contextlib.suppress(OSError):
+                with contextlib.suppress(OSError):
+                    if created and os.listdir(folder) == [LOCK_FILE]:
+                        (folder / LOCK_FILE).unlink()
                         folder.rmdir()
                 os.close(held[0])
 
