@@ -325,3 +325,15 @@ def test_a_folder_a_refused_command_created_is_not_left_behind(tmp_path, lifhw_i
     kept.mkdir()
     one_line_exit_2(lifhw_in_process("learn", "digits", "--max-steps", "1", "--out", kept), "max_steps")
     assert kept.is_dir()
+
+
+def test_a_command_refuses_to_write_its_file_over_a_fifo_in_its_folder_in_one_line(tmp_path, monkeypatch,
+                                                                                    lifhw_in_process, one_line_exit_2):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("index.html", "summary.json"):
+        os.mkfifo(out / name)
+    run = lifhw_in_process("report", "--only", "reference", "--quiet", "--out", out, "--build-dir", tmp_path / "b")
+    one_line_exit_2(run, "out = ", "a FIFO, not a regular file")
+    assert all(stat.S_ISFIFO(os.lstat(out / name).st_mode) for name in ("index.html", "summary.json"))
