@@ -124,15 +124,22 @@ def test_ngspice_loads_a_deck_from_a_hostile_folder_and_a_model_library_under_on
     assert rest["plain"].keys() == rest[HOSTILE].keys()
     assert all(np.array_equal(rest["plain"][k], rest[HOSTILE][k]) for k in rest["plain"])
     assert any(v.size == 1 and abs(float(v[0]) - LIFParams().v_rest) < 1e-6 for v in rest[HOSTILE].values())
-    # An installation whose folder a deck line cannot name whole: the deck names it by an alias of that folder.
+    # An installation whose folder a deck line cannot name whole: the deck names it by an alias of that folder, and
+    # the library's own relative includes are found through it: the same operating point as from the real folder.
+    ota = AnalogNeuron("ota", ota_params(), OTADesign())
+    session.load(Path(ota.deck(tmp_path / "real").path))
+    expected = session.op()
     real = pdk.model_library()
     installed = tmp_path / f"site {HOSTILE}"
     installed.symlink_to(real.parent, target_is_directory=True)
     monkeypatch.setattr(pdk, "model_library", lambda: installed / real.name)
-    text = AnalogNeuron("ota", ota_params(), OTADesign()).render()
-    (line,) = [ln for ln in text.splitlines() if ln.lower().startswith(".lib ")]
+    deck = ota.deck(tmp_path / "aliased")
+    (line,) = [ln for ln in deck.text.splitlines() if ln.lower().startswith(".lib ")]
     named = Path(line.split()[1])
     assert files.tool_safe(named) and os.path.samefile(named, real) and nl.model_library() == named
+    session.load(Path(deck.path))
+    got = session.op()
+    assert got.keys() == expected.keys() and all(np.array_equal(got[k], expected[k]) for k in got)
     assert not pwned(tmp_path)
 
 
