@@ -344,3 +344,11 @@ def test_a_command_refuses_to_write_its_file_over_a_fifo_in_its_folder_in_one_li
     run = lifhw_in_process("report", "--only", "reference", "--quiet", "--out", out, "--build-dir", tmp_path / "b")
     one_line_exit_2(run, "out = ", "a FIFO, not a regular file")
     assert all(stat.S_ISFIFO(os.lstat(out / name).st_mode) for name in ("index.html", "summary.json"))
+
+
+def test_a_tool_log_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
+    log = tmp_path / "yosys.log"
+    os.mkfifo(log)
+    with pytest.raises(files.NotRegularFile, match="a FIFO"):
+        runner.run_tool(["true"], log, "a run")
+    assert stat.S_ISFIFO(os.lstat(log).st_mode)
