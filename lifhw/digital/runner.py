@@ -53,8 +53,8 @@ def tool_versions() -> dict[str, str]:
 def run_tool(cmd: list[str], log: Path, what: str, timeout: float = 3600, cwd: Path | None = None) -> None:
     """Run ``cmd`` (in ``cwd``) with its output in ``log``; RtlError naming ``what`` and the log unless it exits 0."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    if (what := not_regular(log)) is not None:  # opening a FIFO would wait for a reader, a device be written
-        raise NotRegularFile(log, what)
+    if (kind := not_regular(log)) is not None:  # opening a FIFO would wait for a reader, a device be written
+        raise NotRegularFile(log, kind)
     with open(log, "w") as handle:
         try:
             proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, timeout=timeout, cwd=cwd)
