@@ -54,7 +54,8 @@ class ParameterError(LifhwError, ValueError):
         shown = f"{value:.6g}" if isinstance(value, float) else repr(value)
         if len(shown) > SHOWN_MAX:
             # A value of a thousand numbers would drown the one line that says what is wrong with it.
-            size = f", {len(value)} values" if hasattr(value, "__len__") else ""
+            size = f", {len(value)} {'characters' if isinstance(value, str) else 'values'}" if hasattr(
+                value, "__len__") else ""
             shown = f"{shown[:SHOWN_MAX - 20]}...{size}"
         super().__init__(f"{name} = {shown}: {rule}")
 

@@ -10,6 +10,7 @@ run exits 1 with one line; neither prints a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import importlib
 import os
@@ -25,6 +26,7 @@ import numpy as np
 
 from .. import jsonio, limits
 from ..errors import Interrupted, LifhwError, ParameterError
+from ..files import claimed, not_regular
 from ..limits import check_points
 from ..params import FIELDS, LIFParams
 from ..units import Sweep, bounds_rule, check_value, parse_value, read_sweep, spice_text
@@ -215,36 +217,60 @@ class SweepArg(ArgType):
         return read_sweep(text, self.name, self.unit)
 
 
+class PathText(str):
+    """A path as the user typed it, remembering the parameter of its flag (``name``): an OSError on a file under it
+    is reported as a refusal of that flag (:func:`main`). ``hold``: the command holds the folder while it runs."""
+
+    name: str
+    hold: bool
+
+
 class PathArg(ArgType):
     """A folder (``kind="dir"``) or file (``kind="file"``) lifhw will write, or a file or folder it will read
-    (``kind="read"``): refused up front if it cannot be."""
+    (``kind="read"``): refused up front if it cannot be. The value is a :class:`PathText`.
 
-    def __init__(self, name: str, kind: str):
-        self.name, self.kind = name, kind
+    ``hold``: an output folder the command fills, held while it runs (:func:`lifhw.files.claimed`), so that a second
+    command into the same folder refuses in one line instead of replacing the first one's files.
+    """
+
+    def __init__(self, name: str, kind: str, hold: bool = False):
+        if hold and kind != "dir":
+            raise ValueError(f"{name}: only a folder can be held")
+        self.name, self.kind, self.hold = name, kind, hold
 
     def parse(self, text: str) -> str:
         what = {"dir": "folder", "file": "file", "read": "file or folder to read"}[self.kind]
         if not text.strip():
             raise ParameterError(self.name, text, f"must name a {what}")
-        path = Path(text)
+        try:
+            self._check(Path(text), text)
+        except OSError as exc:  # a name too long for the file system, a loop of links, ...
+            raise ParameterError(self.name, text, f"cannot be used: {exc.strerror or exc}") from None
+        path = PathText(text)
+        path.name, path.hold = self.name, self.hold
+        return path
+
+    def _check(self, path: Path, text: str) -> None:
         if self.kind == "read":
             if not path.exists():
                 raise ParameterError(self.name, text, "no such file or folder")
             if not os.access(path, os.R_OK):
                 raise ParameterError(self.name, text, "cannot be read")
-            return text
+            return
         if self.kind == "dir" and path.exists() and not path.is_dir():
             raise ParameterError(self.name, text, "names an existing file; give a folder")
-        if self.kind == "file" and path.is_dir():
-            raise ParameterError(self.name, text, "names an existing folder; give a file")
+        if self.kind == "file" and (what := not_regular(path)) is not None:
+            raise ParameterError(self.name, text, f"names {what}; give a regular file lifhw may replace")
         parent = path if self.kind == "dir" else path.parent
         while not parent.exists():
             parent = parent.parent
+        limit = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+        if any(len(os.fsencode(part)) > limit for part in path.parts[len(parent.parts):]):
+            raise ParameterError(self.name, text, f"has a name longer than the {limit} bytes the file system takes")
         if not parent.is_dir():
             raise ParameterError(self.name, text, f"cannot be created: {parent} is a file")
         if not os.access(parent, os.W_OK | os.X_OK):
             raise ParameterError(self.name, text, f"cannot be written: {parent} is not writable")
-        return text
 
 
 class FractionArg(ArgType):
@@ -431,10 +457,13 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 
 def _run(args: argparse.Namespace) -> dict:
     """The command's result, under the limits its flags set, with its sweeps expanded within them."""
-    with limits.override(**{name: getattr(args, name) for name in limits.FLAGS if hasattr(args, name)}):
+    with limits.override(**{name: getattr(args, name) for name in limits.FLAGS if hasattr(args, name)}), \
+            contextlib.ExitStack() as held:
         for key, value in vars(args).items():
             if isinstance(value, Sweep):
                 setattr(args, key, value.values())
+            if isinstance(value, PathText) and value.hold:
+                held.enter_context(claimed(Path(value)))
         return args._handler(args)
 
 
@@ -477,6 +506,28 @@ def _failed(exc: BaseException, args: argparse.Namespace | None) -> int:
     return 1
 
 
+def _os_error(exc: OSError, args: argparse.Namespace | None) -> int:
+    """An OSError of a run (a file that could not be written, a folder another run holds, ...) as one line: a
+    refusal of the path flag the file is under (exit 2), else a failure naming the file (exit 1)."""
+    where = exc.filename if exc.filename is not None else ""
+    reason = f"{where}: {exc.strerror}" if where and exc.strerror else " ".join(str(exc).split())
+    if where and args is not None:
+        def within(inner: str, outer: str) -> bool:
+            return (os.path.abspath(inner) + os.sep).startswith(os.path.abspath(outer).rstrip(os.sep) + os.sep)
+
+        # The flag whose path holds the file, or whose path the file is a folder of (one it was creating).
+        target = os.fsdecode(where)
+        flags = [value for value in vars(args).values()
+                 if isinstance(value, PathText) and (within(target, value) or within(value, target))]
+        if flags:
+            flag = max(flags, key=lambda value: len(os.path.abspath(value)))
+            print(f"lifhw: error: {' '.join(str(ParameterError(flag.name, str(flag), reason)).split())}",
+                  file=sys.stderr)
+            return 2
+    print(f"lifhw: failed: {' '.join(reason.split())}", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = None
@@ -493,6 +544,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             except (LifhwError, KeyboardInterrupt) as exc:
                 return _failed(exc, args)
+            except OSError as exc:
+                return _os_error(exc, args)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

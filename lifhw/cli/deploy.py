@@ -106,7 +106,7 @@ def register(subparsers) -> None:
                 "cocotb regression over the digits held-out split against lifhw.fixed, Yosys area", _human)
     p.add_argument("model", type=PathArg("model", "read"),
                    help="a `lifhw learn` output folder, a fixed.npz or a NIR file (.nir)")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "deploy"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "deploy"), help="output folder")
     p.add_argument("--simulator", choices=runner.SIMULATORS, default="icarus",
                    help="icarus (the reference) or verilator (compiles ~40 s, then runs ~10x faster)")
     p.add_argument("--samples", type=int_arg("samples", 1, count=True), default=None,

@@ -84,5 +84,5 @@ def register(subparsers) -> None:
                        help="after a spike: set to V_reset or subtract the threshold")
     group.add_argument("--width", type=IntArg("width", *fixed.WIDTH_RANGE), default=16, help="fixed-point state width")
     group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "learn"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "learn"), help="output folder")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")

@@ -121,5 +121,5 @@ def register(subparsers) -> None:
                    help="seconds one SPICE run may take before it is reported failed")
 
     p = command(sub, "study", _study, "characterise, sweep ideal/OTA/OTA+TSV and write build/spice (make spice)")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "spice"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "spice"), help="output folder")
     p.add_argument("--workers", type=int_arg("workers", 1, MAX_WORKERS), default=2, help="worker processes")

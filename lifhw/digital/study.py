@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 from .. import fixed, jsonio, theory
 from ..errors import ParameterError
 from ..fi import FICurve
-from ..files import run_folder, write_atomic
+from ..files import replace, run_folder, write_atomic
 from ..jsonio import Record
 from ..limits import check_memory, check_steps
 from ..params import LIFParams
@@ -146,5 +145,5 @@ def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float
         tb = testbench.compile_tb(q, 4, run, stim_depth=4)
         testbench.run_tb(tb, q.input_code(theory.current_for_rate(params, [20.0, 50.0, 100.0, 200.0])), 200,
                          vcd=(run / "lif_core.vcd").resolve())
-        os.replace(run / "lif_core.vcd", out / "lif_core.vcd")  # whole, as every other file of out
+        replace(run / "lif_core.vcd", out / "lif_core.vcd")  # whole, as every other file of out
     return RtlArtifacts(mismatches, area_report(params, dt, out))

@@ -45,7 +45,6 @@ numbers of lifhw's magnitudes, the edges as pairs of node names. A new field is 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,7 @@ import numpy as np
 
 from .. import fixed, limits, readers
 from ..errors import FieldError, ParameterError
+from ..files import atomic_path
 from ..jsonio import Record, read_fields
 from ..units import check_array
 from . import convert
@@ -127,15 +127,9 @@ def fixed_to_float(net: fixed.FixedNetwork) -> tuple[FloatNetwork, dict]:
 
 
 def write(graph, path) -> None:
-    """Write a NIR file atomically (through a temporary file in the same folder and a rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    """Write a NIR file atomically (:func:`lifhw.files.atomic_path`: never over what is not a regular file)."""
+    with atomic_path(Path(path)) as tmp:
         _nir().write(str(tmp), graph)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 #: Bytes the import holds per value of the file's arrays: nir's copy, the float64 copies of from_graph and the

@@ -137,7 +137,7 @@ def deck_text(block: str, params: LIFParams, design: OTADesign) -> str:
     circuit = nl.get_circuit("ota")
     geometry = {k: float(v) for k, v in nl.declared_params(circuit).items() if k[:2] in ("w_", "l_")}
     lines = [f"* lif_ota block {block}: {COPIES} copies at each area factor {AREAS}",
-             f".lib {pdk.model_library()} {pdk.library_section(design.corner, mismatch=True)}",
+             f".lib {nl.model_library()} {pdk.library_section(design.corner, mismatch=True)}",
              f".temp {pdk.check_temperature(design.temp)!r}", f"vdd vdd 0 {design.vdd!r}",
              f"v_rest rest 0 {params.v_rest!r}", f"v_th vth 0 {params.v_th!r}"]
     for a, area in enumerate(AREAS):
