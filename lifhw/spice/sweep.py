@@ -14,7 +14,7 @@ from .. import theory
 from ..errors import ParameterError, SpiceError
 from ..fi import Budget, FICurve
 from ..files import BUILD
-from ..limits import check_steps
+from ..limits import COST_SPICE_POINT, COST_SPICE_STEP, check_steps
 from ..params import LIFParams
 from ..units import check_value
 from . import netlist as nl
@@ -53,6 +53,15 @@ def transient_job(circuit: nl.Circuit, params: LIFParams, i_in: float, isi: floa
     check_steps("t_sim", t_stop, t_stop / step, f"the step is {step:.4g} s, the least of "
                 f"{', '.join(bounds)} for lif_{circuit.name}: time steps")
     return {"kind": "tran", "i_in": float(i_in), "t_stop": float(t_stop), "max_step": float(step)}
+
+
+def check_sweep(jobs: list[dict]) -> None:
+    """Refuse transients whose steps, summed over every point with each point's fixed cost, are more work than
+    lifhw.limits' max_steps (counted in steps of lifhw.sim: COST_SPICE_STEP, COST_SPICE_POINT)."""
+    steps = sum(job["t_stop"] / job["max_step"] for job in jobs)
+    check_steps("i", f"{len(jobs)} currents", COST_SPICE_STEP * steps + COST_SPICE_POINT * len(jobs),
+                f"{steps:.4g} transient steps over {len(jobs)} points (x {COST_SPICE_STEP}, + {COST_SPICE_POINT} a "
+                "point): steps of work")
 
 
 class SweepError(SpiceError):
@@ -162,13 +171,20 @@ class SpiceNeuron:
         """One transient at constant ``i_in`` (A); raises SpiceError if it fails."""
         return self.sweep([i_in], t_stop).check().transients[0]
 
+    def jobs(self, currents, t_sim: float | None = None) -> list[dict]:
+        """The transient jobs of a sweep at ``currents`` (A), refused up front if all of them together are more work
+        than lifhw.limits allows."""
+        jobs = [self.job(i, t_sim) for i in np.atleast_1d(np.asarray(currents, dtype=float))]
+        check_sweep(jobs)
+        return jobs
+
     def sweep(self, currents, t_sim: float | None = None, on_point=None) -> SweepResult:
         """Transients at each current, in parallel workers; failed points are kept as errors.
 
         ``on_point(index, transient_or_error)`` is called as each point finishes.
         """
         currents = np.atleast_1d(np.asarray(currents, dtype=float))
-        jobs = [self.job(i, t_sim) for i in currents]
+        jobs = self.jobs(currents, t_sim)
         transients: list = [None] * len(jobs)
         errors: list = [None] * len(jobs)
 
