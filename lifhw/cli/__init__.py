@@ -365,7 +365,7 @@ def command(subparsers, name: str, handler: Callable[[argparse.Namespace], dict]
     parser = subparsers.add_parser(name, help=help, description=help)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     add_limit_args(parser)
-    parser.set_defaults(_handler=handler, _human=human or format_table)
+    parser.set_defaults(_handler=handler, _human=human or format_table, _parser=parser)
     return parser
 
 
@@ -453,6 +453,30 @@ def _print(text: str) -> int:
     return 0
 
 
+def _typed(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """The value flags of ``parser`` in ``argv``, each as ``FLAG VALUE``, in the order typed."""
+    takes_value = {flag for action in parser._actions if action.nargs != 0 for flag in action.option_strings}
+    typed, tokens = [], list(argv)
+    for k, token in enumerate(tokens):
+        flag, equals, value = token.partition("=")
+        if flag in takes_value:
+            typed.append(f"{flag} {value if equals else (tokens[k + 1] if k + 1 < len(tokens) else '')}")
+    return typed
+
+
+def _refusal(exc: ParameterError, args: argparse.Namespace | None, argv: Sequence[str]) -> str:
+    """The one line of a refusal. One that names a quantity the command has no flag for (``dt`` derived from
+    ``--c-m``, ``beta`` from ``--tau``) says first which of the flags the user typed imply it."""
+    text = " ".join(str(exc).split())
+    parser = getattr(args, "_parser", None)
+    if parser is None or exc.name in vars(args) or exc.name in {f for a in parser._actions for f in a.option_strings}:
+        return text
+    typed = _typed(parser, argv)
+    if not typed:
+        return text
+    return f"{', '.join(typed)} {'implies' if len(typed) == 1 else 'imply'} {text}"
+
+
 def _terminated(signum, frame):
     # SIGTERM stops a run the way Ctrl-C does: what is finished is kept (every batch stores as it goes).
     raise KeyboardInterrupt
@@ -478,7 +502,7 @@ def _failed(exc: BaseException, args: argparse.Namespace | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _join_negative_values(sys.argv[1:] if argv is None else argv)
     args = None
     previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
     # Warnings (numpy's RuntimeWarnings) wait for the outcome: a rejected input gets its one line, nothing else.
@@ -486,9 +510,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                args = build_parser().parse_args(_join_negative_values(argv))
+                args = build_parser().parse_args(argv)
                 result = _run(args)
-            except (ParameterError, UsageError) as exc:
+            except ParameterError as exc:
+                print(f"lifhw: error: {_refusal(exc, args, argv)}", file=sys.stderr)
+                return 2
+            except UsageError as exc:
                 print(f"lifhw: error: {' '.join(str(exc).split())}", file=sys.stderr)
                 return 2
             except (LifhwError, KeyboardInterrupt) as exc:
