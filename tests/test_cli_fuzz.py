@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import random
 import re
 import signal
 import time
@@ -61,11 +62,24 @@ def _other_unit(unit: str | None) -> str | None:
     return "V" if unit == "F" else "F"
 
 
-def _value_cases(t: cli.ValueArg) -> list[str]:
+#: Spellings of what is not a finite number, in every case Python's float() takes.
+NOT_FINITE = ["NaN", "-nan", "+Inf", "Infinity", "-INFINITY"]
+#: Seeds the draws of scale suffixes below: the same cases every run.
+SEED = 21
+
+
+def _scaled(rng: random.Random, tiny: bool = True) -> list[str]:
+    """A huge mantissa under a SPICE scale suffix drawn with ``rng`` (1e300T: the product overflows), and with
+    ``tiny`` a tiny one (1e-300f: below any quantity's smallest non-zero value)."""
+    return [f"1e300{rng.choice(['T', 'G', 'meg', 'k'])}"] + tiny * [f"1e-300{rng.choice(['f', 'p', 'n', 'u', 'm'])}"]
+
+
+def _value_cases(t: cli.ValueArg, rng: random.Random) -> list[str]:
     q = QUANTITIES.get(t.unit) if t.unit is not None else None
-    cases = ["bogus", "1x", "nan", "inf", "-inf", "1e308", "-1e308"]
+    cases = ["bogus", "1x", "nan", "inf", "-inf", "1e308", "-1e308", "1e400", "-1e400", "1e-400", "-1e-400",
+             *NOT_FINITE, *_scaled(rng, q is None or q.tiny > 0)]
     if q is None or q.tiny > 0:
-        cases.append("1e-300")
+        cases += ["1e-300", "4.9e-324", "-2.2e-310"]  # tiny, then subnormal
     if (other := _other_unit(t.unit)) is not None:
         cases.append(f"1p{other}")
     if t.minimum is not None:
@@ -79,31 +93,34 @@ def _value_cases(t: cli.ValueArg) -> list[str]:
     return cases
 
 
-def _int_cases(t: cli.IntArg) -> list[str]:
-    cases = ["x", "1.5", "1e308", "nan", str(t.minimum - 1), str(t.maximum + 1)]
+def _int_cases(t: cli.IntArg, rng: random.Random) -> list[str]:
+    cases = ["x", "1.5", "1e308", "1e400", "1e-400", "nan", *NOT_FINITE, *_scaled(rng), str(t.minimum - 1),
+             str(t.maximum + 1)]
     if t.count and t.maximum >= 10**9:
         cases.append("1000000000")  # a huge count: refused up front by the work it implies
     return cases
 
 
-def _sweep_cases(t: cli.SweepArg) -> list[str]:
-    cases = ["", ",", "0:1:0", "1:2", "nan:1:3", f"0:1:{10**9}", "1e308,1"]
+def _sweep_cases(t: cli.SweepArg, rng: random.Random) -> list[str]:
+    cases = ["", ",", "0:1:0", "1:2", "nan:1:3", f"0:1:{10**9}", "1e308,1", f"0:1:{10**15}", "0:1:1e400",
+             "1e-400:1:3", "0:Infinity:3", "-nan,1", "1e400,1", ",".join(["1"] * (10**5 + 1))]
     if (other := _other_unit(t.unit)) is not None:
         cases.append(f"1p{other},2p{other}")
     return cases
 
 
-def _fraction_cases(t: cli.FractionArg) -> list[str]:
-    return ["", "x", "%", "0%", "0", "-5%", "nan%", "inf", f"{t.maximum * 100:g}%", f"{t.maximum * 150:g}%", "1pF"]
+def _fraction_cases(t: cli.FractionArg, rng: random.Random) -> list[str]:
+    return ["", "x", "%", "0%", "0", "-5%", "nan%", "inf", f"{t.maximum * 100:g}%", f"{t.maximum * 150:g}%", "1pF",
+            "1e-308", "1e-400", "1e-400%", "Infinity%", "-0"]
 
 
-def _spec_cases(t: cli.SpecArg) -> list[str]:
+def _spec_cases(t: cli.SpecArg, rng: random.Random) -> list[str]:
     other = _other_unit(t.unit)
     return ["", "24", "24:10", "24%", ":10%", "24:%", "24:x%", "x:10%", "0:10%", "-24:10%", "nan:10%", "inf:10%",
             "24:0%", "24:100%", "24:nan%", f"1{other}:10%", "24:10%:5%"]
 
 
-def _address_cases(t: cli.AddressArg) -> list[str]:
+def _address_cases(t: cli.AddressArg, rng: random.Random) -> list[str]:
     return ["", "bogus", "tcp://", "tcp://host", "tcp://host:", "tcp://host:0", "tcp://host:65536",
             "http://host:8786", "tcp://host:8786/x", "tcp://ho st:1"]
 
@@ -123,12 +140,12 @@ SCALAR_CASES = {cli.ValueArg: _value_cases, cli.IntArg: _int_cases, cli.SweepArg
                 cli.FractionArg: _fraction_cases, cli.SpecArg: _spec_cases, cli.AddressArg: _address_cases}
 
 
-def bad_values(action: argparse.Action, tmp: Path) -> list[str]:
+def bad_values(action: argparse.Action, tmp: Path, rng: random.Random) -> list[str]:
     """Values the flag's declared rule forbids."""
     t = action.type
     for kind, cases in SCALAR_CASES.items():
         if isinstance(t, kind):
-            return cases(t)
+            return cases(t, rng)
     if isinstance(t, cli.ListArg):
         return ["", ",", _item_case(t.item), f"{_item_case(t.item)},{_item_case(t.item)}"]
     if isinstance(t, cli.ChoiceArg) or (t is None and action.choices is not None):
@@ -145,9 +162,10 @@ def bad_values(action: argparse.Action, tmp: Path) -> list[str]:
 
 def _cases(tmp: Path) -> list[tuple[tuple[str, ...], str, str, str]]:
     cases, untyped = [], []
+    rng = random.Random(SEED)
     for path, parser in _commands(cli.build_parser()):
         for flag, action in _flags(parser):
-            values = bad_values(action, tmp)
+            values = bad_values(action, tmp, rng)
             if not values:
                 untyped.append(f"lifhw {' '.join(path)} {flag}")
             cases += [(path, flag, action.dest, value) for value in values]
@@ -186,6 +204,20 @@ def _assert_one_line_naming(code: int, out: str, err: str, names: tuple[str, ...
     assert "Traceback" not in err and "Warning" not in err, f"{where}: {err}"
     assert any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lines[0]) for name in names), \
         f"{where}: the line names none of {names}: {lines[0]}"
+    _assert_names_a_flag(lines[0], argv)
+
+
+def _assert_names_a_flag(line: str, argv: list[str]) -> None:
+    """The quantity a refusal starts with (``NAME = VALUE: rule``) is one the command takes: a flag or its dest,
+    never an internal one (``dt`` of ``report``, ``beta`` of ``learn digits``); those are said as what the typed
+    flags imply (``--c-m 1 implies dt = ...``)."""
+    path = next(p for p in sorted(dict(_commands(cli.build_parser())), key=len, reverse=True)
+                if tuple(argv[:len(p)]) == p)
+    parser = _parser(path)
+    known = {a.dest for a in parser._actions} | {f for a in parser._actions for f in a.option_strings}
+    named = re.match(r"lifhw: error: ([\w.\-]+) = ", line)  # not "lifhw CMD: argument --FLAG: ...": that names it
+    assert named is None or named.group(1) in known, \
+        f"lifhw {' '.join(argv)}: the line names {named.group(1)!r}, not a flag of the command: {line}"
 
 
 @pytest.fixture(scope="module")
