@@ -322,7 +322,7 @@ def simulate(network: BrunelNetwork, t_sim: float = 1.0, seed: int = 0, t_transi
                 f"n x t_sim/dt / {UPDATES_PER_STEP} (neuron updates, counted as steps of lifhw.sim)")
     n_delay = _steps("delay", net.delay, net.dt)
     n_ref = _steps("t_ref", neuron.t_ref, net.dt)
-    check_memory("dt", net.dt, memory(net.n, net.c_e + net.c_i, n_delay, n_ref, n_steps),
+    check_memory("n", net.n, memory(net.n, net.c_e + net.c_i, n_delay, n_ref, n_steps),
                  f"delay ring of delay/dt = {n_delay} rows x {net.n} neurons, {net.n * (net.c_e + net.c_i):.4g} "
                  f"synapses and up to one spike per neuron every {n_ref + 1} steps: bytes")
     poisson_mean = net.c_e * net.nu_ext * net.dt

@@ -30,6 +30,8 @@ MIN_ISIS = 5
 T_SIM_MAX = 30.0
 #: A silent point is simulated for this many membrane time constants.
 SILENT_TAUS = 5.0
+#: Least number of steps of a transient (its step is at most t_sim / RUN_STEPS).
+RUN_STEPS = 2000
 #: Largest time step as a fraction of the predicted ISI (the threshold crossing is resolved to ~ISI/400).
 STEPS_PER_ISI = 400
 RUN_DIR = BUILD / "spice" / "run"
@@ -43,7 +45,7 @@ def transient_job(circuit: nl.Circuit, params: LIFParams, i_in: float, isi: floa
     if t_stop is None:
         t_stop = min((MIN_ISIS + 1.5) * isi, T_SIM_MAX) if math.isfinite(isi) else SILENT_TAUS * tau
     check_value(t_stop, "t_sim", "s", minimum=0)
-    bounds = {"t_sim/2000": t_stop / 2000}
+    bounds = {f"t_sim/{RUN_STEPS}": t_stop / RUN_STEPS}
     if math.isfinite(isi):
         bounds[f"ISI/{STEPS_PER_ISI}"] = isi / STEPS_PER_ISI
     if circuit.hold_steps:
@@ -174,7 +176,10 @@ class SpiceNeuron:
     def jobs(self, currents, t_sim: float | None = None) -> list[dict]:
         """The transient jobs of a sweep at ``currents`` (A), refused up front if all of them together are more work
         than lifhw.limits allows."""
-        jobs = [self.job(i, t_sim) for i in np.atleast_1d(np.asarray(currents, dtype=float))]
+        currents = np.atleast_1d(np.asarray(currents, dtype=float))
+        # What the points cost at the least (RUN_STEPS each) is refused before a job is made for each.
+        check_sweep([{"t_stop": 1.0, "max_step": 1.0 / RUN_STEPS}] * len(currents))
+        jobs = [self.job(i, t_sim) for i in currents]
         check_sweep(jobs)
         return jobs
 
