@@ -377,7 +377,10 @@ def _extremes(t) -> list[str]:
         if t.minimum is not None and t.minimum < 0:
             low = t.minimum
         high = q.huge if t.maximum is None else t.maximum
-        return [repr(low), repr(high)] + ([repr(-q.huge)] if t.minimum is None else [])
+        # -0 is 0 wherever 0 is allowed; it must never come back printed as -0.
+        zero = ["-0"] if (t.minimum is None or t.minimum < 0 or (t.minimum == 0 and not t.exclusive)) and (
+            t.maximum is None or t.maximum >= 0) else []
+        return [repr(low), repr(high)] + ([repr(-q.huge)] if t.minimum is None else []) + zero
     if isinstance(t, cli.IntArg):
         return [str(t.minimum), str(t.maximum)]
     return []
@@ -397,6 +400,9 @@ def test_the_extremes_of_every_valid_range_end_cleanly(parser_once, tmp_path, mo
             assert code in (0, 2) and len(lines) <= 1, f"lifhw {' '.join(argv)}: exit {code}: {err[:2000]}"
             assert "Traceback" not in err and "Warning" not in err, f"lifhw {' '.join(argv)}: {err}"
             assert (code == 0) == (out != "" and not lines), f"lifhw {' '.join(argv)}: {err}"
+            assert not re.search(r"(?<![\w.])-0(\.0*)?(?![\w.])", out), f"lifhw {' '.join(argv)} prints -0: {out}"
+            if code == 2:
+                _assert_names_a_flag(lines[0], argv)
 
 
 def test_help_shows_every_default_as_a_user_types_it():
