@@ -10,8 +10,9 @@ limit           default    what it bounds                                       
 ==============  =========  ===============================================================  ================
 ``max_steps``   2x10^6     the work of one run, counted in *steps*: one step of lifhw.sim   ``--max-steps``
                            for one neuron; other work counts what it costs in those steps
-                           (lifhw.sim's ``steps_of_work``, the COST_* constants below): a population's neurons, a network's
-                           neuron updates and synapse draws, a SPICE sweep's transient
+                           (lifhw.sim's ``steps_of_work``, the COST_* constants below): a
+                           population's neurons, a network's neuron updates, a SPICE
+                           sweep's transient
                            steps summed over its points, the RTL's neuron-steps, a
                            scenario's every simulation; spike events of one simulation;
                            a training run's samples x steps
@@ -29,6 +30,7 @@ subtracted; a loaded core gives the same CPU seconds, only later): ``lifhw fi --
 run passes ~2 minutes of CPU. The issue's runs past 150 s (``fi --t-sim 1000`` at 10^7 steps, ``rtl fi
 --t-sim 1000``, ``scenario allodynia --t-touch 10k``, ``scenario place-field --speed 1m``, ``spice fi --i
 1n:2n:100000``) are all more than that and refused.
+
 The CLI sets the limits of one command from its flags; from Python, ``with lifhw.limits.override(
 max_steps=10**8): ...`` raises them for the calls inside (a context variable, so threads and nested calls
 each see their own).

@@ -351,9 +351,9 @@ def add_limit_args(parser: argparse.ArgumentParser) -> None:
     """``--max-steps --max-points --max-memory``: the work bounds of lifhw.limits, for one command."""
     defaults = limits.DEFAULT
     group = parser.add_argument_group("work limits (lifhw.limits: refused up front when a run would need more)")
-    helps = {"max_steps": "time steps of one simulation",
+    helps = {"max_steps": "work of one run, in time steps of one lifhw.sim neuron (~44 us each; see lifhw.limits)",
              "max_points": "values in a sweep or list, neurons in a population",
-             "max_memory": "bytes of the arrays one run holds"}
+             "max_memory": "bytes the process may hold: a run's arrays and the interpreter's own"}
     for name, flag in limits.FLAGS.items():
         group.add_argument(flag, dest=name, type=int_arg(name, 1, 10**15), default=getattr(defaults, name),
                            metavar="N", help=helps[name])
