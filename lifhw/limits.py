@@ -11,11 +11,10 @@ limit           default    what it bounds                                       
 ``max_steps``   2x10^6     the work of one run, counted in *steps*: one step of lifhw.sim   ``--max-steps``
                            for one neuron; other work counts what it costs in those steps
                            (lifhw.sim's ``steps_of_work``, the COST_* constants below): a
-                           population's neurons, a network's neuron updates, a SPICE
-                           sweep's transient
-                           steps summed over its points, the RTL's neuron-steps, a
-                           scenario's every simulation; spike events of one simulation;
-                           a training run's samples x steps
+                           population's neurons, a network's neuron updates and synapse
+                           draws, a SPICE sweep's transient steps summed over its points,
+                           the RTL's neuron-steps, a scenario's every simulation; spike
+                           events of one simulation; a training run's samples x steps
 ``max_points``  10^5       values in one sweep or list (``--i 0:1n:N``), neurons of a       ``--max-points``
                            population (Monte Carlo, network, scenario conditions x laps)
 ``max_memory``  2 GiB      bytes the process holds at its peak: the arrays a run           ``--max-memory``

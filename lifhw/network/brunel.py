@@ -318,8 +318,11 @@ def simulate(network: BrunelNetwork, t_sim: float = 1.0, seed: int = 0, t_transi
     # Everything the run will hold or do, refused before any of it is allocated.
     check_points("n", net.n, net.n, "neurons")
     n_steps = check_steps("dt", net.dt, round(t_sim / net.dt), f"t_sim/dt = {t_sim:.4g}/{net.dt:.4g}: time steps")
-    check_steps("n", net.n, net.n * n_steps / UPDATES_PER_STEP,
-                f"n x t_sim/dt / {UPDATES_PER_STEP} (neuron updates, counted as steps of lifhw.sim)")
+    # Connecting draws every synapse's source twice (once to size the lists, once to fill them): a draw costs
+    # about what a neuron update does.
+    check_steps("n", net.n, (net.n * n_steps + 2 * net.n * (net.c_e + net.c_i)) / UPDATES_PER_STEP,
+                f"(n x t_sim/dt + 2 x n x (c_e + c_i)) / {UPDATES_PER_STEP} (neuron updates and synapse draws, counted "
+                "as steps of lifhw.sim)")
     n_delay = _steps("delay", net.delay, net.dt)
     n_ref = _steps("t_ref", neuron.t_ref, net.dt)
     check_memory("n", net.n, memory(net.n, net.c_e + net.c_i, n_delay, n_ref, n_steps),
