@@ -292,7 +292,9 @@ UNBOUNDED = [
     (["scenario", "place-field", "--speed", "1m"], ("speed", "--max-steps")),
     (["scenario", "place-field", "--speed", "4m"], ("speed", "--max-steps")),  # 5x10^5 steps, but of 450 neurons
     (["network", "brunel", "--n", "100000", "--c-e", "8000", "--c-i", "2000", "--t-sim", "0.01"],
-     ("n", "--max-memory")),
+     ("n", "--max-steps")),  # 2x10^9 synapse draws
+    (["network", "brunel", "--n", "100000", "--c-e", "8000", "--c-i", "2000", "--t-sim", "0.01", "--max-steps",
+      "10000000"], ("n", "--max-memory")),  # 2x10^9 bytes of targets and the interpreter: more than 2 GiB
     (["spice", "fi", "--circuit", "ideal", "--i", "1n:2n:100000"], ("i", "--max-steps")),
 ]
 NO_SPICE = ["--kappa", "0.7", "--i-off", "1f"]
