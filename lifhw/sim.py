@@ -162,7 +162,7 @@ VARYING_NEURONS_PER_STEP = 150
 
 def steps_of_work(n_steps: float, size: int, conductances_vary: bool = False) -> float:
     """What ``n_steps`` steps of ``size`` neurons cost in steps of one neuron (lifhw.limits' max_steps)."""
-    return n_steps * (1 + size / (VARYING_NEURONS_PER_STEP if conductances_vary else NEURONS_PER_STEP))
+    return n_steps * (1 + (size - 1) / (VARYING_NEURONS_PER_STEP if conductances_vary else NEURONS_PER_STEP))
 
 
 def simulate(params: LIFParams | Sequence[LIFParams], t_sim: float, dt: float, i_in=0.0, *,
