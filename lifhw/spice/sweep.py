@@ -52,8 +52,9 @@ def transient_job(circuit: nl.Circuit, params: LIFParams, i_in: float, isi: floa
         bounds[f"t_ref/{circuit.hold_steps}"] = params.t_ref / circuit.hold_steps
     step = min(bounds.values())
     # Before ngspice runs: a transient of more steps than the limit is refused, saying which bound set the step.
-    check_steps("t_sim", t_stop, t_stop / step, f"the step is {step:.4g} s, the least of "
-                f"{', '.join(bounds)} for lif_{circuit.name}: time steps")
+    check_steps("t_sim", t_stop, COST_SPICE_STEP * t_stop / step, f"{t_stop / step:.4g} time steps (x "
+                f"{COST_SPICE_STEP}) at {step:.4g} s, the least of {', '.join(bounds)} for lif_{circuit.name}: "
+                "steps of work")
     return {"kind": "tran", "i_in": float(i_in), "t_stop": float(t_stop), "max_step": float(step)}
 
 
