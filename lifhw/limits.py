@@ -61,11 +61,12 @@ class Limits:
 #: One neuron-step of the RTL f-I (Icarus runs the testbench, then the bit-exact and float models): ``rtl fi``
 #: at --t-sim 4 against 0.5 (2.1x10^5 more neuron-steps of 6 currents) took 3.27 s more, 15.6 µs each.
 COST_RTL_NEURON_STEP = 0.4
-#: One transient step of ngspice on lif_ideal (~10 µs, a step of lif_ota's transistors more) in a worker.
-COST_SPICE_STEP = 0.25
-#: The fixed cost of one SPICE point (the job's round trip to a worker, ngspice's set-up, the measurement),
-#: ~20 ms, in steps.
-COST_SPICE_POINT = 500
+#: One transient step of ngspice on lif_ideal in a worker: a sweep of 12 points of ~63 000 steps took 5.3 s more
+#: CPU (parent and worker, ru_utime + ru_stime of self and children) than one of 2 points: 8.4 µs a step.
+COST_SPICE_STEP = 0.2
+#: The fixed cost of one SPICE point (the job's round trip to the worker, ngspice's set-up, the measurement): 20
+#: points of 2600 steps took 0.41 s more than 2, ~20 ms a point, what their steps alone cost; counted as 50 steps.
+COST_SPICE_POINT = 50
 #: The resident size of a lifhw process before its run allocates: ru_maxrss of ``network brunel --n 100 --c-e 10
 #: --c-i 3 --t-sim 0.01`` (numpy, numba and the compiled kernel) was 194 MB, of ``fi --t-sim 0.01`` 88 MB.
 PROCESS_BYTES = 200 * 2**20
