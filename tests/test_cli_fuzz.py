@@ -3,9 +3,13 @@ nothing on stdout, no traceback, in well under a second or two.
 
 The commands and flags are read from the argparse tree itself (:func:`lifhw.cli.build_parser`) and the bad values
 from each flag's declared type (:class:`lifhw.cli.ValueArg`, ``IntArg``, ``SweepArg``, ``ListArg``, ``ChoiceArg``,
-``PathArg`` or argparse ``choices``), so a command added later is fuzzed without editing this file. A second table
-holds inputs that are valid numbers but ask for unbounded work (the issue's examples): each must be refused up
-front, naming the parameter, or finish fast.
+``PathArg`` or argparse ``choices``), so a command added later is fuzzed without editing this file. The values
+cover every class issue 21 found accepted or misread: overflow and underflow past the double, subnormals, NaN and
+infinity in their spellings, huge and tiny mantissas under scale suffixes (drawn with a fixed seed), sweeps of
+astronomical counts; a refusal may start only with a quantity the command takes (one it derives is said as what
+the typed flags imply). A second table holds inputs that are valid numbers but ask for unbounded work (the issues'
+examples): each must be refused up front, naming the parameter, or finish fast. Valid extremes end cleanly and
+never print -0.
 """
 
 from __future__ import annotations
