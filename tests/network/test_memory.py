@@ -11,21 +11,28 @@ from lifhw import limits
 from lifhw.network import BrunelNetwork
 from lifhw.network.brunel import memory
 
-#: Runs one small network (to load numba's compiled kernel), notes the peak so far, runs the measured one and
-#: prints both peaks (KiB) and the estimate (bytes) without its spike bound, which a 100-step run never nears.
+#: Runs one small network (to load, or compile, numba's kernel), resets the process's peak resident size
+#: (Linux: 5 > /proc/self/clear_refs), runs the measured one and prints how far the peak rose above the resident
+#: size before it, the estimate without its spike bound (a 100-step run never nears it) and with it.
 MEASURE = """
-import json, resource
+import json
 from lifhw.network import BrunelNetwork, simulate
 from lifhw.network.brunel import _steps, memory
+
+def kib(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":")) * 1024
+
 simulate(BrunelNetwork(n_e=80, n_i=20, c_e=10, c_i=3), t_sim=0.01)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")
+before = kib("VmRSS")
 net = BrunelNetwork(n_e={n_e}, n_i={n_i}, c_e={c_e}, c_i={c_i})
 simulate(net, t_sim=0.01)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 n_delay = _steps("delay", net.delay, net.dt)
-print(json.dumps({{"grown": (after - before) * 1024, "estimate": memory(net.n, net.c_e + net.c_i, n_delay, 10**9, 1),
-                  "bound": memory(net.n, net.c_e + net.c_i, n_delay, _steps("t_ref", net.neuron.t_ref, net.dt), 100),
-                  "before": before * 1024}}))
+print(json.dumps({{"grown": kib("VmHWM") - before, "before": before,
+                  "estimate": memory(net.n, net.c_e + net.c_i, n_delay, 10**9, 1),
+                  "bound": memory(net.n, net.c_e + net.c_i, n_delay, _steps("t_ref", net.neuron.t_ref, net.dt), 100)}}))
 """
 
 
