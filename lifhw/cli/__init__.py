@@ -377,9 +377,9 @@ def add_limit_args(parser: argparse.ArgumentParser) -> None:
     """``--max-steps --max-points --max-memory``: the work bounds of lifhw.limits, for one command."""
     defaults = limits.DEFAULT
     group = parser.add_argument_group("work limits (lifhw.limits: refused up front when a run would need more)")
-    helps = {"max_steps": "time steps of one simulation",
+    helps = {"max_steps": "work of one run, in time steps of one lifhw.sim neuron (~44 us each; see lifhw.limits)",
              "max_points": "values in a sweep or list, neurons in a population",
-             "max_memory": "bytes of the arrays one run holds"}
+             "max_memory": "bytes the process may hold: a run's arrays and the interpreter's own"}
     for name, flag in limits.FLAGS.items():
         group.add_argument(flag, dest=name, type=int_arg(name, 1, 10**15), default=getattr(defaults, name),
                            metavar="N", help=helps[name])
@@ -391,7 +391,7 @@ def command(subparsers, name: str, handler: Callable[[argparse.Namespace], dict]
     parser = subparsers.add_parser(name, help=help, description=help)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     add_limit_args(parser)
-    parser.set_defaults(_handler=handler, _human=human or format_table)
+    parser.set_defaults(_handler=handler, _human=human or format_table, _parser=parser)
     return parser
 
 
@@ -482,6 +482,30 @@ def _print(text: str) -> int:
     return 0
 
 
+def _typed(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """The value flags of ``parser`` in ``argv``, each as ``FLAG VALUE``, in the order typed."""
+    takes_value = {flag for action in parser._actions if action.nargs != 0 for flag in action.option_strings}
+    typed, tokens = [], list(argv)
+    for k, token in enumerate(tokens):
+        flag, equals, value = token.partition("=")
+        if flag in takes_value:
+            typed.append(f"{flag} {value if equals else (tokens[k + 1] if k + 1 < len(tokens) else '')}")
+    return typed
+
+
+def _refusal(exc: ParameterError, args: argparse.Namespace | None, argv: Sequence[str]) -> str:
+    """The one line of a refusal. One that names a quantity the command has no flag for (``dt`` derived from
+    ``--c-m``, ``beta`` from ``--tau``) says first which of the flags the user typed imply it."""
+    text = " ".join(str(exc).split())
+    parser = getattr(args, "_parser", None)
+    if parser is None or exc.name in vars(args) or exc.name in {f for a in parser._actions for f in a.option_strings}:
+        return text
+    typed = _typed(parser, argv)
+    if not typed:
+        return text
+    return f"{', '.join(typed)} {'implies' if len(typed) == 1 else 'imply'} {text}"
+
+
 def _terminated(signum, frame):
     # SIGTERM stops a run the way Ctrl-C does: what is finished is kept (every batch stores as it goes).
     raise KeyboardInterrupt
@@ -529,7 +553,7 @@ def _os_error(exc: OSError, args: argparse.Namespace | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _join_negative_values(sys.argv[1:] if argv is None else argv)
     args = None
     previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
     # Warnings (numpy's RuntimeWarnings) wait for the outcome: a rejected input gets its one line, nothing else.
@@ -537,9 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                args = build_parser().parse_args(_join_negative_values(argv))
+                args = build_parser().parse_args(argv)
                 result = _run(args)
-            except (ParameterError, UsageError) as exc:
+            except ParameterError as exc:
+                print(f"lifhw: error: {_refusal(exc, args, argv)}", file=sys.stderr)
+                return 2
+            except UsageError as exc:
                 print(f"lifhw: error: {' '.join(str(exc).split())}", file=sys.stderr)
                 return 2
             except (LifhwError, KeyboardInterrupt) as exc:

@@ -12,7 +12,7 @@ from ..errors import ParameterError
 from ..fi import FICurve
 from ..files import replace, run_folder, write_atomic
 from ..jsonio import Record
-from ..limits import check_memory, check_steps
+from ..limits import COST_RTL_NEURON_STEP, check_memory, check_steps
 from ..params import LIFParams
 from . import runner, testbench
 from .hdl import core_parameters, neuron_parameters
@@ -47,6 +47,9 @@ def fi_measure(q: fixed.QuantizedLIF, currents, t_sim: float, work: Path, vcd: P
     codes = q.input_code(currents)
     # Icarus and the bit-exact model each step every neuron; both keep (n_steps, N) records: refuse before either runs.
     n_steps = check_steps("t_sim", t_sim, round(t_sim / q.dt), f"t_sim/dt = {t_sim:.4g}/{q.dt:.4g}: time steps")
+    check_steps("t_sim", t_sim, COST_RTL_NEURON_STEP * n_steps * len(currents),
+                f"{n_steps} steps x {len(currents)} currents, each neuron-step {COST_RTL_NEURON_STEP} of lifhw.sim's: "
+                "steps of work")
     check_memory("t_sim", t_sim, RECORD_BYTES * n_steps * len(currents),
                  f"{n_steps} steps x {len(currents)} neurons of records: bytes")
     if n_steps < 2:

@@ -23,6 +23,10 @@ from . import convert, encode, model, train
 N_IMAGES, N_PIXELS, N_CLASSES = 1797, 64, 10
 
 
+#: The largest seed: the split's (scikit-learn's random_state) is 32 bits.
+SEED_MAX = 2**32 - 1
+
+
 @dataclass(frozen=True)
 class DigitsConfig:
     """Network, neuron and training settings of the digits task (defaults: the acceptance run)."""
@@ -43,8 +47,8 @@ class DigitsConfig:
     def __post_init__(self) -> None:
         if not self.hidden or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in self.hidden):
             raise ParameterError("hidden", self.hidden, "must be one or more layer sizes >= 1")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ParameterError("seed", self.seed, "must be a whole number >= 0")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= SEED_MAX:
+            raise ParameterError("seed", self.seed, f"must be a whole number in [0, {SEED_MAX}]")
         fixed.FixedFormat(width=self.width, leak=self.leak, reset_mode=self.reset_mode)  # validates those three
         top = min(16, self.width)
         if isinstance(self.bits, bool) or not isinstance(self.bits, int) or not 2 <= self.bits <= top:

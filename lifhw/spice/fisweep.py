@@ -176,10 +176,10 @@ def measure_fi(neuron: SpiceNeuron, currents, t_sim: float | None = None, on_poi
     ``measurement``.
     """
     currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    jobs = neuron.jobs(currents, t_sim)
     char = neuron.characterize() if neuron.circuit.transistors else None
     quiescent = neuron.quiescent()
     model = model if model is not None else neuron.theory()
-    jobs = [neuron.job(i, t_sim) for i in currents]
     finished: dict[int, object] = {}
 
     def done(index, got):

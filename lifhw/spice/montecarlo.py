@@ -39,7 +39,7 @@ from .. import analog, pdk, stats
 from ..errors import Interrupted, ParameterError, SpiceError
 from ..files import BUILD
 from ..jsonio import Record, plain
-from ..limits import check_points, check_steps
+from ..limits import COST_SPICE_STEP, check_points, check_steps
 from ..ota_theory import MeasuredNeuron
 from ..params import LIFParams
 from ..progress import Progress
@@ -365,8 +365,9 @@ def _sample_transients(nominal: list[NominalPoint]) -> tuple[tuple, tuple, tuple
         else:  # the nominal neuron is silent here: its samples get the nominal run's length, then the retry
             first = job["t_stop"]
         longer = min(RETRY_FACTOR * first, T_SIM_MAX)
-        check_steps("i_in", point.i_in, longer / job["max_step"],
-                    f"time steps of a Monte Carlo sample's longest transient (step {job['max_step']:.4g} s)")
+        check_steps("i_in", point.i_in, COST_SPICE_STEP * longer / job["max_step"],
+                    f"time steps (x {COST_SPICE_STEP}) of a Monte Carlo sample's longest transient (step "
+                    f"{job['max_step']:.4g} s): steps of work")
         t_stop.append(first)
         step.append(job["max_step"])
         retry.append(longer)
