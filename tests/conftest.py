@@ -65,11 +65,14 @@ class ForegroundRun:
     """
 
     HANG_GUARD = 900.0  # seconds: only a hung run gets near it
+    #: ``python -m lifhw`` with SIGINT at its default: set it, then exec (a preexec_fn would run Python in a forked
+    #: copy of this process, which JAX's threads can deadlock)
+    DEFAULT_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                      "os.execv(sys.executable, [sys.executable, '-m', 'lifhw', *sys.argv[1:]])")
 
     def __init__(self, args, hold: str | None = None, cwd=None):
         import os
         import queue
-        import signal
         import sys
         import threading
 
@@ -77,9 +80,9 @@ class ForegroundRun:
         env.pop("LIFHW_HOLD", None)
         if hold is not None:
             env["LIFHW_HOLD"] = hold
-        self.proc = subprocess.Popen([sys.executable, "-m", "lifhw", *map(str, args)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env=env, cwd=cwd, start_new_session=True,
-                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.proc = subprocess.Popen([sys.executable, "-c", self.DEFAULT_SIGINT, *map(str, args)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                                     start_new_session=True)
         self.lines: queue.Queue = queue.Queue()
         self.err: list[str] = []
         self.out: list[str] = []
