@@ -34,8 +34,8 @@ def _interrupted(foreground, tmp_path, phase: str, signum: int):
     return partial, lines[0]
 
 
-@pytest.mark.parametrize("loaded", [False, True], ids=["idle", "cpu-hog"])
-@pytest.mark.parametrize("phase", list(KEPT))
+@pytest.mark.parametrize("phase, loaded", [(phase, False) for phase in KEPT]
+                         + [("pool-start", True), ("between-points", True)])  # (a hog costs the suite's time)
 def test_ctrl_c_stops_every_phase_in_one_line(foreground, tmp_path, phase, loaded, request):
     if loaded:
         request.getfixturevalue("cpu_hog")
