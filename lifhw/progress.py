@@ -37,7 +37,7 @@ def reached(phase: str) -> None:
 
 
 @contextlib.contextmanager
-def deferred(signals: set[int]):
+def deferred(signals: set[signal.Signals]):
     """Run the block whole: ``signals`` (Ctrl-C, SIGTERM) that arrive inside it are delivered, to the handlers
     they had, as it ends — never lost, never in the middle (half a worker started, some workers left running).
 
@@ -57,10 +57,11 @@ def deferred(signals: set[int]):
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # one still pending runs the recording handler now
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        if signals.isdisjoint(blocked):  # the outermost block delivers
-            for signum in dict.fromkeys(_caught):
-                signal.raise_signal(signum)
+        if signals.isdisjoint(blocked):  # the outermost block delivers (the first handler may raise: clear first)
+            arrived = list(dict.fromkeys(_caught))
             _caught.clear()
+            for caught in arrived:
+                signal.raise_signal(caught)
 
 
 class Progress:

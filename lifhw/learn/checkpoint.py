@@ -11,6 +11,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,10 +40,11 @@ class Checkpoint:
 def save(path: Path, checkpoint: Checkpoint) -> None:
     """Write ``checkpoint`` to ``path`` (``.npz``, no pickles), replacing the previous one at once."""
     state = checkpoint.state
-    arrays = {"format": np.array(FORMAT), "config": np.array(jsonio.dumps(checkpoint.config, sort_keys=True)),
-              "phase": np.array(checkpoint.phase), "epoch": np.array(state.epoch), "key": state.key,
-              "history": np.array(jsonio.dumps(state.history)),
-              "float_history": np.array(jsonio.dumps(list(checkpoint.float_history)))}
+    arrays: dict[str, Any] = {
+        "format": np.array(FORMAT), "config": np.array(jsonio.dumps(checkpoint.config, sort_keys=True)),
+        "phase": np.array(checkpoint.phase), "epoch": np.array(state.epoch), "key": state.key,
+        "history": np.array(jsonio.dumps(state.history)),
+        "float_history": np.array(jsonio.dumps(list(checkpoint.float_history)))}
     for name, group in (("w", state.weights), ("o", state.opt_state), ("f", checkpoint.float_weights)):
         arrays[f"n_{name}"] = np.array(len(group))
         arrays.update({f"{name}{k}": np.asarray(a) for k, a in enumerate(group)})
