@@ -444,9 +444,9 @@ def run_montecarlo(neuron: AnalogNeuron, currents, n: int, seed: int, executor: 
         reached("between-points")
 
     tasks = [Task(run_sample, (plan, k), f"sample {k}", deck, redraws=True) for k in todo]
-    if tasks:
-        executor.warm(deck, redraws=True)
     try:
+        if tasks:
+            executor.warm(deck, redraws=True)
         executor.map(tasks, finished)
     except KeyboardInterrupt:
         progress.close()
