@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import jsonio, limits
+from .. import jsonio, limits, progress
 from ..errors import Interrupted, LifhwError, ParameterError
 from ..files import claimed, not_regular
 from ..limits import check_points
@@ -506,8 +506,14 @@ def _refusal(exc: ParameterError, args: argparse.Namespace | None, argv: Sequenc
     return f"{', '.join(typed)} {'implies' if len(typed) == 1 else 'imply'} {text}"
 
 
+#: The signal that stopped this run: its exit code is 128 + its number, as a shell reports a process it ended
+#: (130 for Ctrl-C, 143 for SIGTERM).
+_stopped_by = [signal.SIGINT]
+
+
 def _terminated(signum, frame):
     # SIGTERM stops a run the way Ctrl-C does: what is finished is kept (every batch stores as it goes).
+    _stopped_by[0] = signum
     raise KeyboardInterrupt
 
 
@@ -518,14 +524,15 @@ def _main_thread() -> bool:
 
 
 def _failed(exc: BaseException, args: argparse.Namespace | None) -> int:
-    """A failed or interrupted run: its finished part as JSON (with ``--json``), one line on stderr, exit 1/130."""
+    """A failed or interrupted run: its finished part as JSON (with ``--json``), one line on stderr; exit 1 (failed)
+    or 128 + the signal that stopped it (130 Ctrl-C, 143 SIGTERM)."""
     output = getattr(exc, "output", None)
     if output is not None and args is not None and args.json:
         _print(to_json(output))
     if isinstance(exc, Interrupted | KeyboardInterrupt):
-        detail = f": {' '.join(str(exc).split())}" if str(exc) else ""
+        detail = f": {' '.join(str(exc).split())}" if str(exc) else ": nothing was kept"
         print(f"lifhw: interrupted{detail}", file=sys.stderr)
-        return 130
+        return 128 + _stopped_by[0]
     print(f"lifhw: failed: {' '.join(str(exc).split())}", file=sys.stderr)
     return 1
 
@@ -556,11 +563,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = _join_negative_values(sys.argv[1:] if argv is None else argv)
     args = None
     previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
+    _stopped_by[0] = signal.SIGINT
     # Warnings (numpy's RuntimeWarnings) wait for the outcome: a rejected input gets its one line, nothing else.
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
+                progress.reached("start-up")
                 args = build_parser().parse_args(argv)
                 result = _run(args)
             except ParameterError as exc:

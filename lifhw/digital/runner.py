@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+from .. import progress
 from ..errors import ParameterError, RtlError
 from ..files import NotRegularFile, not_regular, tool_file, write_atomic
 from .hdl import SOURCES, literal
@@ -57,11 +58,19 @@ def run_tool(cmd: list[str], log: Path, what: str, timeout: float = 3600, cwd: P
         raise NotRegularFile(log, kind)
     with open(log, "w") as handle:
         try:
-            proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, timeout=timeout, cwd=cwd)
+            proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, cwd=cwd)
         except FileNotFoundError:
             raise RtlError(f"{what}: {cmd[0]} is not installed (make setup installs it)") from None
+        try:
+            progress.reached(f"running {Path(cmd[0]).name}")
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             raise RtlError(f"{what} timed out after {timeout:g} s; log: {log}") from None
+        finally:
+            # timed out, or stopped by Ctrl-C / SIGTERM: the tool does not outlive the command
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     if proc.returncode != 0:
         raise RtlError(f"{what} failed (exit {proc.returncode}); log: {log}")
 

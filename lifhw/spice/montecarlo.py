@@ -42,7 +42,7 @@ from ..jsonio import Record, plain
 from ..limits import COST_SPICE_STEP, check_points, check_steps
 from ..ota_theory import MeasuredNeuron
 from ..params import LIFParams
-from ..progress import Progress
+from ..progress import Progress, reached
 from . import netlist as nl
 from .characterize import DC_BELOW_REST, fit_tanh
 from .deck import AnalogNeuron, Deck
@@ -463,11 +463,12 @@ def run_montecarlo(neuron: AnalogNeuron, currents, n: int, seed: int, executor: 
             store.put(f"{k}.cost", cost)
             costs.append(cost.as_dict())
         progress.update()
+        reached("between-points")
 
     tasks = [Task(run_sample, (plan, k), f"sample {k}", deck, redraws=True) for k in todo]
-    if tasks:
-        executor.warm(deck, redraws=True)
     try:
+        if tasks:
+            executor.warm(deck, redraws=True)
         executor.map(tasks, finished)
     except KeyboardInterrupt:
         progress.close()
