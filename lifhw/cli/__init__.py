@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import jsonio, limits, progress
-from ..errors import Interrupted, LifhwError, ParameterError
+from ..errors import FieldError, Interrupted, LifhwError, ParameterError
 from ..files import claimed, not_regular
 from ..limits import check_points
 from ..params import FIELDS, LIFParams
@@ -495,10 +495,11 @@ def _typed(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
 
 def _refusal(exc: ParameterError, args: argparse.Namespace | None, argv: Sequence[str]) -> str:
     """The one line of a refusal. One that names a quantity the command has no flag for (``dt`` derived from
-    ``--c-m``, ``beta`` from ``--tau``) says first which of the flags the user typed imply it."""
+    ``--c-m``, ``beta`` from ``--tau``) says first which of the flags the user typed imply it; one about a file's
+    field names the file already."""
     text = " ".join(str(exc).split())
     parser = getattr(args, "_parser", None)
-    if parser is None or exc.name in vars(args) or exc.name in {f for a in parser._actions for f in a.option_strings}:
+    if parser is None or isinstance(exc, FieldError) or exc.name in vars(args) or exc.name in {f for a in parser._actions for f in a.option_strings}:
         return text
     typed = _typed(parser, argv)
     if not typed:
