@@ -64,6 +64,16 @@ def deferred(signals: set[signal.Signals]):
                 signal.raise_signal(caught)
 
 
+#: The bar whose line is unfinished on stderr, if any (:func:`end_line`).
+_drawing: list[Progress] = []
+
+
+def end_line() -> None:
+    """End the line of a bar left drawing (a run that stopped mid-bar), so that the line that follows is its own."""
+    while _drawing:
+        _drawing.pop().close()
+
+
 class Progress:
     """``label [####      ] done/total ETA`` redrawn in place on stderr; silent when ``quiet``.
 
@@ -88,6 +98,8 @@ class Progress:
         if not self.quiet and not self._closed:
             print(file=sys.stderr)
         self._closed = True
+        if self in _drawing:
+            _drawing.remove(self)
 
     def _draw(self) -> None:
         if self.quiet:
@@ -100,3 +112,5 @@ class Progress:
         eta_text = f"ETA {eta:5.0f}s" if ran else "ETA     ?"
         print(f"\r{self.label:<22} [{bar:<24}] {self.done}/{self.total} {eta_text}", end="",
               file=sys.stderr, flush=True)
+        if self not in _drawing:
+            _drawing.append(self)

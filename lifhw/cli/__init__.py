@@ -482,9 +482,17 @@ def _print(text: str) -> int:
     return 0
 
 
+def _say(line: str) -> None:
+    """Print one line of the outcome on stderr, after ending a progress bar's unfinished line."""
+    progress.end_line()
+    print(line, file=sys.stderr)
+
+
 def _typed(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
-    """The value flags of ``parser`` in ``argv``, each as ``FLAG VALUE``, in the order typed."""
-    takes_value = {flag for action in parser._actions if action.nargs != 0 for flag in action.option_strings}
+    """The value flags of ``parser`` in ``argv`` (not paths: a folder implies no quantity), each as ``FLAG VALUE``,
+    in the order typed."""
+    takes_value = {flag for action in parser._actions if action.nargs != 0 and not isinstance(action.type, PathArg)
+                   for flag in action.option_strings}
     typed, tokens = [], list(argv)
     for k, token in enumerate(tokens):
         flag, equals, value = token.partition("=")
@@ -499,7 +507,8 @@ def _refusal(exc: ParameterError, args: argparse.Namespace | None, argv: Sequenc
     field names the file already."""
     text = " ".join(str(exc).split())
     parser = getattr(args, "_parser", None)
-    if parser is None or isinstance(exc, FieldError) or exc.name in vars(args) or exc.name in {f for a in parser._actions for f in a.option_strings}:
+    flags = {f for a in parser._actions for f in a.option_strings} if parser is not None else set()
+    if parser is None or isinstance(exc, FieldError) or exc.name in vars(args) or exc.name in flags:
         return text
     typed = _typed(parser, argv)
     if not typed:
@@ -532,9 +541,9 @@ def _failed(exc: BaseException, args: argparse.Namespace | None) -> int:
         _print(to_json(output))
     if isinstance(exc, Interrupted | KeyboardInterrupt):
         detail = f": {' '.join(str(exc).split())}" if str(exc) else ": nothing was kept"
-        print(f"lifhw: interrupted{detail}", file=sys.stderr)
+        _say(f"lifhw: interrupted{detail}")
         return 128 + _stopped_by[0]
-    print(f"lifhw: failed: {' '.join(str(exc).split())}", file=sys.stderr)
+    _say(f"lifhw: failed: {' '.join(str(exc).split())}")
     return 1
 
 
@@ -553,10 +562,9 @@ def _os_error(exc: OSError, args: argparse.Namespace | None) -> int:
                  if isinstance(value, PathText) and (within(target, value) or within(value, target))]
         if flags:
             flag = max(flags, key=lambda value: len(os.path.abspath(value)))
-            print(f"lifhw: error: {' '.join(str(ParameterError(flag.name, str(flag), reason)).split())}",
-                  file=sys.stderr)
+            _say(f"lifhw: error: {' '.join(str(ParameterError(flag.name, str(flag), reason)).split())}")
             return 2
-    print(f"lifhw: failed: {' '.join(reason.split())}", file=sys.stderr)
+    _say(f"lifhw: failed: {' '.join(reason.split())}")
     return 1
 
 
@@ -574,10 +582,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = build_parser().parse_args(argv)
                 result = _run(args)
             except ParameterError as exc:
-                print(f"lifhw: error: {_refusal(exc, args, argv)}", file=sys.stderr)
+                _say(f"lifhw: error: {_refusal(exc, args, argv)}")
                 return 2
             except UsageError as exc:
-                print(f"lifhw: error: {' '.join(str(exc).split())}", file=sys.stderr)
+                _say(f"lifhw: error: {' '.join(str(exc).split())}")
                 return 2
             except (LifhwError, KeyboardInterrupt) as exc:
                 return _failed(exc, args)
