@@ -119,16 +119,17 @@ def tsv_keepout(diameter: float = TSV_TYPICAL["diameter"]) -> float:
     return math.pi * (diameter / 2 + pdk.TSV_KEEPOUT * diameter) ** 2
 
 
-def array_area(circuit: str, neurons: int, tsv: bool = False) -> ArrayArea:
-    """:class:`ArrayArea` of ``neurons`` lif_``circuit`` (default design) and their bias block; ``tsv``: each
-    membrane with the typical TSV."""
+def array_area(circuit: str, neurons: int, tsv: bool = False, c_m: float | None = None) -> ArrayArea:
+    """:class:`ArrayArea` of ``neurons`` lif_``circuit`` (default design; ``c_m`` F: another membrane capacitor)
+    and their bias block; ``tsv``: each membrane with the typical TSV."""
     from .array import check_neurons, get_block
     from .deck import AnalogNeuron
 
     block = get_block(circuit)
     check_neurons(neurons)
     neuron = AnalogNeuron(circuit)
-    own = parts(neuron.subckt(), neuron.values())
+    values = neuron.values() if c_m is None else {**neuron.values(), "c_m": check_value(c_m, "c_m", "F", minimum=0)}
+    own = parts(neuron.subckt(), values)
     shared = parts(block.text(), neuron.values())
     stacked = max(own.mim_area, own.device_area)
     side = own.mim_area + own.device_area

@@ -164,3 +164,24 @@ def test_area_per_neuron_is_the_neuron_plus_the_block_over_n(circuit):
 ])
 def test_array_cli_refuses_in_one_line(lifhw_in_process, one_line_exit_2, args, words):
     one_line_exit_2(lifhw_in_process("spice", "array", *args, "--json"), *words)
+
+
+def test_size_reports_area_beside_energy():
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "lifhw", "size", "--tau", "20m", "--i-b", "10p", "--c-tsv", "140f",
+                          "--v-swing", "0.3", "--kappa", "0.68", "--i-off", "1f", "--circuit", "lowpower", "--json"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout)
+    area = got["area"]
+    # the sized C_m's MIM (not the netlist's 2.6 pF), the TSV's keep-out since the TSV is on, the block over N
+    assert area["mim_area"] == pytest.approx(ar.mim_area(got["c_m"]) + ar.mim_area(ar.parts(
+        AnalogNeuron("lowpower").subckt(), AnalogNeuron("lowpower").values()).mim_capacitance - 2.6e-12), rel=1e-9)
+    assert area["tsv_keepout"] == pytest.approx(ar.tsv_keepout(), rel=1e-12)
+    for n, (stacked, side) in area["per_neuron"].items():
+        assert stacked == pytest.approx(area["neuron_stacked"] + area["tsv_keepout"] + area["block_area"] / int(n))
+        assert side == pytest.approx(area["neuron_side_by_side"] + area["tsv_keepout"] + area["block_area"] / int(n))
+    assert got["energy_per_spike"] > 0
