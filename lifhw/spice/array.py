@@ -98,6 +98,9 @@ BLOCKS = {
     "ota": BiasBlock("ota", "bias_ota.cir", (("i_b", 10e-12), ("i_cmp", 1e-9), ("i_ref", 100e-12), *_VOLTAGES)),
 }
 
+#: The block netlists: every result computed from them is invalidated when one changes (lifhw.report.cache).
+DATA_FILES = tuple(block.path for block in BLOCKS.values())
+
 
 def get_block(circuit: str) -> BiasBlock:
     if circuit not in BLOCKS:

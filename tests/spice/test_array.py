@@ -185,3 +185,24 @@ def test_size_reports_area_beside_energy():
         assert stacked == pytest.approx(area["neuron_stacked"] + area["tsv_keepout"] + area["block_area"] / int(n))
         assert side == pytest.approx(area["neuron_side_by_side"] + area["tsv_keepout"] + area["block_area"] / int(n))
     assert got["energy_per_spike"] > 0
+
+
+def test_report_section_rows_split_the_block_over_n():
+    """The array section's table: the simulated rows as measured; the computed ones are the same own supply with
+    the same block power shared by N neurons at the same rate, and every row's total is its parts' sum."""
+    from lifhw.report.sections import array as section
+    from lifhw.spice.array import ArrayRun
+
+    vdd, isi = 1.8, 0.033
+    single = measure_array(_synthetic(1, isi, 20e-12, 835e-12, vdd, 34e-12), 1, 1, 34e-12, vdd)
+    lumped = measure_array(_synthetic(1, isi, 21e-12, 835e-12, vdd, 34e-12), 1, 64, 34e-12, vdd)
+    run = ArrayRun("lowpower", 64, "lumped", "tt", 27.0, 34e-12, 30.0, 29.7, lumped, single, "* deck")
+    rows = {row[0]: row for row in section.energy_rows(run)}
+    assert rows[1][3:6] == [single.sources["vdd"], single.sources["vdda"], single.energy_per_spike]
+    assert rows[64][3:6] == [lumped.sources["vdd"], lumped.sources["vdda"], lumped.energy_per_spike]
+    for n in (16, 256):
+        assert rows[n][4] == pytest.approx(vdd * 835e-12 * isi / n, rel=1e-4)
+        assert rows[n][5] == pytest.approx(rows[n][3] + rows[n][4], rel=1e-12)
+    assert ArrayRun.from_dict(run.as_dict()) == run
+    page = section.html(run)
+    assert "lif_lowpower, N = 64" in page and "µm²" in page
