@@ -100,6 +100,21 @@ size: setup
 	$(PY) -m lifhw size montecarlo --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --n 4000 --seed 0
 	$(MAKE) --no-print-directory mc
 
+# Energy per spike and area of an array on one bias block of sky130 transistors (issue 23's acceptance runs; each
+# array run is minutes of CPU: the block's ~550 devices make a neuron's transient ~20x costlier than with ideal
+# sources): the transient checks, then lif_lowpower at 30 Hz for N = 1, 16 (full deck and lumped: the method's
+# check), 64 and 256 (lumped) -> build/spice/array/n<N>[-full|-lumped].json, each written when it finishes.
+ARRAY_RUNS := 1:auto 16:full 16:lumped 64:auto 256:auto
+.PHONY: array
+array: setup
+	$(PY) -m pytest -q tests/spice/test_array_spice.py
+	mkdir -p build/spice/array
+	@for run in $(ARRAY_RUNS); do n=$${run%%:*}; m=$${run##*:}; out=build/spice/array/n$$n-$$m.json; \
+	  [ -s $$out ] && { echo "array: $$out exists"; continue; }; \
+	  echo "array: N = $$n ($$m)"; \
+	  $(PY) -m lifhw spice array --circuit lowpower --neurons $$n --rate 30 --method $$m --json > $$out.tmp \
+	    && mv $$out.tmp $$out || { rm -f $$out.tmp; exit 1; }; done
+
 # The SPICE Monte Carlo of lif_ota with sky130's own mismatch (issue 13's acceptance run): 1000 samples at tt,
 # 27 C, stored as they finish under build/spice/mc (a rerun computes only what is missing).
 mc: setup

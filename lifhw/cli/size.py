@@ -360,7 +360,8 @@ def _human_size(result: dict) -> str:
     area = result.get("area")
     if area:
         lines.append(f"{'neuron area':>24}: {area['neuron_stacked']:.4g} m^2 (devices under the MIM) .. "
-                     f"{area['neuron_side_by_side']:.4g} m^2 (side by side), TSV keep-out {area['tsv_keepout']:.4g} m^2")
+                     f"{area['neuron_side_by_side']:.4g} m^2 (side by side), "
+                     f"TSV keep-out {area['tsv_keepout']:.4g} m^2")
         lines.append(f"{'per neuron, N = 64':>24}: {area['per_neuron']['64'][0]:.4g} .. "
                      f"{area['per_neuron']['64'][1]:.4g} m^2 (with the bias block's {area['block_area']:.4g} m^2 / 64)")
     leak = result["leakage"]

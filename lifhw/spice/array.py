@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -113,7 +114,7 @@ def check_neurons(n) -> int:
     """``n`` as a neuron count: a whole number from 1 to the points lifhw.limits allows."""
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ParameterError("neurons", n, "must be a whole number >= 1")
-    return check_points("neurons", n, n, "neurons")
+    return check_points("neurons", n, int(n), "neurons")
 
 
 #: Sink outputs of the block into which a neuron's charge flows (the reset switch's, the comparator tail's).
@@ -333,6 +334,8 @@ def input_for_rate(neuron: AnalogNeuron, rate: float | None, i_in: float | None,
         char = spice.characterize()
     low, high = 1.01 * char.rheobase, 1e3 * char.rheobase
     if rate is None:
+        if i_in is None:
+            raise ParameterError("rate", rate, "give either --rate or --i-in")
         i_in = check_value(i_in, "i_in", "A", minimum=low, maximum=high)
         return i_in, float(char.rate(i_in))
     f_low, f_high = float(char.rate(low)), float(char.rate(high))
@@ -348,6 +351,8 @@ def run_array(circuit: str, neurons: int, executor, directory, rate: float | Non
               t_sim: float | None = None) -> ArrayRun:
     """Energy per spike of ``neurons`` lif_``circuit`` on one bias block, at the input that fires at ``rate`` Hz
     (or at ``i_in`` A). ``method`` "auto": the full deck up to 16 neurons, the lumped method above."""
+    from .runner import tool_versions
+    from .store import ResultStore
     from .sweep import transient_job
 
     block = get_block(circuit)
@@ -369,15 +374,24 @@ def run_array(circuit: str, neurons: int, executor, directory, rate: float | Non
     v_reset, v_th = neuron.params.v_reset, neuron.params.v_th
 
     def run(text: str, stem: str, simulated: int, total: int) -> ArrayEnergy:
+        # Stored as it finishes, by what determines it: a rerun (or a lumped run of another N, which starts with the
+        # same N = 1 deck) reads it back instead of simulating again.
+        store = ResultStore(Path(directory) / "store", {
+            "deck": Deck(text, "").digest, "ngspice": tool_versions(), "t_stop": job["t_stop"],
+            "max_step": job["max_step"], "simulated": simulated, "neurons": total, "i_in": i_in})
+        stored = store.get("energy", ArrayEnergy)
+        if stored is not None:
+            return stored
         vectors = run_deck(text, directory, stem, job["t_stop"], job["max_step"], executor)
-        return measure_array(vectors, simulated, total, i_in, vdd)
+        energy = measure_array(vectors, simulated, total, i_in, vdd)
+        store.put("energy", energy)
+        return energy
 
-    single = None
-    if method == "lumped" or neurons == 1:
-        single = run(array_deck(neuron, 1, i_in, meters=True), f"array-{circuit}-1", 1, 1)
-    if neurons == 1:
+    deck_one = array_deck(neuron, 1, i_in, meters=True)
+    single = run(deck_one, f"array-{circuit}-1", 1, 1) if method == "lumped" or neurons == 1 else None
+    if neurons == 1 and single is not None:
         return ArrayRun(circuit, 1, "full", neuron.design.corner, neuron.design.temp, i_in, rate, ideal_rate, single,
-                        None, array_deck(neuron, 1, i_in, meters=True))
+                        None, deck_one)
     if method == "lumped":
         assert single is not None
         loads = {port: (neurons - 1) * q * single.rate for port, q in single.charge.items()}
