@@ -36,7 +36,7 @@ from ..jsonio import Record
 from ..limits import check_points
 from ..units import check_value
 from .deck import AnalogNeuron, Deck
-from .measure import crossings
+from .measure import spike_times
 
 #: The neurons' own supply and the bias block's supply: the only ideal voltage sources of an array deck.
 SUPPLY, BLOCK_SUPPLY = "vdd", "vdda"
@@ -201,17 +201,6 @@ def _integral(t: np.ndarray, y: np.ndarray, t0: float, t1: float) -> float:
     return float(np.trapezoid(np.interp(grid, t, y), grid))
 
 
-def spike_times(t: np.ndarray, spk: np.ndarray, rst: np.ndarray, vdd: float) -> np.ndarray:
-    """Rising vdd/2 crossings of ``spk``, a spike counting only after the release of the previous one's reset."""
-    rising = crossings(t, spk, vdd / 2, rising=True)
-    releases = crossings(t, rst, vdd / 2, rising=False)
-    kept: list[float] = []
-    for time in rising:
-        if not kept or np.any((releases > kept[-1]) & (releases < time)):
-            kept.append(time)
-    return np.array(kept)
-
-
 @dataclass(frozen=True)
 class ArrayEnergy(Record):
     """Energy per spike of an array from one transient (J per spike of a neuron, SI).
@@ -249,7 +238,7 @@ def measure_array(vectors: dict[str, np.ndarray], simulated: int, neurons: int, 
     the others in it are rate·window (their phases differ, their ISIs do not change within a run).
     """
     t = vectors["time"]
-    times = [spike_times(t, vectors[f"spk{k}"], vectors[f"rst{k}"], vdd) for k in range(simulated)]
+    times = [spike_times(t, vectors[f"spk{k}"], vectors[f"rst{k}"], vdd)[0] for k in range(simulated)]
     if len(times[0]) < 3:
         raise SpiceError(f"neuron 0 fired {len(times[0])} times in {t[-1]:.4g} s: energy per spike needs at least "
                          "3 spikes (a longer --t-sim, or a higher --rate)")

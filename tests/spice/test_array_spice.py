@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lifhw.spice.array import array_deck, run_deck, spike_times
+from lifhw.spice.array import array_deck, run_deck
 from lifhw.spice.deck import AnalogNeuron
 from lifhw.spice.executor import LocalExecutor
+from lifhw.spice.measure import spike_times
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +38,7 @@ def test_reset_charge_is_the_membrane_charge(one_spike):
     with a few fF over C_m's 2.6 pF)."""
     neuron, v = one_spike
     t = v["time"]
-    (spike,) = spike_times(t, v["spk0"], v["rst0"], 1.8)
+    (spike,), _ = spike_times(t, v["spk0"], v["rst0"], 1.8)
     release = t[np.nonzero((t > spike) & (v["rst0"] < 0.9))[0][0]]
     t0, t1 = spike - 20e-6, release  # from just before the switch closes (the comparator's trip) to its release
     q_meter = _integral(t, v["vmeter_vreset#branch"], t0, t1)
