@@ -158,10 +158,11 @@ def array_deck(neuron: AnalogNeuron, n: int, i_in: float, v_start=None, loads: d
         nodes = [f"{p}{k}" if p in own else (metered.get(p, p) if k == 0 else p) for p in ports]
         lines += [f"xn{k} {' '.join(nodes)} {neuron.cell_name}", f"{INPUT}{k} 0 mem{k} dc {i_in!r}"]
     lines += [f"{METER}{port} {node} {port} dc 0" for port, node in metered.items()]
-    for port, amps in (loads or {}).items():
-        if port not in SINK_PORTS or port not in ports:
-            raise ParameterError("load", port, f"must be a sink port of the block ({', '.join(SINK_PORTS)})")
-        lines.append(f"{LOAD}{port} 0 {port} dc {check_value(amps, 'load', 'A', minimum=0, exclusive=False)!r}")
+    loads = loads or {}
+    for port in set(loads) - {p for p in SINK_PORTS if p in ports}:
+        raise ParameterError("load", port, f"must be a sink port of the block ({', '.join(SINK_PORTS)})")
+    for port in (p for p in SINK_PORTS if p in loads):  # in one order: the deck's text is its identity
+        lines.append(f"{LOAD}{port} 0 {port} dc {check_value(loads[port], 'load', 'A', minimum=0, exclusive=False)!r}")
     lines.append(".ic " + " ".join(f"v(mem{k})={v!r}" for k, v in enumerate(starts)))
     saves = [f"i({SUPPLY})", f"i({BLOCK_SUPPLY})", *(f"v({node}{k})" for k in range(n) for node in ("mem", "spk",
                                                                                                    "rst")),

@@ -8,6 +8,7 @@ C·ΔV, the ladder's taps, the lumped method against the full deck) are in test_
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -206,3 +207,37 @@ def test_report_section_rows_split_the_block_over_n():
     assert ArrayRun.from_dict(run.as_dict()) == run
     page = section.html(run)
     assert "lif_lowpower, N = 64" in page and "µm²" in page
+
+
+def test_lumped_run_loads_the_block_with_the_single_neurons_charge(monkeypatch, tmp_path):
+    """run_array's lumped method without SPICE: the N = 1 deck's metered charge per spike times its rate times
+    N − 1 becomes the loads of the lumped deck, and the block's energy is shared by all N neurons' spikes."""
+    from lifhw.spice import array
+
+    isi, vdd, q_reset, q_vg = 0.033, 1.8, 0.8e-12, 0.2e-12
+    decks = []
+
+    def fake_run(text, directory, stem, t_stop, max_step, executor):
+        decks.append(text)
+        vectors = _synthetic(text.count("\niin"), isi, 20e-12, 835e-12, vdd, 34e-12)
+        if "vmeter_vreset" in text:  # a constant current carrying q per ISI
+            vectors["vmeter_vreset#branch"] = np.full_like(vectors["time"], q_reset / isi)
+            vectors["vmeter_vg#branch"] = np.full_like(vectors["time"], q_vg / isi)
+        return vectors
+
+    monkeypatch.setattr(array, "run_deck", fake_run)
+    monkeypatch.setattr(array, "input_for_rate", lambda neuron, rate, i_in, executor: (34e-12, 30.3))
+    got = array.run_array("lowpower", 64, None, tmp_path, rate=30.0)
+    assert got.method == "lumped" and len(decks) == 2
+    assert got.single.charge == pytest.approx({"vreset": q_reset, "vg": q_vg}, rel=1e-4)
+    loads = {line.split()[0]: float(line.split()[-1]) for line in decks[1].splitlines() if line.startswith("iload_")}
+    assert loads == pytest.approx({"iload_vreset": 63 * q_reset / isi, "iload_vg": 63 * q_vg / isi}, rel=1e-4)
+    assert stray_sources(decks[1]) == []
+    assert got.energy.sources["vdda"] == pytest.approx(vdd * 835e-12 * isi / 64, rel=1e-4)
+    # a second run reads both transients back from the store: no simulation
+    again = array.run_array("lowpower", 64, None, tmp_path, rate=30.0)
+    assert len(decks) == 2 and again == got
+    full = array.run_array("lowpower", 16, None, tmp_path, rate=30.0)
+    assert full.method == "full" and full.single is None and full.energy.simulated == 16
+    starts = re.search(r"^\.ic (.*)$", decks[-1], re.MULTILINE).group(1).split()
+    assert len(set(starts)) == 16  # out of phase
