@@ -45,7 +45,7 @@ def test_reset_charge_is_the_membrane_charge(one_spike):
     q_meter = _integral(t, v["vmeter_vreset#branch"], t0, t1)
     v0, v1 = np.interp(t0, t, v["mem0"]), np.interp(t1, t, v["mem0"])
     expected = neuron.params.c_m * (v0 - v1) + I_IN * (t1 - t0)
-    assert q_meter == pytest.approx(expected, rel=0.03)
+    assert q_meter == pytest.approx(expected, rel=0.01)
     assert release - spike == pytest.approx(neuron.params.t_ref, rel=0.1)
 
 
