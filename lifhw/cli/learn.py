@@ -9,6 +9,9 @@ from .. import fixed, jsonio
 from ..files import BUILD
 from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
 
+#: The checkpoint a run writes in its --out folder after every epoch (lifhw.learn.checkpoint).
+CHECKPOINT = "checkpoint.npz"
+
 
 def _progress(row: dict) -> None:
     print(f"{row['phase']:>6} epoch {row['epoch']:3d}: loss {row['loss']:.4f}  "
@@ -24,8 +27,9 @@ def _digits(args) -> dict:
         ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak,
         train=train.TrainConfig(steps=args.steps, epochs=args.epochs, batch=args.batch, lr=args.lr,
                                 surrogate=args.surrogate, slope=args.slope, encoding=args.encoding))
-    result = digits.run(config, progress=None if args.quiet else _progress)
     out = Path(args.out)
+    result = digits.run(config, progress=None if args.quiet else _progress, checkpoint=out / CHECKPOINT,
+                        resume=args.resume)
     fixed.save_network(result["fixed_net"], out / "fixed.npz")
     deployed, hints = nirgraph.fixed_to_float(result["fixed_net"])
     nirgraph.write(nirgraph.to_graph(deployed, hints), out / "model.nir")
@@ -84,5 +88,8 @@ def register(subparsers) -> None:
                        help="after a spike: set to V_reset or subtract the threshold")
     group.add_argument("--width", type=IntArg("width", *fixed.WIDTH_RANGE), default=16, help="fixed-point state width")
     group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "learn"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "learn"), help="output folder")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
+    p.add_argument("--resume", action="store_true",
+                   help=f"go on from the checkpoint an interrupted run with the same settings left in --out "
+                        f"({CHECKPOINT}, written after every epoch); the result is the uninterrupted run's")

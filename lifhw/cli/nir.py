@@ -38,7 +38,7 @@ def _export(args) -> dict:
 def _import(args) -> dict:
     from ..learn import nirgraph
 
-    net, hints = nirgraph.from_graph(nirgraph.read(args.graph), dt=args.dt, discretization=args.discretization)
+    net, hints = nirgraph.load(args.graph, dt=args.dt, discretization=args.discretization)
     result = {"graph": args.graph, "dt": net.dt, "discretization": net.discretization, "sizes": net.sizes,
               "layers": _layers(net)}
     if args.out:

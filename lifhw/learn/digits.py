@@ -8,19 +8,26 @@ its accuracy on the held-out split with the integer model, all on the same seede
 from __future__ import annotations
 
 import time
+import typing
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import jax
 import numpy as np
 
 from .. import fixed
-from ..errors import ParameterError
+from ..errors import Interrupted, ParameterError
 from ..limits import check_memory, check_steps
+from . import checkpoint as ckpt
 from . import convert, encode, model, train
 
 #: The data set: load_digits' 1797 images of 8x8 pixels, ten classes.
 N_IMAGES, N_PIXELS, N_CLASSES = 1797, 64, 10
+
+
+#: The largest seed: the split's (scikit-learn's random_state) is 32 bits.
+SEED_MAX = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,8 @@ class DigitsConfig:
     def __post_init__(self) -> None:
         if not self.hidden or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in self.hidden):
             raise ParameterError("hidden", self.hidden, "must be one or more layer sizes >= 1")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ParameterError("seed", self.seed, "must be a whole number >= 0")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= SEED_MAX:
+            raise ParameterError("seed", self.seed, f"must be a whole number in [0, {SEED_MAX}]")
         fixed.FixedFormat(width=self.width, leak=self.leak, reset_mode=self.reset_mode)  # validates those three
         top = min(16, self.width)
         if isinstance(self.bits, bool) or not isinstance(self.bits, int) or not 2 <= self.bits <= top:
@@ -106,7 +113,8 @@ def test_events(split: Split, config: DigitsConfig) -> np.ndarray:
 
 
 def train_float(config: DigitsConfig, split: Split, events: np.ndarray,
-                progress: Callable[[dict], None] | None = None) -> tuple[model.FloatNetwork, list[dict]]:
+                progress: Callable[[dict], None] | None = None, resume: train.FitState | None = None,
+                on_epoch: Callable[[train.FitState], None] | None = None) -> tuple[model.FloatNetwork, list[dict]]:
     key = jax.random.PRNGKey(config.seed)
     k_init, k_fit = jax.random.split(key)
     sizes = [split.x_train.shape[1], *config.hidden, 10]
@@ -114,12 +122,18 @@ def train_float(config: DigitsConfig, split: Split, events: np.ndarray,
     specs = tuple(model.float_spec(neuron) for _ in sizes[1:])
     initial = train.init_weights(k_init, sizes)
     weights, history = train.fit(initial, specs, split.x_train, split.y_train, events, split.y_test, config.train,
-                                 k_fit, "float", progress)
-    return model.FloatNetwork(tuple(weights), (neuron,) * len(weights), config.dt), history
+                                 k_fit, "float", progress, resume, on_epoch)
+    return float_network(config, weights), history
+
+
+def float_network(config: DigitsConfig, weights) -> model.FloatNetwork:
+    """The float network of ``config`` with ``weights``."""
+    return model.FloatNetwork(tuple(weights), (config.neuron(),) * len(weights), config.dt)
 
 
 def train_fixed(config: DigitsConfig, net: model.FloatNetwork, split: Split, events: np.ndarray, bits: int,
-                progress: Callable[[dict], None] | None = None):
+                progress: Callable[[dict], None] | None = None, resume: train.FitState | None = None,
+                on_epoch: Callable[[train.FitState], None] | None = None):
     """Quantization-aware fine-tuning at ``bits``; returns (QAT float network, FixedNetwork, layer plans, history)."""
     layers = convert.plan(net, bits, config.width, config.leak)
     specs = tuple(model.qat_spec(p.q, p.weight_bits, p.acc_width) for p in layers)
@@ -127,7 +141,7 @@ def train_fixed(config: DigitsConfig, net: model.FloatNetwork, split: Split, eve
                                       "lr": config.train.lr / 3})
     k_fit = jax.random.fold_in(jax.random.PRNGKey(config.seed), bits)
     weights, history = train.fit(list(net.weights), specs, split.x_train, split.y_train, events, split.y_test,
-                                 qat_config, k_fit, f"qat{bits}", progress)
+                                 qat_config, k_fit, f"qat{bits}", progress, resume, on_epoch)
     qat_net = model.FloatNetwork(tuple(weights), net.neurons, net.dt, net.discretization)
     return qat_net, convert.to_fixed(qat_net, layers), layers, history
 
@@ -140,13 +154,47 @@ def score_fixed(net: fixed.FixedNetwork, events: np.ndarray, labels: np.ndarray)
             "spikes_per_layer": per_layer}
 
 
-def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None) -> dict:
-    """The whole task; returns the numbers and the networks (``float_net``, ``qat_net``, ``fixed_net``)."""
+def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None, checkpoint: Path | None = None,
+        resume: bool = False) -> dict:
+    """The whole task; returns the numbers and the networks (``float_net``, ``qat_net``, ``fixed_net``).
+
+    ``checkpoint``: a file written after every epoch (:mod:`lifhw.learn.checkpoint`); interrupted (Ctrl-C,
+    SIGTERM), the run raises :class:`~lifhw.errors.Interrupted` naming it. ``resume``: go on from that file, written
+    by a run with the same ``config``, to the same result as a run never interrupted.
+    """
     start = time.perf_counter()
     split = load(config.seed)
     events = test_events(split, config)
-    float_net, history = train_float(config, split, events, progress)
-    qat_net, fixed_net, layers, qat_history = train_fixed(config, float_net, split, events, config.bits, progress)
+    settings = asdict(config)
+    saved = ckpt.load(typing.cast(Path, checkpoint), settings) if resume else None
+    # the last checkpoint this run wrote or resumed from (None: none, so an interruption keeps nothing)
+    where = {"phase": saved.phase, "epoch": saved.state.epoch} if saved else None
+
+    def keep(phase: str, float_weights=(), float_history=()) -> Callable[[train.FitState], None] | None:
+        def write(state: train.FitState) -> None:
+            ckpt.save(typing.cast(Path, checkpoint),
+                      ckpt.Checkpoint(settings, phase, state, tuple(float_weights), tuple(float_history)))
+            nonlocal where
+            where = {"phase": phase, "epoch": state.epoch}
+
+        return write if checkpoint is not None else None
+
+    try:
+        if saved is not None and saved.phase == "qat":
+            float_net, history = float_network(config, saved.float_weights), list(saved.float_history)
+        else:
+            float_net, history = train_float(config, split, events, progress, saved.state if saved else None,
+                                             keep("float"))
+        qat_net, fixed_net, layers, qat_history = train_fixed(
+            config, float_net, split, events, config.bits, progress,
+            saved.state if saved is not None and saved.phase == "qat" else None,
+            keep("qat", float_net.weights, history))
+    except KeyboardInterrupt:
+        if where is None:
+            raise
+        total = config.train.epochs if where["phase"] == "float" else config.qat_epochs
+        raise Interrupted(f"{where['phase']} epoch {where['epoch']} of {total} finished, checkpoint {checkpoint}; "
+                          "the same command with --resume goes on from it") from None
     train_seconds = time.perf_counter() - start
     neuron = config.neuron()
     float_eval = train.evaluate(float_net.weights, tuple(model.float_spec(neuron) for _ in float_net.weights),

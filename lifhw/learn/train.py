@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from .. import progress as lifhw_progress
 from ..errors import ParameterError
 from . import encode, model, surrogate
 
@@ -73,6 +74,18 @@ _forward = jax.jit(forward_counts, static_argnums=(1, 3, 4))
 
 
 @dataclass
+class FitState:
+    """Where :func:`fit` stands after ``epoch`` epochs: everything the next epoch needs, exactly (the weights, the
+    leaves of the optimizer's state in ``jax.tree_util`` order, the PRNG key) and the history so far."""
+
+    epoch: int
+    weights: list[np.ndarray]
+    opt_state: list[np.ndarray]
+    key: np.ndarray
+    history: list[dict]
+
+
+@dataclass
 class Evaluation:
     accuracy: float
     prediction: np.ndarray
@@ -122,16 +135,25 @@ def _compiled_step(specs: tuple, config: TrainConfig, n_batches: int):
 
 def fit(weights, specs: tuple, x_train: np.ndarray, y_train: np.ndarray, eval_events: np.ndarray,
         eval_labels: np.ndarray, config: TrainConfig, key, phase: str,
-        progress: Callable[[dict], None] | None = None) -> tuple[list[np.ndarray], list[dict]]:
+        progress: Callable[[dict], None] | None = None, resume: FitState | None = None,
+        on_epoch: Callable[[FitState], None] | None = None) -> tuple[list[np.ndarray], list[dict]]:
     """Adam on the count loss for ``config.epochs`` epochs; returns the weights and one history row per epoch
-    (loss and accuracy on the training batches, accuracy on ``eval_events``)."""
+    (loss and accuracy on the training batches, accuracy on ``eval_events``).
+
+    ``on_epoch(state)`` is called after each epoch with a :class:`FitState`; ``resume``, such a state of a run with
+    the same arguments, goes on after its epoch and ends with the weights and history that run would have had.
+    """
     n_batches = max(len(x_train) // config.batch, 1)
     optimizer, train_step = _compiled_step(specs, config, n_batches)
     weights = [jnp.asarray(w, dtype=jnp.float32) for w in weights]
     opt_state = optimizer.init(weights)
     x_dev, y_dev = jnp.asarray(x_train, dtype=jnp.float32), jnp.asarray(y_train, dtype=jnp.int32)
-    history = []
-    for epoch in range(1, config.epochs + 1):
+    history: list[dict] = []
+    first = 1
+    if resume is not None:
+        weights, opt_state, key = _restored(resume, weights, opt_state, key)
+        history, first = list(resume.history), resume.epoch + 1
+    for epoch in range(first, config.epochs + 1):
         start = time.perf_counter()
         key, k_perm = jax.random.split(key)
         order = jax.random.permutation(k_perm, len(x_train))
@@ -146,6 +168,26 @@ def fit(weights, specs: tuple, x_train: np.ndarray, y_train: np.ndarray, eval_ev
         row = {"phase": phase, "epoch": epoch, "loss": float(np.mean(losses)), "train_accuracy": correct / seen,
                "test_accuracy": held_out.accuracy, "seconds": time.perf_counter() - start}
         history.append(row)
+        if on_epoch is not None:  # before the progress line, which then tells of a kept epoch
+            on_epoch(FitState(epoch, [np.asarray(w) for w in weights],
+                              [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(opt_state)], np.asarray(key),
+                              list(history)))
         if progress:
             progress(row)
+        lifhw_progress.reached(f"{phase} epoch {epoch}")
     return [np.asarray(w) for w in weights], history
+
+
+def _restored(state: FitState, weights: list, opt_state, key) -> tuple[list, object, object]:
+    """The weights, optimizer state and key of ``state`` in place of the fresh ones; ParameterError unless each
+    saved array has its fresh one's shape and type (a checkpoint of another network)."""
+    leaves, tree = jax.tree_util.tree_flatten(opt_state)
+    groups = (("weights", weights, state.weights), ("optimizer state", leaves, state.opt_state),
+              ("PRNG key", [key], [state.key]))
+    for what, fresh, saved in groups:
+        if len(fresh) != len(saved) or any(np.shape(f) != np.shape(s) or np.asarray(f).dtype != np.asarray(s).dtype
+                                           for f, s in zip(fresh, saved, strict=True)):
+            raise ParameterError("resume", f"epoch {state.epoch}",
+                                 f"the checkpoint's {what} does not fit this network (another network's checkpoint)")
+    return ([jnp.asarray(w) for w in state.weights],
+            jax.tree_util.tree_unflatten(tree, [jnp.asarray(leaf) for leaf in state.opt_state]), jnp.asarray(state.key))
