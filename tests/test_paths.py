@@ -172,6 +172,8 @@ def _cases(h: str, model: str) -> dict[tuple[tuple[str, ...], str], tuple[list[s
         (("spice", "fi"), "--partial"): (["spice", "fi", "--circuit", "ideal", "--i", "1n", "--partial", f"{h}.json"],
                                          None),
         (("spice", "study"), "--out"): (["spice", "study", "--workers", "0", "--out", h], "workers"),
+        (("spice", "array"), "--out"): (["spice", "array", "--neurons", "2", "--max-points", "1", "--out", h],
+                                        "neurons"),
         (("nir", "export"), "model"): (["nir", "export", model, "--out", f"{h}.nir"], None),
         (("nir", "export"), "--out"): (["nir", "export", model, "--out", f"{h}.nir"], None),
         (("nir", "import"), "graph"): (["nir", "import", f"{h}.nir", "--out", f"{h}.npz"], None),

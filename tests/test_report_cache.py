@@ -159,3 +159,12 @@ def test_report_survives_a_corrupted_cache(tmp_path):
         entry.write_bytes(entry.read_bytes()[:10])
     summary = build_report(LIFParams(), tmp_path / "out", tmp_path / "build", quiet=True, only=["reference"])
     assert summary["all_passed"]
+
+
+@pytest.mark.parametrize("name", ["lowpower", "ota"])
+def test_editing_a_bias_block_changes_the_array_key_only(monkeypatch, name):
+    from lifhw.spice.array import get_block
+
+    before = _keys()
+    after = _edited(monkeypatch, get_block(name).path)
+    assert {key for key in before if before[key] != after[key]} == {"array"}

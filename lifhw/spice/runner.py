@@ -138,6 +138,10 @@ class Session:
     def tran(self, i_in: float, t_stop: float, max_step: float) -> dict[str, np.ndarray]:
         """Transient from the operating point with ``i_in`` (A) into the membrane; returns saved vectors."""
         self.set(i_in=i_in)
+        return self.transient(t_stop, max_step)
+
+    def transient(self, t_stop: float, max_step: float) -> dict[str, np.ndarray]:
+        """Transient of the loaded deck as it stands (its sources, its initial conditions); returns saved vectors."""
         self.command(f"tran {float(max_step)!r} {float(t_stop)!r} 0 {float(max_step)!r}")
         vectors = self._last_plot("tran")
         if vectors["time"][-1] < t_stop * (1 - 1e-9):
