@@ -88,9 +88,15 @@ class Tile:
             raise ValueError(f"{self.circuit}: no leak-bias port {LEAK_BIAS_NODE!r} to trim")
         own = {"mem", "spk", neuron.circuit.release_node, LEAK_BIAS_NODE}
         out, bias = [], []
+        inside = False                 # in the neuron's .subckt, whose lines stay as they are
         for line in text.splitlines():
             tokens = line.split()
             head = tokens[0].lower() if tokens else ""
+            if head in (".subckt", ".ends"):
+                inside = head == ".subckt"
+            if inside or head == ".ends":
+                out.append(line)
+                continue
             if head in ("v_probe", "r_probe", "i_in", ".end") or head.startswith(".save"):
                 continue
             if head == "x_neuron":
