@@ -19,7 +19,8 @@ def _tile(args) -> dict:
     from ..cosim.run import run_tile
 
     with _folder(args, "tile") as work:
-        result = run_tile(args.circuit, args.neurons, args.t_sim, args.sync, work, args.in_codes, args.trim_codes)
+        result = run_tile(args.circuit, args.neurons, args.t_sim, args.sync, work, args.in_codes, args.trim_codes,
+                          waves=args.waves)
     return {**result.as_dict(), "ratio_wall": result.ratio_wall, "ratio_cpu": result.ratio_cpu}
 
 
@@ -56,13 +57,15 @@ def register(subparsers) -> None:
                    default=None, help="input DAC codes, one per neuron (default 30, 33, 36, ...)")
     p.add_argument("--trim-codes", type=ListArg("trim_codes", IntArg("trim_codes", 0, (1 << TRIM_BITS) - 1)),
                    default=None, help="trim DAC codes, one per neuron (default 16 each)")
+    p.add_argument("--waves", type=PathArg("waves", "dir"), default=None,
+                   help="folder for the waveform pair: digital.vcd (Icarus) and analog.vcd (ngspice), one time axis")
 
     p = command(sub, "trim", _trim, "the Verilog trim search calibrating a Monte Carlo tile, against its prediction")
     _common(p)
     p.add_argument("--seed", type=IntArg("seed", 0, 2**31 - 1), default=1, help="mismatch sample (ngspice setseed)")
     p.add_argument("--target-rate", type=value_arg("target_rate", 0.0, unit="Hz"), default=30.0,
                    help="the rate every neuron is trimmed to")
-    p.add_argument("--in-code", type=IntArg("in_code", 0, (1 << IN_BITS) - 1), default=32,
+    p.add_argument("--in-code", type=IntArg("in_code", 0, (1 << IN_BITS) - 1), default=34,
                    help="every neuron's input DAC code")
     p.add_argument("--tolerance", type=FractionArg("tolerance"), default=0.01,
                    help="the yields count neurons within this share of the target rate")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,7 +62,7 @@ class Bridge:
         self.t_stop, self.max_step, self.sync = t_stop, max_step, sync
         self.level = vdd / 2
         self.t0_ns, self.clock_period_ns = t0_ns, clock_period_ns
-        self.scheduled: list[tuple[float, object]] = []
+        self.scheduled: list[tuple[float, Callable[[], Coroutine]]] = []
         self.edges: list[tuple[float, int, int]] = []            # (analog time, neuron, new level) driven on spk_i
         self.stats = Stats()
         self.ng = NgSpice()
@@ -78,7 +79,7 @@ class Bridge:
             self.ng.redraw(mismatch_seed)
         self.stats.load_cpu = time.process_time() - c0
 
-    def call_at(self, tau: float, coroutine_function) -> None:
+    def call_at(self, tau: float, coroutine_function: Callable[[], Coroutine]) -> None:
         """Start ``coroutine_function()`` when the digital reaches analog time ``tau`` (s)."""
         self.scheduled.append((float(tau), coroutine_function))
         self.scheduled.sort(key=lambda item: item[0])

@@ -7,11 +7,12 @@ The run's configuration is the JSON file named by ``LIFHW_COSIM_CONFIG``; the re
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 
 import cocotb
-from cocotb.triggers import First, ReadOnly, RisingEdge, Timer, ValueChange
+from cocotb.triggers import First, Lock, ReadOnly, RisingEdge, Timer, ValueChange
 from cocotb.utils import get_sim_time
 
 from .. import jsonio
@@ -26,12 +27,18 @@ def _config() -> dict:
         return json.load(handle)
 
 
+#: The register port takes one write per clock: host writes due at the same time go one after another.
+_PORT = Lock()
+
+
 async def _write(dut, address: int, data: int) -> None:
-    dut.addr_i.value = address
-    dut.wdata_i.value = data
-    dut.we_i.value = 1
-    await RisingEdge(dut.clk_o)
-    dut.we_i.value = 0
+    async with _PORT:
+        dut.addr_i.value = address
+        dut.wdata_i.value = data
+        dut.we_i.value = 1
+        await RisingEdge(dut.clk_o)
+        dut.we_i.value = 0
+        await Timer(1, "ns")
 
 
 async def _read(dut, address: int) -> int:
@@ -80,7 +87,7 @@ async def _start(dut, config: dict) -> tuple[Bridge, list, list]:
                     t0_ns=t0, clock_period_ns=config["clock_period_ns"])
     bridge.load(config.get("seed"))
     for tau, address, data in config.get("schedule", []):
-        bridge.call_at(tau, lambda a=address, d=data: _write(dut, a, d))
+        bridge.call_at(tau, functools.partial(_write, dut, address, data))
     events: list = []
     changes: list = []
     cocotb.start_soon(_aer_reader(dut, events))
@@ -109,7 +116,7 @@ async def _run(dut, search: bool) -> None:
     try:
         bridge, events, changes = await _start(dut, config)
         if search:
-            bridge.call_at(config["t_start"], lambda: _write(dut, 2 * config["n"], 1))
+            bridge.call_at(config["t_start"], functools.partial(_write, dut, 2 * config["n"], 1))
         await _finish(dut, config, bridge, events, changes)
     except LifhwError as exc:
         # the caller reads why from the result file (ngspice's message), not from the simulator's log

@@ -15,6 +15,7 @@ import json
 import math
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def transients(config: dict) -> dict:
     ng = NgSpice()
     c0 = time.process_time()
     ng.load(config["deck"])
-    out = {"rises": [], "load_cpu": time.process_time() - c0, "tran_cpu": 0.0, "points": 0}
+    out: dict[str, Any] = {"rises": [], "load_cpu": time.process_time() - c0, "tran_cpu": 0.0, "points": 0}
     n, vdd, seed = config["n"], config["vdd"], config["seed"]
     if seed is not None:
         ng.redraw(seed)

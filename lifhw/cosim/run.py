@@ -29,6 +29,7 @@ from ..limits import check_steps
 from ..units import check_value
 from . import sar
 from .tile import IN_BITS, TRIM_BITS, Tile, check_codes
+from .waves import write_analog_vcd
 
 CLOCK_PERIOD = 1e-6          # the tile's clock (dv/tb_cosim_tile.v: CLK_HALF_NS = 500)
 MAX_STEP = 9e-5              # the transients' max step (s): a tenth of a spike's ~1 ms of membrane ramp near V_th
@@ -92,7 +93,7 @@ class TileRun(Record):
         return self.cosim_cpu / self.plain_cpu
 
 
-def _cosim(work: Path, tile: Tile, config: dict, test: str) -> tuple[dict, float, float]:
+def _cosim(work: Path, tile: Tile, config: dict, test: str, vcd: Path | None = None) -> tuple[dict, float, float]:
     """Build dv/tb_cosim_tile.v and run the cocotb test ``test`` of :mod:`lifhw.cosim.cocotb_tile`; return its
     result, its wall and CPU time."""
     config = {**config, "n": tile.n, "vdd": tile.vdd, "clock_period_ns": CLOCK_PERIOD * 1e9,
@@ -104,7 +105,8 @@ def _cosim(work: Path, tile: Tile, config: dict, test: str) -> tuple[dict, float
     c0, w0 = _child_cpu(), time.perf_counter()
     try:
         runner.cocotb_test(built, COCOTB_MODULE, "tb_cosim_tile", build, Path(__file__).resolve().parents[2],
-                           extra_env={"LIFHW_COSIM_CONFIG": str(config_path)}, test_filter=rf"\.{test}$")
+                           extra_env={"LIFHW_COSIM_CONFIG": str(config_path)}, test_filter=rf"\.{test}$",
+                           plusargs=[f"+vcd={vcd}"] if vcd else [])
     except SystemExit:
         pass                          # under pytest cocotb's runner exits on a failed test; the result says why
     wall, cpu = time.perf_counter() - w0, _child_cpu() - c0
@@ -121,8 +123,9 @@ def _plain(work: Path, tile: Tile, deck: Path, t_stop: float, seed: int | None, 
            tag: str) -> tuple[dict, float, float]:
     """Plain ngspice transients of ``deck`` in a process of their own (:mod:`lifhw.cosim.plain`); their result,
     wall and CPU time."""
+    out = work / f"{tag}.json"
     config = {"deck": str(deck), "n": tile.n, "vdd": tile.vdd, "t_stop": t_stop, "max_step": MAX_STEP,
-              "seed": seed, "predict": predict, "out": str(work / f"{tag}.json")}
+              "seed": seed, "predict": predict, "out": str(out)}
     config_path = work / f"{tag}-config.json"
     write_atomic(config_path, json.dumps(config).encode())
     log = work / f"{tag}.log"
@@ -134,7 +137,7 @@ def _plain(work: Path, tile: Tile, deck: Path, t_stop: float, seed: int | None, 
     if done.returncode != 0:
         last = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:]
         raise SpiceError(f"the plain ngspice transient failed: {' '.join(last)} (log: {log})")
-    return json.loads(Path(config["out"]).read_text()), wall, cpu
+    return json.loads(out.read_text()), wall, cpu
 
 
 def _rises(edges: list, n: int) -> list[np.ndarray]:
@@ -156,9 +159,10 @@ def default_in_codes(n: int) -> list[int]:
 
 
 def run_tile(circuit: str, n: int, t_sim: float, sync: float, work: Path, in_codes: list[int] | None = None,
-             trim_codes: list[int] | None = None, schedule: list | None = None, membranes: bool = False) -> TileRun:
+             trim_codes: list[int] | None = None, schedule: list | None = None, waves: Path | None = None) -> TileRun:
     """The tile co-simulated (ngspice + Icarus in lockstep) and the same deck as a plain ngspice transient with
-    the codes the digital set, at the times it set them, as piecewise-linear sources."""
+    the codes the digital set, at the times it set them, as piecewise-linear sources. ``waves``: a folder for the
+    waveform pair, ``digital.vcd`` (the periphery) and ``analog.vcd`` (membranes and spike lines)."""
     tile = Tile(circuit, n)
     t_sim, sync = _check_time("t_sim", t_sim), _check_time("sync", sync)
     check_steps("t_sim", t_sim, t_sim / MAX_STEP)
@@ -166,13 +170,16 @@ def run_tile(circuit: str, n: int, t_sim: float, sync: float, work: Path, in_cod
     trim_codes = check_codes("trim_codes", [16] * n if trim_codes is None else trim_codes, n, TRIM_BITS)
     schedule = default_schedule(n, t_sim, in_codes) if schedule is None else schedule
     work = Path(work)
+    if waves is not None:
+        Path(waves).mkdir(parents=True, exist_ok=True)
     deck = work / "tile.cir"
     write_atomic(deck, tile.render({"in": [[(0.0, c)] for c in in_codes],
-                                    "trim": [[(0.0, c)] for c in trim_codes]}, membranes).encode())
+                                    "trim": [[(0.0, c)] for c in trim_codes]}, waves is not None).encode())
     co, co_wall, co_cpu = _cosim(work, tile, {"deck": str(deck), "in_codes": in_codes, "trim_codes": trim_codes,
                                               "t_stop": t_sim, "max_step": MAX_STEP, "sync": sync,
                                               "schedule": [s for s in schedule if s[0] < t_sim],
-                                              "membranes": membranes}, "tile")
+                                              "membranes": waves is not None}, "tile",
+                                  None if waves is None else Path(waves).resolve() / "digital.vcd")
     # the plain reference: every code the digital held, from the time it set it
     plan = {"in": [[(0.0, c)] for c in in_codes], "trim": [[(0.0, c)] for c in trim_codes]}
     for tau, packed_in, packed_trim in co["code_changes"]:
@@ -201,8 +208,8 @@ def run_tile(circuit: str, n: int, t_sim: float, sync: float, work: Path, in_cod
                      if len(taken) == len(plain_rise[j]) else math.nan)
         neurons.append(NeuronRun(j, in_codes[j], trim_codes[j], len(co_rise[j]), len(plain_rise[j]), offset,
                                  len(events[j]), aer_error))
-    if membranes:
-        write_atomic(work / "waveforms.json", json.dumps(co["waveforms"]).encode())
+    if waves is not None:
+        write_analog_vcd(Path(waves) / "analog.vcd", t0, co["waveforms"])
     return TileRun(circuit, n, t_sim, sync, MAX_STEP, CLOCK_PERIOD, neurons, len(co["aer"]), co["lost"],
                    bool(co["ctrl"] >> 2 & 1), sorted(stamp_errors), sync + MAX_STEP, sync + MAX_STEP + period,
                    len(co["code_changes"]), co["stats"]["stops"], co_wall, co_cpu, plain_wall, plain_cpu)
@@ -257,7 +264,7 @@ def _mean_rate(spikes: np.ndarray) -> float:
     return float(1 / np.mean(np.diff(spikes))) if len(spikes) > 1 else math.nan
 
 
-def run_trim(circuit: str, n: int, seed: int, target_rate: float, sync: float, work: Path, in_code: int = 32,
+def run_trim(circuit: str, n: int, seed: int, target_rate: float, sync: float, work: Path, in_code: int = 34,
              tolerance: float = 0.01) -> TrimRun:
     """Calibrate the leak trim of every neuron of a Monte Carlo tile (mismatch sample ``seed``) to
     ``target_rate``: the co-simulated search of rtl/trim_sar.v, and its prediction from plain transients."""
