@@ -74,6 +74,8 @@ class TileRun(Record):
     aer_events: int
     lost_events: int
     overflow: bool
+    events: list[tuple[int, int, float]]   # the FIFO as the host read it: (address, timestamp, analog time (s) of
+    #                                        the clock edge at which the synchroniser took the spike)
     aer_stamp_errors: list[int]    # event timestamp − (first clock edge at/after the crossing + 2), rtl/README.md
     time_bound: float              # the bound of max_time_offset: one sync interval + one transient max step
     aer_bound: float               # ... of aer_max_error: one clock more
@@ -210,9 +212,11 @@ def run_tile(circuit: str, n: int, t_sim: float, sync: float, work: Path, in_cod
                                  len(events[j]), aer_error))
     if waves is not None:
         write_analog_vcd(Path(waves) / "analog.vcd", t0, co["waveforms"])
+    events_read = [(int(a), int(ts), (ts - 2) * period + period / 2 - t0) for a, ts in co["aer"]]
     return TileRun(circuit, n, t_sim, sync, MAX_STEP, CLOCK_PERIOD, neurons, len(co["aer"]), co["lost"],
-                   bool(co["ctrl"] >> 2 & 1), sorted(stamp_errors), sync + MAX_STEP, sync + MAX_STEP + period,
-                   len(co["code_changes"]), co["stats"]["stops"], co_wall, co_cpu, plain_wall, plain_cpu)
+                   bool(co["ctrl"] >> 2 & 1), events_read, sorted(stamp_errors), sync + MAX_STEP,
+                   sync + MAX_STEP + period, len(co["code_changes"]), co["stats"]["stops"], co_wall, co_cpu,
+                   plain_wall, plain_cpu)
 
 
 @dataclass(frozen=True)
