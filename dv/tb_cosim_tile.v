@@ -91,15 +91,6 @@ module tb_cosim_tile #(
         end
     end
 
-    // +vcd=<file>: the digital's waveforms as a VCD (the analog side writes its own, on the same time axis)
-    reg [8*1024-1:0] vcd_file;
-    initial begin
-        if ($value$plusargs("vcd=%s", vcd_file)) begin
-            $dumpfile(vcd_file);
-            $dumpvars(0, tb_cosim_tile);
-        end
-    end
-
     assign clk_o = clk;
     assign ts_o      = ts;
     assign clk_req_o = clk_req;

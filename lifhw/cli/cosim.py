@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..files import BUILD, run_folder
-from . import FractionArg, IntArg, ListArg, PathArg, command, command_group, value_arg
+from . import FractionArg, IntArg, ListArg, PathArg, command, command_group, format_table, value_arg
 
 #: Neurons of one tile: the periphery's register map and one ngspice process hold this many comfortably.
 MAX_NEURONS = 64
@@ -33,6 +33,15 @@ def _trim(args) -> dict:
     return result.as_dict()
 
 
+def _human(result: dict) -> str:
+    """The scalars, then one row per neuron."""
+    scalars = {k: v for k, v in result.items() if k not in ("neurons", "events")}
+    neurons = result["neurons"]
+    keys = [k for k in neurons[0] if k != "neuron"]
+    columns = {"neuron": [n["neuron"] for n in neurons], **{k: [n[k] for n in neurons] for k in keys}}
+    return format_table(scalars) + "\n" + format_table(columns)
+
+
 def _common(p) -> None:
     from ..cosim.tile import CIRCUITS
 
@@ -50,7 +59,8 @@ def register(subparsers) -> None:
 
     sub = command_group(subparsers, "cosim", "mixed-signal co-simulation: ngspice neurons + Verilog periphery")
 
-    p = command(sub, "tile", _tile, "a tile co-simulated against the plain ngspice transient of the same deck")
+    p = command(sub, "tile", _tile, "a tile co-simulated against the plain ngspice transient of the same deck",
+                _human)
     _common(p)
     p.add_argument("--t-sim", type=value_arg("t_sim", 0.0, unit="s"), default=0.2, help="simulated time")
     p.add_argument("--in-codes", type=ListArg("in_codes", IntArg("in_codes", 0, (1 << IN_BITS) - 1)),
@@ -60,7 +70,8 @@ def register(subparsers) -> None:
     p.add_argument("--waves", type=PathArg("waves", "dir"), default=None,
                    help="folder for the waveform pair: digital.vcd (Icarus) and analog.vcd (ngspice), one time axis")
 
-    p = command(sub, "trim", _trim, "the Verilog trim search calibrating a Monte Carlo tile, against its prediction")
+    p = command(sub, "trim", _trim, "the Verilog trim search calibrating a Monte Carlo tile, against its prediction",
+                _human)
     _common(p)
     p.add_argument("--seed", type=IntArg("seed", 0, 2**31 - 1), default=1, help="mismatch sample (ngspice setseed)")
     p.add_argument("--target-rate", type=value_arg("target_rate", 0.0, unit="Hz"), default=30.0,

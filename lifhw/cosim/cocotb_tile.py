@@ -18,6 +18,7 @@ from cocotb.utils import get_sim_time
 from .. import jsonio
 from ..errors import LifhwError
 from .bridge import Bridge
+from .waves import DIGITAL_SIGNALS, write_digital_vcd
 
 CONFIG = os.environ.get("LIFHW_COSIM_CONFIG")
 
@@ -68,6 +69,20 @@ async def _code_monitor(dut, changes: list, t0_ns: float) -> None:
         changes.append(((get_sim_time("ns") - t0_ns) * 1e-9, int(dut.in_code_o.value), int(dut.trim_code_o.value)))
 
 
+async def _recorder(dut, changes: list) -> None:
+    """Every change of the periphery's ports, (ps, name, value): the digital half of the waveform pair."""
+    signals = {name: getattr(dut, name) for name in DIGITAL_SIGNALS}
+    last: dict[str, int] = {}
+    while True:
+        now = get_sim_time("ps")
+        for name, signal in signals.items():
+            value = int(signal.value) if signal.value.is_resolvable else 0
+            if last.get(name) != value:
+                changes.append((now, name, value))
+                last[name] = value
+        await First(*(ValueChange(signal) for signal in signals.values()))
+
+
 async def _start(dut, config: dict) -> tuple[Bridge, list, list]:
     """Reset, the initial codes through the register port, then the bridge with the deck loaded."""
     n = config["n"]
@@ -90,6 +105,9 @@ async def _start(dut, config: dict) -> tuple[Bridge, list, list]:
         bridge.call_at(tau, functools.partial(_write, dut, address, data))
     events: list = []
     changes: list = []
+    if config.get("vcd"):
+        config["_recorded"] = []
+        cocotb.start_soon(_recorder(dut, config["_recorded"]))
     cocotb.start_soon(_aer_reader(dut, events))
     cocotb.start_soon(_code_monitor(dut, changes, t0))
     return bridge, events, changes
@@ -106,6 +124,9 @@ async def _finish(dut, config: dict, bridge: Bridge, events: list, changes: list
            "stats": {"stops": stats.stops, "spike_stops": stats.spike_stops, "host_stops": stats.host_stops,
                      "load_cpu": stats.load_cpu, "loop_cpu": stats.loop_cpu, "loop_wall": stats.loop_wall,
                      "points": stats.points}}
+    if config.get("vcd"):
+        widths = {name: len(getattr(dut, name)) for name in DIGITAL_SIGNALS}
+        write_digital_vcd(config["vcd"], widths, config["_recorded"])
     if config.get("membranes"):
         out["waveforms"] = bridge.waveforms([f"v(mem{k})" for k in range(n)] + [f"v(spk{k})" for k in range(n)])
     jsonio.write(config["out"], out, indent=None)

@@ -95,7 +95,7 @@ class TileRun(Record):
         return self.cosim_cpu / self.plain_cpu
 
 
-def _cosim(work: Path, tile: Tile, config: dict, test: str, vcd: Path | None = None) -> tuple[dict, float, float]:
+def _cosim(work: Path, tile: Tile, config: dict, test: str) -> tuple[dict, float, float]:
     """Build dv/tb_cosim_tile.v and run the cocotb test ``test`` of :mod:`lifhw.cosim.cocotb_tile`; return its
     result, its wall and CPU time."""
     config = {**config, "n": tile.n, "vdd": tile.vdd, "clock_period_ns": CLOCK_PERIOD * 1e9,
@@ -107,8 +107,7 @@ def _cosim(work: Path, tile: Tile, config: dict, test: str, vcd: Path | None = N
     c0, w0 = _child_cpu(), time.perf_counter()
     try:
         runner.cocotb_test(built, COCOTB_MODULE, "tb_cosim_tile", build, Path(__file__).resolve().parents[2],
-                           extra_env={"LIFHW_COSIM_CONFIG": str(config_path)}, test_filter=rf"\.{test}$",
-                           plusargs=[f"+vcd={vcd}"] if vcd else [])
+                           extra_env={"LIFHW_COSIM_CONFIG": str(config_path)}, test_filter=rf"\.{test}$")
     except SystemExit:
         pass                          # under pytest cocotb's runner exits on a failed test; the result says why
     wall, cpu = time.perf_counter() - w0, _child_cpu() - c0
@@ -173,15 +172,17 @@ def run_tile(circuit: str, n: int, t_sim: float, sync: float, work: Path, in_cod
     schedule = default_schedule(n, t_sim, in_codes) if schedule is None else schedule
     work = Path(work)
     if waves is not None:
-        Path(waves).mkdir(parents=True, exist_ok=True)
+        waves = Path(waves).resolve()
+        waves.mkdir(parents=True, exist_ok=True)
     deck = work / "tile.cir"
     write_atomic(deck, tile.render({"in": [[(0.0, c)] for c in in_codes],
                                     "trim": [[(0.0, c)] for c in trim_codes]}, waves is not None).encode())
     co, co_wall, co_cpu = _cosim(work, tile, {"deck": str(deck), "in_codes": in_codes, "trim_codes": trim_codes,
                                               "t_stop": t_sim, "max_step": MAX_STEP, "sync": sync,
                                               "schedule": [s for s in schedule if s[0] < t_sim],
-                                              "membranes": waves is not None}, "tile",
-                                  None if waves is None else Path(waves).resolve() / "digital.vcd")
+                                              "membranes": waves is not None,
+                                              "vcd": None if waves is None else str(Path(waves) / "digital.vcd")},
+                                  "tile")
     # the plain reference: every code the digital held, from the time it set it
     plan = {"in": [[(0.0, c)] for c in in_codes], "trim": [[(0.0, c)] for c in trim_codes]}
     for tau, packed_in, packed_trim in co["code_changes"]:
