@@ -122,3 +122,12 @@ array: setup
 # 27 C, stored as they finish under build/spice/mc (a rerun computes only what is missing).
 mc: setup
 	$(PY) -m lifhw size montecarlo --spice --n 1000 --i-target 31.5p --spec-rate 24:10% --seed 1 --workers 2
+
+# Mixed-signal co-simulation (issue 22): sky130 neurons in libngspice + the Verilog tile periphery in Icarus, in
+# lockstep. The tile demo on both transistor neurons against the plain ngspice transient of the same deck, then the
+# Verilog trim search calibrating 8 Monte Carlo neurons against its prediction from plain transients.
+.PHONY: cosim
+cosim: setup
+	$(PY) -m lifhw cosim tile --circuit lowpower --neurons 4 --t-sim 200m --waves build/cosim/waves
+	$(PY) -m lifhw cosim tile --circuit ota --neurons 4 --t-sim 200m
+	$(PY) -m lifhw cosim trim --circuit ota --neurons 8 --seed 3 --target-rate 30

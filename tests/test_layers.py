@@ -45,9 +45,12 @@ ALLOWED: dict[str, set[str]] = {
     "network": FOUNDATION | {"theory"},
     "scenarios": FOUNDATION | {"analog", "theory", "sim"},
     "sizing": FOUNDATION | MODELS | {"spice"},
+    # the mixed-signal tile: transistor neurons (spice) with the Verilog periphery (digital) in one run
+    "cosim": FOUNDATION | MODELS | {"spice", "digital"},
     # the comparison report and the command line on top
     "report": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing"},
-    "cli": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing", "report"},
+    "cli": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing", "report",
+                                  "cosim"},
     "__main__": {"cli"},
     "lifhw": FOUNDATION,
 }
