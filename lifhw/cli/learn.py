@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import fixed
 from ..files import write_atomic
 from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
+from .nir import CONSUMERS, export_for
 
 
 def _progress(row: dict) -> None:
@@ -21,6 +22,8 @@ def _progress(row: dict) -> None:
 def _digits(args) -> dict:
     from ..learn import digits, nirgraph, train
 
+    train.enable_compilation_cache()
+
     config = digits.DigitsConfig(
         hidden=tuple(args.hidden), bits=args.bits, seed=args.seed, qat_epochs=args.qat_epochs, tau=args.tau, dt=args.dt,
         ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak, bias=args.bias,
@@ -30,8 +33,8 @@ def _digits(args) -> dict:
     out = Path(args.out)
     fixed.save_network(result["fixed_net"], out / "fixed.npz")
     deployed, hints = nirgraph.fixed_to_float(result["fixed_net"])
-    nirgraph.write(nirgraph.to_graph(deployed, hints), out / "model.nir")
-    nirgraph.write(nirgraph.to_graph(result["float_net"]), out / "float.nir")
+    exported = {"model_nir": export_for(deployed, hints, args.nir_for, out / "model.nir"),
+                "float_nir": export_for(result["float_net"], {}, args.nir_for, out / "float.nir")}
     history = result["history"]
     summary = {
         "float_accuracy": result["float_accuracy"], "fixed_accuracy": result["fixed_accuracy"],
@@ -50,6 +53,7 @@ def _digits(args) -> dict:
                    for p, layer in zip(result["layers"], result["fixed_net"].layers, strict=True)],
         "files": {"fixed": str(out / "fixed.npz"), "model_nir": str(out / "model.nir"),
                   "float_nir": str(out / "float.nir")},
+        "nir": {"for": args.nir_for, "notes": exported["model_nir"]["notes"], "run": exported["model_nir"]["run"]},
         "history": history,
         # per-epoch columns for the human table
         "epoch": list(range(1, len(history) + 1)), "loss": [r["loss"] for r in history],
@@ -94,3 +98,5 @@ def register(subparsers) -> None:
     group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
     p.add_argument("--out", type=PathArg("out", "dir"), default="build/learn", help="output folder")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
+    p.add_argument("--nir-for", choices=CONSUMERS, default="nir",
+                   help="whose importer model.nir and float.nir are written for (lifhw nir export --for)")
