@@ -101,7 +101,7 @@ def test_integer_network_with_the_tie_exact_threshold_in_a_nir_interpreter(learn
     strict = nir_reference_counts(graph, events)
     at_theta = nir_reference_counts(graph, events, at_theta=True)
     integer = fixed.network_run(fixed.load_network(out / "fixed.npz"), events).counts[-1]
-    print("NIR interpreter, > at theta - 1/2 LSB vs >= at theta:", agreement(strict, at_theta),
+    print("NIR interpreter, > at the threshold written vs >= at theta:", agreement(strict, at_theta),
           "vs lifhw.fixed:", agreement(strict, integer))
     assert agreement(strict, at_theta)["counts"] == 1.0
 

@@ -36,13 +36,12 @@ def export_for(net, hints: dict, convention: str, out) -> dict:
     importer; what it wrote and what that importer cannot express (``notes``)."""
     from ..learn import nirgraph
 
-    graph = nirgraph.to_graph(net, hints, convention, hints.get("lifhw_thresh"))
+    graph = nirgraph.to_graph(net, hints, convention)
     nirgraph.write(graph, out)
     row = nirgraph.CONVENTIONS[convention]
     return {"out": str(out), "for": convention, "run": row.run, "graph_dt": float(graph.metadata["dt"]),
             "notes": nirgraph.notes(net, row), "exact": not nirgraph.notes(net, row),
-            "threshold": "theta - 1/2 LSB (integer network)" if "lifhw_thresh" in hints else
-            "largest float32 below theta", "nodes": list(graph.nodes)}
+            "threshold": "the largest float32 below theta (their > is lifhw's >=)", "nodes": list(graph.nodes)}
 
 
 def _export(args) -> dict:

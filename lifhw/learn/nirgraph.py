@@ -34,9 +34,11 @@ says otherwise: ``reset=``, ``--reset``) and have no refractory period.
 **Consumers.** Every importer has fixed conventions (:data:`CONVENTIONS`, one :class:`Convention` record each, read
 by :func:`to_graph`; no code path per library): the step it assumes, its discretization, which reset it computes,
 whether it reads metadata, and its firing rule. NIR, snnTorch and spyx fire on v > v_threshold while lifhw and the
-RTL fire on u ≥ θ, so every export writes the threshold just below θ: θ − ½ LSB for an integer network (its
-membrane moves in steps of 1/THRESH, so ``>`` there is ``≥`` at θ for every value on that grid) and the largest
-float32 below θ for a float network (``>`` there is ``≥`` at θ for every float32). What a convention cannot
+RTL fire on u ≥ θ, so every export writes the threshold as the largest float32 below θ: ``>`` there is ``≥`` at
+θ for every float32 (the importers compute in float32). θ − ½ LSB, the tie-exact threshold on an integer
+network's grid, is not: a float simulation of an integer network leaves the grid at its first decay, and measured
+on the digits network snnTorch then counted differently from lifhw's float model on 21 % of the held-out samples
+(1 float32 ulp: none). What a convention cannot
 express (snnTorch resets every LIF to zero; spyx only subtracts, and fires from the membrane before the step's
 input, one step of delay per layer) is listed in :func:`to_graph`'s notes.
 
@@ -119,11 +121,8 @@ CONVENTIONS = {
 IF_BETA = 1.0 - 2.0**-30
 
 
-def tie_threshold(thresh: int | None) -> float:
-    """The v_threshold (threshold units) at which ``v > v_threshold`` is lifhw's ``v ≥ 1``: 1 − ½ LSB for an
-    integer network (THRESH LSB per threshold), the largest float32 below 1 for a float one."""
-    if thresh is not None:
-        return 1.0 - 0.5 / thresh
+def tie_threshold() -> float:
+    """The v_threshold (threshold units) at which a float32 ``v > v_threshold`` is lifhw's ``v ≥ 1``."""
     return float(np.nextafter(np.float32(1.0), np.float32(0.0)))
 
 
@@ -146,13 +145,12 @@ def notes(net: FloatNetwork, convention: Convention) -> list[str]:
     return out
 
 
-def to_graph(net: FloatNetwork, metadata: dict | None = None, convention: str = "nir",
-             thresh: list[int] | None = None):
+def to_graph(net: FloatNetwork, metadata: dict | None = None, convention: str = "nir"):
     """The NIR graph of a float network (threshold units, v_leak = 0) written for ``convention``'s importer.
 
     τ and r are chosen so that the importer's own β and input gain are the network's (r = τ/dt for Euler, so one
     unit of graph current adds one threshold unit), the threshold so that its ``>`` is lifhw's ``≥``
-    (:func:`tie_threshold`; ``thresh``: each layer's THRESH for an integer network). lifhw's metadata (dt,
+    (:func:`tie_threshold`). lifhw's metadata (dt,
     discretization, reset mode, refractory period, the threshold of ``≥``) always goes along, so lifhw reads the
     graph back as the same network whichever importer it was written for.
     """
@@ -165,19 +163,18 @@ def to_graph(net: FloatNetwork, metadata: dict | None = None, convention: str = 
     biases = net.biases or (None,) * len(net.weights)
     for k, (w, b, neuron) in enumerate(zip(net.weights, biases, net.neurons, strict=True)):
         n = w.shape[0]
-        theta = tie_threshold(None if thresh is None else thresh[k])
         extra = {"lifhw_reset_mode": neuron.reset_mode, "lifhw_ref_steps": neuron.ref_steps, "lifhw_v_threshold": 1.0}
         weight = np.array(w, dtype=np.float64)
         nodes[f"linear_{k}"] = nir.Linear(weight=weight) if b is None else nir.Affine(weight=weight,
                                                                                        bias=np.array(b, np.float64))
         beta = IF_BETA if neuron.beta == 1.0 and row.if_as_lif else neuron.beta
         if beta == 1.0:
-            nodes[f"lif_{k}"] = nir.IF(r=np.full(n, 1.0 / dt), v_threshold=np.full(n, theta),
+            nodes[f"lif_{k}"] = nir.IF(r=np.full(n, 1.0 / dt), v_threshold=np.full(n, tie_threshold()),
                                        v_reset=np.full(n, neuron.v_reset), metadata=extra)
         else:
             nodes[f"lif_{k}"] = nir.LIF(tau=np.full(n, _tau(beta, dt, discretization)),
                                         r=np.full(n, _unit_r(beta, dt, discretization)),
-                                        v_leak=np.zeros(n), v_threshold=np.full(n, theta),
+                                        v_leak=np.zeros(n), v_threshold=np.full(n, tie_threshold()),
                                         v_reset=np.full(n, neuron.v_reset), metadata=extra)
         edges += [(previous, f"linear_{k}"), (f"linear_{k}", f"lif_{k}")]
         previous = f"lif_{k}"
@@ -190,8 +187,7 @@ def to_graph(net: FloatNetwork, metadata: dict | None = None, convention: str = 
 
 def fixed_to_float(net: fixed.FixedNetwork) -> tuple[FloatNetwork, dict]:
     """The float network an integer network computes (weights and biases w/THRESH, β_q, reset V_RESET/THRESH) and
-    the metadata that makes :func:`from_graph` + :func:`lifhw.learn.convert.plan` give back the same integers
-    (``lifhw_thresh``: each layer's THRESH, for :func:`to_graph`'s threshold)."""
+    the metadata that makes :func:`from_graph` + :func:`lifhw.learn.convert.plan` give back the same integers."""
     qs = [layer.q for layer in net.layers]
     if len({(q.dt, q.fmt.discretization, q.fmt.width, q.fmt.leak, q.fmt.leak_frac) for q in qs}) != 1 or len(
             {layer.weight_bits for layer in net.layers}) != 1:
@@ -205,8 +201,7 @@ def fixed_to_float(net: fixed.FixedNetwork) -> tuple[FloatNetwork, dict]:
                                    reset_mode=layer.q.fmt.reset_mode, ref_steps=r["REF_STEPS"]))
     q = qs[0]
     meta = {"lifhw_weight_bits": net.layers[0].weight_bits, "lifhw_frac": [x.frac for x in qs],
-            "lifhw_width": q.fmt.width, "lifhw_leak": q.fmt.leak, "lifhw_leak_frac": q.fmt.leak_frac,
-            "lifhw_thresh": [x.rtl["THRESH"] for x in qs]}
+            "lifhw_width": q.fmt.width, "lifhw_leak": q.fmt.leak, "lifhw_leak_frac": q.fmt.leak_frac}
     has_bias = any(layer.bias is not None for layer in net.layers)
     return FloatNetwork(tuple(weights), tuple(neurons), q.dt, q.fmt.discretization,
                         tuple(biases) if has_bias else None), meta
