@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import jsonio, limits
-from ..errors import Interrupted, LifhwError, ParameterError
+from ..errors import ConventionWarning, Interrupted, LifhwError, ParameterError
 from ..limits import check_points
 from ..params import FIELDS, LIFParams
 from ..units import Sweep, bounds_rule, check_value, parse_value, read_sweep, spice_text
@@ -497,5 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     for warning in caught:
-        warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+        if issubclass(warning.category, ConventionWarning):
+            print(f"lifhw: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     return _print(to_json(result) if args.json else args._human(result))

@@ -10,20 +10,20 @@ from ..digital import runner
 from ..errors import ParameterError, RtlError
 from ..files import BUILD
 from . import PathArg, command, format_table, int_arg
-from .nir import model_file
+from .nir import add_graph_args, model_file
 
 #: The task whose held-out split is streamed: the digits of ``lifhw learn digits`` (64 inputs).
 N_INPUTS = 64
 
 
-def _load(model: str, bits: int | None):
+def _load(model: str, bits: int | None, reset: str | None = None, bias: bool = False):
     """(FixedNetwork, the learn run's result.json or {}) of a learn folder, a fixed.npz or a NIR file."""
     from .. import fixed
     from ..learn import nirgraph
 
     path = Path(model)
     if path.suffix == ".nir":
-        net, hints = nirgraph.from_graph(nirgraph.read(path))
+        net, hints = nirgraph.from_graph(nirgraph.read(path), reset=reset, bias=bias)
         return nirgraph.to_fixed(net, hints, bits)[0], {}
     net = fixed.load_network(model_file(model))
     info = path / "result.json" if path.is_dir() else None
@@ -44,7 +44,7 @@ def _deploy(args) -> dict:
         limits.check_points("samples", args.samples, args.samples, "samples")
     if args.steps is not None:
         limits.check_steps("steps", args.steps, args.steps * (args.samples or 1), "core steps (samples x steps)")
-    net, learned = _load(args.model, args.bits)
+    net, learned = _load(args.model, args.bits, args.reset, args.bias == "on")
     if net.n_in != N_INPUTS:
         raise ParameterError("model", net.sizes, f"has {net.n_in} inputs; the digits test set has {N_INPUTS}")
     defaults = digits.DigitsConfig()
@@ -91,3 +91,4 @@ def register(subparsers) -> None:
     group.add_argument("--seed", type=int_arg("seed", 0), default=None, help="split and event seed")
     p.add_argument("--bits", type=int_arg("bits", 2, 16), default=None,
                    help="weight width for a NIR graph without lifhw metadata (default 8)")
+    add_graph_args(p.add_argument_group("a NIR graph"))
