@@ -358,7 +358,7 @@ def simulate_float(params: LIFParams, dt: float, current, n_steps: int, discreti
         hold = ref > 0
         nxt = beta * v + drive - (theta * (v >= theta) if reset_mode == "subtract-delayed" else 0.0)
         spike = ~hold & (nxt >= theta)
-        after = {"reset": v_reset, "subtract": nxt - theta, "subtract-delayed": nxt}[reset_mode]
+        after = np.full_like(nxt, v_reset) if reset_mode == "reset" else nxt - theta * (reset_mode == "subtract")
         v = np.where(hold, v, np.where(spike, after, nxt))
         ref = np.where(hold, ref - 1, np.where(spike, n_ref, 0))
         spikes[k] = spike

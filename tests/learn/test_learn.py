@@ -57,7 +57,9 @@ def test_heaviside_derivative_leaves_the_network_at_chance():
     assert all(row["validation_accuracy"] < 0.2 for row in fitted.history)
     surrogate_cfg = train.TrainConfig(epochs=4)
     learned = train.fit(init, specs, split.x_train, split.y_train, surrogate_cfg, key, "fs", validation=held_out)
-    assert learned.history[-1]["validation_accuracy"] > 0.5
+    # the same start with a surrogate derivative leaves chance: above that bound from its first epoch, and rising
+    scores = [row["validation_accuracy"] for row in learned.history]
+    assert min(scores) > 0.2 and scores[-1] > scores[0]
 
 
 def _hand_lif(weights, neurons, events, biases=None):
@@ -88,12 +90,13 @@ def _hand_lif(weights, neurons, events, biases=None):
 def test_float_network_is_the_hand_written_discrete_lif(reset_mode, ref_steps, v_reset, bias):
     rng = np.random.default_rng(1)
     neuron = model.LayerNeuron(beta=0.85, v_reset=v_reset, reset_mode=reset_mode, ref_steps=ref_steps)
-    weights = [rng.normal(0, 0.6, (12, 20)), rng.normal(0, 0.6, (5, 12))]
+    # a positive mean so that both layers fire often (≈ 1 output update in 4, every reset path taken)
+    weights = [rng.normal(0.2, 0.6, (12, 20)), rng.normal(0.2, 0.6, (5, 12))]
     biases = [rng.normal(0, 0.2, 12).astype(np.float32), rng.normal(0, 0.2, 5).astype(np.float32)] if bias else None
     events = rng.random((30, 4, 20)) < 0.3
     got, _ = model.run([jnp.asarray(w, jnp.float32) for w in weights], (model.float_spec(neuron),) * 2,
                        jnp.asarray(events, jnp.float32), "fast_sigmoid", 10.0, biases)
-    assert np.asarray(got).sum() > 20
+    assert np.asarray(got).sum() > 100
     for b in range(4):
         want = _hand_lif([w.astype(np.float32) for w in weights], [neuron] * 2, events[:, b], biases)
         np.testing.assert_array_equal(np.asarray(got)[:, b], want)
