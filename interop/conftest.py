@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+# the NIR interpreter and the exact integer reference that tests/learn uses too (nir_reference.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "learn"))
 
 
 def lifhw(*args) -> dict:

@@ -32,16 +32,19 @@ def _layers(net) -> list[dict]:
 
 
 def export_for(net, hints: dict, convention: str, out) -> dict:
-    """Write ``net`` (a float network, an integer one's ``hints`` with it) as a NIR graph for ``convention``'s
-    importer; what it wrote and what that importer cannot express (``notes``)."""
+    """Write ``net`` (a float network; with an integer network's ``hints``, that network) as a NIR graph for
+    ``convention``'s importer; what it wrote and what that importer cannot express (``notes``)."""
     from ..learn import nirgraph
 
-    graph = nirgraph.to_graph(net, hints, convention)
+    integer = bool(hints)
+    graph = nirgraph.to_graph(net, hints, convention, integer)
     nirgraph.write(graph, out)
     row = nirgraph.CONVENTIONS[convention]
+    why = ("theta (1 - 2^-20): a tie on the integer grid, rounded by a float32 importer, still fires" if integer else
+           "the largest float32 below theta: their > is lifhw's >=")
     return {"out": str(out), "for": convention, "run": row.run, "graph_dt": float(graph.metadata["dt"]),
             "notes": nirgraph.notes(net, row), "exact": not nirgraph.notes(net, row),
-            "threshold": "the largest float32 below theta (their > is lifhw's >=)", "nodes": list(graph.nodes)}
+            "v_threshold": nirgraph.threshold(integer), "threshold": why, "nodes": list(graph.nodes)}
 
 
 def _export(args) -> dict:
