@@ -69,9 +69,11 @@ def test_integer_network_export_for_snntorch(learned, held_out, tmp_path):
                  integer, events).counts[-1])}
     accuracy = np.mean(np.argmax(theirs, -1) == labels)
     print("integer network through snnTorch:", score, "ties", ties, "accuracy", accuracy)
-    assert score["vs_float_model"]["prediction"] >= 0.99 and score["vs_float_model"]["counts"] >= 0.95
-    # the ties on the integer grid (hundreds: assert they are there) fire in snnTorch's float32 as at >= theta
+    # The float model of an integer network is that network without the core's leak rounding: snnTorch computes it
+    # exactly, ties on the integer grid included (hundreds: asserted). lifhw's own float32 model of the graph fires
+    # at >= theta and so misses the ties its rounding puts below theta (measured: 90 % identical counts).
     assert ties > 100 and score["vs_exact"]["counts"] == 1.0
+    assert score["vs_float_model"]["prediction"] >= 0.99
 
 
 def test_integer_network_with_the_tie_exact_threshold_in_a_nir_interpreter(learned, held_out, tmp_path):

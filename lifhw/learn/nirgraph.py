@@ -336,7 +336,8 @@ def _snntorch_export(graph, meta: dict) -> bool:
 
 def from_graph(graph, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISCRETIZATION, reset: str | None = None,
                bias: bool = False) -> tuple[FloatNetwork, dict]:
-    """A NIR chain as a FloatNetwork, and the graph's lifhw fixed-point metadata (empty when it has none).
+    """A NIR chain as a FloatNetwork, and hints for :func:`to_fixed`: the neuron nodes' names (``nodes``) and the
+    graph's lifhw fixed-point metadata (when it has any).
 
     ``dt`` and ``discretization`` apply when the graph's metadata does not give them. ``reset`` (a key of
     :data:`RESETS`) sets every layer's reset mode, which a NIR graph cannot carry (snnTorch writes v_reset = 0 for
@@ -365,7 +366,7 @@ def from_graph(graph, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISC
         raise ParameterError("graph", f"{len(inputs)} Input nodes", "must have exactly one Input node")
     name = inputs[0]
     n = int(np.prod(graph.nodes[name].input_type["input"]))
-    weights, biases, neurons, seen = [], [], [], {name}
+    weights, biases, neurons, names, seen = [], [], [], [], {name}
     pending = None  # a Linear/Affine weight waiting for its neuron node
     while True:
         nxt = successors[name]
@@ -404,13 +405,14 @@ def from_graph(graph, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISC
             weights.append(pending * factor[:, None])
             biases.append(pending_bias * factor)
             neurons.append(neuron)
+            names.append(name)
             pending = None
         else:
             raise _field(name, "type", kind, "is not supported: lifhw runs Input → (Linear | Affine → LIF | IF "
                                                    "| CubaLIF)… → Output")
     if not weights:
         raise ParameterError("graph", "no layers", "must hold at least one weight and neuron node")
-    hints = {k: meta[k] for k in FIXED_KEYS if k in meta}
+    hints = {"nodes": names, **{k: meta[k] for k in FIXED_KEYS if k in meta}}
     if "lifhw_frac" in hints:
         hints["lifhw_frac"] = [int(x) for x in np.atleast_1d(hints["lifhw_frac"])]
     if reset is None and _snntorch_export(graph, meta):
@@ -430,6 +432,10 @@ def to_fixed(net: FloatNetwork, hints: dict, bits: int | None = None, width: int
     comes back as the same integers; without it: 8-bit weights, 16-bit state, multiplier leak. ``bits``,
     ``width`` and ``leak`` override; other weight bits than the graph's re-choose each layer's frac.
     """
+    for name, neuron in zip(hints["nodes"], net.neurons, strict=True):
+        if neuron.beta == 1.0:
+            raise ParameterError(f"node {name!r}.type", "IF", "does not leak, and the core's leak needs beta < 1 "
+                                                              "(LEAK_MULT >= 1): it runs in the float model only")
     weight_bits = bits if bits is not None else int(hints.get("lifhw_weight_bits", 8))
     same_format = bits is None or bits == hints.get("lifhw_weight_bits")
     plans = convert.plan(net, weight_bits, width or int(hints.get("lifhw_width", 16)),

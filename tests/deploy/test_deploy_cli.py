@@ -44,12 +44,18 @@ def models(tmp_path_factory):
         tau_syn=np.full(n, 5e-3), tau_mem=np.full(n, 20e-3), r=np.ones(n), v_leak=np.zeros(n),
         v_threshold=np.ones(n), w_in=np.ones(n)))
     nir.write(str(d / "cuba.nir"), cuba)
+    lif = nir.LIF(tau=np.full(n, 5e-3), r=np.full(n, 50.0), v_leak=np.zeros(n), v_threshold=np.ones(n),
+                  v_reset=np.zeros(n))
+    nir.write(str(d / "bias.nir"), nir.NIRGraph.from_list(nir.Affine(weight=np.full((n, 64), 0.1),
+                                                                     bias=np.full(n, 0.2)), lif))
     return d
 
 
 CASES = [
     (["conv.nir"], ["node 'conv1d'.type", "Conv1d"]),                 # a NIR node the core cannot run
-    (["if.nir"], ["layer 1 does not leak (IF)"]),
+    (["if.nir"], ["node 'if'.type = 'IF'", "does not leak"]),
+    (["bias.nir", "--bias", "off"], ["node 'affine'.bias", "--bias is off"]),
+    (["bias.nir", "--reset", "sideways"], ["--reset", "sideways", "subtract-delayed"]),
     (["cuba.nir"], ["node 'cubalif'.tau_syn", "no second state"]),
     (["ok.npz", "--weight-width", "6"], ["weight_width = 6", "8-bit weights", "6-bit weight memory"]),
     (["if.nir", "--bits", "40"], ["bits = 40"]),

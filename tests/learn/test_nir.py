@@ -27,7 +27,7 @@ def test_export_import_is_the_identity(tmp_path, discretization, reset_mode, ref
     net = _net(discretization, reset_mode, ref_steps, beta, v_reset)
     nirgraph.write(nirgraph.to_graph(net), tmp_path / "net.nir")
     back, hints = nirgraph.from_graph(nirgraph.read(tmp_path / "net.nir"))
-    assert hints == {}
+    assert hints == {"nodes": ["lif_0", "lif_1"]}  # no fixed-point metadata: a float network's graph
     assert (back.dt, back.discretization) == (net.dt, net.discretization)
     for a, b in zip(net.weights, back.weights, strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=0)  # identity up to the round-off of tau <-> beta
@@ -136,6 +136,9 @@ def test_an_if_layer_has_no_fixed_point_form():
     net = _net(beta=1.0)
     with pytest.raises(ParameterError, match="LEAK_MULT"):
         convert.plan(net, 8)
+    back, hints = nirgraph.from_graph(nirgraph.to_graph(net))
+    with pytest.raises(ParameterError, match="^node 'lif_0'.type = 'IF': does not leak"):
+        nirgraph.to_fixed(back, hints)
 
 
 def test_unreadable_file_is_one_parameter_error(tmp_path):
