@@ -121,3 +121,8 @@ $(INTEROP_STAMP): pyproject.toml
 
 interop: setup $(INTEROP_STAMP)
 	$(INTEROP_PY) -m pytest -q -p no:cacheprovider interop
+
+# Training speed against snnTorch in the same run (issue 25: <= 0.5x snnTorch's time on a quiet machine).
+.PHONY: bench-interop
+bench-interop: setup $(INTEROP_STAMP)
+	$(INTEROP_PY) benchmarks/interop_learn_speed.py
