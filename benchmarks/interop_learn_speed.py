@@ -10,7 +10,9 @@ for ≤ 0.5 on a quiet machine.
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import jax
 import numpy as np
@@ -18,31 +20,23 @@ import torch
 
 from lifhw.learn import digits, encode, model, train
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interop"))
+import snntorch_fit  # noqa: E402  (the loop the interop tests train snnTorch with)
+
 EPOCHS = 30
 TARGET = 0.5
 
 
 def snntorch_seconds(events: np.ndarray, labels: np.ndarray, beta: float) -> float:
     import snntorch as snn
-    from snntorch import utils
 
     torch.set_num_threads(2)
     torch.manual_seed(0)
     net = torch.nn.Sequential(
         torch.nn.Linear(64, 64, bias=False), snn.Leaky(beta=beta, reset_mechanism="zero", init_hidden=True),
         torch.nn.Linear(64, 10, bias=False), snn.Leaky(beta=beta, reset_mechanism="zero", init_hidden=True))
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
-    x = torch.tensor(np.swapaxes(events, 0, 1), dtype=torch.float32)
-    y = torch.tensor(labels)
     start = time.perf_counter()
-    for _ in range(EPOCHS):
-        for idx in torch.randperm(len(y)).split(64):
-            utils.reset(net)
-            counts = sum(net(x[t, idx]) for t in range(x.shape[0]))
-            loss = torch.nn.functional.cross_entropy(counts, y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    snntorch_fit.fit(net, events, labels, EPOCHS, lr=1e-2)
     return time.perf_counter() - start
 
 

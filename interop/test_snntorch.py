@@ -13,6 +13,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import nir
 import numpy as np
+import snntorch_fit
 import torch
 from conftest import agreement, lifhw
 from nir_reference import exact_counts, run_graph
@@ -105,17 +106,7 @@ def train_snntorch_defaults(events: np.ndarray, labels: np.ndarray, epochs: int 
     net = torch.nn.Sequential(
         torch.nn.Linear(64, 64), snn.Leaky(beta=torch.full((64,), 0.95), threshold=torch.ones(64), init_hidden=True),
         torch.nn.Linear(64, 10), snn.Leaky(beta=torch.full((10,), 0.95), threshold=torch.ones(10), init_hidden=True))
-    optimizer = torch.optim.Adam(net.parameters(), lr=5e-3)
-    x = torch.tensor(np.swapaxes(events, 0, 1), dtype=torch.float32)
-    y = torch.tensor(labels)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(y)).split(64):
-            utils.reset(net)
-            counts = sum(net(x[t, idx]) for t in range(x.shape[0]))
-            loss = torch.nn.functional.cross_entropy(counts, y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    snntorch_fit.fit(net, events, labels, epochs, lr=5e-3)
     return net
 
 
