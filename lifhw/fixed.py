@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,10 +45,11 @@ from typing import Any
 
 import numpy as np
 
-from . import jsonio
-from .errors import ParameterError
+from . import jsonio, limits
+from .errors import FieldError, ParameterError
 from .files import write_atomic
 from .params import LIFParams
+from .readers import Npz, fields
 
 LEAK_MODES = ("shift", "mult")
 #: After a spike: to V_RESET, subtract THRESH, or subtract THRESH on the next integrating update (RTL RESET_MODE
@@ -644,25 +645,54 @@ def save_network(net: FixedNetwork, path) -> None:
     write_atomic(Path(path), buffer.getvalue())
 
 
+@dataclass(frozen=True)
+class StoredNeuron(jsonio.Record):
+    """What a model file stores of each layer's neuron (``l{k}_neuron``): what :func:`quantize` maps to its
+    integers."""
+
+    params: LIFParams
+    dt: float
+    format: FixedFormat
+
+
+#: Bytes a layer holds per weight beside the file's own: its int64 copy and one int64 temporary of its checks.
+WEIGHT_COPY_BYTES = 16
+
+
 def load_network(path) -> FixedNetwork:
-    """Read :func:`save_network`'s file; re-derives each QuantizedLIF and checks it gives the stored integers."""
-    try:
-        with np.load(Path(path), allow_pickle=False) as data:
-            files = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as exc:
-        raise ParameterError("model", str(path), f"is not a readable .npz file ({exc})") from None
-    if files.get("format", np.array("")).item() != NETWORK_FILE_FORMAT:
-        raise ParameterError("model", str(path), f"is not a {NETWORK_FILE_FORMAT} file")
-    layers = []
-    try:
-        for k in range(int(files["n_layers"])):
-            neuron = json.loads(files[f"l{k}_neuron"].item())
-            q = quantize(LIFParams(**neuron["params"]), neuron["dt"], FixedFormat(**neuron["format"]))
-            if q.rtl != json.loads(files[f"l{k}_rtl"].item()):
-                raise ParameterError("model", str(path), f"layer {k + 1}: the stored integer parameters differ "
-                                                         "from quantize() of the stored neuron")
-            layers.append(FixedLayer(files[f"l{k}_weights"], q, int(files[f"l{k}_weight_bits"]),
-                                     int(files[f"l{k}_acc_width"]), files.get(f"l{k}_bias")))
-    except KeyError as exc:
-        raise ParameterError("model", str(path), f"lacks the entry {exc}") from None
-    return FixedNetwork(tuple(layers))
+    """Read :func:`save_network`'s file, every entry checked before use (a FieldError names the file and the
+    entry: ``model.npz: l0_neuron.params.c_m = -1: must be > 0``): each ``.npy`` header first, a layer's neurons
+    against ``--max-points`` and the arrays against ``--max-memory`` before they are read; each QuantizedLIF
+    derived again and checked to give the stored integers; a layer's bias (``l{k}_bias``), when stored, checked
+    like its weights."""
+    with Npz(path) as data:
+        if "format" not in data or data.scalar("format", "U", "text") != NETWORK_FILE_FORMAT:
+            raise FieldError("format", ..., f"must be {NETWORK_FILE_FORMAT!r}: this is not a lifhw model file",
+                             str(path))
+        n_layers = data.scalar("n_layers", "iu", "a whole number")
+        if n_layers < 1:
+            raise FieldError("n_layers", n_layers, "must be >= 1", str(path))
+        held = next(k for k in itertools.count() if f"l{k}_weights" not in data)
+        if n_layers > held:
+            raise FieldError("n_layers", n_layers, f"is more than the {held} layers the file holds "
+                                                   f"(l{held}_weights is missing)", str(path))
+        layers = []
+        for k in range(n_layers):
+            name = f"l{k}_weights"
+            shape, _ = data.header(name)
+            with fields(path, name):
+                for n in shape:
+                    limits.check_points("", list(shape), n, "neurons of a layer")
+            weights = data.array(name, "iu", 2, "a matrix of whole numbers", held=WEIGHT_COPY_BYTES)
+            bias = (data.array(f"l{k}_bias", "iu", 1, "one whole number per neuron", held=WEIGHT_COPY_BYTES)
+                    if f"l{k}_bias" in data else None)
+            neuron = data.json(f"l{k}_neuron", StoredNeuron)
+            with fields(path, f"l{k}_neuron"):
+                q = quantize(neuron.params, neuron.dt, neuron.format)
+            if q.rtl != data.json(f"l{k}_rtl", dict[str, int]):
+                raise FieldError(f"l{k}_rtl", ..., "differs from quantize() of the stored neuron", str(path))
+            with fields(path, f"l{k}_"):
+                layers.append(FixedLayer(weights, q, data.scalar(f"l{k}_weight_bits", "iu", "a whole number"),
+                                         data.scalar(f"l{k}_acc_width", "iu", "a whole number"), bias))
+        with fields(path):
+            return FixedNetwork(tuple(layers))

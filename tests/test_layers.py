@@ -14,7 +14,7 @@ import lifhw
 from lifhw.report import cache
 
 #: The foundation: numbers, units, errors, files and the result type every level returns.
-FOUNDATION = {"errors", "files", "limits", "units", "params", "pdk", "fi", "progress", "stats", "jsonio"}
+FOUNDATION = {"errors", "files", "limits", "units", "params", "pdk", "fi", "progress", "stats", "jsonio", "readers"}
 #: Device and arithmetic models: closed forms, analog device physics, the fixed-point arithmetic.
 MODELS = {"theory", "analog", "ota_theory", "fixed"}
 
@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "progress": set(),
     "stats": set(),
     "fi": {"params"},
-    "jsonio": {"files"},
+    "jsonio": {"errors", "files"},
+    "readers": {"errors", "jsonio", "limits"},
     "limits": {"errors"},
     "units": {"errors", "limits"},
     "params": {"errors", "units"},

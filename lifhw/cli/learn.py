@@ -10,6 +10,9 @@ from ..files import BUILD
 from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
 from .nir import CONSUMERS, export_for
 
+#: The checkpoint a run writes in its --out folder after every epoch (lifhw.learn.checkpoint).
+CHECKPOINT = "checkpoint.npz"
+
 
 def _progress(row: dict) -> None:
     validation = f"  validation {100 * row['validation_accuracy']:5.1f} %" if "validation_accuracy" in row else ""
@@ -28,8 +31,9 @@ def _digits(args) -> dict:
         ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak, bias=args.bias,
         train=train.TrainConfig(steps=args.steps, epochs=args.epochs, batch=args.batch, lr=args.lr,
                                 surrogate=args.surrogate, slope=args.slope, encoding=args.encoding))
-    result = digits.run(config, progress=None if args.quiet else _progress)
     out = Path(args.out)
+    result = digits.run(config, progress=None if args.quiet else _progress, checkpoint=out / CHECKPOINT,
+                        resume=args.resume)
     fixed.save_network(result["fixed_net"], out / "fixed.npz")
     deployed, hints = nirgraph.fixed_to_float(result["fixed_net"])
     exported = {"model_nir": export_for(deployed, hints, args.nir_for, out / "model.nir"),
@@ -94,7 +98,10 @@ def register(subparsers) -> None:
                                                            "bias bank)")
     group.add_argument("--width", type=IntArg("width", *fixed.WIDTH_RANGE), default=16, help="fixed-point state width")
     group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "learn"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "learn"), help="output folder")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
     p.add_argument("--nir-for", choices=CONSUMERS, default="nir",
                    help="whose importer model.nir and float.nir are written for (lifhw nir export --for)")
+    p.add_argument("--resume", action="store_true",
+                   help=f"go on from the checkpoint an interrupted run with the same settings left in --out "
+                        f"({CHECKPOINT}, written after every epoch); the result is the uninterrupted run's")

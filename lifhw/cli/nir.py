@@ -58,8 +58,8 @@ def _export(args) -> dict:
 def _import(args) -> dict:
     from ..learn import nirgraph
 
-    net, hints = nirgraph.from_graph(nirgraph.read(args.graph), dt=args.dt, discretization=args.discretization,
-                                     reset=args.reset, bias=args.bias == "on")
+    net, hints = nirgraph.load(args.graph, dt=args.dt, discretization=args.discretization, reset=args.reset,
+                               bias=args.bias == "on")
     result = {"graph": args.graph, "dt": net.dt, "discretization": net.discretization, "sizes": net.sizes,
               "layers": _layers(net)}
     if args.out:

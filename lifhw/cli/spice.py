@@ -33,14 +33,22 @@ def _design(args):
 
 
 def _fi(args) -> dict:
-    from ..spice.fisweep import run_fi
+    from ..spice.fisweep import run_fi, save_interrupted
 
     def on_point(k, _result):
         print(f"spice fi: point {k + 1}/{len(args.i)} done", file=sys.stderr)
 
     params, design = params_from_args(args), _design(args)
-    with executor_from_args(args) as executor:
-        return run_fi(args.circuit, params, design, args.i, args.t_sim, executor, args.partial, on_point).flat()
+    measurement = None
+    try:
+        with executor_from_args(args) as executor:
+            measurement = run_fi(args.circuit, params, design, args.i, args.t_sim, executor, args.partial, on_point)
+    except KeyboardInterrupt:
+        if measurement is None:
+            raise
+        # stopped while the workers were ending: every point is finished, and kept
+        raise save_interrupted(measurement, args.partial, "every point finished") from None
+    return measurement.flat()
 
 
 def _characterize(args) -> dict:
@@ -108,7 +116,8 @@ def register(subparsers) -> None:
                    help="simulated time per point (s); AUTO (default) gives >= 5 ISIs")
     p.add_argument("--partial", type=PathArg("partial", "file"), default=None,
                    help=f"where finished points go if some fail or the run is interrupted (default: a new file "
-                        f"under {PARTIAL_DIR}/ for each run)")
+                        f"under {PARTIAL_DIR}/ for each run); the points an existing one holds finished for the same "
+                        f"neuron are taken from it, not run again")
     add_executor_args(p)
 
     p = command(sub, "characterize", _characterize,
@@ -121,5 +130,5 @@ def register(subparsers) -> None:
                    help="seconds one SPICE run may take before it is reported failed")
 
     p = command(sub, "study", _study, "characterise, sweep ideal/OTA/OTA+TSV and write build/spice (make spice)")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "spice"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "spice"), help="output folder")
     p.add_argument("--workers", type=int_arg("workers", 1, MAX_WORKERS), default=2, help="worker processes")

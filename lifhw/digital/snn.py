@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import fixed, jsonio
 from ..errors import ParameterError, RtlError
-from ..files import write_atomic
+from ..files import tool_folder, write_atomic
 from . import runner
 from .hdl import SOURCES, packed
 from .testbench import write_hex
@@ -371,9 +371,19 @@ def run(net: fixed.FixedNetwork, events, work: Path, simulator: str = "icarus", 
     if ctrl is None:
         ctrl = control_words(n_samples, n_steps, probe=probe_mask(n_samples, n_steps, probe_fraction, seed))
     ctrl = np.asarray(ctrl, dtype=np.int64).reshape(n_samples, n_steps)
-    work.mkdir(parents=True, exist_ok=True)
     for stale in (COUNTS_FILE, UPDATES_FILE, SCORE_FILE):
         (work / stale).unlink(missing_ok=True)
+    # The simulator's build (a makefile for Verilator, a command file for Icarus) and the testbench's weight file
+    # name take the folder's path as it is: a folder whose name a tool cannot take runs in a stand-in.
+    with tool_folder(work) as stage:
+        result = _stream(net, events, ctrl, parameters, stage, simulator, sources)
+    return result
+
+
+def _stream(net: fixed.FixedNetwork, events: np.ndarray, ctrl: np.ndarray, parameters: dict, work: Path,
+            simulator: str, sources: list[Path] | None) -> dict:
+    """:func:`run` in ``work``, a folder whose name every tool takes."""
+    n_samples, n_steps, _ = events.shape
     files = write_memories(work, net, parameters)
     depths = write_stimulus(work, net, events, ctrl)
     tb_parameters = {**parameters, **files, **depths}
@@ -422,13 +432,14 @@ def area(net: fixed.FixedNetwork, parameters: dict, work: Path, name: str = "snn
     write_atomic(work / f"{name}.v", wrapper(net, parameters, files, name).encode())
     script = work / f"{name}.ys"
     stat, netlist = work / f"{name}.stat.txt", work / f"{name}.json"
-    script.write_text(f"read_verilog -defer {' '.join(map(str, SOURCES['snn_core']))} {work / f'{name}.v'}\n"
-                      f"hierarchy -check -top {name}\n"
-                      "synth -flatten -run coarse:fine\n"
-                      "opt -fast -full\nopt -full\ntechmap\nopt -fast\nabc -fast\nopt -fast\n"
-                      f"tee -q -o {stat} stat\nwrite_json {netlist}\n")
-    # In work: $readmemh reads the wrapper's relative file name from where Yosys runs.
-    runner.run_tool(["yosys", "-q", "-s", str(script)], work / f"{name}.yosys.log", f"Yosys synthesis of {name}",
+    # In work, by relative names: $readmemh reads the wrapper's relative file name from where Yosys runs, and no
+    # path of the user's reaches the script (runner.synth_area says why).
+    write_atomic(script, (f"read_verilog -defer {runner.tool_sources(SOURCES['snn_core'])} {name}.v\n"
+                          f"hierarchy -check -top {name}\n"
+                          "synth -flatten -run coarse:fine\n"
+                          "opt -fast -full\nopt -full\ntechmap\nopt -fast\nabc -fast\nopt -fast\n"
+                          f"tee -q -o {stat.name} stat\nwrite_json {netlist.name}\n").encode())
+    runner.run_tool(["yosys", "-q", "-s", script.name], work / f"{name}.yosys.log", f"Yosys synthesis of {name}",
                     cwd=work)
     cells = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\$\w+)\s+(\d+)\s*$", stat.read_text(), re.M)}
     memories = []

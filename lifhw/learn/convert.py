@@ -18,6 +18,9 @@ from .. import fixed
 from ..errors import ParameterError
 from .model import THETA_VOLTS, FloatNetwork
 
+#: Signed weight widths :func:`plan` takes.
+BITS_RANGE = (2, 16)
+
 
 @dataclass(frozen=True)
 class LayerPlan:
@@ -42,8 +45,8 @@ def choose_frac(w_max: float, bits: int, top: int) -> int:
 def plan(net: FloatNetwork, bits: int, width: int = 16, leak: str = "mult", leak_frac: int = 16,
          fracs: list[int] | None = None) -> list[LayerPlan]:
     """The fixed-point format of each layer (``fracs`` given: use them, e.g. from a model's metadata)."""
-    if isinstance(bits, bool) or not isinstance(bits, int) or not 2 <= bits <= 16:
-        raise ParameterError("bits", bits, "must be a whole number of weight bits in 2..16")
+    if isinstance(bits, bool) or not isinstance(bits, int) or not BITS_RANGE[0] <= bits <= BITS_RANGE[1]:
+        raise ParameterError("bits", bits, "must be a whole number of weight bits in {}..{}".format(*BITS_RANGE))
     if fracs is not None and len(fracs) != len(net.weights):
         raise ParameterError("frac", fracs, f"must give one value per layer ({len(net.weights)})")
     out = []

@@ -10,19 +10,26 @@ decided on a validation split carved from the training images (:func:`load`); th
 from __future__ import annotations
 
 import time
+import typing
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import jax
 import numpy as np
 
 from .. import fixed
-from ..errors import ParameterError
+from ..errors import Interrupted, ParameterError
 from ..limits import check_memory, check_steps
+from . import checkpoint as ckpt
 from . import convert, encode, model, train
 
 #: The data set: load_digits' 1797 images of 8x8 pixels, ten classes.
 N_IMAGES, N_PIXELS, N_CLASSES = 1797, 64, 10
+
+
+#: The largest seed: the split's (scikit-learn's random_state) is 32 bits.
+SEED_MAX = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,8 @@ class DigitsConfig:
     def __post_init__(self) -> None:
         if not self.hidden or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in self.hidden):
             raise ParameterError("hidden", self.hidden, "must be one or more layer sizes >= 1")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ParameterError("seed", self.seed, "must be a whole number >= 0")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= SEED_MAX:
+            raise ParameterError("seed", self.seed, f"must be a whole number in [0, {SEED_MAX}]")
         fixed.FixedFormat(width=self.width, leak=self.leak, reset_mode=self.reset_mode)  # validates those three
         top = min(16, self.width)
         if isinstance(self.bits, bool) or not isinstance(self.bits, int) or not 2 <= self.bits <= top:
@@ -122,8 +129,9 @@ def validation_events(split: Split, config: DigitsConfig) -> np.ndarray:
     return encode.encode(split.x_val, config.train.steps, config.train.encoding, config.seed + 2, split.id_val)
 
 
-def train_float(config: DigitsConfig, split: Split,
-                progress: Callable[[dict], None] | None = None) -> tuple[model.FloatNetwork, list[dict]]:
+def train_float(config: DigitsConfig, split: Split, progress: Callable[[dict], None] | None = None,
+                resume: train.FitState | None = None,
+                on_epoch: Callable[[train.FitState], None] | None = None) -> tuple[model.FloatNetwork, list[dict]]:
     key = jax.random.PRNGKey(config.seed)
     k_init, k_fit = jax.random.split(key)
     sizes = [split.x_train.shape[1], *config.hidden, 10]
@@ -131,9 +139,15 @@ def train_float(config: DigitsConfig, split: Split,
     specs = tuple(model.float_spec(neuron) for _ in sizes[1:])
     weights = train.init_weights(k_init, sizes)
     biases = [np.zeros(n, dtype=np.float32) for n in sizes[1:]] if config.bias else None
-    fitted = train.fit(weights, specs, split.x_train, split.y_train, config.train, k_fit, "float", progress, biases)
-    return model.FloatNetwork(tuple(fitted.weights), (neuron,) * len(weights), config.dt,
-                              biases=None if fitted.biases is None else tuple(fitted.biases)), fitted.history
+    fitted = train.fit(weights, specs, split.x_train, split.y_train, config.train, k_fit, "float", progress, biases,
+                       resume=resume, on_epoch=on_epoch)
+    return float_network(config, fitted.weights, fitted.biases), fitted.history
+
+
+def float_network(config: DigitsConfig, weights, biases=None) -> model.FloatNetwork:
+    """The float network of ``config`` with ``weights`` and ``biases`` (None: without)."""
+    return model.FloatNetwork(tuple(weights), (config.neuron(),) * len(weights), config.dt,
+                              biases=None if biases is None else tuple(biases))
 
 
 @dataclass(frozen=True)
@@ -152,7 +166,8 @@ class FixedChoice:
 
 
 def train_fixed(config: DigitsConfig, net: model.FloatNetwork, split: Split, bits: int,
-                progress: Callable[[dict], None] | None = None) -> FixedChoice:
+                progress: Callable[[dict], None] | None = None, resume: train.FitState | None = None,
+                on_epoch: Callable[[train.FitState], None] | None = None) -> FixedChoice:
     """Quantization-aware fine-tuning at ``bits`` from the float weights, then the choice between the rounded
     float weights and the best quantization-aware epoch on the validation split (ties to the rounded weights)."""
     layers = convert.plan(net, bits, config.width, config.leak)
@@ -162,7 +177,8 @@ def train_fixed(config: DigitsConfig, net: model.FloatNetwork, split: Split, bit
     k_fit = jax.random.fold_in(jax.random.PRNGKey(config.seed), bits)
     val = validation_events(split, config)
     fitted = train.fit(list(net.weights), specs, split.x_train, split.y_train, qat_config, k_fit, f"qat{bits}",
-                       progress, None if net.biases is None else list(net.biases), (val, split.y_val), select=True)
+                       progress, None if net.biases is None else list(net.biases), (val, split.y_val), select=True,
+                       resume=resume, on_epoch=on_epoch)
     qat_net = model.FloatNetwork(tuple(fitted.weights), net.neurons, net.dt, net.discretization,
                                  None if fitted.biases is None else tuple(fitted.biases))
     rounded = convert.to_fixed(net, layers)
@@ -182,13 +198,48 @@ def score_fixed(net: fixed.FixedNetwork, events: np.ndarray, labels: np.ndarray)
             "spikes_per_layer": per_layer}
 
 
-def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None) -> dict:
-    """The whole task; returns the numbers and the networks (``float_net``, ``qat_net``, ``fixed_net``)."""
+def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None, checkpoint: Path | None = None,
+        resume: bool = False) -> dict:
+    """The whole task; returns the numbers and the networks (``float_net``, ``qat_net``, ``fixed_net``).
+
+    ``checkpoint``: a file written after every epoch (:mod:`lifhw.learn.checkpoint`); interrupted (Ctrl-C,
+    SIGTERM), the run raises :class:`~lifhw.errors.Interrupted` naming it. ``resume``: go on from that file, written
+    by a run with the same ``config``, to the same result as a run never interrupted.
+    """
     start = time.perf_counter()
     split = load(config.seed)
-    float_net, history = train_float(config, split, progress)
-    float_seconds = time.perf_counter() - start
-    choice = train_fixed(config, float_net, split, config.bits, progress)
+    settings = asdict(config)
+    saved = ckpt.load(typing.cast(Path, checkpoint), settings) if resume else None
+    # the last checkpoint this run wrote or resumed from (None: none, so an interruption keeps nothing)
+    where = {"phase": saved.phase, "epoch": saved.state.epoch} if saved else None
+
+    def keep(phase: str, float_net: model.FloatNetwork | None = None,
+             float_history=()) -> Callable[[train.FitState], None] | None:
+        def write(state: train.FitState) -> None:
+            ckpt.save(typing.cast(Path, checkpoint),
+                      ckpt.Checkpoint(settings, phase, state, float_net.weights if float_net else (),
+                                      tuple(float_history), float_net.biases if float_net else None))
+            nonlocal where
+            where = {"phase": phase, "epoch": state.epoch}
+
+        return write if checkpoint is not None else None
+
+    try:
+        if saved is not None and saved.phase == "qat":
+            float_net = float_network(config, saved.float_weights, saved.float_biases)
+            history = list(saved.float_history)
+        else:
+            float_net, history = train_float(config, split, progress, saved.state if saved else None, keep("float"))
+        float_seconds = time.perf_counter() - start
+        choice = train_fixed(config, float_net, split, config.bits, progress,
+                             saved.state if saved is not None and saved.phase == "qat" else None,
+                             keep("qat", float_net, history))
+    except KeyboardInterrupt:
+        if where is None:
+            raise
+        total = config.train.epochs if where["phase"] == "float" else config.qat_epochs
+        raise Interrupted(f"{where['phase']} epoch {where['epoch']} of {total} finished, checkpoint {checkpoint}; "
+                          "the same command with --resume goes on from it") from None
     train_seconds = time.perf_counter() - start
     events = test_events(split, config)
     neuron = config.neuron()

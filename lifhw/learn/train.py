@@ -13,7 +13,7 @@ import functools
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jax
@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from .. import progress as lifhw_progress
 from ..errors import ParameterError
 from . import encode, model, surrogate
 
@@ -72,6 +73,25 @@ def forward_counts(weights, specs, events_tbn, kind: str, slope: float, biases=N
 
 
 _forward = jax.jit(forward_counts, static_argnums=(1, 3, 4))
+
+
+@dataclass
+class FitState:
+    """Where :func:`fit` stands after ``epoch`` epochs: everything the next epoch needs, exactly (the weights, the
+    leaves of the optimizer's state in ``jax.tree_util`` order, the PRNG key, the biases, the best epoch's parameters
+    when selecting) and the history so far."""
+
+    epoch: int
+    weights: list[np.ndarray]
+    opt_state: list[np.ndarray]
+    key: np.ndarray
+    history: list[dict]
+    #: the trained biases (None: a network without)
+    biases: list[np.ndarray] | None = None
+    #: when selecting on a validation split: the best epoch so far (0: none) and its weights and biases
+    best_epoch: int = 0
+    best_weights: list[np.ndarray] = field(default_factory=list)
+    best_biases: list[np.ndarray] | None = None
 
 
 @dataclass
@@ -165,12 +185,17 @@ class Fit:
 
 def fit(weights, specs: tuple, x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig, key, phase: str,
         progress: Callable[[dict], None] | None = None, biases=None,
-        validation: tuple[np.ndarray, np.ndarray] | None = None, select: bool = False) -> Fit:
+        validation: tuple[np.ndarray, np.ndarray] | None = None, select: bool = False,
+        resume: FitState | None = None, on_epoch: Callable[[FitState], None] | None = None) -> Fit:
     """Adam on the count loss for ``config.epochs`` epochs (biases trained too when given).
 
     Each history row has the loss and accuracy on the training batches; with ``validation`` (events, labels) also
     the accuracy on it, and with ``select`` the returned parameters are those of the epoch that scored best there
     (the first of equals). Nothing else is evaluated per epoch.
+
+    ``on_epoch(state)`` is called after each epoch with a :class:`FitState`; ``resume``, such a state of a run with
+    the same arguments, goes on after its epoch and ends with the parameters, history and choice that run would
+    have had.
     """
     size = min(config.batch, len(x_train))
     n_batches = len(x_train) // size
@@ -179,9 +204,17 @@ def fit(weights, specs: tuple, x_train: np.ndarray, y_train: np.ndarray, config:
               None if biases is None else [jnp.asarray(b, dtype=jnp.float32) for b in biases])
     opt_state = optimizer.init(params)
     x_dev, y_dev = jnp.asarray(x_train, dtype=jnp.float32), jnp.asarray(y_train, dtype=jnp.int32)
+    selecting = select and validation is not None
     history: list[dict] = []
     best, best_score = (params, 0), -1.0
-    for epoch in range(1, config.epochs + 1):
+    first = 1
+    if resume is not None:
+        params, opt_state, key = _restored(resume, params, opt_state, key)
+        history, first = list(resume.history), resume.epoch + 1
+        if selecting and resume.best_epoch > 0:
+            best = ((list(map(jnp.asarray, resume.best_weights)), _arrays(resume.best_biases)), resume.best_epoch)
+            best_score = history[resume.best_epoch - 1]["validation_accuracy"]
+    for epoch in range(first, config.epochs + 1):
         start = time.perf_counter()
         key, k_perm, k_epoch = jax.random.split(key, 3)
         order = jax.random.permutation(k_perm, len(x_train))
@@ -195,7 +228,39 @@ def fit(weights, specs: tuple, x_train: np.ndarray, y_train: np.ndarray, config:
                 best, best_score = (params, epoch), score
         row["seconds"] = time.perf_counter() - start
         history.append(row)
+        if on_epoch is not None:  # before the progress line, which then tells of a kept epoch
+            (best_w, best_b), best_epoch = best if selecting else (([], None), 0)
+            leaves = [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(opt_state)]
+            on_epoch(FitState(epoch, _host(params[0]), leaves, np.asarray(key), list(history), _host(params[1]),
+                              best_epoch, _host(best_w), _host(best_b)))
         if progress:
             progress(row)
-    (w, b), chosen = best if select and validation is not None else (params, config.epochs)
-    return Fit([np.asarray(x) for x in w], None if b is None else [np.asarray(x) for x in b], history, chosen)
+        lifhw_progress.reached(f"{phase} epoch {epoch}")
+    (w, b), chosen = best if selecting else (params, config.epochs)
+    return Fit(_host(w), _host(b), history, chosen)
+
+
+def _host(arrays):
+    """``arrays`` (a list of device arrays, or None) as numpy arrays."""
+    return None if arrays is None else [np.asarray(a) for a in arrays]
+
+
+def _arrays(arrays):
+    """``arrays`` (a list of numpy arrays, or None) on the device."""
+    return None if arrays is None else [jnp.asarray(a) for a in arrays]
+
+
+def _restored(state: FitState, params: tuple, opt_state, key) -> tuple[tuple, object, object]:
+    """The parameters (weights, biases), optimizer state and key of ``state`` in place of the fresh ones;
+    ParameterError unless each saved array has its fresh one's shape and type (a checkpoint of another network,
+    or of one with biases where this has none or the other way round)."""
+    leaves, tree = jax.tree_util.tree_flatten(opt_state)
+    groups = (("weights", params[0], state.weights), ("biases", params[1] or [], state.biases or []),
+              ("optimizer state", leaves, state.opt_state), ("PRNG key", [key], [state.key]))
+    for what, fresh, saved in groups:
+        if len(fresh) != len(saved) or any(np.shape(f) != np.shape(s) or np.asarray(f).dtype != np.asarray(s).dtype
+                                           for f, s in zip(fresh, saved, strict=True)):
+            raise ParameterError("resume", f"epoch {state.epoch}",
+                                 f"the checkpoint's {what} does not fit this network (another network's checkpoint)")
+    return ((_arrays(state.weights), _arrays(state.biases)),
+            jax.tree_util.tree_unflatten(tree, [jnp.asarray(leaf) for leaf in state.opt_state]), jnp.asarray(state.key))

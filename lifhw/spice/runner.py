@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError, SpiceError
+from ..files import tool_alias
 from ..units import check_value
 
 #: ngspice output lines that mean a command failed (matched case-insensitively).
@@ -122,7 +123,8 @@ class Session:
 
     def load(self, netlist: Path) -> None:
         self.netlist = Path(netlist)
-        self.command(f"source {self.netlist}")
+        # ngspice's `source` takes the rest of the line, quotes and all: give it a name it takes whole.
+        self.command(f"source {tool_alias(self.netlist)}")
 
     def _last_plot(self, kind: str) -> dict[str, np.ndarray]:
         name = self._ng.last_plot

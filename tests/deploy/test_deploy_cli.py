@@ -48,7 +48,16 @@ def models(tmp_path_factory):
                   v_reset=np.zeros(n))
     nir.write(str(d / "bias.nir"), nir.NIRGraph.from_list(nir.Affine(weight=np.full((n, 64), 0.1),
                                                                      bias=np.full(n, 0.2)), lif))
+    for name, text in RESULT_JSON.items():  # learn folders whose result.json is not what `lifhw learn` writes
+        (d / name).mkdir()
+        fixed.save_network(network([64, 8, 10]), d / name / "fixed.npz")
+        (d / name / "result.json").write_text(text)
     return d
+
+
+RESULT_JSON = {"as_list": "[1, 2]", "seed_text": '{"seed": "abc"}', "seed_half": '{"seed": 1.5}',
+               "seed_negative": '{"seed": -1}', "steps_huge": '{"steps": 1000000000000}',
+               "encoding_other": '{"encoding": "phase"}', "truncated": '{"seed": 1', "nan": '{"seed": NaN}'}
 
 
 CASES = [
@@ -60,14 +69,22 @@ CASES = [
     (["ok.npz", "--weight-width", "6"], ["weight_width = 6", "8-bit weights", "6-bit weight memory"]),
     (["if.nir", "--bits", "40"], ["bits = 40"]),
     (["nowhere.npz"], ["model", "nowhere.npz"]),                       # missing, corrupt, empty
-    (["junk.npz"], ["model", "junk.npz", "not a readable .npz"]),
-    (["junk.nir"], ["graph", "junk.nir", "not a readable NIR file"]),
+    (["junk.npz"], ["junk.npz: is not a readable .npz"]),
+    (["junk.nir"], ["junk.nir: is not a readable NIR file"]),
     (["empty"], ["model", "empty"]),
     (["ok.npz", "--samples", "0"], ["samples = 0", "whole number in [1,"]),
     (["ok.npz", "--samples", "361"], ["samples = 361", "360 samples"]),
     (["three_inputs.npz"], ["model = [3, 4]", "3 inputs", "64"]),
     (["mixed_width.npz"], ["layers = [16, 12]", "WIDTH differs"]),
     (["ok.npz", "--simulator", "modelsim"], ["simulator", "modelsim"]),
+    (["as_list"], ["as_list/result.json: ", "expected an object, got list"]),
+    (["seed_text"], ["seed_text/result.json: seed = 'abc': expected int, got str"]),
+    (["seed_half"], ["seed_half/result.json: seed = 1.5: expected int, got float"]),   # refused, not truncated
+    (["seed_negative"], ["seed_negative/result.json: seed = -1: must be a whole number >= 0"]),
+    (["steps_huge"], ["steps_huge/result.json: steps = 1000000000000: ", "--max-steps"]),
+    (["encoding_other"], ["encoding_other/result.json: encoding = 'phase'"]),
+    (["truncated"], ["truncated/result.json: is not JSON"]),
+    (["nan"], ["nan/result.json: is not JSON", "NaN"]),
 ]
 
 

@@ -144,7 +144,7 @@ def test_save_and_load_give_the_same_network(tmp_path):
     assert back.layers[0].q.rtl == net.layers[0].q.rtl
     assert (back.layers[0].weight_bits, back.layers[0].acc_width) == (8, 11)
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
-    with pytest.raises(ParameterError, match="model"):
+    with pytest.raises(ParameterError, match="bad.npz: is not a readable .npz file"):
         fixed.load_network(tmp_path / "bad.npz")
 
 

@@ -145,4 +145,4 @@ def test_unreadable_file_is_one_parameter_error(tmp_path):
     (tmp_path / "x.nir").write_text("not hdf5")
     with pytest.raises(ParameterError) as err:
         nirgraph.read(tmp_path / "x.nir")
-    assert err.value.name == "graph"
+    assert err.value.path == str(tmp_path / "x.nir") and str(err.value).startswith(f"{tmp_path / 'x.nir'}: ")
