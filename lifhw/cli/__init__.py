@@ -499,7 +499,8 @@ def _refusal(exc: ParameterError, args: argparse.Namespace | None, argv: Sequenc
     field names the file already."""
     text = " ".join(str(exc).split())
     parser = getattr(args, "_parser", None)
-    if parser is None or isinstance(exc, FieldError) or exc.name in vars(args) or exc.name in {f for a in parser._actions for f in a.option_strings}:
+    if parser is None or isinstance(exc, FieldError) or exc.name in vars(args) or exc.name in {
+            f for a in parser._actions for f in a.option_strings}:
         return text
     typed = _typed(parser, argv)
     if not typed:
