@@ -409,7 +409,7 @@ class NeuronMetadata(Record):
         except ParameterError as exc:  # named as the metadata key that gave it
             raise ParameterError(f"lifhw_{exc.name}", exc.value, exc.rule) from None
         if self.lifhw_v_threshold is not None:
-            check_array(self.lifhw_v_threshold, "lifhw_v_threshold", "")
+            check_array(self.lifhw_v_threshold, "lifhw_v_threshold", "", minimum=0.0)
 
 
 #: The node types lifhw runs and the numeric fields it reads of each: a matrix (``weight``) or one value per neuron
