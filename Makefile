@@ -51,7 +51,7 @@ report: setup
 	$(PY) -m lifhw report
 
 lint: setup
-	$(PY) -m ruff check lifhw tests benchmarks
+	$(PY) -m ruff check lifhw tests benchmarks interop
 	$(PY) -m mypy
 	verilator --lint-only -Wall --top-module lif_neuron rtl/lif_datapath.v rtl/lif_neuron.v
 	verilator --lint-only -Wall --top-module lif_core rtl/lif_datapath.v rtl/lif_core.v
@@ -131,3 +131,25 @@ cosim: setup
 	$(PY) -m lifhw cosim tile --circuit lowpower --neurons 4 --t-sim 200m --waves build/cosim/waves
 	$(PY) -m lifhw cosim tile --circuit ota --neurons 4 --t-sim 200m
 	$(PY) -m lifhw cosim trim --circuit ota --neurons 8 --seed 3 --target-rate 30
+
+# The field's trainers (issue 25): a venv of its own with snnTorch 1.0.0 on torch 2.13.0 (the CPU build, pinned:
+# an unpinned torch pulls ~3 GB of CUDA libraries) and spyx 1.0.0, rebuilt when pyproject.toml changes; the tests
+# in interop/ run our networks through their importers and theirs onto the core.
+INTEROP_VENV := .venv-interop
+INTEROP_PY := $(INTEROP_VENV)/bin/python
+INTEROP_STAMP := $(INTEROP_VENV)/.installed-$(shell sha1sum pyproject.toml 2>/dev/null | cut -c1-12)
+.PHONY: interop
+$(INTEROP_STAMP): pyproject.toml
+	rm -f $(INTEROP_VENV)/.installed-*
+	[ -x $(INTEROP_PY) ] || $(PYTHON) -m venv $(INTEROP_VENV)
+	$(INTEROP_PY) -m pip install -q --upgrade pip
+	$(INTEROP_PY) -m pip install -q -e '.[interop]'
+	touch $@
+
+interop: setup $(INTEROP_STAMP)
+	$(INTEROP_PY) -m pytest -q -p no:cacheprovider interop
+
+# Training speed against snnTorch in the same run (issue 25: <= 0.5x snnTorch's time on a quiet machine).
+.PHONY: bench-interop
+bench-interop: setup $(INTEROP_STAMP)
+	$(INTEROP_PY) benchmarks/interop_learn_speed.py

@@ -134,3 +134,8 @@ class Interrupted(LifhwError):
 
 class RtlError(LifhwError):
     """An RTL simulation or synthesis run failed; the message says which and where its log is."""
+
+
+class ConventionWarning(UserWarning):
+    """A result that runs but may not be what the user meant (a NIR graph whose producer's convention lifhw can only
+    guess): the CLI prints it as one ``lifhw: warning:`` line naming the flag that settles it."""

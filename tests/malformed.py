@@ -178,6 +178,12 @@ def npz_cases(valid_path: Path, rng: np.random.Generator) -> list[Case]:
         ("l0_weight_bits = 2.5", {"l0_weight_bits": np.array(2.5)}),
         ("l0_weight_bits = 99", {"l0_weight_bits": np.array(99)}),
         ("l0_acc_width = -3", {"l0_acc_width": np.array(-3)}),
+        ("l0_bias = floats", {"l0_bias": np.full(len(valid["l0_weights"]), 0.5)}),
+        ("l0_bias = 2-D", {"l0_bias": valid["l0_weights"]}),
+        ("l0_bias = one short", {"l0_bias": np.zeros(len(valid["l0_weights"]) - 1, dtype=np.int64)}),
+        ("l0_bias = beyond the weight bits", {"l0_bias": np.full(len(valid["l0_weights"]), 2**40)}),
+        ("l0_neuron.format.reset_mode = 'sideways'",
+         {"l0_neuron": np.array(neuron_with(("format", "reset_mode"), "sideways"))}),
     ]:
         field = what.split(" ")[0]
         cases.append(Case(what, _bytes(_npz({**valid, **members})), field))
@@ -258,6 +264,10 @@ def nir_cases(valid_path: Path, rng: np.random.Generator, linear: str, lif: str)
         ("lifhw_ref_steps = 2.5", _set(f"{neuron}/metadata/lifhw_ref_steps", 2.5), "lifhw_ref_steps"),
         ("lifhw_ref_steps = -1", _set(f"{neuron}/metadata/lifhw_ref_steps", -1), "lifhw_ref_steps"),
         ("lifhw_reset_mode = 3", _set(f"{neuron}/metadata/lifhw_reset_mode", 3), "lifhw_reset_mode"),
+        ("lifhw_reset_mode = 'sideways'", _set(f"{neuron}/metadata/lifhw_reset_mode", "sideways"), "lifhw_reset_mode"),
+        ("lifhw_v_threshold = 'abc'", _set(f"{neuron}/metadata/lifhw_v_threshold", "abc"), "lifhw_v_threshold"),
+        ("lifhw_v_threshold = -1", _set(f"{neuron}/metadata/lifhw_v_threshold", -1.0), "lifhw_v_threshold"),
+        ("lifhw_v_threshold = 1e300", _set(f"{neuron}/metadata/lifhw_v_threshold", 1e300), "lifhw_v_threshold"),
         ("weight = 1e300", _set(w, np.full((n_out, n_in), 1e300)), "weight"),
         ("weight = complex", _set(w, np.full((n_out, n_in), 1 + 1j)), "weight"),
         ("weight = NaN", _set(w, np.full((n_out, n_in), np.nan)), "weight"),

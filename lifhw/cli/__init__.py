@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import jsonio, limits, progress
-from ..errors import FieldError, Interrupted, LifhwError, ParameterError
+from ..errors import ConventionWarning, FieldError, Interrupted, LifhwError, ParameterError
 from ..files import claimed, not_regular
 from ..limits import check_points
 from ..params import FIELDS, LIFParams
@@ -595,5 +595,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     for warning in caught:
-        warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+        if issubclass(warning.category, ConventionWarning):
+            print(f"lifhw: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     return _print(to_json(result) if args.json else args._human(result))

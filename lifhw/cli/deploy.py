@@ -13,7 +13,7 @@ from ..errors import ParameterError, RtlError
 from ..files import BUILD
 from ..jsonio import Record
 from . import PathArg, command, format_table, int_arg
-from .nir import model_file
+from .nir import add_graph_args, model_file
 
 #: The task whose held-out split is streamed: the digits of ``lifhw learn digits`` (64 inputs).
 N_INPUTS = 64
@@ -39,14 +39,16 @@ class LearnedRun(Record):
         train.TrainConfig(**{k: v for k, v in (("steps", self.steps), ("encoding", self.encoding)) if v is not None})
 
 
-def _load(model: str, bits: int | None) -> tuple[fixed.FixedNetwork, LearnedRun, Path | None]:
+def _load(model: str, bits: int | None, reset: str | None = None,
+          bias: bool = False) -> tuple[fixed.FixedNetwork, LearnedRun, Path | None]:
     """(FixedNetwork, what the learn run's result.json says, that file) of a learn folder, a fixed.npz or a NIR
-    file; every file is checked before use (a FieldError names the file and the field)."""
+    file (read with ``--reset`` and ``--bias``); every file is checked before use (a FieldError names the file and
+    the field)."""
     from ..learn import nirgraph
 
     path = Path(model)
     if path.suffix == ".nir":
-        net, hints = nirgraph.load(path)
+        net, hints = nirgraph.load(path, reset=reset, bias=bias)
         return nirgraph.to_fixed(net, hints, bits)[0], LearnedRun(), None
     net = fixed.load_network(model_file(model))
     info = path / "result.json" if path.is_dir() else None
@@ -64,7 +66,7 @@ def _deploy(args) -> dict:
         limits.check_points("samples", args.samples, args.samples, "samples")
     if args.steps is not None:
         limits.check_steps("steps", args.steps, args.steps * (args.samples or 1), "core steps (samples x steps)")
-    net, learned, info = _load(args.model, args.bits)
+    net, learned, info = _load(args.model, args.bits, args.reset, args.bias == "on")
     if net.n_in != N_INPUTS:
         raise ParameterError("model", net.sizes, f"has {net.n_in} inputs; the digits test set has {N_INPUTS}")
     defaults = digits.DigitsConfig()
@@ -119,3 +121,4 @@ def register(subparsers) -> None:
     group.add_argument("--seed", type=int_arg("seed", 0), default=None, help="split and event seed")
     p.add_argument("--bits", type=int_arg("bits", 2, 16), default=None,
                    help="weight width for a NIR graph without lifhw metadata (default 8)")
+    add_graph_args(p.add_argument_group("a NIR graph"))

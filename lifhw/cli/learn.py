@@ -8,23 +8,27 @@ from pathlib import Path
 from .. import fixed, jsonio
 from ..files import BUILD
 from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
+from .nir import CONSUMERS, export_for
 
 #: The checkpoint a run writes in its --out folder after every epoch (lifhw.learn.checkpoint).
 CHECKPOINT = "checkpoint.npz"
 
 
 def _progress(row: dict) -> None:
+    validation = f"  validation {100 * row['validation_accuracy']:5.1f} %" if "validation_accuracy" in row else ""
     print(f"{row['phase']:>6} epoch {row['epoch']:3d}: loss {row['loss']:.4f}  "
-          f"train {100 * row['train_accuracy']:5.1f} %  held-out {100 * row['test_accuracy']:5.1f} %  "
-          f"({row['seconds']:.1f} s)", file=sys.stderr, flush=True)
+          f"train {100 * row['train_accuracy']:5.1f} %{validation}  ({row['seconds']:.1f} s)", file=sys.stderr,
+          flush=True)
 
 
 def _digits(args) -> dict:
     from ..learn import digits, nirgraph, train
 
+    train.enable_compilation_cache()
+
     config = digits.DigitsConfig(
         hidden=tuple(args.hidden), bits=args.bits, seed=args.seed, qat_epochs=args.qat_epochs, tau=args.tau, dt=args.dt,
-        ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak,
+        ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak, bias=args.bias,
         train=train.TrainConfig(steps=args.steps, epochs=args.epochs, batch=args.batch, lr=args.lr,
                                 surrogate=args.surrogate, slope=args.slope, encoding=args.encoding))
     out = Path(args.out)
@@ -32,12 +36,14 @@ def _digits(args) -> dict:
                         resume=args.resume)
     fixed.save_network(result["fixed_net"], out / "fixed.npz")
     deployed, hints = nirgraph.fixed_to_float(result["fixed_net"])
-    nirgraph.write(nirgraph.to_graph(deployed, hints), out / "model.nir")
-    nirgraph.write(nirgraph.to_graph(result["float_net"]), out / "float.nir")
+    exported = {"model_nir": export_for(deployed, hints, args.nir_for, out / "model.nir"),
+                "float_nir": export_for(result["float_net"], {}, args.nir_for, out / "float.nir")}
     history = result["history"]
     summary = {
         "float_accuracy": result["float_accuracy"], "fixed_accuracy": result["fixed_accuracy"],
-        "train_seconds": result["train_seconds"], "bits": args.bits, "seed": args.seed,
+        "train_seconds": result["train_seconds"], "float_seconds": result["float_seconds"], "bits": args.bits,
+        "seed": args.seed, "fixed_source": result["fixed_source"], "fixed_epoch": result["fixed_epoch"],
+        "validation": result["validation"], "n_val": result["n_val"],
         # what the held-out events are made of (digits.test_events), so lifhw deploy can stream the same ones
         "steps": args.steps, "encoding": args.encoding,
         "sizes": result["float_net"].sizes, "n_train": result["n_train"], "n_test": result["n_test"],
@@ -50,14 +56,15 @@ def _digits(args) -> dict:
                    for p, layer in zip(result["layers"], result["fixed_net"].layers, strict=True)],
         "files": {"fixed": str(out / "fixed.npz"), "model_nir": str(out / "model.nir"),
                   "float_nir": str(out / "float.nir")},
+        "nir": {"for": args.nir_for, "notes": exported["model_nir"]["notes"], "run": exported["model_nir"]["run"]},
         "history": history,
         # per-epoch columns for the human table
         "epoch": list(range(1, len(history) + 1)), "loss": [r["loss"] for r in history],
         "train_accuracy": [r["train_accuracy"] for r in history],
-        "test_accuracy": [r["test_accuracy"] for r in history],
+        "validation_accuracy": [r.get("validation_accuracy") for r in history],
     }
-    jsonio.write(out / "result.json", {k: v for k, v in summary.items()
-                                       if k not in ("epoch", "loss", "train_accuracy", "test_accuracy")})
+    columns = ("epoch", "loss", "train_accuracy", "validation_accuracy")
+    jsonio.write(out / "result.json", {k: v for k, v in summary.items() if k not in columns})
     return summary
 
 
@@ -84,12 +91,17 @@ def register(subparsers) -> None:
     group.add_argument("--tau", type=value_arg("tau", 0.0, unit="s"), default=20e-3, help="membrane tau (s)")
     group.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-3, help="time step (s)")
     group.add_argument("--ref-steps", type=int_arg("ref_steps", 0, 2**16 - 1), default=0, help="refractory steps")
-    group.add_argument("--reset-mode", choices=("reset", "subtract"), default="reset",
-                       help="after a spike: set to V_reset or subtract the threshold")
+    group.add_argument("--reset-mode", choices=fixed.RESET_MODES, default="reset",
+                       help="after a spike: set to V_reset, subtract the threshold, or subtract it on the next step "
+                            "(snnTorch's reset_delay=True)")
+    group.add_argument("--bias", action="store_true", help="train a constant input per neuron and step (the core's "
+                                                           "bias bank)")
     group.add_argument("--width", type=IntArg("width", *fixed.WIDTH_RANGE), default=16, help="fixed-point state width")
     group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
     p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "learn"), help="output folder")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
+    p.add_argument("--nir-for", choices=CONSUMERS, default="nir",
+                   help="whose importer model.nir and float.nir are written for (lifhw nir export --for)")
     p.add_argument("--resume", action="store_true",
                    help=f"go on from the checkpoint an interrupted run with the same settings left in --out "
                         f"({CHECKPOINT}, written after every epoch); the result is the uninterrupted run's")

@@ -28,13 +28,15 @@ PHASES = ("float", "qat")
 @dataclass(frozen=True)
 class Checkpoint:
     """Where a run of ``config`` (a DigitsConfig as a dict) stands: in ``phase`` after ``state.epoch`` epochs;
-    in the ``qat`` phase also the trained float network's weights and history it started from."""
+    in the ``qat`` phase also the trained float network's weights, biases (None: without) and history it started
+    from."""
 
     config: dict
     phase: str
     state: FitState
     float_weights: tuple[np.ndarray, ...] = ()
     float_history: tuple[dict, ...] = ()
+    float_biases: tuple[np.ndarray, ...] | None = None
 
 
 def save(path: Path, checkpoint: Checkpoint) -> None:
@@ -43,9 +45,13 @@ def save(path: Path, checkpoint: Checkpoint) -> None:
     arrays: dict[str, Any] = {
         "format": np.array(FORMAT), "config": np.array(jsonio.dumps(checkpoint.config, sort_keys=True)),
         "phase": np.array(checkpoint.phase), "epoch": np.array(state.epoch), "key": state.key,
+        "best_epoch": np.array(state.best_epoch),
         "history": np.array(jsonio.dumps(state.history)),
         "float_history": np.array(jsonio.dumps(list(checkpoint.float_history)))}
-    for name, group in (("w", state.weights), ("o", state.opt_state), ("f", checkpoint.float_weights)):
+    # A group of no arrays stands for None among the biases: a network has at least one layer.
+    for name, group in (("w", state.weights), ("o", state.opt_state), ("f", checkpoint.float_weights),
+                        ("b", state.biases or ()), ("fb", checkpoint.float_biases or ()),
+                        ("bw", state.best_weights), ("bb", state.best_biases or ())):
         arrays[f"n_{name}"] = np.array(len(group))
         arrays.update({f"{name}{k}": np.asarray(a) for k, a in enumerate(group)})
     buffer = io.BytesIO()
@@ -71,7 +77,11 @@ def load(path: Path, config: dict) -> Checkpoint:
         history, float_history = json.loads(files["history"].item()), json.loads(files["float_history"].item())
         if not (isinstance(history, list) and isinstance(float_history, list) and len(history) == epoch):
             raise ValueError(f"a history of {epoch} epochs expected")
-        groups = {name: [files[f"{name}{k}"] for k in range(int(files[f"n_{name}"]))] for name in ("w", "o", "f")}
+        best_epoch = files["best_epoch"].item()
+        if isinstance(best_epoch, bool) or not isinstance(best_epoch, int) or not 0 <= best_epoch <= epoch:
+            raise ValueError(f"best epoch {best_epoch!r} of {epoch}")
+        groups = {name: [files[f"{name}{k}"] for k in range(int(files[f"n_{name}"]))]
+                  for name in ("w", "o", "f", "b", "fb", "bw", "bb")}
     except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile) as exc:
         raise ParameterError("resume", str(path), f"is not a readable checkpoint ({type(exc).__name__}: {exc})") \
             from None
@@ -79,5 +89,6 @@ def load(path: Path, config: dict) -> Checkpoint:
     if saved != current:
         differs = sorted(key for key in set(saved) | set(current) if saved.get(key) != current.get(key))
         raise ParameterError("resume", str(path), f"was written by a run with other settings ({', '.join(differs)})")
-    return Checkpoint(saved, phase, FitState(epoch, groups["w"], groups["o"], files["key"], history),
-                      tuple(groups["f"]), tuple(float_history))
+    state = FitState(epoch, groups["w"], groups["o"], files["key"], history, groups["b"] or None, best_epoch,
+                     groups["bw"], groups["bb"] or None)
+    return Checkpoint(saved, phase, state, tuple(groups["f"]), tuple(float_history), tuple(groups["fb"]) or None)

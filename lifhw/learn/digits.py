@@ -2,7 +2,9 @@
 
 :func:`run` is what ``lifhw learn digits`` does: train the float network, then for the chosen weight width a
 quantization-aware fine-tuning from the float weights, the conversion to :class:`lifhw.fixed.FixedNetwork` and
-its accuracy on the held-out split with the integer model, all on the same seeded input events.
+its accuracy on the held-out split with the integer model, all on the same seeded input events. Which integer
+network is kept — the float weights merely rounded, or the quantization-aware weights of one of its epochs — is
+decided on a validation split carved from the training images (:func:`load`); the held-out split is only scored.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class DigitsConfig:
     reset_mode: str = "reset"
     width: int = 16
     leak: str = "mult"
+    #: a trained constant input per neuron and step (the core's bias bank)
+    bias: bool = False
     train: train.TrainConfig = field(default_factory=train.TrainConfig)
 
     def __post_init__(self) -> None:
@@ -93,18 +97,26 @@ class Split:
     y_test: np.ndarray
     #: each test image's index in load_digits(): the id of its input-event stream
     id_test: np.ndarray
+    #: the validation images, carved from the training part (not trained on): what chooses between networks
+    x_val: np.ndarray
+    y_val: np.ndarray
+    id_val: np.ndarray
 
 
-def load(seed: int, test_fraction: float = 0.2) -> Split:
-    """Intensities in [0, 1] (pixel / 16), stratified split with ``random_state=seed``."""
+def load(seed: int, test_fraction: float = 0.2, validation_fraction: float = 0.15) -> Split:
+    """Intensities in [0, 1] (pixel / 16), stratified split with ``random_state=seed``: the held-out
+    ``test_fraction``, then ``validation_fraction`` of the rest for validation (same seed, stratified)."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     data = load_digits()
     ids = np.arange(len(data.target))
-    x_tr, x_te, y_tr, y_te, _, id_te = train_test_split(data.data / 16.0, data.target, ids, test_size=test_fraction,
-                                                        random_state=seed, stratify=data.target)
-    return Split(x_tr, y_tr, x_te, y_te, id_te)
+    x_tr, x_te, y_tr, y_te, id_tr, id_te = train_test_split(data.data / 16.0, data.target, ids,
+                                                            test_size=test_fraction, random_state=seed,
+                                                            stratify=data.target)
+    x_tr, x_va, y_tr, y_va, _, id_va = train_test_split(x_tr, y_tr, id_tr, test_size=validation_fraction,
+                                                        random_state=seed, stratify=y_tr)
+    return Split(x_tr, y_tr, x_te, y_te, id_te, x_va, y_va, id_va)
 
 
 def test_events(split: Split, config: DigitsConfig) -> np.ndarray:
@@ -112,38 +124,70 @@ def test_events(split: Split, config: DigitsConfig) -> np.ndarray:
     return encode.encode(split.x_test, config.train.steps, config.train.encoding, config.seed + 1, split.id_test)
 
 
-def train_float(config: DigitsConfig, split: Split, events: np.ndarray,
-                progress: Callable[[dict], None] | None = None, resume: train.FitState | None = None,
+def validation_events(split: Split, config: DigitsConfig) -> np.ndarray:
+    """The validation input events (stream ``(seed + 2, image id)``)."""
+    return encode.encode(split.x_val, config.train.steps, config.train.encoding, config.seed + 2, split.id_val)
+
+
+def train_float(config: DigitsConfig, split: Split, progress: Callable[[dict], None] | None = None,
+                resume: train.FitState | None = None,
                 on_epoch: Callable[[train.FitState], None] | None = None) -> tuple[model.FloatNetwork, list[dict]]:
     key = jax.random.PRNGKey(config.seed)
     k_init, k_fit = jax.random.split(key)
     sizes = [split.x_train.shape[1], *config.hidden, 10]
     neuron = config.neuron()
     specs = tuple(model.float_spec(neuron) for _ in sizes[1:])
-    initial = train.init_weights(k_init, sizes)
-    weights, history = train.fit(initial, specs, split.x_train, split.y_train, events, split.y_test, config.train,
-                                 k_fit, "float", progress, resume, on_epoch)
-    return float_network(config, weights), history
+    weights = train.init_weights(k_init, sizes)
+    biases = [np.zeros(n, dtype=np.float32) for n in sizes[1:]] if config.bias else None
+    fitted = train.fit(weights, specs, split.x_train, split.y_train, config.train, k_fit, "float", progress, biases,
+                       resume=resume, on_epoch=on_epoch)
+    return float_network(config, fitted.weights, fitted.biases), fitted.history
 
 
-def float_network(config: DigitsConfig, weights) -> model.FloatNetwork:
-    """The float network of ``config`` with ``weights``."""
-    return model.FloatNetwork(tuple(weights), (config.neuron(),) * len(weights), config.dt)
+def float_network(config: DigitsConfig, weights, biases=None) -> model.FloatNetwork:
+    """The float network of ``config`` with ``weights`` and ``biases`` (None: without)."""
+    return model.FloatNetwork(tuple(weights), (config.neuron(),) * len(weights), config.dt,
+                              biases=None if biases is None else tuple(biases))
 
 
-def train_fixed(config: DigitsConfig, net: model.FloatNetwork, split: Split, events: np.ndarray, bits: int,
+@dataclass(frozen=True)
+class FixedChoice:
+    """The integer network :func:`train_fixed` keeps and why: ``source`` is ``rounded`` (the float weights
+    rounded) or ``qat`` (the quantization-aware weights of ``epoch``), whichever scored best on the validation
+    split (``validation``: the rounded network's accuracy and the best epoch's)."""
+
+    qat_net: model.FloatNetwork
+    fixed_net: fixed.FixedNetwork
+    layers: list
+    history: list[dict]
+    source: str
+    epoch: int
+    validation: dict
+
+
+def train_fixed(config: DigitsConfig, net: model.FloatNetwork, split: Split, bits: int,
                 progress: Callable[[dict], None] | None = None, resume: train.FitState | None = None,
-                on_epoch: Callable[[train.FitState], None] | None = None):
-    """Quantization-aware fine-tuning at ``bits``; returns (QAT float network, FixedNetwork, layer plans, history)."""
+                on_epoch: Callable[[train.FitState], None] | None = None) -> FixedChoice:
+    """Quantization-aware fine-tuning at ``bits`` from the float weights, then the choice between the rounded
+    float weights and the best quantization-aware epoch on the validation split (ties to the rounded weights)."""
     layers = convert.plan(net, bits, config.width, config.leak)
     specs = tuple(model.qat_spec(p.q, p.weight_bits, p.acc_width) for p in layers)
     qat_config = train.TrainConfig(**{**asdict(config.train), "epochs": config.qat_epochs,
                                       "lr": config.train.lr / 3})
     k_fit = jax.random.fold_in(jax.random.PRNGKey(config.seed), bits)
-    weights, history = train.fit(list(net.weights), specs, split.x_train, split.y_train, events, split.y_test,
-                                 qat_config, k_fit, f"qat{bits}", progress, resume, on_epoch)
-    qat_net = model.FloatNetwork(tuple(weights), net.neurons, net.dt, net.discretization)
-    return qat_net, convert.to_fixed(qat_net, layers), layers, history
+    val = validation_events(split, config)
+    fitted = train.fit(list(net.weights), specs, split.x_train, split.y_train, qat_config, k_fit, f"qat{bits}",
+                       progress, None if net.biases is None else list(net.biases), (val, split.y_val), select=True,
+                       resume=resume, on_epoch=on_epoch)
+    qat_net = model.FloatNetwork(tuple(fitted.weights), net.neurons, net.dt, net.discretization,
+                                 None if fitted.biases is None else tuple(fitted.biases))
+    rounded = convert.to_fixed(net, layers)
+    scores = {"rounded": score_fixed(rounded, val, split.y_val)["accuracy"],
+              "qat": max((row["validation_accuracy"] for row in fitted.history), default=-1.0)}
+    if scores["qat"] > scores["rounded"]:
+        return FixedChoice(qat_net, convert.to_fixed(qat_net, layers), layers, fitted.history, "qat", fitted.epoch,
+                           scores)
+    return FixedChoice(net, rounded, layers, fitted.history, "rounded", 0, scores)
 
 
 def score_fixed(net: fixed.FixedNetwork, events: np.ndarray, labels: np.ndarray) -> dict:
@@ -164,16 +208,17 @@ def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None, ch
     """
     start = time.perf_counter()
     split = load(config.seed)
-    events = test_events(split, config)
     settings = asdict(config)
     saved = ckpt.load(typing.cast(Path, checkpoint), settings) if resume else None
     # the last checkpoint this run wrote or resumed from (None: none, so an interruption keeps nothing)
     where = {"phase": saved.phase, "epoch": saved.state.epoch} if saved else None
 
-    def keep(phase: str, float_weights=(), float_history=()) -> Callable[[train.FitState], None] | None:
+    def keep(phase: str, float_net: model.FloatNetwork | None = None,
+             float_history=()) -> Callable[[train.FitState], None] | None:
         def write(state: train.FitState) -> None:
             ckpt.save(typing.cast(Path, checkpoint),
-                      ckpt.Checkpoint(settings, phase, state, tuple(float_weights), tuple(float_history)))
+                      ckpt.Checkpoint(settings, phase, state, float_net.weights if float_net else (),
+                                      tuple(float_history), float_net.biases if float_net else None))
             nonlocal where
             where = {"phase": phase, "epoch": state.epoch}
 
@@ -181,14 +226,14 @@ def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None, ch
 
     try:
         if saved is not None and saved.phase == "qat":
-            float_net, history = float_network(config, saved.float_weights), list(saved.float_history)
+            float_net = float_network(config, saved.float_weights, saved.float_biases)
+            history = list(saved.float_history)
         else:
-            float_net, history = train_float(config, split, events, progress, saved.state if saved else None,
-                                             keep("float"))
-        qat_net, fixed_net, layers, qat_history = train_fixed(
-            config, float_net, split, events, config.bits, progress,
-            saved.state if saved is not None and saved.phase == "qat" else None,
-            keep("qat", float_net.weights, history))
+            float_net, history = train_float(config, split, progress, saved.state if saved else None, keep("float"))
+        float_seconds = time.perf_counter() - start
+        choice = train_fixed(config, float_net, split, config.bits, progress,
+                             saved.state if saved is not None and saved.phase == "qat" else None,
+                             keep("qat", float_net, history))
     except KeyboardInterrupt:
         if where is None:
             raise
@@ -196,12 +241,16 @@ def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None, ch
         raise Interrupted(f"{where['phase']} epoch {where['epoch']} of {total} finished, checkpoint {checkpoint}; "
                           "the same command with --resume goes on from it") from None
     train_seconds = time.perf_counter() - start
+    events = test_events(split, config)
     neuron = config.neuron()
     float_eval = train.evaluate(float_net.weights, tuple(model.float_spec(neuron) for _ in float_net.weights),
-                                events, split.y_test, config.train)
+                                events, split.y_test, config.train, float_net.biases)
+    fixed_net, qat_net, layers = choice.fixed_net, choice.qat_net, choice.layers
     fixed_score = score_fixed(fixed_net, events, split.y_test)
     return {"float_accuracy": float_eval.accuracy, "fixed_accuracy": fixed_score["accuracy"],
-            "train_seconds": train_seconds, "history": history + qat_history,
+            "train_seconds": train_seconds, "float_seconds": float_seconds, "history": history + choice.history,
+            "fixed_source": choice.source, "fixed_epoch": choice.epoch, "validation": choice.validation,
+            "n_val": len(split.y_val),
             "float_spikes_per_inference": sum(float_eval.spikes_per_layer),
             "fixed_spikes_per_inference": sum(fixed_score["spikes_per_layer"]),
             "float_spikes_per_layer": float_eval.spikes_per_layer,

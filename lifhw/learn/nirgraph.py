@@ -20,15 +20,35 @@ and the relative reset must be shared by the neurons of a layer (the core has on
 * ``CubaLIF`` adds a synaptic current τ_syn·dI/dt = −I + w_in·S. It runs only where that current has no
   memory: Euler with τ_syn = dt (snnTorch's ``Synaptic`` with α = 0), when I = w_in·S and g = r·w_in·dt/τ_mem.
   Anything else needs a second state variable the core does not have, and is rejected.
-* ``Affine`` runs with a zero bias only (the core adds no constant input per step).
+* ``Affine``: its bias is a constant input per step, b·g/θ in threshold units (the core's bias bank); a graph
+  with a non-zero bias is read only when asked (``bias=True``, ``--bias``), since the bank costs area.
 
 dt and the discretization travel in the graph's metadata (``dt``, ``discretization``); a graph without them
 (snnTorch writes none) is read with the caller's defaults, dt = 1e-4 s and ``euler`` (snnTorch's).
-lifhw's own extensions are metadata too: per neuron node ``lifhw_reset_mode`` (``subtract`` is not NIR's
-reset) and ``lifhw_ref_steps``; per graph the fixed-point format it was trained for (``lifhw_weight_bits``,
-``lifhw_frac``, ``lifhw_width``, ``lifhw_leak``, ``lifhw_leak_frac``). Graphs without them reset to v_reset and
-have no refractory period. One difference remains: NIR fires on v > v_threshold, lifhw (the RTL) on v ≥ θ;
-they differ only when v lands exactly on the threshold.
+lifhw's own extensions are metadata too: per neuron node ``lifhw_reset_mode`` (``subtract`` and
+``subtract-delayed`` are not NIR's reset), ``lifhw_ref_steps`` and ``lifhw_v_threshold`` (the threshold of lifhw's
+``≥``, below); per graph the fixed-point format it was trained for (``lifhw_weight_bits``, ``lifhw_frac``,
+``lifhw_width``, ``lifhw_leak``, ``lifhw_leak_frac``). Graphs without them reset to v_reset (unless the caller
+says otherwise: ``reset=``, ``--reset``) and have no refractory period.
+
+**Consumers.** Every importer has fixed conventions (:data:`CONVENTIONS`, one :class:`Convention` record each, read
+by :func:`to_graph`; no code path per library): the step it assumes, its discretization, which reset it computes,
+whether it reads metadata, and its firing rule. NIR, snnTorch and spyx fire on v > v_threshold while lifhw and the
+RTL fire on u ≥ θ, so every export writes the threshold a little below θ (:func:`threshold`). A float
+network's graph gets the largest float32 below θ: ``>`` there is ``≥`` at θ for every float32 (the importers
+compute in float32). An integer network's graph (weights k/THRESH) puts many updates exactly on θ — 603 of the
+digits network's held-out updates, from rest, where the integer sum is THRESH — and a float simulation of the
+graph lands such a tie a few float32 steps either side of θ (a float64 one, one float64 step): one float step
+below θ, snnTorch then counts differently from the exact network on 8.6 % of the samples, a float64 ``≥ θ`` on
+8.3 %. Its threshold is θ·(1 − 2⁻²⁰) (16 float32 steps, :data:`TIE_MARGIN`): snnTorch and a float64 interpreter
+then count like the exact network (≥ θ in rational arithmetic) on 100 % of the samples, and no value of that
+network that is not a tie comes within 2⁻²⁰ θ below θ (the nearest: 6.7·10⁻⁶ θ). θ − ½ LSB, tie-exact on the
+integer grid, is not here: the float decay leaves the grid at its first step (88 % identical counts).
+The graph's float simulation is still not lifhw.fixed: the core's leak rounds (v − ⌊v·LEAK_MULT/2^LEAK_FRAC⌋,
+i.e. ⌈β·v⌉, 0 to 1 LSB above β·v each step), which the exact network without that rounding reproduces on 62 %
+of the digits samples and with it on 100 %. What a convention cannot
+express (snnTorch resets every LIF to zero; spyx only subtracts, and fires from the membrane before the step's
+input, one step of delay per layer) is listed in :func:`to_graph`'s notes.
 
 Anything that cannot run raises ParameterError naming the node and the field, e.g.
 ``node 'lif_1'.tau_syn = 0.005: ...``.
@@ -45,6 +65,7 @@ numbers of lifhw's magnitudes, the edges as pairs of node names. A new field is 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +73,7 @@ from typing import Any
 import numpy as np
 
 from .. import fixed, limits, readers
-from ..errors import FieldError, ParameterError
+from ..errors import ConventionWarning, FieldError, ParameterError
 from ..files import atomic_path
 from ..jsonio import Record, read_fields
 from ..units import check_array
@@ -82,48 +103,135 @@ def _tau(beta: float, dt: float, discretization: str) -> float:
     return -dt / math.log(beta) if discretization == "exact" else dt / (1.0 - beta)
 
 
-def to_graph(net: FloatNetwork, metadata: dict | None = None):
-    """The NIR graph of a float network (threshold units: v_threshold = 1, v_leak = 0)."""
+@dataclass(frozen=True)
+class Convention:
+    """How one importer of NIR graphs turns a LIF node into a discrete update: the data :func:`to_graph` reads.
+
+    ``dt``: the step the importer assumes (None: the graph's metadata, i.e. the network's own); ``discretization``
+    of β from τ (None: the network's); ``reads_metadata``: whether it reads lifhw's metadata (reset mode,
+    refractory period); ``resets``: the reset modes its LIF import computes; ``reset_zero``: it resets to zero
+    whatever v_reset says; ``fires_before_input``: it spikes from the membrane before the step's input (one step of
+    delay per layer); ``if_as_lif``: its IF import is not an integrator (snnTorch 1.0 builds a Leaky with β = 0.9),
+    so an IF layer is written as a LIF whose β rounds to 1 in float32; ``fire``: its firing rule; ``run``: how to
+    run the imported graph.
+    """
+
+    name: str
+    dt: float | None
+    discretization: str | None
+    reads_metadata: bool
+    resets: tuple[str, ...]
+    reset_zero: bool
+    fires_before_input: bool
+    if_as_lif: bool
+    fire: str
+    run: str
+
+
+CONVENTIONS = {
+    "nir": Convention("nir", None, None, True, fixed.RESET_MODES, False, False, False, ">",
+                      "any NIR reader that takes dt and discretization from the graph's metadata (lifhw nir import)"),
+    "snntorch": Convention("snntorch", 1e-4, "euler", False, ("reset",), True, False, True, ">",
+                           "snntorch.import_from_nir(graph) (snnTorch 1.0: dt = 1e-4 s, Euler, reset to zero)"),
+    "spyx": Convention("spyx", 1.0, "euler", False, ("subtract-delayed",), False, True, False, ">",
+                       "spyx.nir.from_nir(graph, events_tbn) with its default dt = 1 (τ is written in steps)"),
+}
+#: β of a LIF that stands for an IF layer: 1 − 2^−30 is 1.0 in float32 (the importers' precision).
+IF_BETA = 1.0 - 2.0**-30
+
+
+#: How far below θ (relative) an integer network's graph puts the threshold of a strict ``>``: 16 float32 steps
+#: at 1, beyond the float32 rounding of a tie in snnTorch's update and within the gap to the nearest value that is
+#: not one (module docstring).
+TIE_MARGIN = 2.0**-20
+
+
+def threshold(integer: bool) -> float:
+    """The v_threshold (threshold units) written for a strict ``v > v_threshold`` to fire like lifhw's ``v ≥ 1``:
+    the largest float32 below 1 for a float network, 1 − :data:`TIE_MARGIN` for an integer one (weights k/THRESH)."""
+    return 1.0 - TIE_MARGIN if integer else float(np.nextafter(np.float32(1.0), np.float32(0.0)))
+
+
+def notes(net: FloatNetwork, convention: Convention) -> list[str]:
+    """What ``convention`` cannot express of ``net``, one line each (empty: it computes ``net``)."""
+    out = []
+    for k, neuron in enumerate(net.neurons):
+        layer = f"layer {k + 1}"
+        if neuron.reset_mode not in convention.resets:
+            out.append(f"{layer} resets by '{neuron.reset_mode}'; {convention.name}'s import computes "
+                       f"{' or '.join(convention.resets)} only")
+        elif convention.reset_zero and neuron.reset_mode == "reset" and neuron.v_reset != 0.0:
+            out.append(f"{layer} resets to {neuron.v_reset:g}; {convention.name}'s import resets to 0")
+        if neuron.ref_steps and not convention.reads_metadata:
+            out.append(f"{layer} has a refractory period of {neuron.ref_steps} steps; {convention.name} has none")
+    if convention.fires_before_input:
+        out.append(f"{convention.name} fires from the membrane before the step's input: each layer's spikes come one "
+                   f"step later, so over T steps it counts what lifhw counts over the first T - {len(net.weights)} "
+                   f"(run it {len(net.weights)} steps longer, without input, to count the same)")
+    return out
+
+
+def to_graph(net: FloatNetwork, metadata: dict | None = None, convention: str = "nir", integer: bool = False):
+    """The NIR graph of a float network (threshold units, v_leak = 0) written for ``convention``'s importer.
+
+    τ and r are chosen so that the importer's own β and input gain are the network's (r = τ/dt for Euler, so one
+    unit of graph current adds one threshold unit), the threshold so that its ``>`` is lifhw's ``≥``
+    (:func:`threshold`; ``integer``: ``net`` is an integer network's, :func:`fixed_to_float`). lifhw's metadata (dt,
+    discretization, reset mode, refractory period, the threshold of ``≥``) always goes along, so lifhw reads the
+    graph back as the same network whichever importer it was written for.
+    """
     nir = _nir()
+    row = CONVENTIONS[convention]
+    dt = row.dt or net.dt
+    discretization = row.discretization or net.discretization
     nodes = {"input": nir.Input(input_type={"input": np.array([net.sizes[0]])})}
     edges, previous = [], "input"
-    for k, (w, neuron) in enumerate(zip(net.weights, net.neurons, strict=True)):
+    biases = net.biases or (None,) * len(net.weights)
+    theta = threshold(integer)
+    for k, (w, b, neuron) in enumerate(zip(net.weights, biases, net.neurons, strict=True)):
         n = w.shape[0]
-        extra = {"lifhw_reset_mode": neuron.reset_mode, "lifhw_ref_steps": neuron.ref_steps}
-        nodes[f"linear_{k}"] = nir.Linear(weight=np.array(w, dtype=np.float64))
-        if neuron.beta == 1.0:
-            nodes[f"lif_{k}"] = nir.IF(r=np.full(n, 1.0 / net.dt), v_threshold=np.ones(n),
+        extra = {"lifhw_reset_mode": neuron.reset_mode, "lifhw_ref_steps": neuron.ref_steps, "lifhw_v_threshold": 1.0}
+        weight = np.array(w, dtype=np.float64)
+        nodes[f"linear_{k}"] = nir.Linear(weight=weight) if b is None else nir.Affine(weight=weight,
+                                                                                       bias=np.array(b, np.float64))
+        beta = IF_BETA if neuron.beta == 1.0 and row.if_as_lif else neuron.beta
+        if beta == 1.0:
+            nodes[f"lif_{k}"] = nir.IF(r=np.full(n, 1.0 / dt), v_threshold=np.full(n, theta),
                                        v_reset=np.full(n, neuron.v_reset), metadata=extra)
         else:
-            nodes[f"lif_{k}"] = nir.LIF(tau=np.full(n, _tau(neuron.beta, net.dt, net.discretization)),
-                                        r=np.full(n, _unit_r(neuron.beta, net.dt, net.discretization)),
-                                        v_leak=np.zeros(n), v_threshold=np.ones(n),
+            nodes[f"lif_{k}"] = nir.LIF(tau=np.full(n, _tau(beta, dt, discretization)),
+                                        r=np.full(n, _unit_r(beta, dt, discretization)),
+                                        v_leak=np.zeros(n), v_threshold=np.full(n, theta),
                                         v_reset=np.full(n, neuron.v_reset), metadata=extra)
         edges += [(previous, f"linear_{k}"), (f"linear_{k}", f"lif_{k}")]
         previous = f"lif_{k}"
     nodes["output"] = nir.Output(output_type={"output": np.array([net.sizes[-1]])})
     edges.append((previous, "output"))
-    meta = {"dt": float(net.dt), "discretization": net.discretization, "generator": "lifhw", **(metadata or {})}
+    meta = {"dt": float(dt), "discretization": discretization, "generator": "lifhw", "lifhw_for": convention,
+            **(metadata or {})}
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)
 
 
 def fixed_to_float(net: fixed.FixedNetwork) -> tuple[FloatNetwork, dict]:
-    """The float network an integer network computes (weights w/THRESH, β_q, reset V_RESET/THRESH) and the
-    metadata that makes :func:`from_graph` + :func:`lifhw.learn.convert.plan` give back the same integers."""
+    """The float network an integer network computes (weights and biases w/THRESH, β_q, reset V_RESET/THRESH) and
+    the metadata that makes :func:`from_graph` + :func:`lifhw.learn.convert.plan` give back the same integers."""
     qs = [layer.q for layer in net.layers]
     if len({(q.dt, q.fmt.discretization, q.fmt.width, q.fmt.leak, q.fmt.leak_frac) for q in qs}) != 1 or len(
             {layer.weight_bits for layer in net.layers}) != 1:
         raise ParameterError("model", "layers", "NIR export needs one dt, format and weight width for all layers")
-    weights, neurons = [], []
+    weights, biases, neurons = [], [], []
     for layer in net.layers:
         r = layer.q.rtl
         weights.append(layer.weights / r["THRESH"])
+        biases.append(np.zeros(layer.n_out) if layer.bias is None else layer.bias / r["THRESH"])
         neurons.append(LayerNeuron(beta=layer.q.beta_q, v_reset=r["V_RESET"] / r["THRESH"],
-                                   reset_mode=fixed.RESET_MODES[r["RESET_MODE"]], ref_steps=r["REF_STEPS"]))
+                                   reset_mode=layer.q.fmt.reset_mode, ref_steps=r["REF_STEPS"]))
     q = qs[0]
     meta = {"lifhw_weight_bits": net.layers[0].weight_bits, "lifhw_frac": [x.frac for x in qs],
             "lifhw_width": q.fmt.width, "lifhw_leak": q.fmt.leak, "lifhw_leak_frac": q.fmt.leak_frac}
-    return FloatNetwork(tuple(weights), tuple(neurons), q.dt, q.fmt.discretization), meta
+    has_bias = any(layer.bias is not None for layer in net.layers)
+    return FloatNetwork(tuple(weights), tuple(neurons), q.dt, q.fmt.discretization,
+                        tuple(biases) if has_bias else None), meta
 
 
 def write(graph, path) -> None:
@@ -150,12 +258,15 @@ def read(path):
         raise FieldError("", ..., f"is not a readable NIR file ({detail[:200]})", str(path)) from None
 
 
-def load(path, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISCRETIZATION) -> tuple[FloatNetwork, dict]:
+def load(path, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISCRETIZATION, reset: str | None = None,
+         bias: bool = False) -> tuple[FloatNetwork, dict]:
     """The NIR file at ``path`` as :func:`from_graph` gives it (bounded and read by :func:`read`); each refusal of
-    its content names the file: ``m.nir: node 'lif'.tau = -1: ...``."""
+    its content names the file: ``m.nir: node 'lif'.tau = -1: ...``; ``reset`` and ``bias`` are the caller's
+    (``--reset``, ``--bias``), a ``reset`` lifhw does not know named as such."""
+    _check_reset(reset)
     graph = read(path)
     with readers.fields(path):
-        return from_graph(graph, dt, discretization)
+        return from_graph(graph, dt, discretization, reset, bias)
 
 
 def bound_file(path) -> None:
@@ -284,17 +395,21 @@ def _given(value, default):
 
 @dataclass(frozen=True)
 class NeuronMetadata(Record):
-    """A neuron node's metadata lifhw reads: its extensions to NIR's LIF (a graph without them resets to v_reset
-    and has no refractory period)."""
+    """A neuron node's metadata lifhw reads: its extensions to NIR's LIF (a graph without them resets to v_reset,
+    has no refractory period and fires at v_threshold); ``lifhw_v_threshold`` is the threshold of lifhw's ``≥``
+    written beside the node's own for a ``>`` (:func:`to_graph`)."""
 
     lifhw_reset_mode: str = "reset"
     lifhw_ref_steps: int = 0
+    lifhw_v_threshold: float | None = None
 
     def __post_init__(self) -> None:
         try:
             LayerNeuron(beta=1.0, reset_mode=self.lifhw_reset_mode, ref_steps=self.lifhw_ref_steps)
         except ParameterError as exc:  # named as the metadata key that gave it
             raise ParameterError(f"lifhw_{exc.name}", exc.value, exc.rule) from None
+        if self.lifhw_v_threshold is not None:
+            check_array(self.lifhw_v_threshold, "lifhw_v_threshold", "", minimum=0.0)
 
 
 #: The node types lifhw runs and the numeric fields it reads of each: a matrix (``weight``) or one value per neuron
@@ -394,9 +509,19 @@ def _plain(value, where: str):
     return value
 
 
-def _neuron(name: str, node, meta: NeuronMetadata, n: int, dt: float, discretization: str
-            ) -> tuple[LayerNeuron, np.ndarray]:
-    """The layer neuron and the per-neuron input factor g_i/θ_i of a NIR neuron node (its metadata ``meta``)."""
+#: The reset modes ``--reset`` names (``zero``: NIR's own, to the graph's v_reset, which snnTorch writes as 0).
+RESETS = {"zero": "reset", "subtract": "subtract", "subtract-delayed": "subtract-delayed"}
+
+
+def _check_reset(reset: str | None) -> None:
+    if reset is not None and reset not in RESETS:
+        raise ParameterError("reset", reset, f"must be one of {', '.join(RESETS)}")
+
+
+def _neuron(name: str, node, meta: NeuronMetadata, n: int, dt: float, discretization: str,
+            reset: str | None) -> tuple[LayerNeuron, np.ndarray]:
+    """The layer neuron and the per-neuron input factor g_i/θ_i of a NIR neuron node (its metadata ``meta``;
+    ``reset``: a key of :data:`RESETS` that overrides the node's)."""
     nir = _nir()
     arrays = {f: np.atleast_1d(np.asarray(getattr(node, f), dtype=float)) for f in
               ("tau", "tau_mem", "tau_syn", "r", "v_leak", "v_threshold", "v_reset", "w_in") if hasattr(node, f)}
@@ -407,7 +532,9 @@ def _neuron(name: str, node, meta: NeuronMetadata, n: int, dt: float, discretiza
             raise _field(name, field, values, "must be finite")
         arrays[field] = np.broadcast_to(values, (n,))
     leak = arrays.get("v_leak", np.zeros(n))
-    theta = arrays["v_threshold"] - leak
+    # lifhw's own graphs carry the threshold of its >= beside the one written for a > (to_graph)
+    theta = arrays["v_threshold"] if meta.lifhw_v_threshold is None else np.full(n, meta.lifhw_v_threshold)
+    theta = theta - leak
     if np.any(theta <= 0):
         raise _field(name, "v_threshold", arrays["v_threshold"], "must be above v_leak (the resting level)")
     if isinstance(node, nir.IF):
@@ -427,33 +554,52 @@ def _neuron(name: str, node, meta: NeuronMetadata, n: int, dt: float, discretiza
                 raise _field(name, "tau_syn", tau_syn, f"must equal dt = {dt:g} s with Euler steps (a synaptic "
                                                              "current without memory); the core has no second state")
             gain = gain * arrays["w_in"]
-    reset = _shared(name, "v_reset", (arrays["v_reset"] - leak) / theta)
-    if reset >= 1.0:
+    reset_value = _shared(name, "v_reset", (arrays["v_reset"] - leak) / theta)
+    if reset_value >= 1.0:
         raise _field(name, "v_reset", arrays["v_reset"], "must be below v_threshold")
+    reset_mode = RESETS[reset] if reset else meta.lifhw_reset_mode
     try:
-        neuron = LayerNeuron(beta=beta, v_reset=reset, reset_mode=meta.lifhw_reset_mode,
-                             ref_steps=meta.lifhw_ref_steps)
+        neuron = LayerNeuron(beta=beta, v_reset=reset_value, reset_mode=reset_mode, ref_steps=meta.lifhw_ref_steps)
     except ParameterError as exc:
         raise ParameterError(f"node {name!r}.{exc.name}", exc.value, exc.rule) from None
     return neuron, gain / theta
 
 
-def _folded(name: str, weight: np.ndarray, factor: np.ndarray, neuron: str) -> np.ndarray:
-    """``weight`` in threshold units: each row times its neuron's g_i/θ_i, within lifhw's magnitudes."""
+def _folded(name: str, field: str, values: np.ndarray, factor: np.ndarray, neuron: str) -> np.ndarray:
+    """A weight node's ``weight`` (rows) or ``bias`` in threshold units: each neuron's times its g_i/θ_i, within
+    lifhw's magnitudes."""
     with np.errstate(over="ignore", invalid="ignore"):
-        folded = weight * factor[:, None]
-    check_array(folded, f"node {name!r}.weight times node {neuron!r}'s r/(v_threshold - v_leak)", "")
+        folded = values * factor.reshape(-1, *([1] * (values.ndim - 1)))
+    check_array(folded, f"node {name!r}.{field} times node {neuron!r}'s r/(v_threshold - v_leak)", "")
     return folded
 
 
-def from_graph(graph, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISCRETIZATION
-               ) -> tuple[FloatNetwork, dict]:
-    """A NIR chain as a FloatNetwork, and the graph's lifhw fixed-point metadata (empty when it has none).
+def _snntorch_export(graph, meta: dict) -> bool:
+    """Whether snnTorch wrote the graph: its producer metadata says so, or (snnTorch 1.0 writes none) every LIF
+    node has snnTorch's export signature r = τ/dt at its dt = 1e-4 s, v_leak = 0 and no lifhw metadata."""
+    if any("snntorch" in str(v).lower() for v in meta.values()):
+        return True
+    if meta:
+        return False
+    lifs = [node for node in graph.nodes.values() if type(node).__name__ == "LIF"]
+    dt = CONVENTIONS["snntorch"].dt
+    return bool(lifs) and all(not node.metadata and np.allclose(np.asarray(node.r) * dt, np.asarray(node.tau),
+                                                                rtol=1e-5) and not np.any(node.v_leak) for node in lifs)
+
+
+def from_graph(graph, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISCRETIZATION, reset: str | None = None,
+               bias: bool = False) -> tuple[FloatNetwork, dict]:
+    """A NIR chain as a FloatNetwork, and hints for :func:`to_fixed`: the neuron nodes' names (``nodes``) and the
+    graph's lifhw fixed-point metadata (when it has any).
 
     ``dt`` and ``discretization`` apply when the graph's metadata does not give them. The graph is checked first
-    (:func:`check_graph`).
+    (:func:`check_graph`). ``reset`` (a key of :data:`RESETS`) sets every layer's reset mode, which a NIR graph
+    cannot carry (snnTorch writes v_reset = 0 for all its reset mechanisms: a graph of snnTorch's without ``reset``
+    gets a :class:`ConventionWarning`). ``bias``: read the biases of Affine nodes (False: a core without a bias bank;
+    a non-zero bias is refused, naming the node).
     """
     nir = _nir()
+    _check_reset(reset)
     checked = check_graph(graph)
     dt = _given(checked.metadata.dt, dt)
     discretization = _given(checked.metadata.discretization, discretization)
@@ -468,7 +614,7 @@ def from_graph(graph, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISC
         successors[src].append(dst)
     name = next(name for name, node in graph.nodes.items() if isinstance(node, nir.Input))
     n = checked.n_in
-    weights, neurons, seen = [], [], {name}
+    weights, biases, neurons, names, seen = [], [], [], [], {name}
     pending, pending_name = None, ""  # a Linear/Affine weight (and its node) waiting for its neuron node
     while True:
         nxt = successors[name]
@@ -492,26 +638,40 @@ def from_graph(graph, dt: float = DEFAULT_DT, discretization: str = DEFAULT_DISC
             w = np.asarray(node.weight, dtype=float)
             if w.ndim != 2 or w.shape[1] != n or not np.all(np.isfinite(w)):
                 raise _field(name, "weight", w.shape, f"must be a finite (n_out, {n}) matrix")
-            if isinstance(node, nir.Affine) and np.any(np.asarray(node.bias) != 0):
-                raise _field(name, "bias", node.bias, "must be zero: the core adds no constant input per step")
-            pending, pending_name, n = w, name, w.shape[0]
+            b = np.zeros(w.shape[0])
+            if isinstance(node, nir.Affine):
+                b = np.asarray(node.bias, dtype=float)
+                if b.shape != (w.shape[0],):
+                    raise _field(name, "bias", b.shape, f"must be {w.shape[0]} numbers (one per neuron)")
+                if np.any(b != 0) and not bias:
+                    raise _field(name, "bias", b, "is not zero, and --bias is off: the core has no bias bank")
+            pending, pending_bias, pending_name, n = w, b, name, w.shape[0]
         elif isinstance(node, nir.LIF | nir.IF | nir.CubaLIF):
             if pending is None:
                 raise ParameterError(f"node {name!r}", kind, "needs a Linear or Affine node before it")
-            neuron, factor = _neuron(name, node, checked.neurons[name], n, dt, discretization)
-            weights.append(_folded(pending_name, pending, factor, name))
+            neuron, factor = _neuron(name, node, checked.neurons[name], n, dt, discretization, reset)
+            weights.append(_folded(pending_name, "weight", pending, factor, name))
+            biases.append(_folded(pending_name, "bias", pending_bias, factor, name))
             neurons.append(neuron)
+            names.append(name)
             pending = None
         else:
             raise _field(name, "type", kind, "is not supported: lifhw runs Input → (Linear | Affine → LIF | IF "
                                                    "| CubaLIF)… → Output")
     if not weights:
         raise ParameterError("graph", "no layers", "must hold at least one weight and neuron node")
-    hints = {k: getattr(checked.metadata, k) for k in FIXED_KEYS if getattr(checked.metadata, k) is not None}
+    hints = {"nodes": names, **{k: getattr(checked.metadata, k) for k in FIXED_KEYS
+                                if getattr(checked.metadata, k) is not None}}
     if len(hints.get("lifhw_frac", weights)) != len(weights):
         raise ParameterError("graph.metadata.lifhw_frac", hints["lifhw_frac"], f"must give one frac per layer "
                                                                                f"({len(weights)})")
-    return FloatNetwork(tuple(weights), tuple(neurons), dt, discretization), hints
+    if reset is None and _snntorch_export(graph, _metadata(graph.metadata, "graph.metadata")):
+        warnings.warn("the graph looks like snnTorch's export, whose v_reset = 0 stands for every reset mechanism: "
+                      "it is read as reset to zero; snnTorch's default Leaky subtracts one step late (pass --reset "
+                      "subtract-delayed; --reset zero says the reset is meant)", ConventionWarning, stacklevel=2)
+    has_bias = any(np.any(b != 0) for b in biases)
+    return FloatNetwork(tuple(weights), tuple(neurons), dt, discretization,
+                        tuple(biases) if has_bias else None), hints
 
 
 def to_fixed(net: FloatNetwork, hints: dict, bits: int | None = None, width: int | None = None,
@@ -522,6 +682,10 @@ def to_fixed(net: FloatNetwork, hints: dict, bits: int | None = None, width: int
     comes back as the same integers; without it: 8-bit weights, 16-bit state, multiplier leak. ``bits``,
     ``width`` and ``leak`` override; other weight bits than the graph's re-choose each layer's frac.
     """
+    for name, neuron in zip(hints["nodes"], net.neurons, strict=True):
+        if neuron.beta == 1.0:
+            raise ParameterError(f"node {name!r}.type", "IF", "does not leak, and the core's leak needs beta < 1 "
+                                                              "(LEAK_MULT >= 1): it runs in the float model only")
     weight_bits = bits if bits is not None else int(hints.get("lifhw_weight_bits", 8))
     same_format = bits is None or bits == hints.get("lifhw_weight_bits")
     plans = convert.plan(net, weight_bits, width or int(hints.get("lifhw_width", 16)),
