@@ -44,9 +44,13 @@ ALLOWED: dict[str, set[str]] = {
     "network": FOUNDATION | {"theory"},
     "scenarios": FOUNDATION | {"analog", "theory", "sim"},
     "sizing": FOUNDATION | MODELS | {"spice"},
+    # a trained network on transistor neurons: the integer network, SPICE and the sizing's mismatch model
+    "analognet": FOUNDATION | MODELS | {"spice", "sizing"},
     # the comparison report and the command line on top
-    "report": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing"},
-    "cli": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing", "report"},
+    "report": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing",
+               "analognet"},
+    "cli": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing", "report",
+            "analognet"},
     "__main__": {"cli"},
     "lifhw": FOUNDATION,
 }

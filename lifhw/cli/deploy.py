@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 from .. import limits
+from ..analognet.mapping import CIRCUITS as ANALOG_CIRCUITS
+from ..analognet.mapping import I_SYN_MAX, T_W, V_FLOOR
 from ..digital import runner
 from ..errors import ParameterError, RtlError
 from ..files import BUILD
-from . import PathArg, command, format_table, int_arg
+from ..spice.deck import AnalogNeuron
+from . import PathArg, add_executor_args, command, executor_from_args, format_table, int_arg, value_arg
 from .nir import model_file
 
 #: The task whose held-out split is streamed: the digits of ``lifhw learn digits`` (64 inputs).
@@ -35,8 +38,8 @@ def _load(model: str, bits: int | None):
         raise ParameterError("model", str(info), f"is not a readable result.json ({exc})") from None
 
 
-def _deploy(args) -> dict:
-    from ..digital import snn
+def _test_set(args):
+    """(network, events, labels, seed, steps, encoding) of the model and the held-out split the flags ask for."""
     from ..learn import digits, train
 
     # Counts the user gave are judged before anything is loaded: each sample is `steps` core steps.
@@ -56,8 +59,16 @@ def _deploy(args) -> dict:
     n = args.samples if args.samples is not None else len(split.y_test)
     if n > len(split.y_test):
         raise ParameterError("samples", n, f"the digits held-out split has {len(split.y_test)} samples")
-    events = digits.test_events(split, config)[:n]
-    result = snn.deploy(net, events, split.y_test[:n], Path(args.out), args.simulator, args.weight_width)
+    return net, digits.test_events(split, config)[:n], split.y_test[:n], seed, steps, encoding
+
+
+def _deploy(args) -> dict:
+    if args.target == "analog":
+        return _deploy_analog(args)
+    from ..digital import snn
+
+    net, events, labels, seed, steps, encoding = _test_set(args)
+    result = snn.deploy(net, events, labels, Path(args.out), args.simulator, args.weight_width)
     if result["mismatches"]:
         raise RtlError(f"{result['mismatches']} mismatches between snn_core and lifhw.fixed "
                        f"(first: {result['messages'][0]}); see {Path(args.out) / 'deploy.json'} and "
@@ -65,8 +76,32 @@ def _deploy(args) -> dict:
     return {**result, "seed": seed, "steps": steps, "encoding": encoding}
 
 
+def _deploy_analog(args) -> dict:
+    from ..analognet import calibrate, evaluate, mapping
+    from ..sizing.montecarlo import Mismatch
+    from ..spice import blocks
+
+    if args.dies is not None:
+        limits.check_points("dies", args.dies, args.dies, "dies")
+    net, events, labels, seed, steps, encoding = _test_set(args)
+    with executor_from_args(args) as executor:
+        cal = calibrate.calibrate(args.circuit, executor)
+        mapped = mapping.map_network(net, cal, args.dt, args.t_w, args.v_floor, args.i_syn_max)
+        neuron = AnalogNeuron(args.circuit)
+        table = blocks.block_table(neuron.params, neuron.design, executor)
+        mismatch = Mismatch.from_table(table, neuron.design.a_mirror, neuron.design.a_leak, neuron.design.a_cmp)
+        result = evaluate.die_accuracy(mapped, net, events, labels, mismatch, args.dies, args.die_seed)
+    return {"target": "analog", "circuit": args.circuit, **result.as_dict(), "mapping": mapped.as_dict(),
+            "seed": seed, "steps": steps, "encoding": encoding}
+
+
 def _human(result: dict) -> str:
     """The result as ``key: value`` lines, the sizes and memories on one line each."""
+    if result.get("target") == "analog":
+        shown = {k: v for k, v in result.items() if k not in ("die_accuracy", "mapping", "die_summary")}
+        summary = result["die_summary"]
+        return format_table({**shown, "die mean": summary["mean"], "die 5th percentile": summary["q05"],
+                             "die min": summary["min"]})
     memories = ", ".join(f"{m['name']} {m['words']}x{m['width']}" for m in result["memories"])
     shown = {k: v for k, v in result.items() if k not in ("messages", "memories", "sizes")}
     return format_table({"sizes": "-".join(map(str, result["sizes"])), **shown, "memories": memories})
@@ -91,3 +126,22 @@ def register(subparsers) -> None:
     group.add_argument("--seed", type=int_arg("seed", 0), default=None, help="split and event seed")
     p.add_argument("--bits", type=int_arg("bits", 2, 16), default=None,
                    help="weight width for a NIR graph without lifhw metadata (default 8)")
+    p.add_argument("--target", choices=("rtl", "analog"), default="rtl",
+                   help="rtl: snn_core.v under cocotb; analog: transistor neurons (the fast device-aware model on "
+                        "Monte Carlo dies, SPICE on a subset)")
+    analog = p.add_argument_group("--target analog: the neurons, the synapses (ideal switched current sources) and "
+                                  "the dies")
+    analog.add_argument("--circuit", choices=ANALOG_CIRCUITS, default="ota", help="the transistor neuron")
+    analog.add_argument("--dies", type=int_arg("dies", 1, count=True), default=100,
+                        help="Monte Carlo dies (the PDK's block mismatch, fast model)")
+    analog.add_argument("--die-seed", type=int_arg("die_seed", 0), default=0,
+                        help="seed of the dies: die k is drawn from (seed, k) alone")
+    analog.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=None,
+                        help="the analog step (default: the network's); only beta is the network's")
+    analog.add_argument("--t-w", type=value_arg("t_w", 0.0, unit="s"), default=T_W,
+                        help="width of a synapse's charge packet")
+    analog.add_argument("--v-floor", type=value_arg("v_floor", 0.0, unit="V"), default=V_FLOOR,
+                        help="lowest membrane voltage the synapses' compliance allows")
+    analog.add_argument("--i-syn-max", type=value_arg("i_syn_max", 0.0, unit="A"), default=I_SYN_MAX,
+                        help="a synapse's full-scale current")
+    add_executor_args(p)
