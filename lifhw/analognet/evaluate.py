@@ -50,3 +50,52 @@ def die_accuracy(mapping: AnalogMapping, net: FixedNetwork, events, labels, mism
                        die_accuracy=[float(a) for a in acc],
                        die_summary={**stats.describe(acc), "min": float(acc.min()), "max": float(acc.max())},
                        floor_fraction=list(nominal.floor_fraction), mismatch=mismatch.as_dict())
+
+
+@dataclass(frozen=True)
+class SpiceAgreement(Record):
+    """The SPICE subset beside the fast model on the same samples and devices (nominal die).
+
+    ``spice_agreement``: the share of samples whose predicted class SPICE and the fast model agree on;
+    ``counts_equal[l]``: the share of samples whose every count of layer l agrees; ``count_distance[l]``: per
+    sample D_l = Σ_i |c_i(SPICE) − c_i(fast)|; accuracies of both on the subset; spikes whose timing broke the
+    windows; energy per inference (J, mean over the samples) of the neurons' supplies, the shared references and the
+    ideal synapses (bookkept: every packet's charge from a vdd supply); CPU seconds per sample."""
+
+    samples: int
+    spice_accuracy: float
+    fast_accuracy: float
+    spice_agreement: float
+    counts_equal: list[float]
+    count_distance: list[list[int]]
+    timing_violations: int
+    energy_per_inference: dict[str, float]
+    cpu_seconds_per_sample: float
+
+
+def spice_agreement(mapping: AnalogMapping, net: FixedNetwork, events, labels, executor,
+                    store_root=None) -> SpiceAgreement:
+    """Run ``events`` (the SPICE subset) in ngspice (:func:`lifhw.analognet.spicenet.run_network`) and compare with
+    the fast model on the nominal die."""
+    from . import spicenet
+
+    kwargs = {} if store_root is None else {"store_root": store_root}
+    run = spicenet.run_network(mapping, net, events, executor, **kwargs)
+    model = fast.run(mapping, net, fast.nominal_die(mapping, net), events)
+    spice_counts = [np.asarray(c, dtype=np.int64) for c in run.counts]
+    fast_counts = [c[0] for c in model.counts]
+    spice_pred = np.argmax(spice_counts[-1], axis=-1)
+    labels = np.asarray(labels)
+    m = len(labels)
+    return SpiceAgreement(
+        samples=m, spice_accuracy=float(np.mean(spice_pred == labels)),
+        fast_accuracy=float(np.mean(model.prediction[0] == labels)),
+        spice_agreement=float(np.mean(spice_pred == model.prediction[0])),
+        counts_equal=[float(np.mean(np.all(s == f, axis=-1))) for s, f in zip(spice_counts, fast_counts,
+                                                                              strict=True)],
+        count_distance=[np.abs(s - f).sum(axis=-1).tolist() for s, f in zip(spice_counts, fast_counts, strict=True)],
+        timing_violations=run.timing_violations,
+        energy_per_inference={"neurons": float(np.mean(run.energy_neurons)),
+                              "shared_references": float(np.mean(run.energy_shared)),
+                              "synapses": float(np.mean(run.energy_synapses))},
+        cpu_seconds_per_sample=run.cpu_seconds / m)

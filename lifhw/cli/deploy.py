@@ -91,17 +91,24 @@ def _deploy_analog(args) -> dict:
         table = blocks.block_table(neuron.params, neuron.design, executor)
         mismatch = Mismatch.from_table(table, neuron.design.a_mirror, neuron.design.a_leak, neuron.design.a_cmp)
         result = evaluate.die_accuracy(mapped, net, events, labels, mismatch, args.dies, args.die_seed)
-    return {"target": "analog", "circuit": args.circuit, **result.as_dict(), "mapping": mapped.as_dict(),
-            "seed": seed, "steps": steps, "encoding": encoding}
+        spice = None
+        if args.spice_samples:
+            m = args.spice_samples
+            if m > len(labels):
+                raise ParameterError("spice_samples", m, f"at most the {len(labels)} held-out samples")
+            spice = evaluate.spice_agreement(mapped, net, events[:m], labels[:m], executor).as_dict()
+    return {"target": "analog", "circuit": args.circuit, **result.as_dict(), "spice": spice,
+            "mapping": mapped.as_dict(), "seed": seed, "steps": steps, "encoding": encoding}
 
 
 def _human(result: dict) -> str:
     """The result as ``key: value`` lines, the sizes and memories on one line each."""
     if result.get("target") == "analog":
-        shown = {k: v for k, v in result.items() if k not in ("die_accuracy", "mapping", "die_summary")}
-        summary = result["die_summary"]
+        shown = {k: v for k, v in result.items() if k not in ("die_accuracy", "mapping", "die_summary", "spice")}
+        summary, spice = result["die_summary"], result["spice"] or {}
         return format_table({**shown, "die mean": summary["mean"], "die 5th percentile": summary["q05"],
-                             "die min": summary["min"]})
+                             "die min": summary["min"],
+                             **{f"spice {k}": v for k, v in spice.items() if k != "count_distance"}})
     memories = ", ".join(f"{m['name']} {m['words']}x{m['width']}" for m in result["memories"])
     shown = {k: v for k, v in result.items() if k not in ("messages", "memories", "sizes")}
     return format_table({"sizes": "-".join(map(str, result["sizes"])), **shown, "memories": memories})
@@ -136,6 +143,9 @@ def register(subparsers) -> None:
                         help="Monte Carlo dies (the PDK's block mismatch, fast model)")
     analog.add_argument("--die-seed", type=int_arg("die_seed", 0), default=0,
                         help="seed of the dies: die k is drawn from (seed, k) alone")
+    analog.add_argument("--spice-samples", type=int_arg("spice_samples", 0, count=True), default=0,
+                        help="held-out samples also run in ngspice (every neuron a transistor circuit), compared "
+                             "with the fast model")
     analog.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=None,
                         help="the analog step (default: the network's); only beta is the network's")
     analog.add_argument("--t-w", type=value_arg("t_w", 0.0, unit="s"), default=T_W,

@@ -1,0 +1,195 @@
+"""The mapped network in ngspice, partitioned: every neuron in its own deck, layer after layer.
+
+With ideal synapses the partition is exact: a synapse is a behavioural current source whose controlling quantity
+(the presynaptic spike of the step) draws no current, so nothing flows from a layer back to the one before, and the
+presynaptic ``rst`` is read only inside windows where it is flat (checked for every spike: ``timing_violations``).
+So layer l's neurons are simulated one deck each, driven by a piecewise-linear source holding Σ_j W_ij·s_j(k) of
+every step k in the layer's window, s_j the previous layer's SPICE spikes (layer 1: the input events); a step's
+packets are one pulse of that many units (the DAC sums its inputs). The synapse stops sinking as the membrane nears
+V_floor and sourcing as it nears vdd − V_floor (a 1 mV tanh edge): the DAC's output compliance.
+
+One deck per layer (its leak bias and DAC unit), loaded once per worker; one task per neuron runs the transient of
+every sample (``alter`` of the PWL, then ``tran`` from the operating point). One whole-network deck is not
+affordable: a spike costs ~1000 Newton iterations of every instance in the deck, so its cost grows as N² for a layer
+of N (the issue-24 study: a 64-64-10 deck did not finish 2 steps in 23 CPU-min; partitioned, 64-16-10 took 233 CPU-s
+for 16 steps with counts equal to its one deck's).
+
+Results are stored per neuron as each finishes (:class:`lifhw.spice.store.ResultStore`, keyed by the deck and the
+neuron's inputs), so a killed run resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SpiceError
+from ..files import BUILD
+from ..fixed import FixedNetwork
+from ..jsonio import Record
+from ..spice.deck import AnalogNeuron, Deck
+from ..spice.design import ota_params
+from ..spice.executor import Executor, Task
+from ..spice.netlist import get_circuit
+from ..spice.runner import Session
+from ..spice.store import ResultStore
+from .mapping import AnalogMapping
+
+#: Where SPICE network results and decks are kept.
+STORE_DIR = BUILD / "analognet" / "spice"
+#: Rise and fall time (s) of a packet's pulse, and the width (V) of the DAC's compliance edge.
+T_RISE = 1e-7
+COMPLIANCE_EDGE = 1e-3
+#: Largest transient step (s): the pulses' corners place the steps that matter.
+MAX_STEP = 2e-4
+#: CPU seconds a neuron's sample may take before its task is reported failed (a hidden neuron of 16 steps, 13
+#: spikes: 26 CPU-s idle; a loaded machine runs 3-6x slower).
+SECONDS_PER_SAMPLE = 600.0
+
+
+def layer_neuron(mapping: AnalogMapping, layer: int) -> AnalogNeuron:
+    """The circuit's default neuron with layer ``layer``'s leak bias and the mapping's refractory hold."""
+    circuit = get_circuit(mapping.circuit)
+    design = circuit.design(i_b=mapping.i_b[layer])
+    return AnalogNeuron(circuit, ota_params(design, t_ref=mapping.t_ref), design)
+
+
+def layer_deck_text(mapping: AnalogMapping, layer: int) -> str:
+    """The neuron deck of ``layer`` with its synapse: a PWL source ``vd_syn`` of DAC units and the switched current
+    source into the membrane, within the compliance."""
+    cal = mapping.calibration
+    floor, ceil = cal.v_rest + mapping.x_floor, cal.v_rest + mapping.x_ceil
+    sink = f"(0.5*(1+tanh((v(mem)-{floor!r})/{COMPLIANCE_EDGE!r})))"
+    source = f"(0.5*(1+tanh(({ceil!r}-v(mem))/{COMPLIANCE_EDGE!r})))"
+    synapse = ["* synapse: ideal switched current source of DAC units (lifhw.analognet)",
+               "vd_syn syn_d 0 pwl(0 0 1 0)",
+               f"b_syn 0 mem I = {mapping.i_unit[layer]!r}*v(syn_d)*(v(syn_d) >= 0 ? {source} : {sink})"]
+    lines = layer_neuron(mapping, layer).render().rstrip("\n").split("\n")
+    end = max(i for i, line in enumerate(lines) if line.strip().lower() == ".end")
+    return "\n".join(lines[:end] + synapse + lines[end:]) + "\n"
+
+
+def pwl(units: np.ndarray, phase: float, dt: float, t_w: float) -> str:
+    """The PWL vector (ngspice ``alter @v[pwl]`` form) of DAC ``units`` per step, each a pulse at k·dt + phase."""
+    points = [0.0, 0.0]
+    for k, d in enumerate(np.asarray(units).tolist()):
+        if d:
+            t0 = k * dt + phase
+            points += [t0, 0.0, t0 + T_RISE, float(d), t0 + t_w, float(d), t0 + t_w + T_RISE, 0.0]
+    points += [len(units) * dt + dt, 0.0]
+    return "[ " + " ".join(repr(p) for p in points) + " ]"
+
+
+def run_neuron(session: Session, pwls: list[str], t_stop: float, vdd: float) -> tuple[list[dict], float]:
+    """The worker's task: one neuron's transient per sample. Returns, per sample, the spike times (rising edges of
+    ``rst`` through vdd/2), the times ``rst`` falls back, and the energy its supply ``vdd`` and the shared references'
+    ``vdd_ref`` delivered (J); and the CPU seconds this process spent on them."""
+    start = time.process_time()
+    out = []
+    for text in pwls:
+        session.command(f"alter @vd_syn[pwl] = {text}")
+        v = session.tran(0.0, t_stop, MAX_STEP)
+        t, rst = v["time"], v["rst"]
+        high = rst > vdd / 2
+        up = np.flatnonzero(high[1:] & ~high[:-1]) + 1
+        down = np.flatnonzero(~high[1:] & high[:-1]) + 1
+        out.append({"spikes": t[up].tolist(), "releases": t[down].tolist(),
+                    "energy": float(np.trapezoid(-vdd * v["vdd#branch"], t)),
+                    "energy_shared": float(np.trapezoid(-vdd * v["vdd_ref#branch"], t))})
+    return out, time.process_time() - start
+
+
+@dataclass(frozen=True)
+class SpiceNetworkRun(Record):
+    """The SPICE run of a network over samples: spike counts per layer (``counts[l][m][i]``), the spikes' steps
+    per layer (``spike_steps[l][m]``: (step, neuron) pairs), spikes whose timing broke the windows, the energy per
+    sample of the neurons' supplies, of the shared references and (bookkept) of the ideal synapses (J), and the CPU
+    seconds of the run that computed them (0 for results read from the store)."""
+
+    samples: list[int]
+    counts: list[list[list[int]]]
+    timing_violations: int
+    energy_neurons: list[float]
+    energy_shared: list[float]
+    energy_synapses: list[float]
+    cpu_seconds: float
+
+
+def _steps(times: list[float], mapping: AnalogMapping, layer: int, n_steps: int) -> np.ndarray:
+    spikes = np.zeros(n_steps, dtype=bool)
+    for t in times:
+        spikes[min(int((t - mapping.phases[layer]) // mapping.dt), n_steps - 1)] = True
+    return spikes
+
+
+def _violations(result: dict, mapping: AnalogMapping, layer: int, n_layers: int, t_stop: float) -> int:
+    """Spikes whose hold does not cover the next layer's window, or does not end before the neuron's next window."""
+    bad = 0
+    releases = np.asarray(result["releases"])
+    for t in result["spikes"]:
+        k = int((t - mapping.phases[layer]) // mapping.dt)
+        later = releases[releases > t]
+        release = later[0] if len(later) else np.inf
+        if layer + 1 < n_layers:
+            window = k * mapping.dt + mapping.phases[layer + 1]
+            bad += t > window or release < window + mapping.t_w
+        own_next = (k + 1) * mapping.dt + mapping.phases[layer]
+        bad += own_next < t_stop and release > own_next
+    return bad
+
+
+def run_network(mapping: AnalogMapping, net: FixedNetwork, events, executor: Executor,
+                store_root: Path | str = STORE_DIR, samples: list[int] | None = None) -> SpiceNetworkRun:
+    """``net`` mapped by ``mapping`` in ngspice over ``events`` (bool (M, T, n_in)), nominal devices."""
+    ev = np.asarray(events, dtype=bool)
+    m, n_steps, _ = ev.shape
+    t_stop = n_steps * mapping.dt
+    vdd = mapping.calibration.vdd
+    s_in = ev
+    counts, cpu, bad = [], 0.0, 0
+    energy = np.zeros(m)
+    shared = np.zeros(m)
+    synapses = np.zeros(m)
+    for index, layer in enumerate(net.layers):
+        text = layer_deck_text(mapping, index)
+        deck = Deck.write(text, Path(store_root) / "decks", f"analognet-{mapping.circuit}-layer{index + 1}")
+        store = ResultStore(store_root, {"kind": "analognet-spice-neuron", "deck": deck.digest, "t_stop": t_stop,
+                                         "max_step": MAX_STEP, "phase": mapping.phases[index], "t_w": mapping.t_w})
+        units = np.einsum("mkj,ij->mki", s_in.astype(np.int64), layer.weights)  # (M, T, n_out)
+        synapses += np.einsum("mkj,ij->m", s_in.astype(np.int64), np.abs(layer.weights)) * mapping.q_lsb[index] * vdd
+        inputs = [[pwl(units[s, :, i], mapping.phases[index], mapping.dt, mapping.t_w) for s in range(m)]
+                  for i in range(layer.n_out)]
+        names = [hashlib.sha256(json.dumps(p).encode()).hexdigest()[:24] for p in inputs]
+        results: list = [store.get(name, list) for name in names]
+        todo = [i for i, r in enumerate(results) if r is None]
+        tasks = [Task(run_neuron, (inputs[i], t_stop, vdd), f"layer {index + 1} neuron {i} over {m} samples",
+                      deck, timeout=SECONDS_PER_SAMPLE * m) for i in todo]
+
+        def finished(k: int, result, todo=todo, store=store, names=names) -> None:
+            # stored as each neuron finishes, its cost beside it (a result is the same bytes whoever computes it)
+            if not isinstance(result, Exception):
+                store.put(names[todo[k]], result[0])
+                store.put(f"{names[todo[k]]}.cost", {"cpu_seconds": result[1]})
+
+        for i, result in zip(todo, executor.map(tasks, finished) if tasks else [], strict=True):
+            if isinstance(result, Exception):
+                raise result if isinstance(result, SpiceError) else SpiceError(str(result))
+            results[i] = result[0]
+            cpu += result[1]
+        spikes = np.zeros((m, n_steps, layer.n_out), dtype=bool)
+        for i, per_sample in enumerate(results):
+            for s, res in enumerate(per_sample):
+                spikes[s, :, i] = _steps(res["spikes"], mapping, index, n_steps)
+                bad += _violations(res, mapping, index, len(net.layers), t_stop)
+                energy[s] += res["energy"]
+                shared[s] += res["energy_shared"]
+        counts.append(spikes.sum(axis=1).tolist())
+        s_in = spikes
+    return SpiceNetworkRun(samples=list(samples) if samples is not None else list(range(m)), counts=counts,
+                           timing_violations=int(bad), energy_neurons=energy.tolist(),
+                           energy_shared=shared.tolist(), energy_synapses=synapses.tolist(), cpu_seconds=cpu)
