@@ -60,7 +60,11 @@ class SpiceAgreement(Record):
     ``counts_equal[l]``: the share of samples whose every count of layer l agrees; ``count_distance[l]``: per
     sample D_l = Σ_i |c_i(SPICE) − c_i(fast)|; accuracies of both on the subset; spikes whose timing broke the
     windows; energy per inference (J, mean over the samples) of the neurons' supplies, the shared references and the
-    ideal synapses (bookkept: every packet's charge from a vdd supply); CPU seconds per sample."""
+    ideal synapses (bookkept: every packet's charge from a vdd supply); CPU seconds per sample.
+
+    The bound: a count can differ only where the fast model's margin |u − θ| at some neuron-step was below its
+    error (:data:`lifhw.analognet.fast.MODEL_ERROR`); ``near_threshold[l]`` holds, per sample, those neuron-steps
+    of layers 1..l, and ``within_bound`` says whether every sample without one has D_l = 0 in every layer."""
 
     samples: int
     spice_accuracy: float
@@ -68,6 +72,8 @@ class SpiceAgreement(Record):
     spice_agreement: float
     counts_equal: list[float]
     count_distance: list[list[int]]
+    near_threshold: list[list[int]]
+    within_bound: bool
     timing_violations: int
     energy_per_inference: dict[str, float]
     cpu_seconds_per_sample: float
@@ -87,13 +93,16 @@ def spice_agreement(mapping: AnalogMapping, net: FixedNetwork, events, labels, e
     spice_pred = np.argmax(spice_counts[-1], axis=-1)
     labels = np.asarray(labels)
     m = len(labels)
+    distance = [np.abs(s - f).sum(axis=-1) for s, f in zip(spice_counts, fast_counts, strict=True)]
+    near = np.cumsum([n[0] for n in model.near], axis=0)  # a layer inherits the flips of the layers before it
     return SpiceAgreement(
         samples=m, spice_accuracy=float(np.mean(spice_pred == labels)),
         fast_accuracy=float(np.mean(model.prediction[0] == labels)),
         spice_agreement=float(np.mean(spice_pred == model.prediction[0])),
         counts_equal=[float(np.mean(np.all(s == f, axis=-1))) for s, f in zip(spice_counts, fast_counts,
                                                                               strict=True)],
-        count_distance=[np.abs(s - f).sum(axis=-1).tolist() for s, f in zip(spice_counts, fast_counts, strict=True)],
+        count_distance=[d.tolist() for d in distance], near_threshold=near.tolist(),
+        within_bound=bool(all(np.all(d[n == 0] == 0) for d, n in zip(distance, near, strict=True))),
         timing_violations=run.timing_violations,
         energy_per_inference={"neurons": float(np.mean(run.energy_neurons)),
                               "shared_references": float(np.mean(run.energy_shared)),

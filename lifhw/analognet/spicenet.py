@@ -14,14 +14,13 @@ affordable: a spike costs ~1000 Newton iterations of every instance in the deck,
 of N (the issue-24 study: a 64-64-10 deck did not finish 2 steps in 23 CPU-min; partitioned, 64-16-10 took 233 CPU-s
 for 16 steps with counts equal to its one deck's).
 
-Results are stored per neuron as each finishes (:class:`lifhw.spice.store.ResultStore`, keyed by the deck and the
-neuron's inputs), so a killed run resumes.
+Results are stored per neuron and sample as each neuron finishes (:class:`lifhw.spice.store.ResultStore`, keyed by
+the deck and the neuron's input of that sample), so a killed run resumes and a longer subset reuses a shorter one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,22 +163,29 @@ def run_network(mapping: AnalogMapping, net: FixedNetwork, events, executor: Exe
         synapses += np.einsum("mkj,ij->m", s_in.astype(np.int64), np.abs(layer.weights)) * mapping.q_lsb[index] * vdd
         inputs = [[pwl(units[s, :, i], mapping.phases[index], mapping.dt, mapping.t_w) for s in range(m)]
                   for i in range(layer.n_out)]
-        names = [hashlib.sha256(json.dumps(p).encode()).hexdigest()[:24] for p in inputs]
-        results: list = [store.get(name, list) for name in names]
-        todo = [i for i, r in enumerate(results) if r is None]
-        tasks = [Task(run_neuron, (inputs[i], t_stop, vdd), f"layer {index + 1} neuron {i} over {m} samples",
-                      deck, timeout=SECONDS_PER_SAMPLE * m) for i in todo]
+        # one item per (neuron input, sample): the same deck and PWL give the same transient, so a run with more
+        # samples, or another network sharing a neuron's inputs, reuses what is stored
+        names = [[hashlib.sha256(text.encode()).hexdigest()[:24] for text in per_neuron] for per_neuron in inputs]
+        results = [[store.get(name, dict) for name in per_neuron] for per_neuron in names]
+        todo = [(i, [s for s, r in enumerate(results[i]) if r is None]) for i in range(layer.n_out)]
+        todo = [(i, missing) for i, missing in todo if missing]
+        tasks = [Task(run_neuron, ([inputs[i][s] for s in missing], t_stop, vdd),
+                      f"layer {index + 1} neuron {i} over {len(missing)} samples", deck,
+                      timeout=SECONDS_PER_SAMPLE * len(missing)) for i, missing in todo]
 
         def finished(k: int, result, todo=todo, store=store, names=names) -> None:
             # stored as each neuron finishes, its cost beside it (a result is the same bytes whoever computes it)
             if not isinstance(result, Exception):
-                store.put(names[todo[k]], result[0])
-                store.put(f"{names[todo[k]]}.cost", {"cpu_seconds": result[1]})
+                i, missing = todo[k]
+                for s, item in zip(missing, result[0], strict=True):
+                    store.put(names[i][s], item)
+                    store.put(f"{names[i][s]}.cost", {"cpu_seconds": result[1] / len(missing)})
 
-        for i, result in zip(todo, executor.map(tasks, finished) if tasks else [], strict=True):
+        for (i, missing), result in zip(todo, executor.map(tasks, finished) if tasks else [], strict=True):
             if isinstance(result, Exception):
                 raise result if isinstance(result, SpiceError) else SpiceError(str(result))
-            results[i] = result[0]
+            for s, item in zip(missing, result[0], strict=True):
+                results[i][s] = item
             cpu += result[1]
         spikes = np.zeros((m, n_steps, layer.n_out), dtype=bool)
         for i, per_sample in enumerate(results):
