@@ -99,7 +99,9 @@ class AnalogMapping(Record):
         return self.calibration.c_eff / (self.a * self.i_b_eff[layer])
 
 
-def _refuse_neuron(net: FixedNetwork) -> None:
+def check_network(net: FixedNetwork) -> None:
+    """Refuse (ParameterError naming ``model``) a network whose neurons the circuits cannot build, whatever the
+    circuit's numbers: reset mode subtract, V_RESET != 0, REF_STEPS > 0, a layer without leak."""
     for index, layer in enumerate(net.layers, 1):
         r = layer.q.rtl
         if r["RESET_MODE"] == 1:
@@ -128,7 +130,7 @@ def map_network(net: FixedNetwork, calibration: Calibration, dt: float | None = 
     if calibration.circuit not in CIRCUITS:
         raise ParameterError("circuit", calibration.circuit, f"must be one of {', '.join(CIRCUITS)} (a transistor "
                              "neuron with a timer)")
-    _refuse_neuron(net)
+    check_network(net)
     dt = float(net.layers[0].q.dt if dt is None else check_value(dt, "dt", "s", minimum=0))
     t_w = check_value(t_w, "t_w", "s", minimum=0)
     i_syn_max = check_value(i_syn_max, "i_syn_max", "A", minimum=0)

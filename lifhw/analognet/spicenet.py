@@ -49,6 +49,8 @@ MAX_STEP = 2e-4
 #: CPU seconds a neuron's sample may take before its task is reported failed (a hidden neuron of 16 steps, 13
 #: spikes: 26 CPU-s idle; a loaded machine runs 3-6x slower).
 SECONDS_PER_SAMPLE = 600.0
+#: Steps one PWL source holds: 4 pulses of 8 numbers stay far within PySpice's 1023-character command.
+STEPS_PER_SOURCE = 4
 
 
 def layer_neuron(mapping: AnalogMapping, layer: int) -> AnalogNeuron:
@@ -58,40 +60,54 @@ def layer_neuron(mapping: AnalogMapping, layer: int) -> AnalogNeuron:
     return AnalogNeuron(circuit, ota_params(design, t_ref=mapping.t_ref), design)
 
 
-def layer_deck_text(mapping: AnalogMapping, layer: int) -> str:
-    """The neuron deck of ``layer`` with its synapse: a PWL source ``vd_syn`` of DAC units and the switched current
-    source into the membrane, within the compliance."""
+def sources(n_steps: int) -> int:
+    """PWL sources a deck of ``n_steps`` steps needs: each holds :data:`STEPS_PER_SOURCE` steps, so that its
+    ``alter`` stays within PySpice's 1023-character command."""
+    return -(-n_steps // STEPS_PER_SOURCE)
+
+
+def layer_deck_text(mapping: AnalogMapping, layer: int, n_steps: int) -> str:
+    """The neuron deck of ``layer`` with its synapse: PWL sources ``vd_syn<j>`` of DAC units (step after step, each
+    holding :data:`STEPS_PER_SOURCE` steps) and the switched current source of their sum into the membrane, within
+    the compliance."""
     cal = mapping.calibration
     floor, ceil = cal.v_rest + mapping.x_floor, cal.v_rest + mapping.x_ceil
     sink = f"(0.5*(1+tanh((v(mem)-{floor!r})/{COMPLIANCE_EDGE!r})))"
     source = f"(0.5*(1+tanh(({ceil!r}-v(mem))/{COMPLIANCE_EDGE!r})))"
+    n = sources(n_steps)
+    units = "+".join(f"v(syn_d{j})" for j in range(n))
     synapse = ["* synapse: ideal switched current source of DAC units (lifhw.analognet)",
-               "vd_syn syn_d 0 pwl(0 0 1 0)",
-               f"b_syn 0 mem I = {mapping.i_unit[layer]!r}*v(syn_d)*(v(syn_d) >= 0 ? {source} : {sink})"]
+               *(f"vd_syn{j} syn_d{j} 0 pwl(0 0 1 0)" for j in range(n)),
+               f"b_syn 0 mem I = {mapping.i_unit[layer]!r}*({units})*(({units}) >= 0 ? {source} : {sink})"]
     lines = layer_neuron(mapping, layer).render().rstrip("\n").split("\n")
     end = max(i for i, line in enumerate(lines) if line.strip().lower() == ".end")
     return "\n".join(lines[:end] + synapse + lines[end:]) + "\n"
 
 
-def pwl(units: np.ndarray, phase: float, dt: float, t_w: float) -> str:
-    """The PWL vector (ngspice ``alter @v[pwl]`` form) of DAC ``units`` per step, each a pulse at k·dt + phase."""
-    points = [0.0, 0.0]
-    for k, d in enumerate(np.asarray(units).tolist()):
-        if d:
-            t0 = k * dt + phase
-            points += [t0, 0.0, t0 + T_RISE, float(d), t0 + t_w, float(d), t0 + t_w + T_RISE, 0.0]
-    points += [len(units) * dt + dt, 0.0]
-    return "[ " + " ".join(repr(p) for p in points) + " ]"
+def pwls(units: np.ndarray, phase: float, dt: float, t_w: float) -> list[str]:
+    """The PWL vectors (ngspice ``alter @v[pwl]`` form), one per source, of DAC ``units`` per step: each a pulse at
+    k·dt + phase of source k // STEPS_PER_SOURCE."""
+    out = []
+    for first in range(0, len(units), STEPS_PER_SOURCE):
+        points = [0.0, 0.0]
+        for k in range(first, min(first + STEPS_PER_SOURCE, len(units))):
+            if d := int(units[k]):
+                t0 = k * dt + phase
+                points += [t0, 0.0, t0 + T_RISE, float(d), t0 + t_w, float(d), t0 + t_w + T_RISE, 0.0]
+        points += [len(units) * dt + dt, 0.0]
+        out.append("[ " + " ".join(f"{p:.12g}" for p in points) + " ]")
+    return out
 
 
-def run_neuron(session: Session, pwls: list[str], t_stop: float, vdd: float) -> tuple[list[dict], float]:
-    """The worker's task: one neuron's transient per sample. Returns, per sample, the spike times (rising edges of
-    ``rst`` through vdd/2), the times ``rst`` falls back, and the energy its supply ``vdd`` and the shared references'
-    ``vdd_ref`` delivered (J); and the CPU seconds this process spent on them."""
+def run_neuron(session: Session, inputs: list[list[str]], t_stop: float, vdd: float) -> tuple[list[dict], float]:
+    """The worker's task: one neuron's transient per sample (``inputs``: its PWL vectors per source). Returns, per
+    sample, the spike times (rising edges of ``rst`` through vdd/2), the times ``rst`` falls back, and the energy its
+    supply ``vdd`` and the shared references' ``vdd_ref`` delivered (J); and the CPU seconds this process spent."""
     start = time.process_time()
     out = []
-    for text in pwls:
-        session.command(f"alter @vd_syn[pwl] = {text}")
+    for vectors in inputs:
+        for j, text in enumerate(vectors):
+            session.command(f"alter @vd_syn{j}[pwl] = {text}")
         v = session.tran(0.0, t_stop, MAX_STEP)
         t, rst = v["time"], v["rst"]
         high = rst > vdd / 2
@@ -155,17 +171,18 @@ def run_network(mapping: AnalogMapping, net: FixedNetwork, events, executor: Exe
     shared = np.zeros(m)
     synapses = np.zeros(m)
     for index, layer in enumerate(net.layers):
-        text = layer_deck_text(mapping, index)
+        text = layer_deck_text(mapping, index, n_steps)
         deck = Deck.write(text, Path(store_root) / "decks", f"analognet-{mapping.circuit}-layer{index + 1}")
         store = ResultStore(store_root, {"kind": "analognet-spice-neuron", "deck": deck.digest, "t_stop": t_stop,
                                          "max_step": MAX_STEP, "phase": mapping.phases[index], "t_w": mapping.t_w})
         units = np.einsum("mkj,ij->mki", s_in.astype(np.int64), layer.weights)  # (M, T, n_out)
         synapses += np.einsum("mkj,ij->m", s_in.astype(np.int64), np.abs(layer.weights)) * mapping.q_lsb[index] * vdd
-        inputs = [[pwl(units[s, :, i], mapping.phases[index], mapping.dt, mapping.t_w) for s in range(m)]
+        inputs = [[pwls(units[s, :, i], mapping.phases[index], mapping.dt, mapping.t_w) for s in range(m)]
                   for i in range(layer.n_out)]
         # one item per (neuron input, sample): the same deck and PWL give the same transient, so a run with more
         # samples, or another network sharing a neuron's inputs, reuses what is stored
-        names = [[hashlib.sha256(text.encode()).hexdigest()[:24] for text in per_neuron] for per_neuron in inputs]
+        names = [[hashlib.sha256("\n".join(vectors).encode()).hexdigest()[:24] for vectors in per_neuron]
+                 for per_neuron in inputs]
         results = [[store.get(name, dict) for name in per_neuron] for per_neuron in names]
         todo = [(i, [s for s, r in enumerate(results[i]) if r is None]) for i in range(layer.n_out)]
         todo = [(i, missing) for i, missing in todo if missing]

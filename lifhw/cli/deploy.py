@@ -81,9 +81,11 @@ def _deploy_analog(args) -> dict:
     from ..sizing.montecarlo import Mismatch
     from ..spice import blocks
 
-    if args.dies is not None:
-        limits.check_points("dies", args.dies, args.dies, "dies")
+    limits.check_points("dies", args.dies, args.dies, "dies")
     net, events, labels, seed, steps, encoding = _test_set(args)
+    mapping.check_network(net)  # before any SPICE: what no calibration can change
+    if args.spice_samples > len(labels):
+        raise ParameterError("spice_samples", args.spice_samples, f"at most the {len(labels)} held-out samples")
     with executor_from_args(args) as executor:
         cal = calibrate.calibrate(args.circuit, executor)
         mapped = mapping.map_network(net, cal, args.dt, args.t_w, args.v_floor, args.i_syn_max)
@@ -94,8 +96,6 @@ def _deploy_analog(args) -> dict:
         spice = None
         if args.spice_samples:
             m = args.spice_samples
-            if m > len(labels):
-                raise ParameterError("spice_samples", m, f"at most the {len(labels)} held-out samples")
             spice = evaluate.spice_agreement(mapped, net, events[:m], labels[:m], executor).as_dict()
     return {"target": "analog", "circuit": args.circuit, **result.as_dict(), "spice": spice,
             "mapping": mapped.as_dict(), "seed": seed, "steps": steps, "encoding": encoding}
