@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import limits
+from .. import jsonio, limits
 from ..analognet.mapping import CIRCUITS as ANALOG_CIRCUITS
 from ..analognet.mapping import I_SYN_MAX, T_W, V_FLOOR
 from ..digital import runner
@@ -97,8 +97,10 @@ def _deploy_analog(args) -> dict:
         if args.spice_samples:
             m = args.spice_samples
             spice = evaluate.spice_agreement(mapped, net, events[:m], labels[:m], executor).as_dict()
-    return {"target": "analog", "circuit": args.circuit, **result.as_dict(), "spice": spice,
-            "mapping": mapped.as_dict(), "seed": seed, "steps": steps, "encoding": encoding}
+    out = {"target": "analog", "circuit": args.circuit, **result.as_dict(), "spice": spice,
+           "mapping": mapped.as_dict(), "seed": seed, "steps": steps, "encoding": encoding}
+    jsonio.write(Path(args.out) / "analog.json", out, indent=1)
+    return out
 
 
 def _human(result: dict) -> str:
@@ -120,7 +122,8 @@ def register(subparsers) -> None:
                 "cocotb regression over the digits held-out split against lifhw.fixed, Yosys area", _human)
     p.add_argument("model", type=PathArg("model", "read"),
                    help="a `lifhw learn` output folder, a fixed.npz or a NIR file (.nir)")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "deploy"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "deploy"),
+                   help="output folder (--target analog: its result as analog.json)")
     p.add_argument("--simulator", choices=runner.SIMULATORS, default="icarus",
                    help="icarus (the reference) or verilator (compiles ~40 s, then runs ~10x faster)")
     p.add_argument("--samples", type=int_arg("samples", 1, count=True), default=None,
