@@ -88,6 +88,8 @@ class AnalogMapping(Record):
     q_lsb: tuple[float, ...]
     i_unit: tuple[float, ...]
     calibration: Calibration
+    #: area factors of the matched devices (lifhw.spice.design.AREA_FACTORS: a_mirror, a_leak, a_cmp)
+    areas: tuple[float, float, float] = (1.0, 1.0, 1.0)
 
     @property
     def a(self) -> float:

@@ -32,7 +32,7 @@ from ..files import BUILD
 from ..fixed import FixedNetwork
 from ..jsonio import Record
 from ..spice.deck import AnalogNeuron, Deck
-from ..spice.design import ota_params
+from ..spice.design import AREA_FACTORS, ota_params
 from ..spice.executor import Executor, Task
 from ..spice.netlist import get_circuit
 from ..spice.runner import Session
@@ -54,9 +54,10 @@ STEPS_PER_SOURCE = 4
 
 
 def layer_neuron(mapping: AnalogMapping, layer: int) -> AnalogNeuron:
-    """The circuit's default neuron with layer ``layer``'s leak bias and the mapping's refractory hold."""
+    """The circuit's default neuron with layer ``layer``'s leak bias, the mapping's refractory hold and area
+    factors."""
     circuit = get_circuit(mapping.circuit)
-    design = circuit.design(i_b=mapping.i_b[layer])
+    design = circuit.design(i_b=mapping.i_b[layer], **dict(zip(AREA_FACTORS, mapping.areas, strict=True)))
     return AnalogNeuron(circuit, ota_params(design, t_ref=mapping.t_ref), design)
 
 

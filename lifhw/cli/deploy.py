@@ -76,9 +76,10 @@ def _deploy(args) -> dict:
     return {**result, "seed": seed, "steps": steps, "encoding": encoding}
 
 
-def _deploy_analog(args) -> dict:
-    from ..analognet import calibrate, evaluate, mapping
-    from ..sizing.montecarlo import Mismatch
+def analog_setup(args, executor):
+    """(network, events, labels, test-set dict, mapping, block table) of ``--target analog``'s flags (also ``lifhw
+    size accuracy``'s); refusals that need no circuit numbers come before any SPICE."""
+    from ..analognet import calibrate, mapping
     from ..spice import blocks
 
     limits.check_points("dies", args.dies, args.dies, "dies")
@@ -86,19 +87,27 @@ def _deploy_analog(args) -> dict:
     mapping.check_network(net)  # before any SPICE: what no calibration can change
     if args.spice_samples > len(labels):
         raise ParameterError("spice_samples", args.spice_samples, f"at most the {len(labels)} held-out samples")
+    cal = calibrate.calibrate(args.circuit, executor)
+    mapped = mapping.map_network(net, cal, args.dt, args.t_w, args.v_floor, args.i_syn_max)
+    neuron = AnalogNeuron(args.circuit)
+    table = blocks.block_table(neuron.params, neuron.design, executor)
+    return net, events, labels, {"seed": seed, "steps": steps, "encoding": encoding}, mapped, table
+
+
+def _deploy_analog(args) -> dict:
+    from ..analognet import evaluate
+    from ..sizing.montecarlo import Mismatch
+
     with executor_from_args(args) as executor:
-        cal = calibrate.calibrate(args.circuit, executor)
-        mapped = mapping.map_network(net, cal, args.dt, args.t_w, args.v_floor, args.i_syn_max)
-        neuron = AnalogNeuron(args.circuit)
-        table = blocks.block_table(neuron.params, neuron.design, executor)
-        mismatch = Mismatch.from_table(table, neuron.design.a_mirror, neuron.design.a_leak, neuron.design.a_cmp)
+        net, events, labels, test_set, mapped, table = analog_setup(args, executor)
+        mismatch = Mismatch.from_table(table, *mapped.areas)
         result = evaluate.die_accuracy(mapped, net, events, labels, mismatch, args.dies, args.die_seed)
         spice = None
         if args.spice_samples:
             m = args.spice_samples
             spice = evaluate.spice_agreement(mapped, net, events[:m], labels[:m], executor).as_dict()
     out = {"target": "analog", "circuit": args.circuit, **result.as_dict(), "spice": spice,
-           "mapping": mapped.as_dict(), "seed": seed, "steps": steps, "encoding": encoding}
+           "mapping": mapped.as_dict(), **test_set}
     jsonio.write(Path(args.out) / "analog.json", out, indent=1)
     return out
 
@@ -116,31 +125,10 @@ def _human(result: dict) -> str:
     return format_table({"sizes": "-".join(map(str, result["sizes"])), **shown, "memories": memories})
 
 
-def register(subparsers) -> None:
-    p = command(subparsers, "deploy", _deploy,
-                "run a trained network on the SNN core (rtl/snn_core.v): Verilog parameters and weight image, a "
-                "cocotb regression over the digits held-out split against lifhw.fixed, Yosys area", _human)
-    p.add_argument("model", type=PathArg("model", "read"),
-                   help="a `lifhw learn` output folder, a fixed.npz or a NIR file (.nir)")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "deploy"),
-                   help="output folder (--target analog: its result as analog.json)")
-    p.add_argument("--simulator", choices=runner.SIMULATORS, default="icarus",
-                   help="icarus (the reference) or verilator (compiles ~40 s, then runs ~10x faster)")
-    p.add_argument("--samples", type=int_arg("samples", 1, count=True), default=None,
-                   help="held-out samples to stream (default: all of them)")
-    p.add_argument("--weight-width", type=int_arg("weight_width", 2, 32), default=None,
-                   help="the core's weight memory width (default: the model's widest weights)")
-    group = p.add_argument_group("test set (default: the learn folder's result.json, else lifhw learn's defaults)")
-    group.add_argument("--steps", type=int_arg("steps", 1, count=True), default=None, help="time steps per sample")
-    group.add_argument("--encoding", choices=("rate", "latency"), default=None, help="input events")
-    group.add_argument("--seed", type=int_arg("seed", 0), default=None, help="split and event seed")
-    p.add_argument("--bits", type=int_arg("bits", 2, 16), default=None,
-                   help="weight width for a NIR graph without lifhw metadata (default 8)")
-    p.add_argument("--target", choices=("rtl", "analog"), default="rtl",
-                   help="rtl: snn_core.v under cocotb; analog: transistor neurons (the fast device-aware model on "
-                        "Monte Carlo dies, SPICE on a subset)")
-    analog = p.add_argument_group("--target analog: the neurons, the synapses (ideal switched current sources) and "
-                                  "the dies")
+def add_analog_args(p, title: str = "--target analog: the neurons, the synapses (ideal switched current "
+                                                   "sources) and the dies") -> None:
+    """The flags of a network on transistor neurons: circuit, dies, SPICE subset, step, packet width, floor, DAC."""
+    analog = p.add_argument_group(title)
     analog.add_argument("--circuit", choices=ANALOG_CIRCUITS, default="ota", help="the transistor neuron")
     analog.add_argument("--dies", type=int_arg("dies", 1, count=True), default=100,
                         help="Monte Carlo dies (the PDK's block mismatch, fast model)")
@@ -157,4 +145,35 @@ def register(subparsers) -> None:
                         help="lowest membrane voltage the synapses' compliance allows")
     analog.add_argument("--i-syn-max", type=value_arg("i_syn_max", 0.0, unit="A"), default=I_SYN_MAX,
                         help="a synapse's full-scale current")
+
+
+def add_test_set_args(p) -> None:
+    """The flags of the held-out split a network runs on."""
+    p.add_argument("--samples", type=int_arg("samples", 1, count=True), default=None,
+                   help="held-out samples to stream (default: all of them)")
+    group = p.add_argument_group("test set (default: the learn folder's result.json, else lifhw learn's defaults)")
+    group.add_argument("--steps", type=int_arg("steps", 1, count=True), default=None, help="time steps per sample")
+    group.add_argument("--encoding", choices=("rate", "latency"), default=None, help="input events")
+    group.add_argument("--seed", type=int_arg("seed", 0), default=None, help="split and event seed")
+    p.add_argument("--bits", type=int_arg("bits", 2, 16), default=None,
+                   help="weight width for a NIR graph without lifhw metadata (default 8)")
+
+
+def register(subparsers) -> None:
+    p = command(subparsers, "deploy", _deploy,
+                "run a trained network on the SNN core (rtl/snn_core.v): Verilog parameters and weight image, a "
+                "cocotb regression over the digits held-out split against lifhw.fixed, Yosys area", _human)
+    p.add_argument("model", type=PathArg("model", "read"),
+                   help="a `lifhw learn` output folder, a fixed.npz or a NIR file (.nir)")
+    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "deploy"),
+                   help="output folder (--target analog: its result as analog.json)")
+    p.add_argument("--simulator", choices=runner.SIMULATORS, default="icarus",
+                   help="icarus (the reference) or verilator (compiles ~40 s, then runs ~10x faster)")
+    p.add_argument("--weight-width", type=int_arg("weight_width", 2, 32), default=None,
+                   help="the core's weight memory width (default: the model's widest weights)")
+    add_test_set_args(p)
+    p.add_argument("--target", choices=("rtl", "analog"), default="rtl",
+                   help="rtl: snn_core.v under cocotb; analog: transistor neurons (the fast device-aware model on "
+                        "Monte Carlo dies, SPICE on a subset)")
+    add_analog_args(p)
     add_executor_args(p)
