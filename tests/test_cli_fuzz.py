@@ -26,14 +26,14 @@ from lifhw.units import QUANTITIES
 #: Seconds one call may take: every refusal here happens before any simulation starts.
 BOUND = 10.0
 #: A valid value for each flag argparse requires, so that the flag under test is the only thing wrong.
-REQUIRED = {"--h": "1m", "--target-rate": "5", "--out": "out.nir"}
+REQUIRED = {"--h": "1m", "--target-rate": "5", "--out": "out.nir", "--target-accuracy": "0.9"}
 #: A valid configuration of commands whose counts are judged against the others (the population of a Monte Carlo
 #: needs a design, given here without SPICE), put before the flag under test.
 BASE = {("size", "montecarlo"): ["--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f", "--sigma-vos",
                                  "5m", "--sigma-ib", "0.05", "--sigma-vth", "9m"]}
 #: A valid value of required positional arguments, given unless the positional itself is under test (an existing
 #: file for deploy's model: the counts are judged before the model is read).
-POSITIONAL = {("deploy",): {"model": __file__}}
+POSITIONAL = {("deploy",): {"model": __file__}, ("size", "accuracy"): {"model": __file__}}
 
 
 def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):

@@ -43,6 +43,8 @@ def _test_set(args):
     from ..learn import digits, train
 
     # Counts the user gave are judged before anything is loaded: each sample is `steps` core steps.
+    limits.check_points("dies", args.dies, args.dies, "dies")
+    limits.check_points("spice_samples", args.spice_samples, args.spice_samples, "SPICE samples")
     if args.samples is not None:
         limits.check_points("samples", args.samples, args.samples, "samples")
     if args.steps is not None:
@@ -82,7 +84,6 @@ def analog_setup(args, executor):
     from ..analognet import calibrate, mapping
     from ..spice import blocks
 
-    limits.check_points("dies", args.dies, args.dies, "dies")
     net, events, labels, seed, steps, encoding = _test_set(args)
     mapping.check_network(net)  # before any SPICE: what no calibration can change
     if args.spice_samples > len(labels):
