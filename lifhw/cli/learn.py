@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from .. import fixed, jsonio
+from ..analognet.mapping import CIRCUITS as ANALOG_CIRCUITS
 from ..files import BUILD
 from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
 
@@ -52,9 +53,55 @@ def _digits(args) -> dict:
         "train_accuracy": [r["train_accuracy"] for r in history],
         "test_accuracy": [r["test_accuracy"] for r in history],
     }
+    if args.analog:
+        summary["analog"] = _analog(args, config, result, out)
     jsonio.write(out / "result.json", {k: v for k, v in summary.items()
                                        if k not in ("epoch", "loss", "train_accuracy", "test_accuracy")})
     return summary
+
+
+def _analog(args, config, result: dict, out: Path) -> dict:
+    """Mismatch-aware training on ``args.analog``'s neurons (lifhw.analognet: calibration, mapping, the block
+    table's σ × ``--mismatch-scale``), written as analog.npz, and the standard and the aware network's accuracy on
+    the same ``--dies`` dies of the fast model."""
+    import numpy as np
+
+    from ..analognet import calibrate, evaluate, mapping
+    from ..learn import digits
+    from ..sizing.montecarlo import Mismatch
+    from ..spice import blocks
+    from ..spice.deck import AnalogNeuron
+    from ..spice.executor import LocalExecutor
+
+    standard = result["fixed_net"]
+    mapping.check_network(standard)
+    with LocalExecutor(2) as executor:
+        cal = calibrate.calibrate(args.analog, executor)
+        neuron = AnalogNeuron(args.analog)
+        table = blocks.block_table(neuron.params, neuron.design, executor)
+    mapped = mapping.map_network(standard, cal)
+    sigma = Mismatch.from_table(table).scaled(args.mismatch_scale)
+    device = {"a": mapped.a, "theta_v": cal.theta_v, "v_zero": cal.v_zero, "x_floor": mapped.x_floor,
+              **sigma.as_dict()}
+    split = digits.load(config.seed)
+    events = digits.test_events(split, config)
+    aware, history = digits.train_analog(config, result["float_net"], split, events, result["layers"], device,
+                                         args.analog_epochs, None if args.quiet else _progress)
+    fixed.save_network(aware, out / "analog.npz")
+    unscaled = Mismatch.from_table(table)
+    scores = {name: evaluate.die_accuracy(mapping.map_network(net, cal), net, events, split.y_test, unscaled,
+                                          args.dies, args.die_seed) for name, net in (("standard", standard),
+                                                                                       ("aware", aware))}
+    paired = np.subtract(scores["aware"].die_accuracy, scores["standard"].die_accuracy)
+    return {"circuit": args.analog, "mismatch_scale": args.mismatch_scale, "epochs": args.analog_epochs,
+            "history": history, "file": str(out / "analog.npz"),
+            **{name: {"fixed_accuracy": r.fixed_accuracy, "nominal_accuracy": r.nominal_accuracy,
+                      "die_mean": r.die_summary["mean"], "die_q05": r.die_summary["q05"],
+                      "die_min": r.die_summary["min"], "die_accuracy": r.die_accuracy}
+               for name, r in scores.items()},
+            "paired_difference": {"mean": float(paired.mean()),
+                                  "stderr": float(paired.std(ddof=1) / np.sqrt(len(paired))) if len(paired) > 1
+                                  else float("nan")}}
 
 
 def register(subparsers) -> None:
@@ -86,3 +133,14 @@ def register(subparsers) -> None:
     group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
     p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "learn"), help="output folder")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
+    group = p.add_argument_group("mismatch-aware training on transistor neurons (lifhw.analognet)")
+    group.add_argument("--analog", choices=ANALOG_CIRCUITS, default=None,
+                       help="also fine-tune through this circuit's device model with the PDK's mismatch drawn per "
+                            "sample (analog.npz), and compare it with the standard network on the same dies")
+    group.add_argument("--mismatch-scale", type=value_arg("mismatch_scale", 0.0, exclusive=False, unit=""),
+                       default=1.0, help="multiply the training's mismatch sigma (0: analog-aware without mismatch)")
+    group.add_argument("--analog-epochs", type=int_arg("analog_epochs", 0, count=True), default=10,
+                       help="mismatch-aware fine-tuning epochs")
+    group.add_argument("--dies", type=int_arg("dies", 1, count=True), default=100,
+                       help="Monte Carlo dies of the comparison (the block table's sigma, fast model)")
+    group.add_argument("--die-seed", type=int_arg("die_seed", 0), default=0, help="seed of the dies")

@@ -132,6 +132,20 @@ def train_fixed(config: DigitsConfig, net: model.FloatNetwork, split: Split, eve
     return qat_net, convert.to_fixed(qat_net, layers), layers, history
 
 
+def train_analog(config: DigitsConfig, net: model.FloatNetwork, split: Split, events: np.ndarray, layers,
+                 device: dict, epochs: int, progress: Callable[[dict], None] | None = None):
+    """Mismatch-aware fine-tuning from ``net``'s weights through the analog neurons' device model
+    (:func:`lifhw.learn.model.analog_spec` of each layer plan of ``layers``, its mismatch drawn per sample of every
+    batch), then the same conversion to integers (same THRESH as ``layers``); returns (FixedNetwork, history)."""
+    specs = tuple(model.analog_spec(p.q, p.weight_bits, p.acc_width, device) for p in layers)
+    fit_config = train.TrainConfig(**{**asdict(config.train), "epochs": epochs, "lr": config.train.lr / 3})
+    k_fit = jax.random.fold_in(jax.random.PRNGKey(config.seed), 1000 + config.bits)
+    weights, history = train.fit(list(net.weights), specs, split.x_train, split.y_train, events, split.y_test,
+                                 fit_config, k_fit, "analog", progress)
+    aware = model.FloatNetwork(tuple(weights), net.neurons, net.dt, net.discretization)
+    return convert.to_fixed(aware, layers), history
+
+
 def score_fixed(net: fixed.FixedNetwork, events: np.ndarray, labels: np.ndarray) -> dict:
     """Accuracy and spikes per inference of the integer model (lifhw.fixed.network_run) on the events."""
     result = fixed.network_run(net, events)

@@ -63,9 +63,10 @@ def device_events(key, intensity, steps: int, encoding: str):
     return ((jnp.arange(steps)[:, None, None] == t[None]) & (intensity[None] > 0)).astype(jnp.float32)
 
 
-def forward_counts(weights, specs, events_tbn, kind: str, slope: float):
-    """Output spike counts (B, n_out) and spikes per layer per sample (B, L) of a time-first batch."""
-    out, totals = model.run(weights, specs, events_tbn, kind, slope)
+def forward_counts(weights, specs, events_tbn, kind: str, slope: float, key=None):
+    """Output spike counts (B, n_out) and spikes per layer per sample (B, L) of a time-first batch (``key``: the
+    analog layers' mismatch drawn per sample)."""
+    out, totals = model.run(weights, specs, events_tbn, kind, slope, key)
     return out.sum(axis=0), totals.sum(axis=0)
 
 
@@ -94,10 +95,15 @@ def make_train_step(specs: tuple, config: TrainConfig, optimizer):
     kind, slope = config.surrogate, config.slope
 
     def train_step(weights, opt_state, x, y, key):
+        # analog layers draw their mismatch per sample of every batch (a key of its own); the others' events stay
+        # those of the batch key
+        devices = None
+        if any(spec.sigma_theta or spec.sigma_zero or spec.sigma_bias for spec in specs):
+            key, devices = jax.random.split(key)
         events = device_events(key, x, config.steps, config.encoding)
 
         def loss_fn(w):
-            counts, _ = forward_counts(w, specs, events, kind, slope)
+            counts, _ = forward_counts(w, specs, events, kind, slope, devices)
             return optax.softmax_cross_entropy_with_integer_labels(counts, y).mean(), counts
 
         (loss, counts), grads = jax.value_and_grad(loss_fn, has_aux=True)(weights)
