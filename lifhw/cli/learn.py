@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import fixed, jsonio
+from .. import fixed, jsonio, limits
 from ..analognet.mapping import CIRCUITS as ANALOG_CIRCUITS
 from ..files import BUILD
 from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
@@ -20,6 +20,10 @@ def _progress(row: dict) -> None:
 def _digits(args) -> dict:
     from ..learn import digits, nirgraph, train
 
+    # the analog phase's work is judged before any training, with or without --analog
+    limits.check_steps("analog_epochs", args.analog_epochs, args.analog_epochs * digits.N_IMAGES * args.steps,
+                       "analog_epochs x images x steps: sample-steps")
+    limits.check_points("dies", args.dies, args.dies, "dies")
     config = digits.DigitsConfig(
         hidden=tuple(args.hidden), bits=args.bits, seed=args.seed, qat_epochs=args.qat_epochs, tau=args.tau, dt=args.dt,
         ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak,
