@@ -110,7 +110,9 @@ mc: setup
 # 100 Monte Carlo dies, and 20 held-out samples in ngspice (every neuron a transistor circuit; stored per neuron and
 # sample under build/analognet, a rerun computes only what is missing; ~5-8 CPU-min per sample), then the checks:
 # nominal within 1 point of the fixed network, SPICE's predictions equal to the fast model's on >= 98 %, the counts
-# within the model's bound, no spike outside its window.
+# within the model's bound, no spike outside its window. Then mismatch-aware training beside the standard network
+# on the same 100 dies (build/learn-analog/result.json, "analog"), and the matched-device area for a 5th-percentile
+# die at 95 % with a SPICE check of the sized design.
 analog: setup
 	[ -f build/learn/fixed.npz ] || $(PY) -m lifhw learn digits --out build/learn --quiet
 	$(PY) -m lifhw deploy build/learn --target analog --circuit ota --dies 100 --die-seed 0 --spice-samples 20 \
@@ -120,3 +122,6 @@ analog: setup
 	            "SPICE predictions = fast model on >= 98 %": s["spice_agreement"] >= 0.98, \
 	            "counts within the bound": s["within_bound"], "no timing violation": s["timing_violations"] == 0}; \
 	  [print("analog:", k, "ok" if v else "FAILED") for k, v in checks.items()]; sys.exit(not all(checks.values()))'
+	$(PY) -m lifhw learn digits --analog ota --dies 100 --die-seed 0 --out build/learn-analog --quiet
+	$(PY) -m lifhw size accuracy build/learn --target-accuracy 0.95 --quantile 0.05 --dies 100 --spice-samples 2 \
+	  --workers 2
