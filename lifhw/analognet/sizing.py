@@ -26,8 +26,8 @@ from .evaluate import accuracies
 from .mapping import AnalogMapping
 
 #: The grid of area factors: the smallest keeps the 1/1 µm comparator pair at 0.5/0.5 µm (sky130's nfet minimum W
-#: is 0.42 µm); the largest is the sizing's AREA_MAX.
-AREA_GRID = tuple(0.25 * 2.0 ** k for k in range(13))
+#: is 0.42 µm); the largest, 512, stays within the sizing's AREA_MAX (625).
+AREA_GRID = tuple(0.25 * 2.0 ** k for k in range(12))
 #: Bisection steps on log a inside the first grid step that meets the target (a factor 2 to 2^(1/2^6): ~1 %).
 BISECTIONS = 6
 
