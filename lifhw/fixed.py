@@ -15,7 +15,13 @@ One update (one time step of one neuron), in this order:
    case ``LEAK_MULT = 1, LEAK_FRAC = k``), ``sum = v - leak + x`` with the exact integer result, then
    ``sat = clip(sum, -2**(width-1), 2**(width-1) - 1)`` (saturation, never wrap-around).
 3. ``sat >= THRESH``: spike; ``v = V_RESET`` (``reset_mode="reset"``) or ``v = sat - THRESH``
-   (``reset_mode="subtract"``); ``ref = REF_STEPS``. Otherwise ``v = sat``.
+   (``reset_mode="subtract"``) or ``v = sat`` (``reset_mode="subtract-delayed"``); ``ref = REF_STEPS``. Otherwise
+   ``v = sat``.
+
+``subtract-delayed`` is snnTorch's default (``reset_delay=True``): u[t] = β·u[t−1] + x[t] − θ·s[t−1]. The state
+keeps the membrane *before* the reset, and the next integrating update subtracts THRESH when that state is at or
+above THRESH (which is exactly when it spiked: step 2 becomes ``sum = v - leak - (v >= THRESH ? THRESH : 0) + x``).
+The subtraction is one step late and is not decayed.
 
 ``v - floor(v*a) == ceil(v*(1-a))``: the leak step is ``beta*v`` rounded toward +inf, with
 ``beta = 1 - LEAK_MULT / 2**LEAK_FRAC``. It therefore adds between 0 and 1 LSB per step; the input
@@ -31,7 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +45,16 @@ from typing import Any
 
 import numpy as np
 
-from . import jsonio
-from .errors import ParameterError
+from . import jsonio, limits
+from .errors import FieldError, ParameterError
 from .files import write_atomic
 from .params import LIFParams
+from .readers import Npz, fields
 
 LEAK_MODES = ("shift", "mult")
-RESET_MODES = ("reset", "subtract")
+#: After a spike: to V_RESET, subtract THRESH, or subtract THRESH on the next integrating update (RTL RESET_MODE
+#: 0, 1, 2 in this order).
+RESET_MODES = ("reset", "subtract", "subtract-delayed")
 DISCRETIZATIONS = ("exact", "euler")
 #: Allowed state width, state fraction bits and leak-multiplier fraction bits (inclusive ranges).
 WIDTH_RANGE = (4, 32)
@@ -71,8 +80,9 @@ class FixedFormat:
         ``mult``: beta = 1 − LEAK_MULT/2**leak_frac (any beta to 2**−leak_frac).
     leak_frac : int
         Fraction bits of the (1 − beta) multiplier (``mult`` only), 1..30.
-    reset_mode : {'reset', 'subtract'}
-        After a spike: set V to V_reset, or subtract the threshold (V_th − V_rest) from V.
+    reset_mode : {'reset', 'subtract', 'subtract-delayed'}
+        After a spike: set V to V_reset, subtract the threshold (V_th − V_rest) from V, or subtract it on the
+        next integrating update (snnTorch's ``reset_delay=True``).
     discretization : {'exact', 'euler'}
         Which discrete-time float LIF beta targets: exp(−dt/tau_m) or 1 − dt/tau_m.
     in_width : int or None
@@ -304,9 +314,12 @@ def step(q: QuantizedLIF, v: np.ndarray, ref: np.ndarray, x) -> tuple[np.ndarray
     x = np.asarray(x, dtype=np.int64)
     hold = ref > 0
     leak = (v * r["LEAK_MULT"]) >> r["LEAK_FRAC"]
-    sat = np.clip(v - leak + x, q.v_min, q.v_max)
+    decayed = v - leak
+    if r["RESET_MODE"] == 2:  # the subtraction of the spike the state still holds
+        decayed = decayed - np.where(v >= r["THRESH"], r["THRESH"], 0)
+    sat = np.clip(decayed + x, q.v_min, q.v_max)
     spike = ~hold & (sat >= r["THRESH"])
-    after = sat - r["THRESH"] if r["RESET_MODE"] == 1 else np.int64(r["V_RESET"])
+    after = (np.int64(r["V_RESET"]), sat - r["THRESH"], sat)[r["RESET_MODE"]]
     v_next = np.where(hold, v, np.where(spike, after, sat))
     ref_next = np.where(hold, ref - 1, np.where(spike, r["REF_STEPS"], 0))
     return v_next.astype(np.int64), ref_next.astype(np.int64), spike
@@ -331,9 +344,9 @@ def simulate_float(params: LIFParams, dt: float, current, n_steps: int, discreti
                    reset_mode: str = "reset") -> np.ndarray:
     """The discrete-time float LIF the RTL approximates; returns spikes (n_steps, N) bool.
 
-    Same order of operations as :func:`step`, in volts relative to V_rest: v ← beta·v + (1−beta)·R_m·I,
-    spike when v ≥ V_th − V_rest, reset or subtract, then round(t_ref/dt) held steps. No rounding, no
-    saturation. ``current`` is one constant current per neuron (A).
+    Same order of operations as :func:`step`, in volts relative to V_rest: v ← beta·v + (1−beta)·R_m·I (minus
+    V_th − V_rest after a spike in ``subtract-delayed``), spike when v ≥ V_th − V_rest, reset or subtract, then
+    round(t_ref/dt) held steps. No rounding, no saturation. ``current`` is one constant current per neuron (A).
     """
     beta = target_beta(params, dt, discretization)
     drive = (1.0 - beta) * params.r_m * np.atleast_1d(np.asarray(current, dtype=float))
@@ -344,9 +357,9 @@ def simulate_float(params: LIFParams, dt: float, current, n_steps: int, discreti
     spikes = np.zeros((n_steps, drive.size), dtype=bool)
     for k in range(n_steps):
         hold = ref > 0
-        nxt = beta * v + drive
+        nxt = beta * v + drive - (theta * (v >= theta) if reset_mode == "subtract-delayed" else 0.0)
         spike = ~hold & (nxt >= theta)
-        after = nxt - theta if reset_mode == "subtract" else v_reset
+        after = np.full_like(nxt, v_reset) if reset_mode == "reset" else nxt - theta * (reset_mode == "subtract")
         v = np.where(hold, v, np.where(spike, after, nxt))
         ref = np.where(hold, ref - 1, np.where(spike, n_ref, 0))
         spikes[k] = spike
@@ -397,14 +410,16 @@ def rate_bracket(q: QuantizedLIF, current) -> tuple[np.ndarray, np.ndarray]:
 
 # --- Networks: fully connected layers of fixed-point LIF neurons (rtl/README.md, section "Network") ---------
 
-def default_acc_width(weight_bits: int, n_in: int, width: int) -> int:
-    """Accumulator bits that no sum of ``n_in`` weights can overflow, capped at the state width.
+def default_acc_width(weight_bits: int, n_in: int, width: int, bias: bool = False) -> int:
+    """Accumulator bits that no sum of ``n_in`` weights (and a bias of the same width) can overflow, capped at the
+    state width.
 
-    ``weight_bits + ceil(log2(n_in + 1))`` (``ceil(log2(n + 1))`` is ``n.bit_length()``): the sum of n weights
-    of b bits lies in [−n·2^(b−1), n·(2^(b−1) − 1)], inside a signed b + ceil(log2 n)-bit range. When the cap
-    ``width`` binds, the accumulator may saturate (:attr:`FixedLayer.saturates`).
+    ``weight_bits + ceil(log2(n + 1))`` with n = n_in (+ 1 with a bias) (``ceil(log2(n + 1))`` is
+    ``n.bit_length()``): the sum of n terms of b bits lies in [−n·2^(b−1), n·(2^(b−1) − 1)], inside a signed
+    b + ceil(log2 n)-bit range. When the cap ``width`` binds, the accumulator may saturate
+    (:attr:`FixedLayer.saturates`).
     """
-    return min(width, weight_bits + int(n_in).bit_length())
+    return min(width, weight_bits + (int(n_in) + int(bias)).bit_length())
 
 
 @dataclass(frozen=True, eq=False)
@@ -422,12 +437,17 @@ class FixedLayer:
         Signed weight width, 2..32.
     acc_width : int
         Signed accumulator width ACC_W, ``weight_bits``..``WIDTH``; the accumulator saturates (never wraps).
+    bias : int64 array (n_out,) or None
+        A constant input per step of each neuron, in state LSB, signed within ``weight_bits`` (it is stored like a
+        weight, in the core's bias bank); added to the accumulator after the weights, saturating like them. None:
+        the layer has no bias (and the core no bias bank).
     """
 
     weights: np.ndarray
     q: QuantizedLIF
     weight_bits: int
     acc_width: int
+    bias: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.q, QuantizedLIF):
@@ -455,6 +475,16 @@ class FixedLayer:
         w = w.astype(np.int64)  # a copy: the caller's array can no longer change the layer
         w.setflags(write=False)
         object.__setattr__(self, "weights", w)
+        if self.bias is not None:
+            b = np.asarray(self.bias)
+            if b.shape != (w.shape[0],) or not np.issubdtype(b.dtype, np.integer):
+                raise ParameterError("bias", b.shape, f"must be {w.shape[0]} integers (one per neuron, state LSB)")
+            if b.min() < lo or b.max() > hi:
+                worst = int(b.min()) if b.min() < lo else int(b.max())
+                raise ParameterError("bias", worst, f"must be within [{lo}, {hi}] for weight_bits = {bits}")
+            b = b.astype(np.int64)
+            b.setflags(write=False)
+            object.__setattr__(self, "bias", b)
         object.__setattr__(self, "weight_bits", int(bits))
         object.__setattr__(self, "acc_width", int(acc))
 
@@ -475,9 +505,14 @@ class FixedLayer:
         return (1 << (self.acc_width - 1)) - 1
 
     @property
+    def terms(self) -> np.ndarray:
+        """What the accumulator of neuron i adds, in its order: W[i, :], then the bias ((n_out, n_in [+ 1]))."""
+        return self.weights if self.bias is None else np.column_stack([self.weights, self.bias])
+
+    @property
     def saturates(self) -> bool:
         """True when some input pattern drives an accumulator past its range (then the order of the sum matters)."""
-        w = self.weights
+        w = self.terms
         return bool(np.any(np.where(w > 0, w, 0).sum(axis=1) > self.acc_max)
                     or np.any(np.where(w < 0, w, 0).sum(axis=1) < self.acc_min))
 
@@ -485,15 +520,18 @@ class FixedLayer:
         """The accumulators of every neuron for input ``spikes`` (bool, (..., n_in)) -> int64 (..., n_out).
 
         ``acc = 0``, then for j = 0, 1, …, n_in − 1 with ``spikes[j]``: ``acc = clip(acc + W[i, j], ACC_MIN,
-        ACC_MAX)``. When no pattern can saturate (:attr:`saturates` false) the clip never acts and the sum is a
-        matrix product.
+        ACC_MAX)``, then (a layer with a bias) ``acc = clip(acc + bias[i], ACC_MIN, ACC_MAX)``. When no pattern can
+        saturate (:attr:`saturates` false) the clip never acts and the sum is a matrix product.
         """
         s = np.asarray(spikes, dtype=bool)
+        if self.bias is not None:  # the bias is an input that spikes on every step, added last
+            s = np.concatenate([s, np.ones(s.shape[:-1] + (1,), dtype=bool)], axis=-1)
+        terms = self.terms
         if not self.saturates:
-            return s.astype(np.int64) @ self.weights.T
+            return s.astype(np.int64) @ terms.T
         acc = np.zeros(s.shape[:-1] + (self.n_out,), dtype=np.int64)
-        for j in range(self.n_in):
-            acc = np.where(s[..., j, None], np.clip(acc + self.weights[:, j], self.acc_min, self.acc_max), acc)
+        for j in range(terms.shape[1]):
+            acc = np.where(s[..., j, None], np.clip(acc + terms[:, j], self.acc_min, self.acc_max), acc)
         return acc
 
 
@@ -590,14 +628,16 @@ NETWORK_FILE_FORMAT = "lifhw.fixed.FixedNetwork/1"
 
 def save_network(net: FixedNetwork, path) -> None:
     """Write the integer model (``.npz``): per layer l (0-based) ``l{l}_weights`` (int64), ``l{l}_rtl`` (JSON of
-    the Verilog parameters), ``l{l}_weight_bits``, ``l{l}_acc_width`` and ``l{l}_neuron`` (JSON of the LIFParams,
-    dt and FixedFormat that ``quantize`` maps to those integers)."""
+    the Verilog parameters), ``l{l}_weight_bits``, ``l{l}_acc_width``, ``l{l}_neuron`` (JSON of the LIFParams,
+    dt and FixedFormat that ``quantize`` maps to those integers) and, for a layer with a bias, ``l{l}_bias``."""
     arrays: dict[str, Any] = {"format": np.array(NETWORK_FILE_FORMAT), "n_layers": np.array(len(net.layers))}
     for k, layer in enumerate(net.layers):
         arrays[f"l{k}_weights"] = layer.weights
         arrays[f"l{k}_rtl"] = np.array(jsonio.dumps(layer.q.rtl, sort_keys=True))
         arrays[f"l{k}_weight_bits"] = np.array(layer.weight_bits)
         arrays[f"l{k}_acc_width"] = np.array(layer.acc_width)
+        if layer.bias is not None:
+            arrays[f"l{k}_bias"] = layer.bias
         arrays[f"l{k}_neuron"] = np.array(jsonio.dumps({"params": layer.q.params.as_dict(), "dt": layer.q.dt,
                                                         "format": dataclasses.asdict(layer.q.fmt)}))
     buffer = io.BytesIO()
@@ -605,25 +645,54 @@ def save_network(net: FixedNetwork, path) -> None:
     write_atomic(Path(path), buffer.getvalue())
 
 
+@dataclass(frozen=True)
+class StoredNeuron(jsonio.Record):
+    """What a model file stores of each layer's neuron (``l{k}_neuron``): what :func:`quantize` maps to its
+    integers."""
+
+    params: LIFParams
+    dt: float
+    format: FixedFormat
+
+
+#: Bytes a layer holds per weight beside the file's own: its int64 copy and one int64 temporary of its checks.
+WEIGHT_COPY_BYTES = 16
+
+
 def load_network(path) -> FixedNetwork:
-    """Read :func:`save_network`'s file; re-derives each QuantizedLIF and checks it gives the stored integers."""
-    try:
-        with np.load(Path(path), allow_pickle=False) as data:
-            files = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as exc:
-        raise ParameterError("model", str(path), f"is not a readable .npz file ({exc})") from None
-    if files.get("format", np.array("")).item() != NETWORK_FILE_FORMAT:
-        raise ParameterError("model", str(path), f"is not a {NETWORK_FILE_FORMAT} file")
-    layers = []
-    try:
-        for k in range(int(files["n_layers"])):
-            neuron = json.loads(files[f"l{k}_neuron"].item())
-            q = quantize(LIFParams(**neuron["params"]), neuron["dt"], FixedFormat(**neuron["format"]))
-            if q.rtl != json.loads(files[f"l{k}_rtl"].item()):
-                raise ParameterError("model", str(path), f"layer {k + 1}: the stored integer parameters differ "
-                                                         "from quantize() of the stored neuron")
-            layers.append(FixedLayer(files[f"l{k}_weights"], q, int(files[f"l{k}_weight_bits"]),
-                                     int(files[f"l{k}_acc_width"])))
-    except KeyError as exc:
-        raise ParameterError("model", str(path), f"lacks the entry {exc}") from None
-    return FixedNetwork(tuple(layers))
+    """Read :func:`save_network`'s file, every entry checked before use (a FieldError names the file and the
+    entry: ``model.npz: l0_neuron.params.c_m = -1: must be > 0``): each ``.npy`` header first, a layer's neurons
+    against ``--max-points`` and the arrays against ``--max-memory`` before they are read; each QuantizedLIF
+    derived again and checked to give the stored integers; a layer's bias (``l{k}_bias``), when stored, checked
+    like its weights."""
+    with Npz(path) as data:
+        if "format" not in data or data.scalar("format", "U", "text") != NETWORK_FILE_FORMAT:
+            raise FieldError("format", ..., f"must be {NETWORK_FILE_FORMAT!r}: this is not a lifhw model file",
+                             str(path))
+        n_layers = data.scalar("n_layers", "iu", "a whole number")
+        if n_layers < 1:
+            raise FieldError("n_layers", n_layers, "must be >= 1", str(path))
+        held = next(k for k in itertools.count() if f"l{k}_weights" not in data)
+        if n_layers > held:
+            raise FieldError("n_layers", n_layers, f"is more than the {held} layers the file holds "
+                                                   f"(l{held}_weights is missing)", str(path))
+        layers = []
+        for k in range(n_layers):
+            name = f"l{k}_weights"
+            shape, _ = data.header(name)
+            with fields(path, name):
+                for n in shape:
+                    limits.check_points("", list(shape), n, "neurons of a layer")
+            weights = data.array(name, "iu", 2, "a matrix of whole numbers", held=WEIGHT_COPY_BYTES)
+            bias = (data.array(f"l{k}_bias", "iu", 1, "one whole number per neuron", held=WEIGHT_COPY_BYTES)
+                    if f"l{k}_bias" in data else None)
+            neuron = data.json(f"l{k}_neuron", StoredNeuron)
+            with fields(path, f"l{k}_neuron"):
+                q = quantize(neuron.params, neuron.dt, neuron.format)
+            if q.rtl != data.json(f"l{k}_rtl", dict[str, int]):
+                raise FieldError(f"l{k}_rtl", ..., "differs from quantize() of the stored neuron", str(path))
+            with fields(path, f"l{k}_"):
+                layers.append(FixedLayer(weights, q, data.scalar(f"l{k}_weight_bits", "iu", "a whole number"),
+                                         data.scalar(f"l{k}_acc_width", "iu", "a whole number"), bias))
+        with fields(path):
+            return FixedNetwork(tuple(layers))

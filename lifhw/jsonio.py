@@ -12,8 +12,10 @@ dataclass deriving from :class:`Record`; its fields are annotated with the types
 ``int``, ``bool``, ``str``, ``np.ndarray``, ``list[...]``, ``tuple[...]``, ``dict[str, ...]``, ``X | None``,
 another dataclass, or a class with ``from_dict`` such as :class:`~lifhw.fi.FICurve`). ``as_dict()`` gives its JSON
 and ``from_dict()`` reads it back, checking every field's type: what does not read back as the type raises
-``KeyError``, ``TypeError`` or ``ValueError`` naming the field, so a stored entry of the wrong shape is never
-taken for a result. Dicts live only at that edge.
+:class:`~lifhw.errors.FieldError` naming the field (``Sample.points[2].rate = 'x': expected a number, got str``),
+and so does a field the class itself refuses (its ``__post_init__`` raising ParameterError), so a stored entry of the
+wrong shape is never taken for a result. Dicts live only at that edge. Reading a *file* (bounded, strict JSON, the
+file named in the error) is :mod:`lifhw.readers`'.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import FieldError, ParameterError, field_name
 from .files import write_atomic
 
 
@@ -89,7 +92,10 @@ def read(kind: Any, value: Any, where: str = "value") -> Any:
         if value is None:
             return math.nan
         _expect(isinstance(value, int | float) and not isinstance(value, bool), "a number", value, where)
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int of hundreds of digits
+            raise FieldError(where, value, "is beyond the range of a float") from None
     if kind in (int, bool, str):
         _expect(isinstance(value, kind) and (kind is bool or not isinstance(value, bool)), kind.__name__, value,
                 where)
@@ -98,13 +104,13 @@ def read(kind: Any, value: Any, where: str = "value") -> Any:
         _expect(isinstance(value, list), "a list of numbers", value, where)
         try:
             return np.array(value, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{where}: not a list of numbers ({exc})") from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise FieldError(where, value, f"is not a list of numbers ({exc})") from None
     if origin in (list, tuple):
         _expect(isinstance(value, list), "a list", value, where)
         if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
             if len(args) != len(value):
-                raise ValueError(f"{where}: {len(value)} items, not {len(args)}")
+                raise FieldError(where, value, f"has {len(value)} items, not {len(args)}")
             return tuple(read(a, v, f"{where}[{k}]") for k, (a, v) in enumerate(zip(args, value, strict=True)))
         items = [read(args[0], v, f"{where}[{k}]") for k, v in enumerate(value)] if args else list(value)
         return tuple(items) if origin is tuple else items
@@ -112,25 +118,30 @@ def read(kind: Any, value: Any, where: str = "value") -> Any:
         _expect(isinstance(value, dict), "an object", value, where)
         if not args:
             return dict(value)
-        return {key: read(args[1], v, f"{where}.{key}") for key, v in value.items()}
+        return {key: read(args[1], v, field_name(where, key)) for key, v in value.items()}
     own = getattr(getattr(kind, "from_dict", None), "__func__", None)
     if dataclasses.is_dataclass(kind) and own in (None, _RECORD_FROM_DICT):
         # field by field, so that an error names the path to the field
         return read_fields(typing.cast(type, kind), value, where)
     if hasattr(kind, "from_dict"):
         _expect(isinstance(value, dict), "an object", value, where)
-        return kind.from_dict(value)
+        try:
+            return kind.from_dict(value)
+        except ParameterError as exc:  # a FieldError too: its name is relative to the value the class read
+            raise FieldError(field_name(where, exc.name), exc.value, exc.rule) from None
+        except (KeyError, TypeError, ValueError, IndexError) as exc:  # a from_dict of its own, less particular
+            raise FieldError(where, value, f"does not read as {kind.__name__} ({type(exc).__name__}: {exc})") from None
     raise TypeError(f"{where}: cannot read a {kind!r} from JSON")
 
 
 def _expect(ok: bool, what: str, value: Any, where: str) -> None:
     if not ok:
-        raise TypeError(f"{where}: expected {what}, got {type(value).__name__}")
+        raise FieldError(where, value, f"expected {what}, got {type(value).__name__}")
 
 
 def read_fields(cls: type, data: Any, where: str) -> Any:
     """The dataclass ``cls`` from the dict ``data``: each field read as its annotation; a missing field takes its
-    default (a field without one raises KeyError); keys that are not fields are ignored."""
+    default (a field without one is a FieldError); keys that are not fields are ignored."""
     _expect(isinstance(data, dict), "an object", data, where)
     hints = _hints(cls)
     values = {}
@@ -139,10 +150,15 @@ def read_fields(cls: type, data: Any, where: str) -> Any:
             continue
         if f.name not in data:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise KeyError(f"{where}.{f.name} is missing")
+                raise FieldError(field_name(where, f.name), ..., "is missing")
             continue
-        values[f.name] = read(hints[f.name], data[f.name], f"{where}.{f.name}")
-    return cls(**values)
+        values[f.name] = read(hints[f.name], data[f.name], field_name(where, f.name))
+    try:
+        return cls(**values)
+    except FieldError:
+        raise
+    except ParameterError as exc:  # the class's own rule (its __post_init__), named at its place in the data
+        raise FieldError(field_name(where, exc.name), exc.value, exc.rule) from None
 
 
 @functools.cache

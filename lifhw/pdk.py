@@ -49,8 +49,21 @@ KAPPA_NOMINAL = 0.68
 #: Width and length (µm, the models' scale) the 1.8 V transistors' model bins cover.
 DEVICE_W_RANGE = (0.42, 100.0)
 DEVICE_L_RANGE = (0.15, 100.0)
-#: MIM capacitor density (F/m²): about 2 fF/µm² for the cap_mim_m3 layer.
+#: MIM capacitor density (F/m²): about 2 fF/µm² for the cap_mim_m3 layer (the models' camimc: mim_densities()).
 MIM_DENSITY = 2e-3
+#: The model file that states the MIM capacitor's area and perimeter densities (camimc, cpmimc) at typical corner.
+MIM_MODEL_FILE = "combined_models/rescap/res_typical__cap_typical__lin.spice"
+#: Bottom plate (met3) around the capm layer on every side (m), as the PDK's mimcap cell draws it.
+MIM_ENCLOSURE = 0.5e-6
+#: A transistor's drawn footprint is (L + DEVICE_L_OVERHEAD)·(W + DEVICE_W_OVERHEAD) (m): along L, two contacted
+#: source/drain regions (0.3 µm each) and the implant enclosure (0.125 µm each side); along W, the poly end caps
+#: (0.13 µm each) and the gate contact pad (0.29 µm each side), as the PDK's nmos/pmos cells draw them.
+DEVICE_L_OVERHEAD = 2 * 0.3e-6 + 2 * 0.125e-6
+DEVICE_W_OVERHEAD = 2 * 0.13e-6 + 2 * 0.29e-6
+#: Wells, taps, spacing and routing over the bare device footprints: a stated factor, not a layout.
+LAYOUT_FACTOR = 2.0
+#: A TSV keeps active devices out of a disc this many via diameters wider than the via all round.
+TSV_KEEPOUT = 2.0
 #: Charge per spike (as a capacitance switched rail to rail, F) of the comparator output, the reset gate
 #: and their wiring: a few minimum inverters and the reset switch gate.
 C_LOGIC = 10e-15
@@ -84,6 +97,17 @@ def model_version() -> str:
         return importlib.metadata.version(MODEL_PACKAGE)
     except importlib.metadata.PackageNotFoundError:
         raise _not_installed() from None
+
+
+@functools.cache
+def mim_densities() -> tuple[float, float]:
+    """(area F/m², perimeter F/m) of the MIM capacitor as the installed models state them (camimc, cpmimc)."""
+    path = model_library().parent.parent / MIM_MODEL_FILE
+    found = dict(re.findall(r"\b(camimc|cpmimc)\s*=\s*([0-9.eE+-]+)", path.read_text()))
+    if set(found) != {"camimc", "cpmimc"}:
+        raise SpiceError(f"{path} does not state camimc and cpmimc")
+    # the models state F/µm² and F/µm
+    return float(found["camimc"]) * 1e12, float(found["cpmimc"]) * 1e6
 
 
 def library_section(corner: str, mismatch: bool = False) -> str:

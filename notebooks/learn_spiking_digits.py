@@ -98,9 +98,9 @@ specs = tuple(model.float_spec(config.neuron()) for _ in range(2))
 results = {}
 for kind in ("heaviside", "fast_sigmoid"):
     cfg = train.TrainConfig(epochs=2, surrogate=kind)
-    weights, history = train.fit(init, specs, split.x_train, split.y_train, events, split.y_test, cfg, key, kind)
-    results[kind] = history[-1]["test_accuracy"]
-    moved = max(float(np.abs(np.asarray(w0) - w1).max()) for w0, w1 in zip(init, weights, strict=True))
+    fitted = train.fit(init, specs, split.x_train, split.y_train, cfg, key, kind, validation=(events, split.y_test))
+    results[kind] = fitted.history[-1]["validation_accuracy"]
+    moved = max(float(np.abs(np.asarray(w0) - w1).max()) for w0, w1 in zip(init, fitted.weights, strict=True))
     print(f"{kind:>12}: held-out accuracy {results[kind]:.3f}, largest weight change {moved:.3g}")
 assert results["heaviside"] < 0.2 < 0.5 < results["fast_sigmoid"]
 

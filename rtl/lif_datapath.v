@@ -2,8 +2,10 @@
 // The arithmetic is specified in rtl/README.md and, bit for bit, by lifhw/fixed.py:step().
 //   ref_i != 0 : hold v, ref_o = ref_i - 1, no spike
 //   else       : sum = v - floor(v * LEAK_MULT / 2^LEAK_FRAC) + x   (exact, no wrap)
+//                      - (RESET_MODE 2 and v >= THRESH ? THRESH : 0)  (the delayed subtraction of the last spike)
 //                sat = clamp(sum, -2^(WIDTH-1), 2^(WIDTH-1) - 1)
-//                sat >= THRESH -> spike, v_o = V_RESET (RESET_MODE 0) or sat - THRESH (1), ref_o = REF_STEPS
+//                sat >= THRESH -> spike, v_o = V_RESET (RESET_MODE 0), sat - THRESH (1) or sat (2),
+//                                 ref_o = REF_STEPS
 // LEAK_MULT = 1 is the shift leak v >>> LEAK_FRAC: a product with the constant 1 is wiring, no multiplier.
 //
 // A parameter outside its range stops elaboration (Icarus, Verilator, Yosys) by instantiating a module that
@@ -18,7 +20,7 @@ module lif_datapath #(
     parameter integer LEAK_FRAC  = 16,
     parameter integer THRESH     = 20972,  // 1..2^(WIDTH-1) - 1
     parameter integer V_RESET    = 0,      // -2^(WIDTH-1)..THRESH - 1
-    parameter integer RESET_MODE = 0,      // 0: to V_RESET; 1: subtract THRESH
+    parameter integer RESET_MODE = 0,      // 0: to V_RESET; 1: subtract THRESH; 2: subtract it one update later
     parameter integer REF_STEPS  = 20,     // refractory steps after a spike, >= 0
     // Width of the refractory counter ports; derived, a parent passes its own derived value.
     parameter integer REF_W      = (REF_STEPS > 0) ? $clog2(REF_STEPS + 1) : 1
@@ -46,8 +48,8 @@ module lif_datapath #(
         if (V_RESET >= THRESH || (V_RESET >>> (WIDTH - 1)) < -1) begin : g_check_v_reset
             lif_datapath_V_RESET_must_be_minus_2_pow_WIDTH_minus_1_to_THRESH_minus_1 u_stop ();
         end
-        if (RESET_MODE != 0 && RESET_MODE != 1) begin : g_check_reset_mode
-            lif_datapath_RESET_MODE_must_be_0_or_1 u_stop ();
+        if (RESET_MODE < 0 || RESET_MODE > 2) begin : g_check_reset_mode
+            lif_datapath_RESET_MODE_must_be_0_1_or_2 u_stop ();
         end
         if (REF_STEPS < 0 || REF_W < 1 || (REF_STEPS >> REF_W) != 0) begin : g_check_ref_w
             lif_datapath_REF_W_too_narrow_for_REF_STEPS u_stop ();
@@ -71,13 +73,18 @@ module lif_datapath #(
     // The bits above WIDTH only repeat the sign (|leak| <= |v|).
     wire unused_ok = &{1'b0, prod_sh[WIDTH+LEAK_W:WIDTH]};
 
-    wire signed [WIDTH-1:0] decayed = v_i - leak;
+    // RESET_MODE 2 keeps the membrane of a spike (v_o = sat) and subtracts THRESH here, in the next update that
+    // integrates: v >= THRESH > 0 there, so v - leak >= 0 and v - leak - THRESH stays within WIDTH bits.
+    wire signed [SW-1:0] v_sw = {v_i[WIDTH-1], v_i};
+    wire delayed_sub = (RESET_MODE == 2) && (v_sw >= THR);
+    wire signed [WIDTH-1:0] decayed = v_i - leak - (delayed_sub ? THR[WIDTH-1:0] : {WIDTH{1'b0}});
     wire signed [SW-1:0] sum = {decayed[WIDTH-1], decayed} + {{(SW - IN_WIDTH){x_i[IN_WIDTH-1]}}, x_i};
     wire signed [SW-1:0] sat = (sum > V_MAX) ? V_MAX : (sum < V_MIN) ? V_MIN : sum;
     wire refractory = |ref_i;
     wire fire = !refractory && (sat >= THR);
     wire signed [SW-1:0] residue = sat - THR;
-    wire signed [WIDTH-1:0] v_after = (RESET_MODE == 0) ? VRST : residue[WIDTH-1:0];
+    wire signed [WIDTH-1:0] v_after = (RESET_MODE == 0) ? VRST : (RESET_MODE == 1) ? residue[WIDTH-1:0]
+                                    : sat[WIDTH-1:0];
     // sat >= THR > 0, so sat - THR is in [0, V_MAX]: its top bit is always 0.
     wire unused_residue_msb = residue[SW-1];
 

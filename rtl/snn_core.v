@@ -6,10 +6,12 @@
 //   then for each layer l = 0..L-1, for each of its neurons i = 0..n_l - 1:
 //   ACC   acc = 0; for every event j of the layer's input list, in list order (ascending):
 //         acc = clamp(acc + W_l[i, j], -2^(ACC_W_l - 1), 2^(ACC_W_l - 1) - 1)
-//   UPD   layer l's lif_datapath updates the neuron with x = acc; a spike is appended to the list that layer l + 1
+//   UPD   with a bias bank (BIAS = 1): acc = clamp(acc + b_l[i], ...), the bias the last term of the sum;
+//         layer l's lif_datapath updates the neuron with x = acc; a spike is appended to the list that layer l + 1
 //         reads in this same step (or, in the last layer, counted).
 // The weights are one read-only memory (all layers, row-major, layer 0 first) initialised from WEIGHT_FILE; the
-// neuron state, the two event lists and the output counts are memories with registered reads.
+// neuron state, the two event lists, the output counts and the bias bank (one word per neuron, read-only, from
+// BIAS_FILE) are memories with registered reads.
 //
 // Per-layer parameters are packed: field l (bits 32l+31:32l, two's complement) of ACC_W, LEAK_MULT, LEAK_FRAC,
 // THRESH, V_RESET, RESET_MODE, REF_STEPS is layer l's, counted from 0 here and in upd_layer_o (layer l + 1 in
@@ -33,6 +35,8 @@ module snn_core #(
     parameter [32*L-1:0] REF_STEPS  = {32'd0, 32'd2},
     parameter integer MAX_STEPS = 255,                                // steps per sample the counts must hold
     parameter WEIGHT_FILE = "weights.hex",                            // $readmemh image of the weight memory
+    parameter integer BIAS = 0,                                       // 1: a per-neuron bias bank
+    parameter BIAS_FILE = "bias.hex",                                 // its $readmemh image (BIAS = 1)
     // Port widths; derived, leave them unset.
     parameter integer IN_IDX_W  = bits_for(field(SIZES, 0) - 1),      // an input index
     parameter integer IDX_W     = bits_for(max_size(SIZES, 0, L) - 1),  // a neuron index within any layer
@@ -139,6 +143,9 @@ module snn_core #(
         if (WEIGHT_W < 2 || WEIGHT_W > WIDTH) begin : g_check_weight_w
             snn_core_WEIGHT_W_must_be_2_to_WIDTH u_stop ();
         end
+        if (BIAS != 0 && BIAS != 1) begin : g_check_bias
+            snn_core_BIAS_must_be_0_or_1 u_stop ();
+        end
         if (MAX_STEPS < 1) begin : g_check_max_steps
             snn_core_MAX_STEPS_must_be_at_least_1 u_stop ();
         end
@@ -206,12 +213,28 @@ module snn_core #(
     wire issue_ev = (state_q == S_ACC) && (k_q != ev_n_q);
     wire acc_done = (state_q == S_ACC) && !issue_ev && !rd1_q;
     wire [ROW_W-1:0] w_addr = row_q + {{(ROW_W - EV_AW){1'b0}}, ev_rd_q};
+    // The bias bank: b_l[i] at the neuron's state address, read while it accumulates, added by the same saturating
+    // adder in the update clock (with BIAS = 0 the adder only ever adds weights and the datapaths take acc_q).
+    wire signed [WEIGHT_W-1:0] bias_rd;
+    generate
+        if (BIAS == 1) begin : g_bias
+            reg signed [WEIGHT_W-1:0] b_mem [0:NTOT-1];
+            reg signed [WEIGHT_W-1:0] b_rd_q;
+            initial $readmemh(BIAS_FILE, b_mem);
+            always @(posedge clk_i) if (state_q == S_ACC) b_rd_q <= b_mem[a_q];
+            assign bias_rd = b_rd_q;
+        end else begin : g_no_bias
+            assign bias_rd = {WEIGHT_W{1'b0}};
+        end
+    endgenerate
+    wire add_bias = (BIAS == 1) && (state_q == S_UPD);
+    wire signed [WEIGHT_W-1:0] addend = add_bias ? bias_rd : w_rd_q;
     wire signed [SUM_W-1:0] acc_sum = {{(SUM_W - ACC_MAX){acc_q[ACC_MAX-1]}}, acc_q}
-                                    + {{(SUM_W - WEIGHT_W){w_rd_q[WEIGHT_W-1]}}, w_rd_q};
+                                    + {{(SUM_W - WEIGHT_W){addend[WEIGHT_W-1]}}, addend};
     wire signed [SUM_W-1:0] acc_sat = (acc_sum > acc_hi) ? acc_hi : (acc_sum < acc_lo) ? acc_lo : acc_sum;
     // The datapaths see the accumulator only in the update clock: while it accumulates, their inputs hold still
     // (operand isolation: no switching in logic whose result is not used, and a quicker event-driven simulation).
-    wire signed [ACC_MAX-1:0] dp_x = (state_q == S_UPD) ? acc_q : {ACC_MAX{1'b0}};
+    wire signed [ACC_MAX-1:0] dp_x = (state_q != S_UPD) ? {ACC_MAX{1'b0}} : add_bias ? acc_sat[ACC_MAX-1:0] : acc_q;
 
     // SCAN: the input bit i_q, appended to the written list when set.
     wire scan_bit = in_bits_q[i_q[IN_IDX_W-1:0]];

@@ -14,7 +14,7 @@ import lifhw
 from lifhw.report import cache
 
 #: The foundation: numbers, units, errors, files and the result type every level returns.
-FOUNDATION = {"errors", "files", "limits", "units", "params", "pdk", "fi", "progress", "stats", "jsonio"}
+FOUNDATION = {"errors", "files", "limits", "units", "params", "pdk", "fi", "progress", "stats", "jsonio", "readers"}
 #: Device and arithmetic models: closed forms, analog device physics, the fixed-point arithmetic.
 MODELS = {"theory", "analog", "ota_theory", "fixed"}
 
@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "progress": set(),
     "stats": set(),
     "fi": {"params"},
-    "jsonio": {"files"},
+    "jsonio": {"errors", "files"},
+    "readers": {"errors", "jsonio", "limits"},
     "limits": {"errors"},
     "units": {"errors", "limits"},
     "params": {"errors", "units"},
@@ -46,11 +47,13 @@ ALLOWED: dict[str, set[str]] = {
     "sizing": FOUNDATION | MODELS | {"spice"},
     # a trained network on transistor neurons: the integer network, SPICE and the sizing's mismatch model
     "analognet": FOUNDATION | MODELS | {"spice", "sizing"},
+    # the mixed-signal tile: transistor neurons (spice) with the Verilog periphery (digital) in one run
+    "cosim": FOUNDATION | MODELS | {"spice", "digital"},
     # the comparison report and the command line on top
     "report": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing",
                "analognet"},
     "cli": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing", "report",
-            "analognet"},
+            "analognet", "cosim"},
     "__main__": {"cli"},
     "lifhw": FOUNDATION,
 }

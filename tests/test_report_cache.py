@@ -135,7 +135,7 @@ def test_an_entry_of_another_shape_names_the_type_and_the_field(tmp_path, capsys
     entry.write_text(json.dumps({"key": entry.stem, "result": {"value": 1.5}}))
     assert ctx.cached("probe", {}, lambda: Probe(2), Probe) == Probe(2)
     (warning,) = capsys.readouterr().err.strip().splitlines()
-    assert "does not read back as Probe" in warning and "Probe.value" in warning
+    assert "does not read back (result.value = 1.5: expected int" in warning
 
 
 def test_the_cache_returns_the_typed_result_and_reads_nan_back(tmp_path):
@@ -159,3 +159,12 @@ def test_report_survives_a_corrupted_cache(tmp_path):
         entry.write_bytes(entry.read_bytes()[:10])
     summary = build_report(LIFParams(), tmp_path / "out", tmp_path / "build", quiet=True, only=["reference"])
     assert summary["all_passed"]
+
+
+@pytest.mark.parametrize("name", ["lowpower", "ota"])
+def test_editing_a_bias_block_changes_the_array_key_only(monkeypatch, name):
+    from lifhw.spice.array import get_block
+
+    before = _keys()
+    after = _edited(monkeypatch, get_block(name).path)
+    assert {key for key in before if before[key] != after[key]} == {"array"}

@@ -103,12 +103,15 @@ class AnalogMapping(Record):
 
 def check_network(net: FixedNetwork) -> None:
     """Refuse (ParameterError naming ``model``) a network whose neurons the circuits cannot build, whatever the
-    circuit's numbers: reset mode subtract, V_RESET != 0, REF_STEPS > 0, a layer without leak."""
+    circuit's numbers: a reset mode other than reset, V_RESET != 0, REF_STEPS > 0, a layer without leak, a bias."""
     for index, layer in enumerate(net.layers, 1):
         r = layer.q.rtl
-        if r["RESET_MODE"] == 1:
-            raise ParameterError("model", "reset mode subtract", f"layer {index}: the circuits' reset switch sets the "
-                                 "membrane to V_reset; only reset mode 'reset' maps onto them")
+        if layer.q.fmt.reset_mode != "reset":
+            raise ParameterError("model", f"reset mode {layer.q.fmt.reset_mode}", f"layer {index}: the circuits' "
+                                 "reset switch sets the membrane to V_reset; only reset mode 'reset' maps onto them")
+        if layer.bias is not None:
+            raise ParameterError("model", "a bias bank", f"layer {index}: the mapping has no constant input current "
+                                 "per neuron; only a network without biases maps")
         if r["V_RESET"] != 0:
             raise ParameterError("model", f"V_RESET = {r['V_RESET']}", f"layer {index}: the circuits reset to "
                                  "V_rest; only V_RESET = 0 maps")
@@ -125,9 +128,10 @@ def map_network(net: FixedNetwork, calibration: Calibration, dt: float | None = 
     """The analog design of ``net`` on the calibrated circuit (see the module docstring).
 
     ``dt`` (default: the network's step) is the analog step: only β is the network's, so any step above the timing
-    floor maps it (I_b follows). Refuses (ParameterError naming the flag) what the circuits cannot build: reset mode
-    subtract, V_RESET ≠ 0, REF_STEPS > 0, a layer without leak, a weight whose current exceeds ``i_syn_max``
-    (``--t-w``), a packet larger than the membrane's whole window, a step below the timing floor (``--dt``).
+    floor maps it (I_b follows). Refuses (ParameterError naming the flag) what the circuits cannot build: a reset
+    mode other than reset, a bias, V_RESET ≠ 0, REF_STEPS > 0, a layer without leak, a weight whose current exceeds
+    ``i_syn_max`` (``--t-w``), a packet larger than the membrane's whole window, a step below the timing floor
+    (``--dt``).
     """
     if calibration.circuit not in CIRCUITS:
         raise ParameterError("circuit", calibration.circuit, f"must be one of {', '.join(CIRCUITS)} (a transistor "

@@ -10,6 +10,7 @@ run exits 1 with one line; neither prints a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import importlib
 import os
@@ -23,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import jsonio, limits
-from ..errors import Interrupted, LifhwError, ParameterError
+from .. import jsonio, limits, progress
+from ..errors import ConventionWarning, FieldError, Interrupted, LifhwError, ParameterError
+from ..files import claimed, not_regular
 from ..limits import check_points
 from ..params import FIELDS, LIFParams
 from ..units import Sweep, bounds_rule, check_value, parse_value, read_sweep, spice_text
@@ -215,36 +217,60 @@ class SweepArg(ArgType):
         return read_sweep(text, self.name, self.unit)
 
 
+class PathText(str):
+    """A path as the user typed it, remembering the parameter of its flag (``name``): an OSError on a file under it
+    is reported as a refusal of that flag (:func:`main`). ``hold``: the command holds the folder while it runs."""
+
+    name: str
+    hold: bool
+
+
 class PathArg(ArgType):
     """A folder (``kind="dir"``) or file (``kind="file"``) lifhw will write, or a file or folder it will read
-    (``kind="read"``): refused up front if it cannot be."""
+    (``kind="read"``): refused up front if it cannot be. The value is a :class:`PathText`.
 
-    def __init__(self, name: str, kind: str):
-        self.name, self.kind = name, kind
+    ``hold``: an output folder the command fills, held while it runs (:func:`lifhw.files.claimed`), so that a second
+    command into the same folder refuses in one line instead of replacing the first one's files.
+    """
+
+    def __init__(self, name: str, kind: str, hold: bool = False):
+        if hold and kind != "dir":
+            raise ValueError(f"{name}: only a folder can be held")
+        self.name, self.kind, self.hold = name, kind, hold
 
     def parse(self, text: str) -> str:
         what = {"dir": "folder", "file": "file", "read": "file or folder to read"}[self.kind]
         if not text.strip():
             raise ParameterError(self.name, text, f"must name a {what}")
-        path = Path(text)
+        try:
+            self._check(Path(text), text)
+        except OSError as exc:  # a name too long for the file system, a loop of links, ...
+            raise ParameterError(self.name, text, f"cannot be used: {exc.strerror or exc}") from None
+        path = PathText(text)
+        path.name, path.hold = self.name, self.hold
+        return path
+
+    def _check(self, path: Path, text: str) -> None:
         if self.kind == "read":
             if not path.exists():
                 raise ParameterError(self.name, text, "no such file or folder")
             if not os.access(path, os.R_OK):
                 raise ParameterError(self.name, text, "cannot be read")
-            return text
+            return
         if self.kind == "dir" and path.exists() and not path.is_dir():
             raise ParameterError(self.name, text, "names an existing file; give a folder")
-        if self.kind == "file" and path.is_dir():
-            raise ParameterError(self.name, text, "names an existing folder; give a file")
+        if self.kind == "file" and (what := not_regular(path)) is not None:
+            raise ParameterError(self.name, text, f"names {what}; give a regular file lifhw may replace")
         parent = path if self.kind == "dir" else path.parent
         while not parent.exists():
             parent = parent.parent
+        limit = os.pathconf(parent, "PC_NAME_MAX") if parent.is_dir() else 255
+        if any(len(os.fsencode(part)) > limit for part in path.parts[len(parent.parts):]):
+            raise ParameterError(self.name, text, f"has a name longer than the {limit} bytes the file system takes")
         if not parent.is_dir():
             raise ParameterError(self.name, text, f"cannot be created: {parent} is a file")
         if not os.access(parent, os.W_OK | os.X_OK):
             raise ParameterError(self.name, text, f"cannot be written: {parent} is not writable")
-        return text
 
 
 class FractionArg(ArgType):
@@ -351,9 +377,9 @@ def add_limit_args(parser: argparse.ArgumentParser) -> None:
     """``--max-steps --max-points --max-memory``: the work bounds of lifhw.limits, for one command."""
     defaults = limits.DEFAULT
     group = parser.add_argument_group("work limits (lifhw.limits: refused up front when a run would need more)")
-    helps = {"max_steps": "time steps of one simulation",
+    helps = {"max_steps": "work of one run, in time steps of one lifhw.sim neuron (~44 us each; see lifhw.limits)",
              "max_points": "values in a sweep or list, neurons in a population",
-             "max_memory": "bytes of the arrays one run holds"}
+             "max_memory": "bytes the process may hold: a run's arrays and the interpreter's own"}
     for name, flag in limits.FLAGS.items():
         group.add_argument(flag, dest=name, type=int_arg(name, 1, 10**15), default=getattr(defaults, name),
                            metavar="N", help=helps[name])
@@ -365,7 +391,7 @@ def command(subparsers, name: str, handler: Callable[[argparse.Namespace], dict]
     parser = subparsers.add_parser(name, help=help, description=help)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     add_limit_args(parser)
-    parser.set_defaults(_handler=handler, _human=human or format_table)
+    parser.set_defaults(_handler=handler, _human=human or format_table, _parser=parser)
     return parser
 
 
@@ -431,10 +457,13 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 
 def _run(args: argparse.Namespace) -> dict:
     """The command's result, under the limits its flags set, with its sweeps expanded within them."""
-    with limits.override(**{name: getattr(args, name) for name in limits.FLAGS if hasattr(args, name)}):
+    with limits.override(**{name: getattr(args, name) for name in limits.FLAGS if hasattr(args, name)}), \
+            contextlib.ExitStack() as held:
         for key, value in vars(args).items():
             if isinstance(value, Sweep):
                 setattr(args, key, value.values())
+            if isinstance(value, PathText) and value.hold:
+                held.enter_context(claimed(Path(value)))
         return args._handler(args)
 
 
@@ -453,8 +482,48 @@ def _print(text: str) -> int:
     return 0
 
 
+def _say(line: str) -> None:
+    """Print one line of the outcome on stderr, after ending a progress bar's unfinished line."""
+    progress.end_line()
+    print(line, file=sys.stderr)
+
+
+def _typed(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """The value flags of ``parser`` in ``argv`` (not paths: a folder implies no quantity), each as ``FLAG VALUE``,
+    in the order typed."""
+    takes_value = {flag for action in parser._actions if action.nargs != 0 and not isinstance(action.type, PathArg)
+                   for flag in action.option_strings}
+    typed, tokens = [], list(argv)
+    for k, token in enumerate(tokens):
+        flag, equals, value = token.partition("=")
+        if flag in takes_value:
+            typed.append(f"{flag} {value if equals else (tokens[k + 1] if k + 1 < len(tokens) else '')}")
+    return typed
+
+
+def _refusal(exc: ParameterError, args: argparse.Namespace | None, argv: Sequence[str]) -> str:
+    """The one line of a refusal. One that names a quantity the command has no flag for (``dt`` derived from
+    ``--c-m``, ``beta`` from ``--tau``) says first which of the flags the user typed imply it; one about a file's
+    field names the file already."""
+    text = " ".join(str(exc).split())
+    parser = getattr(args, "_parser", None)
+    flags = {f for a in parser._actions for f in a.option_strings} if parser is not None else set()
+    if parser is None or isinstance(exc, FieldError) or exc.name in vars(args) or exc.name in flags:
+        return text
+    typed = _typed(parser, argv)
+    if not typed:
+        return text
+    return f"{', '.join(typed)} {'implies' if len(typed) == 1 else 'imply'} {text}"
+
+
+#: The signal that stopped this run: its exit code is 128 + its number, as a shell reports a process it ended
+#: (130 for Ctrl-C, 143 for SIGTERM).
+_stopped_by = [signal.SIGINT]
+
+
 def _terminated(signum, frame):
     # SIGTERM stops a run the way Ctrl-C does: what is finished is kept (every batch stores as it goes).
+    _stopped_by[0] = signum
     raise KeyboardInterrupt
 
 
@@ -465,37 +534,69 @@ def _main_thread() -> bool:
 
 
 def _failed(exc: BaseException, args: argparse.Namespace | None) -> int:
-    """A failed or interrupted run: its finished part as JSON (with ``--json``), one line on stderr, exit 1/130."""
+    """A failed or interrupted run: its finished part as JSON (with ``--json``), one line on stderr; exit 1 (failed)
+    or 128 + the signal that stopped it (130 Ctrl-C, 143 SIGTERM)."""
     output = getattr(exc, "output", None)
     if output is not None and args is not None and args.json:
         _print(to_json(output))
     if isinstance(exc, Interrupted | KeyboardInterrupt):
-        detail = f": {' '.join(str(exc).split())}" if str(exc) else ""
-        print(f"lifhw: interrupted{detail}", file=sys.stderr)
-        return 130
-    print(f"lifhw: failed: {' '.join(str(exc).split())}", file=sys.stderr)
+        detail = f": {' '.join(str(exc).split())}" if str(exc) else ": nothing was kept"
+        _say(f"lifhw: interrupted{detail}")
+        return 128 + _stopped_by[0]
+    _say(f"lifhw: failed: {' '.join(str(exc).split())}")
+    return 1
+
+
+def _os_error(exc: OSError, args: argparse.Namespace | None) -> int:
+    """An OSError of a run (a file that could not be written, a folder another run holds, ...) as one line: a
+    refusal of the path flag the file is under (exit 2), else a failure naming the file (exit 1)."""
+    where = exc.filename if exc.filename is not None else ""
+    reason = f"{where}: {exc.strerror}" if where and exc.strerror else " ".join(str(exc).split())
+    if where and args is not None:
+        def within(inner: str, outer: str) -> bool:
+            return (os.path.abspath(inner) + os.sep).startswith(os.path.abspath(outer).rstrip(os.sep) + os.sep)
+
+        # The flag whose path holds the file, or whose path the file is a folder of (one it was creating).
+        target = os.fsdecode(where)
+        flags = [value for value in vars(args).values()
+                 if isinstance(value, PathText) and (within(target, value) or within(value, target))]
+        if flags:
+            flag = max(flags, key=lambda value: len(os.path.abspath(value)))
+            _say(f"lifhw: error: {' '.join(str(ParameterError(flag.name, str(flag), reason)).split())}")
+            return 2
+    _say(f"lifhw: failed: {' '.join(reason.split())}")
     return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _join_negative_values(sys.argv[1:] if argv is None else argv)
     args = None
     previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
+    _stopped_by[0] = signal.SIGINT
     # Warnings (numpy's RuntimeWarnings) wait for the outcome: a rejected input gets its one line, nothing else.
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                args = build_parser().parse_args(_join_negative_values(argv))
+                progress.reached("start-up")
+                args = build_parser().parse_args(argv)
                 result = _run(args)
-            except (ParameterError, UsageError) as exc:
-                print(f"lifhw: error: {' '.join(str(exc).split())}", file=sys.stderr)
+            except ParameterError as exc:
+                _say(f"lifhw: error: {_refusal(exc, args, argv)}")
+                return 2
+            except UsageError as exc:
+                _say(f"lifhw: error: {' '.join(str(exc).split())}")
                 return 2
             except (LifhwError, KeyboardInterrupt) as exc:
                 return _failed(exc, args)
+            except OSError as exc:
+                return _os_error(exc, args)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     for warning in caught:
-        warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+        if issubclass(warning.category, ConventionWarning):
+            print(f"lifhw: warning: {' '.join(str(warning.message).split())}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     return _print(to_json(result) if args.json else args._human(result))

@@ -128,8 +128,8 @@ def register(subparsers) -> None:
     p = command(subparsers, "report", _report, "write the comparison report (HTML + summary.json)")
     # The report's design is the analog one, so that every level (SPICE included) runs the same neuron.
     add_params_args(p, defaults=ota_params())
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "report"), help="output folder")
-    p.add_argument("--build-dir", type=PathArg("build_dir", "dir"), default=str(BUILD),
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "report"), help="output folder")
+    p.add_argument("--build-dir", type=PathArg("build_dir", "dir", hold=True), default=str(BUILD),
                    help="cache and intermediate results")
     p.add_argument("--only", nargs="*", type=ChoiceArg("only", _section_keys),
                    help="section keys to include (default: all)")

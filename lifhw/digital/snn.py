@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import fixed, jsonio
 from ..errors import ParameterError, RtlError
-from ..files import write_atomic
+from ..files import tool_folder, write_atomic
 from . import runner
 from .hdl import SOURCES, packed
 from .testbench import write_hex
@@ -40,6 +40,7 @@ CLOCK_HZ = 100e6
 PROBE_BIT, RESET_SHIFT, RESET_MAX, GAP_MAX = 31, 16, (1 << 15) - 1, (1 << 16) - 1
 EVENTS_FILE, CTRL_FILE, COUNTS_FILE, UPDATES_FILE = "events.hex", "ctrl.hex", "counts.txt", "updates.txt"
 WEIGHTS_FILE, NETWORK_FILE, STIMULUS_FILE, SCORE_FILE = "weights.hex", "network.npz", "stimulus.npz", "score.json"
+BIAS_FILE = "bias.hex"
 
 
 def bits_for(value: int) -> int:
@@ -48,7 +49,8 @@ def bits_for(value: int) -> int:
 
 
 def core_parameters(net: fixed.FixedNetwork, max_steps: int, weight_width: int | None = None) -> dict:
-    """snn_core's Verilog parameters for ``net`` (without WEIGHT_FILE), counts up to ``max_steps`` per sample.
+    """snn_core's Verilog parameters for ``net`` (without WEIGHT_FILE, BIAS_FILE), counts up to ``max_steps`` per
+    sample; ``BIAS`` is 1 when a layer has a bias (the core then has a bias bank for every neuron).
 
     ``weight_width`` is the weight memory width of the core to deploy on (default: the widest layer's
     ``weight_bits``). Raises ParameterError for what the core cannot run: layers of different state widths (one
@@ -78,7 +80,8 @@ def core_parameters(net: fixed.FixedNetwork, max_steps: int, weight_width: int |
     layer_values = {name: [layer.acc_width if name == "ACC_W" else layer.q.rtl[name] for layer in net.layers]
                     for name in LAYER_PARAMETERS}
     return {"L": len(net.layers), "SIZES": packed(net.sizes), "WIDTH": width, "WEIGHT_W": weight_w,
-            **{name: packed(values) for name, values in layer_values.items()}, "MAX_STEPS": max_steps}
+            **{name: packed(values) for name, values in layer_values.items()}, "MAX_STEPS": max_steps,
+            "BIAS": int(any(layer.bias is not None for layer in net.layers))}
 
 
 def port_widths(net: fixed.FixedNetwork, max_steps: int) -> dict[str, int]:
@@ -91,6 +94,26 @@ def port_widths(net: fixed.FixedNetwork, max_steps: int) -> dict[str, int]:
 def weight_image(net: fixed.FixedNetwork) -> np.ndarray:
     """The weight memory's words: every layer's W (n_out, n_in) row-major, layer 0 first."""
     return np.concatenate([layer.weights.ravel() for layer in net.layers])
+
+
+def bias_image(net: fixed.FixedNetwork) -> np.ndarray:
+    """The bias bank's words: one per neuron, layers in order (as the state memory), 0 for a layer without bias."""
+    return np.concatenate([np.zeros(layer.n_out, dtype=np.int64) if layer.bias is None else layer.bias
+                           for layer in net.layers])
+
+
+def write_memories(work: Path, net: fixed.FixedNetwork, parameters: dict, absolute: bool = True) -> dict[str, str]:
+    """Write the weight image (and, with ``BIAS``, the bias bank's) into ``work``; returns the Verilog parameters
+    that name them, quoted, as absolute paths or as the bare names (read where the tool runs)."""
+    work = Path(work)
+    images = {"WEIGHT_FILE": (WEIGHTS_FILE, weight_image(net))}
+    if parameters["BIAS"]:
+        images["BIAS_FILE"] = (BIAS_FILE, bias_image(net))
+    names = {}
+    for parameter, (name, words) in images.items():
+        write_hex(work / name, words, parameters["WEIGHT_W"])
+        names[parameter] = f'"{work / name if absolute else name}"'
+    return names
 
 
 def cycles_per_step(net: fixed.FixedNetwork, events_per_layer) -> int:
@@ -115,10 +138,9 @@ def inference_cycles(net: fixed.FixedNetwork, events) -> np.ndarray:
     return 1 + sum(net.sizes[1:]) + steps.sum(axis=1) + 1 + net.sizes[-1]
 
 
-def wrapper(net: fixed.FixedNetwork, parameters: dict, name: str = "snn_deployed",
-            weight_file: str = WEIGHTS_FILE) -> str:
+def wrapper(net: fixed.FixedNetwork, parameters: dict, files: dict[str, str], name: str = "snn_deployed") -> str:
     """A synthesizable top module with the deployed network's parameters: snn_core's ports, its widths written
-    out, the weight memory read from ``weight_file`` (relative to where the tool runs)."""
+    out, the memories read from ``files`` (:func:`write_memories`' parameters)."""
     w = port_widths(net, parameters["MAX_STEPS"])
     ports = [("input", "", "clk_i"), ("input", "", "rst_i"), ("input", "", "in_valid_i"),
              ("input", w["IN_IDX_W"], "in_idx_i"), ("output", "", "in_ready_o"), ("input", "", "step_i"),
@@ -134,9 +156,10 @@ def wrapper(net: fixed.FixedNetwork, parameters: dict, name: str = "snn_deployed
         bus = f"[{width - 1}:0] " if width else ""
         return f"    {direction:<6} wire {signed + ' ' if signed else ''}{bus}{port}"
 
-    overrides = ",\n".join(f"        .{k}({v})" for k, v in {**parameters, "WEIGHT_FILE": f'"{weight_file}"'}.items())
+    overrides = ",\n".join(f"        .{k}({v})" for k, v in {**parameters, **files}.items())
     return (f"// {name}: snn_core with the parameters of a deployed lifhw.fixed.FixedNetwork (lifhw deploy).\n"
-            f"// Layer sizes {'-'.join(map(str, net.sizes))}; the weight memory is read from {weight_file}.\n"
+            f"// Layer sizes {'-'.join(map(str, net.sizes))}; the memories are read from "
+            f"{', '.join(files.values())}.\n"
             "`timescale 1ns / 1ps\n`default_nettype none\n\n"
             f"module {name} (\n" + ",\n".join(declaration(*p) for p in ports) + "\n);\n"
             f"    snn_core #(\n{overrides}\n    ) u_core (\n"
@@ -348,12 +371,22 @@ def run(net: fixed.FixedNetwork, events, work: Path, simulator: str = "icarus", 
     if ctrl is None:
         ctrl = control_words(n_samples, n_steps, probe=probe_mask(n_samples, n_steps, probe_fraction, seed))
     ctrl = np.asarray(ctrl, dtype=np.int64).reshape(n_samples, n_steps)
-    work.mkdir(parents=True, exist_ok=True)
     for stale in (COUNTS_FILE, UPDATES_FILE, SCORE_FILE):
         (work / stale).unlink(missing_ok=True)
-    write_hex(work / WEIGHTS_FILE, weight_image(net), parameters["WEIGHT_W"])
+    # The simulator's build (a makefile for Verilator, a command file for Icarus) and the testbench's weight file
+    # name take the folder's path as it is: a folder whose name a tool cannot take runs in a stand-in.
+    with tool_folder(work) as stage:
+        result = _stream(net, events, ctrl, parameters, stage, simulator, sources)
+    return result
+
+
+def _stream(net: fixed.FixedNetwork, events: np.ndarray, ctrl: np.ndarray, parameters: dict, work: Path,
+            simulator: str, sources: list[Path] | None) -> dict:
+    """:func:`run` in ``work``, a folder whose name every tool takes."""
+    n_samples, n_steps, _ = events.shape
+    files = write_memories(work, net, parameters)
     depths = write_stimulus(work, net, events, ctrl)
-    tb_parameters = {**parameters, "WEIGHT_FILE": f'"{work / WEIGHTS_FILE}"', **depths}
+    tb_parameters = {**parameters, **files, **depths}
     start = time.perf_counter()
     built = runner.cocotb_build("tb_snn_core", tb_parameters, work, simulator, sources=sources)
     build_seconds = time.perf_counter() - start
@@ -395,17 +428,18 @@ def area(net: fixed.FixedNetwork, parameters: dict, work: Path, name: str = "snn
     """
     work = Path(work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    write_hex(work / WEIGHTS_FILE, weight_image(net), parameters["WEIGHT_W"])
-    write_atomic(work / f"{name}.v", wrapper(net, parameters, name).encode())
+    files = write_memories(work, net, parameters, absolute=False)
+    write_atomic(work / f"{name}.v", wrapper(net, parameters, files, name).encode())
     script = work / f"{name}.ys"
     stat, netlist = work / f"{name}.stat.txt", work / f"{name}.json"
-    script.write_text(f"read_verilog -defer {' '.join(map(str, SOURCES['snn_core']))} {work / f'{name}.v'}\n"
-                      f"hierarchy -check -top {name}\n"
-                      "synth -flatten -run coarse:fine\n"
-                      "opt -fast -full\nopt -full\ntechmap\nopt -fast\nabc -fast\nopt -fast\n"
-                      f"tee -q -o {stat} stat\nwrite_json {netlist}\n")
-    # In work: $readmemh reads the wrapper's relative file name from where Yosys runs.
-    runner.run_tool(["yosys", "-q", "-s", str(script)], work / f"{name}.yosys.log", f"Yosys synthesis of {name}",
+    # In work, by relative names: $readmemh reads the wrapper's relative file name from where Yosys runs, and no
+    # path of the user's reaches the script (runner.synth_area says why).
+    write_atomic(script, (f"read_verilog -defer {runner.tool_sources(SOURCES['snn_core'])} {name}.v\n"
+                          f"hierarchy -check -top {name}\n"
+                          "synth -flatten -run coarse:fine\n"
+                          "opt -fast -full\nopt -full\ntechmap\nopt -fast\nabc -fast\nopt -fast\n"
+                          f"tee -q -o {stat.name} stat\nwrite_json {netlist.name}\n").encode())
+    runner.run_tool(["yosys", "-q", "-s", script.name], work / f"{name}.yosys.log", f"Yosys synthesis of {name}",
                     cwd=work)
     cells = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\$\w+)\s+(\d+)\s*$", stat.read_text(), re.M)}
     memories = []
@@ -438,10 +472,10 @@ def deploy(net: fixed.FixedNetwork, events, labels, out: Path, simulator: str = 
     if labels.shape != events.shape[:1]:
         raise ParameterError("labels", labels.shape, f"must be one label per sample, ({events.shape[0]},)")
     parameters = core_parameters(net, events.shape[1], weight_width)
-    jsonio.write(out / "params.json", {**parameters, "WEIGHT_FILE": WEIGHTS_FILE,
+    files = write_memories(out, net, parameters, absolute=False)
+    jsonio.write(out / "params.json", {**parameters, **{k: v.strip('"') for k, v in files.items()},
                                        "port_widths": port_widths(net, events.shape[1])})
-    write_atomic(out / "snn_deployed.v", wrapper(net, parameters).encode())
-    write_hex(out / WEIGHTS_FILE, weight_image(net), parameters["WEIGHT_W"])
+    write_atomic(out / "snn_deployed.v", wrapper(net, parameters, files).encode())
     score = run(net, events, out / "sim", simulator, probe_fraction=probe_fraction, seed=seed,
                 weight_width=weight_width)
     synth = area(net, parameters, out / "synth")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +10,9 @@ import numpy as np
 from .. import fixed, jsonio, theory
 from ..errors import ParameterError
 from ..fi import FICurve
-from ..files import run_folder, write_atomic
+from ..files import replace, run_folder, write_atomic
 from ..jsonio import Record
-from ..limits import check_memory, check_steps
+from ..limits import COST_RTL_NEURON_STEP, check_memory, check_steps
 from ..params import LIFParams
 from . import runner, testbench
 from .hdl import core_parameters, neuron_parameters
@@ -48,6 +47,9 @@ def fi_measure(q: fixed.QuantizedLIF, currents, t_sim: float, work: Path, vcd: P
     codes = q.input_code(currents)
     # Icarus and the bit-exact model each step every neuron; both keep (n_steps, N) records: refuse before either runs.
     n_steps = check_steps("t_sim", t_sim, round(t_sim / q.dt), f"t_sim/dt = {t_sim:.4g}/{q.dt:.4g}: time steps")
+    check_steps("t_sim", t_sim, COST_RTL_NEURON_STEP * n_steps * len(currents),
+                f"{n_steps} steps x {len(currents)} currents, each neuron-step {COST_RTL_NEURON_STEP} of lifhw.sim's: "
+                "steps of work")
     check_memory("t_sim", t_sim, RECORD_BYTES * n_steps * len(currents),
                  f"{n_steps} steps x {len(currents)} neurons of records: bytes")
     if n_steps < 2:
@@ -146,5 +148,5 @@ def write_artifacts(params: LIFParams, out: Path, dt: float = 1e-4, t_sim: float
         tb = testbench.compile_tb(q, 4, run, stim_depth=4)
         testbench.run_tb(tb, q.input_code(theory.current_for_rate(params, [20.0, 50.0, 100.0, 200.0])), 200,
                          vcd=(run / "lif_core.vcd").resolve())
-        os.replace(run / "lif_core.vcd", out / "lif_core.vcd")  # whole, as every other file of out
+        replace(run / "lif_core.vcd", out / "lif_core.vcd")  # whole, as every other file of out
     return RtlArtifacts(mismatches, area_report(params, dt, out))

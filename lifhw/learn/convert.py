@@ -4,7 +4,8 @@ Layer by layer: the neuron is ``quantize(net.lif_params(k), dt, FixedFormat(widt
 in_width = ACC_W))``, so THRESH = round(θ_V·2^frac) LSB with θ_V = :data:`~lifhw.learn.model.THETA_VOLTS`, and a
 weight of w threshold units becomes ``clip(rint(w·THRESH), −2^(b−1), 2^(b−1) − 1)`` LSB. ``frac`` is chosen per
 layer as the largest that keeps the largest |w| within b bits (finer weights cannot be had without clipping)
-and the state range within WIDTH (``fixed.auto_frac``); ACC_W is ``fixed.default_acc_width``.
+and the state range within WIDTH (``fixed.auto_frac``); ACC_W is ``fixed.default_acc_width``. A bias of b threshold
+units per step becomes ``clip(rint(b·THRESH))`` like a weight (it is stored as one): the largest |w| or |b| sets frac.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import numpy as np
 from .. import fixed
 from ..errors import ParameterError
 from .model import THETA_VOLTS, FloatNetwork
+
+#: Signed weight widths :func:`plan` takes.
+BITS_RANGE = (2, 16)
 
 
 @dataclass(frozen=True)
@@ -41,18 +45,19 @@ def choose_frac(w_max: float, bits: int, top: int) -> int:
 def plan(net: FloatNetwork, bits: int, width: int = 16, leak: str = "mult", leak_frac: int = 16,
          fracs: list[int] | None = None) -> list[LayerPlan]:
     """The fixed-point format of each layer (``fracs`` given: use them, e.g. from a model's metadata)."""
-    if isinstance(bits, bool) or not isinstance(bits, int) or not 2 <= bits <= 16:
-        raise ParameterError("bits", bits, "must be a whole number of weight bits in 2..16")
+    if isinstance(bits, bool) or not isinstance(bits, int) or not BITS_RANGE[0] <= bits <= BITS_RANGE[1]:
+        raise ParameterError("bits", bits, "must be a whole number of weight bits in {}..{}".format(*BITS_RANGE))
     if fracs is not None and len(fracs) != len(net.weights):
         raise ParameterError("frac", fracs, f"must give one value per layer ({len(net.weights)})")
     out = []
     for k, w in enumerate(net.weights):
         params = net.lif_params(k)
-        acc = fixed.default_acc_width(bits, w.shape[1], width)
+        acc = fixed.default_acc_width(bits, w.shape[1], width, bias=net.biases is not None)
         if bits > width:
             raise ParameterError("bits", bits, f"must be at most the state width {width}")
-        frac = fracs[k] if fracs is not None else choose_frac(float(np.max(np.abs(w))), bits,
-                                                              fixed.auto_frac(params, width))
+        largest = float(np.max(np.abs(w)) if net.biases is None else max(np.max(np.abs(w)), np.max(np.abs(
+            net.biases[k]))))
+        frac = fracs[k] if fracs is not None else choose_frac(largest, bits, fixed.auto_frac(params, width))
         fmt = fixed.FixedFormat(width=width, frac=frac, leak=leak, leak_frac=leak_frac,
                                 reset_mode=net.neurons[k].reset_mode, discretization=net.discretization, in_width=acc)
         out.append(LayerPlan(fixed.quantize(params, net.dt, fmt), bits, acc))
@@ -68,5 +73,7 @@ def integer_weights(w: np.ndarray, layer: LayerPlan) -> np.ndarray:
 
 
 def to_fixed(net: FloatNetwork, layers: list[LayerPlan]) -> fixed.FixedNetwork:
-    return fixed.FixedNetwork(tuple(fixed.FixedLayer(integer_weights(w, p), p.q, p.weight_bits, p.acc_width)
-                                    for w, p in zip(net.weights, layers, strict=True)))
+    biases = net.biases or (None,) * len(layers)
+    return fixed.FixedNetwork(tuple(fixed.FixedLayer(integer_weights(w, p), p.q, p.weight_bits, p.acc_width,
+                                                     None if b is None else integer_weights(b, p))
+                                    for w, b, p in zip(net.weights, biases, layers, strict=True)))

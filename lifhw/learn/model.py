@@ -2,8 +2,10 @@
 
 One layer, one step, in this order (``rtl/README.md``, *One update* and *Network*): a neuron with ``ref > 0``
 holds (no leak, input ignored, no spike, ``ref − 1``); otherwise ``u = clip(β·v + x, v_lo, v_hi)`` with
-``x = W·s`` the weighted input spikes of the same step, spike ``s = H(u − θ)`` (``u ≥ θ``), then ``v = v_reset``
-(reset mode ``reset``) or ``v = u − θ`` (``subtract``) and ``ref = ref_steps``; else ``v = u``.
+``x = W·s + b`` the weighted input spikes of the same step and the layer's bias (if it has one), spike
+``s = H(u − θ)`` (``u ≥ θ``), then ``v = v_reset`` (reset mode ``reset``), ``v = u − θ`` (``subtract``) or ``v = u``
+(``subtract-delayed``: the next integrating update subtracts θ from β·v when v ≥ θ, snnTorch's ``reset_delay``) and
+``ref = ref_steps``; else ``v = u``.
 
 Two instances of that update (:class:`StepSpec`):
 
@@ -45,7 +47,7 @@ THETA_VOLTS = LIFParams().v_th - LIFParams().v_rest
 class LayerNeuron:
     """The float discrete-time LIF shared by the neurons of one layer, in threshold units (θ = 1, rest = 0).
 
-    beta: decay per step in (0, 1]; v_reset: reset value (< 1); reset_mode: ``reset`` or ``subtract``;
+    beta: decay per step in (0, 1]; v_reset: reset value (< 1); reset_mode: one of ``lifhw.fixed.RESET_MODES``;
     ref_steps: held steps after a spike (≥ 0).
     """
 
@@ -67,16 +69,25 @@ class LayerNeuron:
 
 @dataclass(frozen=True, eq=False)
 class FloatNetwork:
-    """Fully connected float LIF layers: ``weights[l]`` (n_out, n_in) in threshold units per input spike."""
+    """Fully connected float LIF layers: ``weights[l]`` (n_out, n_in) in threshold units per input spike, and
+    ``biases[l]`` (n_out,) in threshold units per step, or None (no layer has a bias)."""
 
     weights: tuple[np.ndarray, ...]
     neurons: tuple[LayerNeuron, ...]
     dt: float
     discretization: str = "exact"
+    biases: tuple[np.ndarray, ...] | None = None
 
     def __post_init__(self) -> None:
         weights = tuple(np.array(w, dtype=float) for w in self.weights)
         neurons = tuple(self.neurons)
+        if self.biases is not None:
+            biases = tuple(np.array(b, dtype=float) for b in self.biases)
+            if len(biases) != len(weights) or any(b.shape != (w.shape[0],) or not np.all(np.isfinite(b))
+                                                  for b, w in zip(biases, weights, strict=True)):
+                raise ParameterError("biases", [b.shape for b in biases], "must be one finite (n_out,) vector per "
+                                                                          "layer")
+            object.__setattr__(self, "biases", biases)
         if not weights or len(weights) != len(neurons):
             raise ParameterError("layers", len(weights), f"need one neuron per weight matrix, got {len(neurons)}")
         for k, w in enumerate(weights):
@@ -122,7 +133,7 @@ class StepSpec:
     beta: float
     theta: float = 1.0
     v_reset: float = 0.0
-    subtract: bool = False
+    reset_mode: str = "reset"
     ref_steps: int = 0
     v_lo: float = -math.inf
     v_hi: float = math.inf
@@ -145,14 +156,14 @@ class StepSpec:
 
 
 def float_spec(neuron: LayerNeuron) -> StepSpec:
-    return StepSpec(beta=float(neuron.beta), v_reset=float(neuron.v_reset), subtract=neuron.reset_mode == "subtract",
+    return StepSpec(beta=float(neuron.beta), v_reset=float(neuron.v_reset), reset_mode=neuron.reset_mode,
                     ref_steps=neuron.ref_steps)
 
 
 def qat_spec(q: fixed.QuantizedLIF, weight_bits: int, acc_width: int) -> StepSpec:
     r = q.rtl
     return StepSpec(beta=q.beta_q, theta=float(r["THRESH"]), v_reset=float(r["V_RESET"]),
-                    subtract=r["RESET_MODE"] == 1, ref_steps=r["REF_STEPS"], v_lo=float(q.v_min),
+                    reset_mode=q.fmt.reset_mode, ref_steps=r["REF_STEPS"], v_lo=float(q.v_min),
                     v_hi=float(q.v_max), acc_lo=-(2.0 ** (acc_width - 1)), acc_hi=2.0 ** (acc_width - 1) - 1,
                     weight_scale=float(r["THRESH"]), weight_bits=weight_bits, leak_mult=r["LEAK_MULT"],
                     leak_frac=r["LEAK_FRAC"])
@@ -204,11 +215,15 @@ def lif_step(spec: StepSpec, kind: str, slope: float, v, ref, x, device=None):
     """One update of a layer from input ``x`` (already weighted); returns (v, ref, spikes). ``device``: an analog
     layer's per-neuron (threshold, leak zero, decay) (:func:`device_draw`)."""
     hold = ref > 0
-    u = jnp.clip(_decay(v, spec, device) + x, spec.v_lo, spec.v_hi)
+    decayed = _decay(v, spec, device)
     theta = spec.theta if device is None else device[0]
+    if spec.reset_mode == "subtract-delayed":  # the state still holds the last spike's membrane
+        decayed = decayed - spec.theta * jax.lax.stop_gradient((v >= theta).astype(v.dtype))
+    u = jnp.clip(decayed + x, spec.v_lo, spec.v_hi)
     s = surrogate.spike((u - theta) / spec.theta, kind, slope) * (1.0 - hold)
     fired = jax.lax.stop_gradient(s)
-    after = u - spec.theta * fired if spec.subtract else u + fired * (spec.v_reset - u)
+    after = {"reset": u + fired * (spec.v_reset - u), "subtract": u - spec.theta * fired,
+             "subtract-delayed": u}[spec.reset_mode]
     v_next = jnp.where(hold, v, after)
     ref_next = jnp.where(hold, ref - 1, jnp.where(fired > 0, spec.ref_steps, 0))
     return v_next, ref_next, s
@@ -225,14 +240,18 @@ def device_draw(spec: StepSpec, shape: tuple[int, int], key=None):
     return (spec.theta + spec.sigma_theta * z[0], spec.v_zero + spec.sigma_zero * z[1], spec.beta ** bias)
 
 
-def run(weights, specs: tuple[StepSpec, ...], events, kind: str, slope: float, key=None):
-    """Run a batch from reset; ``events`` (T, B, n_in) float 0/1, time first. ``key``: draw the mismatch of analog
-    layers per sample (none: nominal devices).
+def run(weights, specs: tuple[StepSpec, ...], events, kind: str, slope: float, biases=None, key=None):
+    """Run a batch from reset; ``events`` (T, B, n_in) float 0/1, time first; ``biases`` one (n_out,) vector per
+    layer or None. The bias is added after the weighted spikes and the accumulator's clip, and clipped again (the
+    core's order, exact while the partial sums do not saturate). ``key``: draw the mismatch of analog layers per
+    sample (none: nominal devices).
 
     Returns (spikes of the last layer (T, B, n_out), spikes of every layer summed over neurons (T, B, L)).
     An analog layer starts at its leak's zero (the circuit's operating point) and resets to v_reset.
     """
     used = [effective_weight(w, spec) for w, spec in zip(weights, specs, strict=True)]
+    offsets = [None] * len(used) if biases is None else [effective_weight(b, spec)
+                                                          for b, spec in zip(biases, specs, strict=True)]
     batch = events.shape[1]
     keys = [None] * len(specs) if key is None else list(jax.random.split(key, len(specs)))
     devices = [device_draw(spec, (batch, w.shape[0]), k) for w, spec, k in zip(used, specs, keys, strict=True)]
@@ -243,8 +262,10 @@ def run(weights, specs: tuple[StepSpec, ...], events, kind: str, slope: float, k
 
     def one_step(state, s_in):
         new, totals, s = [], [], s_in
-        for w, spec, (v, ref), device in zip(used, specs, state, devices, strict=True):
+        for w, b, spec, (v, ref), device in zip(used, offsets, specs, state, devices, strict=True):
             x = jnp.clip(s @ w.T, spec.acc_lo, spec.acc_hi)
+            if b is not None:
+                x = jnp.clip(x + b, spec.acc_lo, spec.acc_hi)
             v, ref, s = lif_step(spec, kind, slope, v, ref, x, device)
             new.append((v, ref))
             totals.append(s.sum(axis=-1))

@@ -282,6 +282,22 @@ def poisson_table(mean: float) -> tuple[np.ndarray, np.ndarray]:
     return cdf32, guide.astype(np.int64)
 
 
+#: Bytes held per spike at the peak: the kernel's two int32 lists at up to twice their length while one grows,
+#: their trimmed copies, then the float64 spike times.
+SPIKE_BYTES = 32
+
+
+def memory(n: int, in_degree: int, n_delay: int, n_ref: int, n_steps: int) -> int:
+    """The most bytes :func:`simulate` holds at once for ``n`` neurons of ``in_degree`` synapses each, a delay of
+    ``n_delay`` steps, ``n_ref`` refractory steps and ``n_steps`` steps: the uint16 targets, the int64 pointers
+    with their counts (or the fill cursors) per source and block of 65536 targets, the float64 delay ring, the
+    neurons' state and the spikes, at most one per neuron every ``n_ref + 1`` steps."""
+    pointers = 2 * 8 * (n * ((n - 1) // 2**_kernel.BLOCK_BITS + 1) + 1)
+    state = (8 + 4 + 4 + 8) * n  # V, refractory count, this step's spikes, the initial V's draw
+    spikes = SPIKE_BYTES * n * -(-n_steps // (n_ref + 1))
+    return 2 * n * in_degree + pointers + 8 * n_delay * n + state + spikes
+
+
 def simulate(network: BrunelNetwork, t_sim: float = 1.0, seed: int = 0, t_transient: float | None = None,
              v0: np.ndarray | None = None) -> NetworkResult:
     """Simulate ``network`` for ``t_sim`` seconds; the same ``seed`` gives the same spikes.
@@ -302,13 +318,16 @@ def simulate(network: BrunelNetwork, t_sim: float = 1.0, seed: int = 0, t_transi
     # Everything the run will hold or do, refused before any of it is allocated.
     check_points("n", net.n, net.n, "neurons")
     n_steps = check_steps("dt", net.dt, round(t_sim / net.dt), f"t_sim/dt = {t_sim:.4g}/{net.dt:.4g}: time steps")
-    check_steps("n", net.n, net.n * n_steps / UPDATES_PER_STEP,
-                f"n x t_sim/dt / {UPDATES_PER_STEP} (neuron updates, counted as steps of lifhw.sim)")
+    # Connecting draws every synapse's source twice (once to size the lists, once to fill them): a draw costs
+    # about what a neuron update does.
+    check_steps("n", net.n, (net.n * n_steps + 2 * net.n * (net.c_e + net.c_i)) / UPDATES_PER_STEP,
+                f"(n x t_sim/dt + 2 x n x (c_e + c_i)) / {UPDATES_PER_STEP} (neuron updates and synapse draws, counted "
+                "as steps of lifhw.sim)")
     n_delay = _steps("delay", net.delay, net.dt)
-    n_blocks = (net.n - 1) // 2**_kernel.BLOCK_BITS + 1
-    check_memory("dt", net.dt, 8 * n_delay * net.n + 2 * net.n * (net.c_e + net.c_i) + 8 * net.n * n_blocks,
-                 f"delay ring of delay/dt = {n_delay} rows x {net.n} neurons and {net.n * (net.c_e + net.c_i):.4g} "
-                 "synapses: bytes")
+    n_ref = _steps("t_ref", neuron.t_ref, net.dt)
+    check_memory("n", net.n, memory(net.n, net.c_e + net.c_i, n_delay, n_ref, n_steps),
+                 f"delay ring of delay/dt = {n_delay} rows x {net.n} neurons, {net.n * (net.c_e + net.c_i):.4g} "
+                 f"synapses and up to one spike per neuron every {n_ref + 1} steps: bytes")
     poisson_mean = net.c_e * net.nu_ext * net.dt
     if not poisson_mean <= POISSON_MEAN_MAX:
         raise ParameterError("eta", net.eta, f"gives c_e x nu_ext x dt = {poisson_mean:.4g} external spikes per neuron "
@@ -325,5 +344,5 @@ def simulate(network: BrunelNetwork, t_sim: float = 1.0, seed: int = 0, t_transi
     ring = np.zeros((n_delay, net.n))
     step, neuron_index = _kernel.run(
         v, ring, ptr, targets, net.n_e, net.j, -net.g * net.j, math.exp(-net.dt / neuron.tau_m), theta,
-        neuron.v_reset - neuron.v_rest, _steps("t_ref", neuron.t_ref, net.dt), net.j, cdf32, guide, n_steps, state)
+        neuron.v_reset - neuron.v_rest, n_ref, net.j, cdf32, guide, n_steps, state)
     return NetworkResult(net, n_steps * net.dt, t_transient, int(seed), (step + 1) * net.dt, neuron_index)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import readers
 from ..fi import FICurve
 from ..params import LIFParams
 from ..progress import Progress
@@ -90,7 +91,7 @@ class ReportContext:
         """
         roots = code or (inspect.getmodule(compute),)
         path = self.build_dir / "cache" / f"{name}-{cache.key(inputs, roots)}.json"
-        stored = cache.load(path, kind, lambda message: print(message, file=sys.stderr))
+        stored = cache.load(path, kind, readers.warn)
         return stored if stored is not None else cache.store(path, compute(), kind)
 
 

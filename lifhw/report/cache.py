@@ -18,14 +18,15 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import typing
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from .. import jsonio
-from ..errors import LifhwError
+from .. import jsonio, readers
+from ..errors import FieldError
 from ..files import write_atomic
 
 #: A typed result: a class with ``as_dict()`` and the classmethod ``from_dict()`` (:class:`lifhw.jsonio.Record`).
@@ -136,23 +137,18 @@ def key(inputs: dict, roots: Iterable[ModuleType]) -> str:
 
 def load(path: Path, kind: type[R], warn: Callable[[str], None]) -> R | None:
     """The entry stored at ``path`` read back as ``kind`` (``kind.from_dict``), or None, with one ``warn`` line, if
-    it is missing, unreadable or does not read back as ``kind`` (a wrong shape, a field of the wrong type)."""
-    try:
-        entry = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        warn(f"report: cache entry {path} is unreadable ({type(exc).__name__}); recomputing it")
-        return None
-    if not isinstance(entry, dict) or entry.get("key") != path.stem or "result" not in entry:
-        warn(f"report: cache entry {path} is not a stored result; recomputing it")
-        return None
-    try:
-        return kind.from_dict(entry["result"])
-    except (KeyError, TypeError, ValueError, LifhwError) as exc:
-        reason = " ".join(str(exc).split())[:200]
-        warn(f"report: cache entry {path} does not read back as {kind.__name__} ({reason}); recomputing it")
-        return None
+    it is unreadable or does not read back as ``kind`` (a wrong shape, a field of the wrong type:
+    :func:`lifhw.readers.stored`); None if there is none."""
+
+    def entry(data: Any) -> R:
+        entry = jsonio.read(dict, data, "")
+        if entry.get("key") != path.stem:
+            raise FieldError("key", entry.get("key", ...), f"must be the file's key {path.stem!r}")
+        if "result" not in entry:
+            raise FieldError("result", ..., "is missing")
+        return typing.cast(R, jsonio.read(kind, entry["result"], "result"))
+
+    return readers.stored(path, entry, "report cache entry", warn)
 
 
 def store(path: Path, result: R, kind: type[R]) -> R:

@@ -8,7 +8,8 @@ import importlib.metadata
 import subprocess
 from pathlib import Path
 
-from .. import jsonio
+from .. import jsonio, progress
+from ..errors import Interrupted
 from ..files import write_atomic
 from ..params import FIELDS, LIFParams
 from ..units import format_value
@@ -69,11 +70,15 @@ def build_report(params: LIFParams, out_dir: Path, build_dir: Path, quiet: bool 
     """
     ctx = ReportContext(params=params, build_dir=build_dir, quiet=quiet)
     sections: list[Section] = []
-    for module in discover_sections():
-        if only and module.KEY not in only:
-            continue
-        ctx.log(f"report: {module.KEY}")
-        sections.append(module.build(ctx))
+    chosen = [module for module in discover_sections() if not only or module.KEY in only]
+    try:
+        for module in chosen:
+            ctx.log(f"report: {module.KEY}")
+            sections.append(module.build(ctx))
+            progress.reached("between-sections")
+    except KeyboardInterrupt:
+        raise Interrupted(f"{len(sections)} of {len(chosen)} sections finished; their cached results are in "
+                          f"{build_dir / 'cache'}, and the same command reuses them") from None
 
     budget = [row for s in sections for row in s.budget]
     curves = [curve for s in sections for curve in s.fi_curves]

@@ -26,7 +26,7 @@ from scipy.optimize import brentq
 
 from ..errors import ParameterError
 from ..limits import check_points, check_steps
-from ..sim import simulate
+from ..sim import simulate, steps_of_work
 from .base import Param, Scenario, ScenarioResult, result_params, steady_rate
 
 TOLERANCE = 0.05
@@ -139,8 +139,10 @@ def _check_work(neuron, speed, speed_jitter, laps, track_length, bin_size) -> No
     check_points("bin_size", bin_size, track_length / bin_size, "track_length / bin_size: position bins")
     # The population runs until the slowest lap (the slowest sweep speed, jittered down) ends, in steps of tau_m/20.
     slowest = speed * min(SWEEP_SPEED) * (1 - speed_jitter)
-    check_steps("speed", speed, track_length / slowest / (neuron.tau_m / 20),
-                f"track_length / slowest lap speed ({slowest:.4g} m/s) / (tau_m/20): time steps")
+    steps = track_length / slowest / (neuron.tau_m / 20)
+    check_steps("speed", speed, steps_of_work(steps, n_conditions * laps, conductances_vary=True),
+                f"track_length / slowest lap speed ({slowest:.4g} m/s) / (tau_m/20) = {steps:.4g} time steps of "
+                f"{n_conditions * laps} neurons: steps of work (lifhw.limits)")
 
 
 def run(neuron, g_peak, sigma, g_inh, e_e, e_inh, speed, speed_jitter, laps, track_length, bin_size,

@@ -22,12 +22,16 @@ the model version, the seeds) and computed once.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .. import pdk
+from ..errors import ParameterError
 from ..files import BUILD
+from ..jsonio import Record, plain
 from ..params import LIFParams
 from . import netlist as nl
 from .deck import Deck
@@ -51,6 +55,55 @@ BLOCKS = {"leak_ota": ("a_leak", "V_os = V_0 - V_rest", "V"),
           "mirror": ("a_mirror", "I_out/I_in - 1", ""),
           "comparator": ("a_cmp", "trip point - V_th", "V")}
 NFET, PFET = "sky130_fd_pr__nfet_01v8", "sky130_fd_pr__pfet_01v8"
+
+
+@dataclass(frozen=True)
+class AreaRow(Record):
+    """One block at one area factor: its copies' mean and σ, with σ's 95 % interval."""
+
+    area: float
+    n: int
+    mean: float
+    sigma: float
+    sigma_95: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class PelgromFit(Record):
+    """σ = sigma_1 · area^slope."""
+
+    sigma_1: float
+    slope: float
+
+
+@dataclass(frozen=True)
+class BlockRow(Record):
+    """One block of the table: what it measures, at each area, its fit and its devices' W·L (µm²)."""
+
+    factor: str
+    quantity: str
+    unit: str
+    rows: list[AreaRow]
+    fit: PelgromFit
+    devices: dict[str, float]
+
+
+@dataclass(frozen=True)
+class BlockTable(Record):
+    """What a stored table must read back as (:func:`block_table` hands it on as its JSON dict)."""
+
+    corner: str
+    temp: float
+    i_b: float
+    i_cmp: float
+    areas: list[float]
+    copies: int
+    redraws: int
+    blocks: dict[str, BlockRow]
+
+    def __post_init__(self) -> None:
+        if set(self.blocks) != set(BLOCKS):
+            raise ParameterError("blocks", sorted(self.blocks), f"must be the blocks {', '.join(BLOCKS)}")
 
 
 def _size(geometry: dict, w: str, length: str, area: float) -> str:
@@ -84,7 +137,7 @@ def deck_text(block: str, params: LIFParams, design: OTADesign) -> str:
     circuit = nl.get_circuit("ota")
     geometry = {k: float(v) for k, v in nl.declared_params(circuit).items() if k[:2] in ("w_", "l_")}
     lines = [f"* lif_ota block {block}: {COPIES} copies at each area factor {AREAS}",
-             f".lib {pdk.model_library()} {pdk.library_section(design.corner, mismatch=True)}",
+             f".lib {nl.model_library()} {pdk.library_section(design.corner, mismatch=True)}",
              f".temp {pdk.check_temperature(design.temp)!r}", f"vdd vdd 0 {design.vdd!r}",
              f"v_rest rest 0 {params.v_rest!r}", f"v_th vth 0 {params.v_th!r}"]
     for a, area in enumerate(AREAS):
@@ -147,9 +200,9 @@ def block_table(params: LIFParams, design: OTADesign, executor: Executor | None 
     digests = {block: Deck(text, "").digest for block, text in decks.items()}
     store = ResultStore(store_root, {"kind": "spice-blocks", "format": TABLE_FORMAT, "decks": digests,
                                      "redraws": REDRAWS, "seed": SEED})
-    table = store.get("table")
-    if table is not None:
-        return table
+    stored = store.get("table", BlockTable)
+    if stored is not None:
+        return plain(stored)
     reference = {"leak_ota": params.v_rest, "mirror": design.i_b, "comparator": params.v_th}
     tasks = [Task(run_block, (block, REDRAWS, SEED, reference[block]), f"block Monte Carlo of the {block}",
                   Deck.write(decks[block], Path(run_dir), f"block-{block}"), redraws=True) for block in BLOCKS]
@@ -159,8 +212,8 @@ def block_table(params: LIFParams, design: OTADesign, executor: Executor | None 
     else:
         results = executor.map(tasks)
     geometry = nl.scaled_geometry(nl.get_circuit("ota"), base)
-    table = {"corner": design.corner, "temp": design.temp, "i_b": design.i_b, "i_cmp": design.i_cmp,
-             "areas": list(AREAS), "copies": COPIES, "redraws": REDRAWS, "blocks": {}}
+    table: dict[str, Any] = {"corner": design.corner, "temp": design.temp, "i_b": design.i_b, "i_cmp": design.i_cmp,
+                             "areas": list(AREAS), "copies": COPIES, "redraws": REDRAWS, "blocks": {}}
     for (block, (factor, quantity, unit)), values in zip(BLOCKS.items(), results, strict=True):
         if isinstance(values, Exception):
             raise values

@@ -77,7 +77,7 @@ class Deck:
         """This deck as a file of this machine, with this machine's model library."""
         text = self.text
         if self.pdk_version is not None:
-            library = pdk.model_library()
+            library = nl.model_library()
             text = _LIB_LINE.sub(lambda m: f".lib {library} {m.group(1)}", text)
         here = Path(self.path)
         try:

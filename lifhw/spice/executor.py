@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
+from .. import progress
 from ..errors import LifhwError, ParameterError, SpiceError
 from ..units import check_value
 from . import worker as worker_side
@@ -118,7 +119,8 @@ def _check_workers(workers: int, timeout: float, load_timeout: float) -> None:
 def _local_main(conn) -> None:
     """A local worker process: run the tasks the pool sends until it sends None."""
     # Ctrl-C reaches the whole process group: the parent stops the batch, the workers must not print tracebacks.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (already ignored since its start: _start_ignoring_sigint)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (blocked since its start, which discards one pending: _start_worker)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     while True:
         message = conn.recv()
         if message is None:
@@ -135,27 +137,28 @@ def _local_main(conn) -> None:
         worker_side.exit_if_dead()
 
 
-def _start_ignoring_sigint(process) -> None:
-    """Start ``process`` with SIGINT ignored from its first instruction: an ignored signal stays ignored across
-    exec and Python then installs no KeyboardInterrupt handler, so a Ctrl-C that reaches the process group while
-    a worker is still importing prints no traceback (only the parent handles it)."""
-    import threading
+#: The signals that stop a run: deferred while a worker starts (_start_worker) and while the pool closes.
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
-    if threading.current_thread() is not threading.main_thread():
+
+def _start_worker(process) -> None:
+    """Start ``process`` with Ctrl-C and SIGTERM blocked from its first instruction: the child inherits the mask
+    across exec, so a Ctrl-C that reaches the process group while a worker is still importing stays pending there
+    until :func:`_local_main` ignores it (no traceback; only the client handles it).
+
+    In the client the signals are blocked, never ignored, for that moment: one that arrives stays pending and is
+    delivered once the worker is started (an ignored one would be lost, and the run would go on to its end).
+    """
+    with progress.deferred(STOP_SIGNALS):
+        progress.reached("pool-start")
         process.start()
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        process.start()
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class _Process:
     def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_local_main, args=(child,), daemon=True)
-        _start_ignoring_sigint(self.process)
+        _start_worker(self.process)
         child.close()
         self.task = -1  # the index of the task it runs; -1 while idle
         self.phase = "idle"  # idle | load | run
@@ -184,16 +187,20 @@ class LocalExecutor(Executor):
         return f"{self.workers} local worker process{'es' if self.workers > 1 else ''}"
 
     def close(self) -> None:
-        for proc in self._procs:
-            try:
-                if proc.phase == "idle":
-                    proc.conn.send(None)
-                proc.process.join(timeout=5 if proc.phase == "idle" else 0)
-            except (OSError, BrokenPipeError):
-                pass
-            if proc.process.is_alive():
-                proc.kill()
-        self._procs = []
+        # A Ctrl-C or SIGTERM while the workers are ended waits until they are (at most 5 s each): an interrupted
+        # close would leave some running. The signal is delivered when close returns.
+        with progress.deferred(STOP_SIGNALS):
+            progress.reached("shutdown")
+            for proc in self._procs:
+                try:
+                    if proc.phase == "idle":
+                        proc.conn.send(None)
+                    proc.process.join(timeout=5 if proc.phase == "idle" else 0)
+                except (OSError, BrokenPipeError):
+                    pass
+                if proc.process.is_alive():
+                    proc.kill()
+            self._procs = []
 
     def _drop(self, proc: _Process) -> None:
         if proc.process.is_alive():

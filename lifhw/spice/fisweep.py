@@ -10,14 +10,16 @@ one under :data:`PARTIAL_DIR` for each run) and says where.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .. import jsonio, theory
+from .. import jsonio, progress, theory
 from ..errors import Interrupted, ParameterError
 from ..fi import FICurve
 from ..files import BUILD
@@ -164,41 +166,72 @@ def _measurement(neuron: SpiceNeuron, char: OTACharacterization | None, quiescen
                          None if trace_at is None else _trace(result, trace_at))
 
 
+@dataclass(frozen=True)
+class StoredPoint:
+    """A point of an earlier run of the same sweep, read back from its partial file: the measures a
+    :class:`~lifhw.spice.measure.Transient` summarises (no waveform)."""
+
+    i_in: float
+    t_stop: float
+    rate: float
+    n_spikes: float
+    isi_cv: float
+    energy_per_spike: float
+    supply_power: float
+    shared_power: float
+    charge_time: float
+
+    def summary(self) -> dict:
+        return asdict(self)
+
+
+#: The per-point columns of a partial file a :class:`StoredPoint` is read from (``t_sim`` is its ``t_stop``).
+_POINT_COLUMNS = ("current", "t_sim", "rate", "n_spikes", "isi_cv", "energy_per_spike", "supply_power",
+                  "shared_power", "charge_time", "errors")
+
+
 def measure_fi(neuron: SpiceNeuron, currents, t_sim: float | None = None, on_point=None, model=None,
-               trace_at: int | None = None, check: bool = False) -> FiMeasurement:
+               trace_at: int | None = None, check: bool = False,
+               stored: dict[int, StoredPoint] | None = None) -> FiMeasurement:
     """The f-I sweep of ``neuron`` at ``currents`` (A), ``t_sim`` (s) per point (None: long enough for
     :data:`~lifhw.spice.sweep.MIN_ISIS` ISIs), beside ``model`` (default: the neuron's own theory, see
     :meth:`~lifhw.spice.sweep.SpiceNeuron.theory`); ``trace_at``: the index of the point whose membrane is kept.
 
+    ``stored``: points an earlier run finished, by index (:func:`stored_points`); only the others are simulated.
     ``on_point(index, transient_or_error)`` is called as each point finishes. A failed point is kept as its error;
     with ``check`` it raises :class:`~lifhw.spice.sweep.SweepError` after the sweep. Interrupted (Ctrl-C), the
     points that finished are kept and the others marked :data:`NOT_RUN`. Either error carries the measurement in
     ``measurement``.
     """
     currents = np.atleast_1d(np.asarray(currents, dtype=float))
+    jobs = neuron.jobs(currents, t_sim)
     char = neuron.characterize() if neuron.circuit.transistors else None
     quiescent = neuron.quiescent()
     model = model if model is not None else neuron.theory()
-    jobs = [neuron.job(i, t_sim) for i in currents]
-    finished: dict[int, object] = {}
+    finished: dict[int, object] = dict(stored or {})
+    todo = [k for k in range(len(currents)) if k not in finished]
 
     def done(index, got):
-        finished[index] = got
+        finished[todo[index]] = got
         if on_point is not None:
-            on_point(index, got)
+            on_point(todo[index], got)
+        progress.reached("between-points")
+
+    def result() -> SweepResult:
+        got = [finished.get(k, NOT_RUN) for k in range(len(currents))]
+        return SweepResult(neuron.circuit.name, currents, [None if isinstance(r, str) else r for r in got],
+                           [r if isinstance(r, str) else None for r in got])
 
     try:
-        result = neuron.sweep(currents, t_sim, on_point=done)
+        if todo:
+            neuron.sweep(currents[todo], t_sim, on_point=done)
     except KeyboardInterrupt:
-        got = [finished.get(k, NOT_RUN) for k in range(len(currents))]
-        result = SweepResult(neuron.circuit.name, currents, [None if isinstance(r, str) else r for r in got],
-                             [r if isinstance(r, str) else None for r in got])
         raise _Interrupted(f"{len(finished)} of {len(currents)} points finished",
-                           _measurement(neuron, char, quiescent, model, result, jobs, trace_at)) from None
-    measurement = _measurement(neuron, char, quiescent, model, result, jobs, trace_at)
+                           _measurement(neuron, char, quiescent, model, result(), jobs, trace_at)) from None
+    measurement = _measurement(neuron, char, quiescent, model, result(), jobs, trace_at)
     if check:
         try:
-            result.check()
+            result().check()
         except SweepError as error:
             raise _Failed(str(error), error.result, measurement) from None
     return measurement
@@ -230,21 +263,99 @@ def partial_path(partial: Path | str | None) -> Path:
     return Path(name)
 
 
+def stored_points(partial: Path | str | None, neuron: SpiceNeuron, currents, t_sim: float | None = None,
+                  warn=None) -> dict[int, StoredPoint]:
+    """The points of ``currents`` that the partial file ``partial`` (of an earlier, interrupted or failed run)
+    holds finished for the same neuron — the same circuit, parameters, design and rendered netlist — at the
+    same current and simulated time; by index. A point that failed there is not taken: it is run again.
+
+    A file that is not a readable partial file of ``lifhw spice fi`` gives none, and one ``warn`` line saying why;
+    a missing file (the first run) gives none silently.
+    """
+    if partial is None or not Path(partial).exists():
+        return {}
+    try:
+        data = _read_partial(Path(partial))
+    except (OSError, ValueError) as exc:
+        if warn is not None:
+            warn(f"--partial {partial} is not a partial file of lifhw spice fi ({exc}): every point is run")
+        return {}
+    same = (data["circuit"] == neuron.circuit.name and data["params"] == neuron.params.as_dict()
+            and data["design"] == neuron.design.as_dict() and data["netlist"] == str(neuron.netlist))
+    if not same:
+        return {}
+    by_point = {(row["current"], row["t_sim"]): row for row in data["points"] if row["errors"] is None}
+    out = {}
+    for k, i_in in enumerate(np.atleast_1d(np.asarray(currents, dtype=float))):
+        row = by_point.get((float(i_in), neuron.job(float(i_in), t_sim)["t_stop"]))
+        if row is not None:
+            out[k] = StoredPoint(row["current"], row["t_sim"], *(row[name] for name in _POINT_COLUMNS[2:-1]))
+    return out
+
+
+def _read_partial(path: Path) -> dict:
+    """A partial file's neuron and its points as rows (None read as NaN); ValueError naming what is wrong."""
+    try:
+        data = json.loads(path.read_text())
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not text: {exc.reason}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"a JSON {type(data).__name__}, not an object")
+    for key in ("circuit", "params", "design", "netlist", *_POINT_COLUMNS):
+        if key not in data:
+            raise ValueError(f"no field {key!r}")
+    columns = [data[name] for name in _POINT_COLUMNS]
+    if not all(isinstance(c, list) for c in columns) or len({len(c) for c in columns}) != 1:
+        raise ValueError(f"the point fields {', '.join(_POINT_COLUMNS)} must be lists of one length")
+    rows = []
+    for values in zip(*columns, strict=True):
+        row = dict(zip(_POINT_COLUMNS, values, strict=True))
+        for name in _POINT_COLUMNS[:-1]:
+            value = row[name]
+            if value is None:
+                row[name] = float("nan")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{name} holds {value!r}, not a number")
+            else:
+                row[name] = float(value)
+        if not (row["errors"] is None or isinstance(row["errors"], str)):
+            raise ValueError(f"errors holds {row['errors']!r}, not a message or null")
+        rows.append(row)
+    return {"circuit": data["circuit"], "params": data["params"], "design": data["design"],
+            "netlist": data["netlist"], "points": rows}
+
+
+def _warn(message: str) -> None:
+    print(f"lifhw: warning: {message}", file=sys.stderr)
+
+
+def save_interrupted(measurement: FiMeasurement, partial: Path | str | None, message: str) -> Interrupted:
+    """Write ``measurement`` to the partial file (``partial`` or a new one); the Interrupted error that says what
+    was kept, where, and how to go on."""
+    path = partial_path(partial)
+    jsonio.write(path, measurement.flat(), indent=None)
+    return Interrupted(f"{message}, saved to {path}; the same command with --partial {path} runs only the "
+                       "points not finished")
+
+
 def run_fi(circuit: str, params: LIFParams, design: OTADesign, currents, t_sim: float | None = None, executor=None,
            partial: Path | str | None = None, on_point=None) -> FiMeasurement:
     """``lifhw spice fi``: :func:`measure_fi` of ``circuit`` built for ``params``/``design`` on ``executor``.
 
-    A sweep with failed points raises :class:`~lifhw.spice.sweep.SweepError`, an interrupted one
-    :class:`~lifhw.errors.Interrupted`; before either, the finished points are written to ``partial`` (default: a
-    new file under :data:`PARTIAL_DIR`), which the message names. The error's ``output`` is what finished.
+    The points an earlier run of the same sweep kept in ``partial`` are taken from it (:func:`stored_points`)
+    and only the others simulated. A sweep with failed points raises :class:`~lifhw.spice.sweep.SweepError`, an
+    interrupted one :class:`~lifhw.errors.Interrupted`; before either, the finished points are written to
+    ``partial`` (default: a new file under :data:`PARTIAL_DIR`), which the message names. The error's ``output``
+    is what finished.
     """
     with SpiceNeuron(circuit, params, design, executor=executor) as neuron:
+        stored = stored_points(partial, neuron, currents, t_sim, _warn)
         try:
-            return measure_fi(neuron, currents, t_sim, on_point, check=True)
+            return measure_fi(neuron, currents, t_sim, on_point, check=True, stored=stored)
         except _Interrupted as exc:
-            path = partial_path(partial)
-            jsonio.write(path, exc.measurement.flat(), indent=None)
-            raise Interrupted(f"{exc}, saved to {path}") from None
+            raise save_interrupted(exc.measurement, partial, str(exc)) from None
         except _Failed as exc:
             path = partial_path(partial)
             jsonio.write(path, exc.measurement.flat(), indent=None)

@@ -78,21 +78,28 @@ class Transient:
                 "spike_times": self.spike_times.tolist()}
 
 
+def spike_times(t: np.ndarray, spk: np.ndarray, release: np.ndarray, vdd: float) -> tuple[np.ndarray, np.ndarray]:
+    """(spikes, releases): rising vdd/2 crossings of ``spk`` and falling ones of the ``release`` node (s).
+
+    A spike counts only once the reset that followed the previous one has been released: a glitch of spk while the
+    reset is held (the comparator bouncing as the membrane is pulled down) is not a spike.
+    """
+    rising = crossings(t, spk, vdd / 2, rising=True)
+    releases = crossings(t, release, vdd / 2, rising=False)
+    kept: list[float] = []
+    for time in rising:
+        if not kept or np.any((releases > kept[-1]) & (releases < time)):
+            kept.append(time)
+    return np.array(kept), releases
+
+
 def measure(vectors: dict[str, np.ndarray], i_in: float, t_stop: float, vdd: float, release_node: str) -> Transient:
     """Spike times (rising crossings of v(spk) at vdd/2), releases, energy from the saved vectors.
 
     ``release_node`` falls (through vdd/2) when the reset lets the membrane go.
     """
     t = vectors["time"]
-    rising = crossings(t, vectors["spk"], vdd / 2, rising=True)
-    releases = crossings(t, vectors[release_node], vdd / 2, rising=False)
-    # A spike counts only once the reset that followed the previous one has been released: a glitch of
-    # spk while the reset is held (the comparator bouncing as the membrane is pulled down) is not a spike.
-    kept: list[float] = []
-    for time in rising:
-        if not kept or np.any((releases > kept[-1]) & (releases < time)):
-            kept.append(time)
-    spikes = np.array(kept)
+    spikes, releases = spike_times(t, vectors["spk"], vectors[release_node], vdd)
     charge = []
     for release in releases:
         later = spikes[spikes > release]

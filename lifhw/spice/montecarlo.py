@@ -39,10 +39,10 @@ from .. import analog, pdk, stats
 from ..errors import Interrupted, ParameterError, SpiceError
 from ..files import BUILD
 from ..jsonio import Record, plain
-from ..limits import check_points, check_steps
+from ..limits import COST_SPICE_STEP, check_points, check_steps
 from ..ota_theory import MeasuredNeuron
 from ..params import LIFParams
-from ..progress import Progress
+from ..progress import Progress, reached
 from . import netlist as nl
 from .characterize import DC_BELOW_REST, fit_tanh
 from .deck import AnalogNeuron, Deck
@@ -160,6 +160,26 @@ class Nominal(DC):
     """The Monte Carlo deck with nothing drawn: its DC numbers and one point per current."""
 
     points: list[NominalPoint]
+
+
+@dataclass(frozen=True)
+class SampleCost(Record):
+    """What one sample cost its worker, stored beside it: CPU and wall seconds, resident memory (bytes), the
+    worker's pid and the executor that ran it."""
+
+    cpu: float
+    wall: float
+    rss: int
+    pid: int
+    executor: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.cpu < math.inf:
+            raise ParameterError("cpu", self.cpu, "must be a finite number of seconds >= 0")
+        if not 0 < self.wall < math.inf:  # samples per second divide by it
+            raise ParameterError("wall", self.wall, "must be a finite number of seconds > 0")
+        if self.rss < 0:
+            raise ParameterError("rss", self.rss, "must be a number of bytes >= 0")
 
 
 @dataclass(frozen=True)
@@ -345,8 +365,9 @@ def _sample_transients(nominal: list[NominalPoint]) -> tuple[tuple, tuple, tuple
         else:  # the nominal neuron is silent here: its samples get the nominal run's length, then the retry
             first = job["t_stop"]
         longer = min(RETRY_FACTOR * first, T_SIM_MAX)
-        check_steps("i_in", point.i_in, longer / job["max_step"],
-                    f"time steps of a Monte Carlo sample's longest transient (step {job['max_step']:.4g} s)")
+        check_steps("i_in", point.i_in, COST_SPICE_STEP * longer / job["max_step"],
+                    f"time steps (x {COST_SPICE_STEP}) of a Monte Carlo sample's longest transient (step "
+                    f"{job['max_step']:.4g} s): steps of work")
         t_stop.append(first)
         step.append(job["max_step"])
         retry.append(longer)
@@ -437,15 +458,17 @@ def run_montecarlo(neuron: AnalogNeuron, currents, n: int, seed: int, executor: 
             samples[k] = Sample.from_dict(plain(result["sample"]))
             store.put(k, samples[k])
             # what it cost, beside it (not in it: the sample is the same bytes whoever computes it, whenever)
-            cost = {key: result[key] for key in ("cpu", "wall", "rss", "pid")} | {"executor": executor.describe()}
+            cost = SampleCost(**{key: result[key] for key in ("cpu", "wall", "rss", "pid")},
+                              executor=executor.describe())
             store.put(f"{k}.cost", cost)
-            costs.append(cost)
+            costs.append(cost.as_dict())
         progress.update()
+        reached("between-points")
 
     tasks = [Task(run_sample, (plan, k), f"sample {k}", deck, redraws=True) for k in todo]
-    if tasks:
-        executor.warm(deck, redraws=True)
     try:
+        if tasks:
+            executor.warm(deck, redraws=True)
         executor.map(tasks, finished)
     except KeyboardInterrupt:
         progress.close()
@@ -459,7 +482,7 @@ def run_montecarlo(neuron: AnalogNeuron, currents, n: int, seed: int, executor: 
                          deck.path, str(store.dir), plan, nominal, ordered, summarize(ordered, len(currents)),
                          [Failure(k, failed[k]) for k in sorted(failed)], len(todo) - len(failed), n - len(todo),
                          _timing(costs, wall, executor, nominal),
-                         sample_cost([store.get(f"{k}.cost") for k in range(n) if k in samples], nominal))
+                         sample_cost([store.get(f"{k}.cost", SampleCost) for k in range(n) if k in samples], nominal))
 
 
 def column(samples: list[Sample], name: str, point: int | None = None) -> np.ndarray:
@@ -478,10 +501,11 @@ def summarize(samples: list[Sample], n_points: int) -> dict:
     return out
 
 
-def sample_cost(costs: list[dict | None], nominal: Nominal) -> dict:
-    """What the samples cost when they were computed (their stored cost records): median CPU and wall seconds
-    per sample, samples per second per worker, the CPU ratio to one nominal f-I point, the largest worker RSS."""
-    found = [c for c in costs if c is not None]
+def sample_cost(costs: list[SampleCost | None], nominal: Nominal) -> dict:
+    """What the samples cost when they were computed (their stored cost records; None: missing or damaged):
+    median CPU and wall seconds per sample, samples per second per worker, the CPU ratio to one nominal f-I point,
+    the largest worker RSS."""
+    found = [c.as_dict() for c in costs if c is not None]
     if not found:
         return {"samples": 0}
     cpu, wall = np.median([c["cpu"] for c in found]), np.median([c["wall"] for c in found])

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import pdk, theory
 from ..errors import ParameterError, SpiceError
-from ..files import CIRCUITS_DIR
+from ..files import CIRCUITS_DIR, tool_file
 from ..params import LIFParams
 from ..units import check_value, parse_value
 from .design import AREA_FACTORS, DV_REF, OTADesign, RefractoryTimer
@@ -252,6 +252,12 @@ def device_models(circuit: Circuit) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def model_library() -> Path:
+    """The model library as a deck's ``.lib`` line names it: by a path ngspice takes whole (ngspice ends the name at
+    white space and quotes), its folder aliased when the installation's is not (:func:`lifhw.files.tool_file`)."""
+    return tool_file(pdk.model_library())
+
+
 def render(circuit: Circuit, values: dict[str, float], corner: str = pdk.NOMINAL_CORNER, temp: float = pdk.NOMINAL_TEMP,
            mismatch: bool = False) -> str:
     """The netlist text with ``values`` (name -> float) in its .param lines, models, temperature and saves.
@@ -274,7 +280,7 @@ def render(circuit: Circuit, values: dict[str, float], corner: str = pdk.NOMINAL
         if match and match.group(1) in values:
             lines.append(f".param {match.group(1)} = {float(values[match.group(1)])!r}")
         elif _LIB.match(stripped):
-            lines.append(f".lib {pdk.model_library()} {section}")
+            lines.append(f".lib {model_library()} {section}")
         elif _TEMP.match(stripped):
             lines.append(f".temp {float(temp)!r}")
         elif stripped.lower() == ".end":

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError, SpiceError
+from ..files import tool_alias
 from ..units import check_value
 
 #: ngspice output lines that mean a command failed (matched case-insensitively).
@@ -122,7 +123,8 @@ class Session:
 
     def load(self, netlist: Path) -> None:
         self.netlist = Path(netlist)
-        self.command(f"source {self.netlist}")
+        # ngspice's `source` takes the rest of the line, quotes and all: give it a name it takes whole.
+        self.command(f"source {tool_alias(self.netlist)}")
 
     def _last_plot(self, kind: str) -> dict[str, np.ndarray]:
         name = self._ng.last_plot
@@ -136,6 +138,10 @@ class Session:
     def tran(self, i_in: float, t_stop: float, max_step: float) -> dict[str, np.ndarray]:
         """Transient from the operating point with ``i_in`` (A) into the membrane; returns saved vectors."""
         self.set(i_in=i_in)
+        return self.transient(t_stop, max_step)
+
+    def transient(self, t_stop: float, max_step: float) -> dict[str, np.ndarray]:
+        """Transient of the loaded deck as it stands (its sources, its initial conditions); returns saved vectors."""
         self.command(f"tran {float(max_step)!r} {float(t_stop)!r} 0 {float(max_step)!r}")
         vectors = self._last_plot("tran")
         if vectors["time"][-1] < t_stop * (1 - 1e-9):

@@ -14,8 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .. import jsonio
-from ..errors import LifhwError
+from .. import jsonio, readers
 
 
 def content_key(parts: dict) -> str:
@@ -39,11 +38,10 @@ class ResultStore:
 
     def get(self, name: str | int, kind: Any = dict) -> Any:
         """The stored item read back as ``kind`` (:func:`lifhw.jsonio.read`: a dict, a typed result), or None if it
-        is missing, unreadable or not a ``kind`` (then it is computed again)."""
-        try:
-            return jsonio.read(kind, json.loads(self.path(name).read_bytes()), str(self.path(name)))
-        except (OSError, ValueError, TypeError, KeyError, LifhwError):
-            return None
+        is missing, and None with one warning line if it does not read back as a ``kind``
+        (:func:`lifhw.readers.stored`): then it is computed again."""
+        return readers.stored(self.path(name), lambda data: jsonio.read(kind, data, getattr(kind, "__name__", "item")),
+                              "stored result")
 
     def put(self, name: str | int, value: Any) -> None:
         """Store ``value`` (JSON-ready or a typed result) under ``name``, written whole (:mod:`lifhw.jsonio`)."""

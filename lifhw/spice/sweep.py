@@ -14,7 +14,7 @@ from .. import theory
 from ..errors import ParameterError, SpiceError
 from ..fi import Budget, FICurve
 from ..files import BUILD
-from ..limits import check_steps
+from ..limits import COST_SPICE_POINT, COST_SPICE_STEP, check_steps
 from ..params import LIFParams
 from ..units import check_value
 from . import netlist as nl
@@ -30,6 +30,8 @@ MIN_ISIS = 5
 T_SIM_MAX = 30.0
 #: A silent point is simulated for this many membrane time constants.
 SILENT_TAUS = 5.0
+#: Least number of steps of a transient (its step is at most t_sim / RUN_STEPS).
+RUN_STEPS = 2000
 #: Largest time step as a fraction of the predicted ISI (the threshold crossing is resolved to ~ISI/400).
 STEPS_PER_ISI = 400
 RUN_DIR = BUILD / "spice" / "run"
@@ -43,16 +45,26 @@ def transient_job(circuit: nl.Circuit, params: LIFParams, i_in: float, isi: floa
     if t_stop is None:
         t_stop = min((MIN_ISIS + 1.5) * isi, T_SIM_MAX) if math.isfinite(isi) else SILENT_TAUS * tau
     check_value(t_stop, "t_sim", "s", minimum=0)
-    bounds = {"t_sim/2000": t_stop / 2000}
+    bounds = {f"t_sim/{RUN_STEPS}": t_stop / RUN_STEPS}
     if math.isfinite(isi):
         bounds[f"ISI/{STEPS_PER_ISI}"] = isi / STEPS_PER_ISI
     if circuit.hold_steps:
         bounds[f"t_ref/{circuit.hold_steps}"] = params.t_ref / circuit.hold_steps
     step = min(bounds.values())
     # Before ngspice runs: a transient of more steps than the limit is refused, saying which bound set the step.
-    check_steps("t_sim", t_stop, t_stop / step, f"the step is {step:.4g} s, the least of "
-                f"{', '.join(bounds)} for lif_{circuit.name}: time steps")
+    check_steps("t_sim", t_stop, COST_SPICE_STEP * t_stop / step, f"{t_stop / step:.4g} time steps (x "
+                f"{COST_SPICE_STEP}) at {step:.4g} s, the least of {', '.join(bounds)} for lif_{circuit.name}: "
+                "steps of work")
     return {"kind": "tran", "i_in": float(i_in), "t_stop": float(t_stop), "max_step": float(step)}
+
+
+def check_sweep(jobs: list[dict]) -> None:
+    """Refuse transients whose steps, summed over every point with each point's fixed cost, are more work than
+    lifhw.limits' max_steps (counted in steps of lifhw.sim: COST_SPICE_STEP, COST_SPICE_POINT)."""
+    steps = sum(job["t_stop"] / job["max_step"] for job in jobs)
+    check_steps("i", f"{len(jobs)} currents", COST_SPICE_STEP * steps + COST_SPICE_POINT * len(jobs),
+                f"{steps:.4g} transient steps over {len(jobs)} points (x {COST_SPICE_STEP}, + {COST_SPICE_POINT} a "
+                "point): steps of work")
 
 
 class SweepError(SpiceError):
@@ -162,13 +174,23 @@ class SpiceNeuron:
         """One transient at constant ``i_in`` (A); raises SpiceError if it fails."""
         return self.sweep([i_in], t_stop).check().transients[0]
 
+    def jobs(self, currents, t_sim: float | None = None) -> list[dict]:
+        """The transient jobs of a sweep at ``currents`` (A), refused up front if all of them together are more work
+        than lifhw.limits allows."""
+        currents = np.atleast_1d(np.asarray(currents, dtype=float))
+        # What the points cost at the least (RUN_STEPS each) is refused before a job is made for each.
+        check_sweep([{"t_stop": 1.0, "max_step": 1.0 / RUN_STEPS}] * len(currents))
+        jobs = [self.job(i, t_sim) for i in currents]
+        check_sweep(jobs)
+        return jobs
+
     def sweep(self, currents, t_sim: float | None = None, on_point=None) -> SweepResult:
         """Transients at each current, in parallel workers; failed points are kept as errors.
 
         ``on_point(index, transient_or_error)`` is called as each point finishes.
         """
         currents = np.atleast_1d(np.asarray(currents, dtype=float))
-        jobs = [self.job(i, t_sim) for i in currents]
+        jobs = self.jobs(currents, t_sim)
         transients: list = [None] * len(jobs)
         errors: list = [None] * len(jobs)
 

@@ -71,7 +71,8 @@ def test_nir_export_of_the_folder_round_trips(learned, tmp_path):
 
 def test_bad_nir_is_one_line_exit_2(tmp_path, lifhw_in_process, one_line_exit_2):
     (tmp_path / "junk.nir").write_text("not a graph")
-    one_line_exit_2(_lifhw("nir", "import", str(tmp_path / "junk.nir")), "graph")  # a real process once
+    junk = tmp_path / "junk.nir"
+    one_line_exit_2(_lifhw("nir", "import", str(junk)), f"{junk}: is not a readable NIR")  # a real process once
     one_line_exit_2(lifhw_in_process("nir", "import", str(tmp_path / "missing.nir")), "no such file")
     conv = nir.NIRGraph.from_list(nir.Conv1d(input_shape=8, weight=np.ones((2, 1, 3)), stride=1, padding=0,
                                              dilation=1, groups=1, bias=np.zeros(2)))

@@ -34,6 +34,8 @@ def _reference_run(net: fixed.FixedNetwork, spikes_in: np.ndarray):
                 for j, active in enumerate(below):
                     if active:
                         acc = min(max(acc + int(layer.weights[i, j]), lo), hi)
+                if layer.bias is not None:  # the last term of the sum (rtl/README.md, Network)
+                    acc = min(max(acc + int(layer.bias[i]), lo), hi)
                 v, ref = states[k][i]
                 v_next, ref_next, spike = fixed.step(layer.q, np.array([v]), np.array([ref]), np.array([acc]))
                 states[k][i] = (int(v_next[0]), int(ref_next[0]))
@@ -57,9 +59,10 @@ def networks(draw):
         q = _neuron(width, acc, draw(st.sampled_from(fixed.LEAK_MODES)), draw(st.sampled_from(fixed.RESET_MODES)),
                     draw(st.sampled_from([0.0, 1e-3, 3e-3])), draw(st.sampled_from([0.0, -5.0])),
                     draw(st.integers(0, 6)))
-        seed = draw(st.integers(0, 2**32 - 1))
-        w = np.random.default_rng(seed).integers(-(2 ** (bits - 1)), 2 ** (bits - 1), (sizes[k + 1], sizes[k]))
-        layers.append(fixed.FixedLayer(w, q, bits, acc))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        w = rng.integers(-(2 ** (bits - 1)), 2 ** (bits - 1), (sizes[k + 1], sizes[k]))
+        bias = rng.integers(-(2 ** (bits - 1)), 2 ** (bits - 1), sizes[k + 1]) if draw(st.booleans()) else None
+        layers.append(fixed.FixedLayer(w, q, bits, acc, bias))
     n_steps = draw(st.integers(1, 12))
     density = draw(st.sampled_from([0.1, 0.5, 0.9]))
     spikes = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).random((n_steps, sizes[0])) < density
@@ -75,6 +78,17 @@ def test_network_equals_step_neuron_by_neuron(case):
     for k in range(len(net.layers)):
         np.testing.assert_array_equal(run.spikes[k], want_spikes[k])
         np.testing.assert_array_equal(run.v[k], want_v[k])
+
+
+def test_the_bias_is_added_last_and_saturates():
+    # +7 +7 then a bias of -8 in a 4-bit accumulator: 7, clip(14) = 7, -1 (bias first it would be -8, -1, 6).
+    q = _neuron(8, 4, "mult", "reset", 0.0, 0.0, 0)
+    layer = fixed.FixedLayer(np.array([[7, 7]]), q, 4, 4, np.array([-8]))
+    assert layer.saturates and layer.accumulate(np.array([True, True])).tolist() == [-1]
+    assert layer.accumulate(np.array([False, False])).tolist() == [-8]  # a constant input on every step
+    assert fixed.default_acc_width(4, 2, 16, bias=True) == 4 + 2 == fixed.default_acc_width(4, 3, 16)
+    with pytest.raises(ParameterError, match="bias"):
+        fixed.FixedLayer(np.array([[7, 7]]), q, 4, 4, np.array([8]))
 
 
 def test_the_sum_saturates_in_ascending_input_order():
@@ -121,11 +135,16 @@ def test_save_and_load_give_the_same_network(tmp_path):
                                                                                            1e-3, 0.0, 3), 8, 11),))
     fixed.save_network(net, tmp_path / "fixed.npz")
     back = fixed.load_network(tmp_path / "fixed.npz")
+    assert back.layers[0].bias is None
+    biased = fixed.FixedNetwork((fixed.FixedLayer(net.layers[0].weights, net.layers[0].q, 8, 11,
+                                                  rng.integers(-128, 128, 7)),))
+    fixed.save_network(biased, tmp_path / "biased.npz")
+    np.testing.assert_array_equal(fixed.load_network(tmp_path / "biased.npz").layers[0].bias, biased.layers[0].bias)
     np.testing.assert_array_equal(back.layers[0].weights, net.layers[0].weights)
     assert back.layers[0].q.rtl == net.layers[0].q.rtl
     assert (back.layers[0].weight_bits, back.layers[0].acc_width) == (8, 11)
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
-    with pytest.raises(ParameterError, match="model"):
+    with pytest.raises(ParameterError, match="bad.npz: is not a readable .npz file"):
         fixed.load_network(tmp_path / "bad.npz")
 
 

@@ -238,3 +238,46 @@ async def reset_mid_sample(dut):
             v = layer.q.rtl["V_RESET"]
             assert rows[:, 2].tolist() == [v - leak(layer, v)] * layer.n_out and not rows[:, 1].any()
         await core.run([[0], [0, 1], [1]])
+
+
+def update(layer: fixed.FixedLayer, v: int, x: int) -> tuple[int, bool]:
+    """One integrating update of rtl/README.md (*One update*, no refractory period): (new v, spike)."""
+    theta, mode = layer.q.rtl["THRESH"], layer.q.rtl["RESET_MODE"]
+    top = (1 << (layer.q.rtl["WIDTH"] - 1)) - 1
+    sat = min(max(v - leak(layer, v) - (theta if mode == 2 and v >= theta else 0) + x, -top - 1), top)
+    spike = sat >= theta
+    return (layer.q.rtl["V_RESET"], sat - theta, sat)[mode] if spike else sat, spike
+
+
+def accumulate(layer: fixed.FixedLayer, spikes: list[bool], i: int) -> int:
+    """Neuron i's accumulator: the weights of the inputs that spiked in ascending order, then its bias, each sum
+    clamped to ACC_W bits."""
+    top = (1 << (layer.acc_width - 1)) - 1
+    acc = 0
+    for term in [int(w) for w, s in zip(layer.weights[i], spikes, strict=True) if s] + [int(layer.bias[i])]:
+        acc = min(max(acc + term, -top - 1), top)
+    return acc
+
+
+@cocotb.test()
+async def bias_and_both_subtractions(dut):
+    """Layer 1 subtracts THRESH one update late (snnTorch's reset_delay), layer 2 at once; both have biases, added
+    after the weights through the saturating accumulator. Input 0 spikes on the even steps, input 1 never."""
+    core = Core(dut)
+    await core.start()
+    first, second = core.net.layers
+    assert (first.q.rtl["RESET_MODE"], second.q.rtl["RESET_MODE"]) == (2, 1)
+    assert second.acc_width == 8 and accumulate(second, [True, True, False], 1) == 127  # 82, 164 -> 127, + 100
+    v = [[layer.q.rtl["V_RESET"]] * layer.n_out for layer in core.net.layers]
+    delayed = 0
+    for t in range(24):
+        rows = await core.step([0] if t % 2 == 0 else [])
+        below = [t % 2 == 0, False]
+        for k, layer in enumerate(core.net.layers):
+            delayed += sum(layer.q.rtl["RESET_MODE"] == 2 and x >= layer.q.rtl["THRESH"] for x in v[k])
+            new = [update(layer, v[k][i], accumulate(layer, below, i)) for i in range(layer.n_out)]
+            v[k], below = [n[0] for n in new], [n[1] for n in new]
+            assert rows[k][:, 2].tolist() == v[k] and rows[k][:, 1].tolist() == [int(s) for s in below], (t, k)
+    assert delayed > 5  # the late subtraction ran, in neurons 0 and 1
+    assert await core.counts() == [int(c) for c in fixed.network_run(
+        core.net, np.array([[t % 2 == 0, False] for t in range(24)])).counts[-1]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,15 @@ def test_runs_sharing_a_work_folder_do_not_mix_their_files(tmp_path):
         assert len(data.rtl.rate) == len(currents) and data.spike_mismatches == 0
         assert data.rtl.rate.tolist() == data.model.rate.tolist()
     assert list(tmp_path.iterdir()) == []  # each run's folder is gone once it succeeded
+
+
+@pytest.mark.parametrize("tool, signum", [("iverilog", signal.SIGINT), ("vvp", signal.SIGTERM)])
+def test_a_stop_while_a_tool_runs_ends_it_and_the_command_in_one_line(foreground, tmp_path, tool, signum):
+    # held while the tool runs (it started, the command waits for it), then signalled as a terminal would
+    run = foreground("rtl", "fi", "--i", "0.5n", "--t-sim", "0.5", "--work", tmp_path, hold=f"running {tool}")
+    run.wait_for(f"holding at running {tool}")
+    run.signal(signum)
+    done = run.finish()
+    assert done.returncode == 128 + signum and done.stdout == "", done.stderr
+    assert done.stderr.splitlines()[1:] == ["lifhw: interrupted: nothing was kept"], done.stderr
+    assert run.group_is_gone()

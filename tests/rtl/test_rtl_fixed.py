@@ -93,6 +93,24 @@ def test_refractory_holds_and_subtract_mode_keeps_the_residue():
         assert not spike[0] and v[0] == residue and ref[0] == left
 
 
+def test_delayed_subtraction_is_snntorch_reset_delay_in_integers():
+    # snnTorch's Leaky(reset_mechanism="subtract", reset_delay=True): u[t] = beta*u[t-1] + x[t] - theta*s[t-1],
+    # s[t] = u[t] >= theta here (the RTL's rule), the decay rounded up as in every mode; no refractory period.
+    q = fixed.quantize(P.replace(t_ref=0.0), DT, fixed.FixedFormat(reset_mode="subtract-delayed"))
+    theta, a = q.rtl["THRESH"], Fraction(q.rtl["LEAK_MULT"], 2 ** q.rtl["LEAK_FRAC"])
+    xs = np.random.default_rng(7).integers(-200, 3 * theta, 400)
+    u, s_prev = q.rtl["V_RESET"], False
+    v, ref = np.array([u]), np.array([0])
+    fired = 0
+    for x in xs:
+        u = min(max(math.ceil((1 - a) * u) + int(x) - (theta if s_prev else 0), -(2**15)), 2**15 - 1)
+        s_prev = u >= theta
+        v, ref, spike = fixed.step(q, v, ref, np.array([x]))
+        assert (int(v[0]), bool(spike[0])) == (u, s_prev)
+        fired += s_prev
+    assert fired > 50  # the subtraction is exercised
+
+
 def test_float_discrete_lif_matches_its_closed_form_isi():
     currents = theory.current_for_rate(P, [7.0, 30.0, 90.0, 170.0]) * 1.001  # off the step-boundary ties
     spikes = fixed.simulate_float(P, DT, currents, 12000)

@@ -16,17 +16,18 @@ import pytest
 
 from lifhw import LIFParams, fixed
 from lifhw.digital import hdl, runner, snn
-from lifhw.digital.testbench import write_hex
 
 HERE = Path(__file__).parent
 BUILD = Path(__file__).resolve().parents[2] / "build" / "rtl" / "snn_directed"
 DT = 1e-3  # tau_m = 20 ms: LEAK_MULT = 3196 / 2^16; t_ref = 2 ms: REF_STEPS = 2
 
 
-def layer(weights, width: int, bits: int, acc: int, t_ref: float) -> fixed.FixedLayer:
+def layer(weights, width: int, bits: int, acc: int, t_ref: float, reset_mode: str = "reset",
+          bias=None) -> fixed.FixedLayer:
     # frac = 12: THRESH = round(20 mV * 2^12) = 82 LSB.
-    q = fixed.quantize(LIFParams(t_ref=t_ref), DT, fixed.FixedFormat(width=width, frac=12, in_width=acc))
-    return fixed.FixedLayer(np.array(weights), q, bits, acc)
+    q = fixed.quantize(LIFParams(t_ref=t_ref), DT, fixed.FixedFormat(width=width, frac=12, in_width=acc,
+                                                                     reset_mode=reset_mode))
+    return fixed.FixedLayer(np.array(weights), q, bits, acc, None if bias is None else np.array(bias))
 
 
 def extremes() -> fixed.FixedNetwork:
@@ -39,8 +40,18 @@ def timing() -> fixed.FixedNetwork:
                                layer([[82, 0, 0], [0, 82, 0]], width=12, bits=8, acc=10, t_ref=0.0)))
 
 
+def biased() -> fixed.FixedNetwork:
+    """2 inputs -> 3 (delayed subtraction, biases 40, 30, -128) -> 2 (immediate subtraction, biases -20 and 100 in
+    an 8-bit accumulator: neuron 1's 82 + 82 saturates to 127 before its bias)."""
+    return fixed.FixedNetwork((layer([[50, 0], [0, 0], [127, 127]], width=12, bits=8, acc=10, t_ref=0.0,
+                                     reset_mode="subtract-delayed", bias=[40, 30, -128]),
+                               layer([[82, 82, 0], [82, 82, 0]], width=12, bits=8, acc=8, t_ref=0.0,
+                                     reset_mode="subtract", bias=[-20, 100])))
+
+
 #: network -> the cocotb tests that run on it
 NETWORKS = {"extremes": (extremes, ("accumulator_extremes",)),
+            "biased": (biased, ("bias_and_both_subtractions",)),
             "timing": (timing, ("refractory_end_and_threshold", "back_to_back_steps", "reset_mid_sample"))}
 
 
@@ -51,8 +62,8 @@ def run_directed(name: str, work: Path, sources: list[Path] | None = None) -> Pa
     work = work.resolve()
     fixed.save_network(net, work / "net.npz")
     parameters = snn.core_parameters(net, max_steps=255)
-    write_hex(work / "weights.hex", snn.weight_image(net), parameters["WEIGHT_W"])
-    return runner.cocotb_run("cocotb_snn_core", "snn_core", {**parameters, "WEIGHT_FILE": f'"{work / "weights.hex"}"'},
+    files = snn.write_memories(work, net, parameters)
+    return runner.cocotb_run("cocotb_snn_core", "snn_core", {**parameters, **files},
                              work, HERE, extra_env={"LIFHW_SNN_NET": str(work / "net.npz")},
                              test_filter="|".join(rf"\.{t}$" for t in tests), sources=sources)
 
@@ -75,6 +86,10 @@ MUTATIONS = {
     "events accumulated in descending order": (
         "snn_core.v", "ev_mem[{half_q, k_q[EV_AW-1:0]}]", "ev_mem[{half_q, ev_n_q[EV_AW-1:0] - 1'b1 - k_q[EV_AW-1:0]}]",
         {"accumulator_extremes"}),
+    "delayed subtraction on > instead of >=": (
+        "lif_datapath.v", "(RESET_MODE == 2) && (v_sw >= THR)", "(RESET_MODE == 2) && (v_sw > THR)",
+        {"bias_and_both_subtractions"}),
+    "bias bank never added": ("snn_core.v", "add_bias ? bias_rd : w_rd_q", "w_rd_q", {"bias_and_both_subtractions"}),
     "accumulator wraps instead of saturating": (
         "snn_core.v", "acc_q <= acc_sat[ACC_MAX-1:0]", "acc_q <= acc_sum[ACC_MAX-1:0]", {"accumulator_extremes"}),
 }

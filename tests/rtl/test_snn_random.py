@@ -2,7 +2,8 @@
 
 Each network has a random number of layers (1–3) and sizes (1–24), one random state width, and per layer random
 weight width, accumulator width (narrower than the no-overflow default in most layers, so partial sums
-saturate), leak (shift or multiplier), reset mode, V_reset, refractory steps and weights; the input events have
+saturate), leak (shift or multiplier), reset mode (to V_reset, subtract, subtract one update later), V_reset,
+refractory steps, weights and, in half the layers, a bias; the input events have
 a random density. Every step is probed: every neuron update (spike and membrane) and every output count is
 compared. The runs are Icarus (the reference), two at a time; the count is what the scoreboards compared.
 """
@@ -48,9 +49,10 @@ def random_layer(rng: np.random.Generator, n_in: int, n_out: int, width: int) ->
             continue
         lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
         # Excitatory-leaning (deeper layers see spikes), balanced, or inhibitory-leaning (the state's lower rail).
-        w = np.clip(rng.integers(lo, hi, size=(n_out, n_in), endpoint=True) + int(rng.choice([1, 0, -1])) * (hi // 2),
-                    lo, hi)
-        return fixed.FixedLayer(w, q, bits, acc)
+        lean = int(rng.choice([1, 0, -1])) * (hi // 2)
+        w = np.clip(rng.integers(lo, hi, size=(n_out, n_in), endpoint=True) + lean, lo, hi)
+        bias = np.clip(rng.integers(lo, hi, size=n_out, endpoint=True) + lean, lo, hi) if rng.random() < 0.5 else None
+        return fixed.FixedLayer(w, q, bits, acc, bias)
 
 
 def random_case(seed: int) -> tuple[fixed.FixedNetwork, np.ndarray, np.ndarray]:
@@ -76,9 +78,12 @@ def coverage(net: fixed.FixedNetwork, events: np.ndarray) -> dict:
     """What the stimulus exercised, from the model run of the events (the resets aside): spikes, saturated
     accumulators, refractory holds, state at a rail."""
     result = fixed.network_run(net, events, record_v=True)
-    inputs, out = events, {"spikes": 0, "saturated": 0, "held": 0, "at_rail": 0}
+    inputs, out = events, {"spikes": 0, "saturated": 0, "held": 0, "at_rail": 0, "bias_updates": 0,
+                           **{f"{mode}_updates": 0 for mode in fixed.RESET_MODES}}
     for layer, spikes, v in zip(net.layers, result.spikes, result.v, strict=True):
-        exact = inputs.astype(np.int64) @ layer.weights.T
+        exact = inputs.astype(np.int64) @ layer.weights.T + (0 if layer.bias is None else layer.bias)
+        out["bias_updates"] += int(spikes.size) * (layer.bias is not None)
+        out[f"{layer.q.fmt.reset_mode}_updates"] += int(spikes.size)
         out["saturated"] += int(np.count_nonzero(layer.accumulate(inputs) != exact))
         out["spikes"] += int(spikes.sum())
         held = np.zeros(spikes.shape, dtype=bool)  # within REF_STEPS steps after a spike of the same sample
@@ -120,3 +125,6 @@ def test_random_networks_match_the_model():
     assert sum(r["saturated"] for r in runs) > 1000 and sum(r["held"] for r in runs) > 1000
     assert sum(r["spikes"] for r in runs) > 10_000 and sum(r["at_rail"] for r in runs) > 0
     assert len({r["width"] for r in runs}) >= 3 and sum(r["resets"] for r in runs) > 50
+    # Every reset mode and the bias bank carry a good share of the updates (the model runs resets aside).
+    assert all(sum(r[f"{mode}_updates"] for r in runs) > 250_000 for mode in fixed.RESET_MODES)
+    assert sum(r["bias_updates"] for r in runs) > 500_000

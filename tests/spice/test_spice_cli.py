@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
@@ -88,24 +84,18 @@ def test_two_failed_runs_keep_their_own_partial_files(capsys, tmp_path, monkeypa
     assert sorted(json.loads(f.read_text())["current"][0] for f in files) == [300e-12, 400e-12]
 
 
-def test_ctrl_c_saves_the_finished_points_in_one_line(tmp_path):
+def test_ctrl_c_saves_the_finished_points_in_one_line(tmp_path, foreground):
     partial = tmp_path / "partial.json"
-    # 16 points of ~1 s on two workers: Ctrl-C as soon as the first is done
-    run = subprocess.Popen([sys.executable, "-m", "lifhw", *IDEAL, "--i", "300p:600p:16", "--workers", "2",
-                            "--partial", str(partial), "--json"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    err = ""
-    start = time.monotonic()
-    while "point" not in err:
-        line = run.stderr.readline()
-        assert line or run.poll() is None, "the sweep ended before a point finished"
-        err += line
-        assert time.monotonic() - start < 120
-    os.killpg(run.pid, signal.SIGINT)  # to the group, as a terminal does: the command and its workers
-    out, rest = run.communicate(timeout=60)
-    lines = [line for line in (err + rest).splitlines() if not line.startswith("spice fi: point")]
-    assert run.returncode == 130 and out == ""
-    assert len(lines) == 1 and lines[0].startswith("lifhw: interrupted: ") and str(partial) in lines[0], err + rest
+    # 16 points on two workers: Ctrl-C once the first is done, the run held there until it comes (every phase:
+    # tests/spice/test_interrupts.py)
+    run = foreground(*IDEAL, "--i", "300p:600p:16", "--workers", "2", "--partial", partial, "--json",
+                     hold="between-points")
+    run.wait_for("holding at between-points")
+    run.signal(signal.SIGINT)  # to the group, as a terminal does: the command and its workers
+    done = run.finish()
+    lines = [line for line in done.stderr.splitlines() if not line.startswith(("spice fi: point", "lifhw: holding"))]
+    assert done.returncode == 130 and done.stdout == ""
+    assert len(lines) == 1 and lines[0].startswith("lifhw: interrupted: ") and str(partial) in lines[0], done.stderr
     saved = json.loads(partial.read_text())
     assert sum(r is not None and r > 0 for r in saved["rate"]) >= 1
     assert "not run: interrupted" in saved["errors"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -19,19 +20,21 @@ FLOAT_BOUND, FIXED8_BOUND = 0.95, 0.94
 
 @dataclass(frozen=True)
 class Epoch(Record):
-    """One training epoch: its phase (float or quantization-aware), loss and accuracies."""
+    """One training epoch: its phase (float or quantization-aware), loss and accuracies (the validation split's only
+    where it chooses the integer network: the quantization-aware epochs; NaN otherwise)."""
 
     phase: str
     epoch: int
     loss: float
     train_accuracy: float
-    test_accuracy: float
     seconds: float
+    validation_accuracy: float = math.nan
 
 
 @dataclass(frozen=True)
 class Quantized(Record):
-    """The network at one weight width: quantization-aware and merely rounded accuracy, spikes, the integer plan."""
+    """The network at one weight width: the kept integer network's and the merely rounded accuracy, spikes, the
+    integer plan, and which was kept on the validation split (``source`` rounded or qat, the QAT ``epoch``)."""
 
     fixed_accuracy: float
     rounded_accuracy: float
@@ -41,6 +44,8 @@ class Quantized(Record):
     thresh: list[int]
     acc_width: list[int]
     saturates: list[bool]
+    source: str
+    epoch: int
 
     @property
     def spikes(self) -> float:
@@ -81,21 +86,23 @@ def _train(config) -> Learned:
     start = time.perf_counter()
     split = digits.load(config.seed)
     events = digits.test_events(split, config)
-    float_net, history = digits.train_float(config, split, events)
+    float_net, history = digits.train_float(config, split)
     float_seconds = time.perf_counter() - start
     float_eval = train.evaluate(float_net.weights, tuple(model.float_spec(n) for n in float_net.neurons), events,
-                                split.y_test, config.train)
+                                split.y_test, config.train, float_net.biases)
     bits = {}
     for width in BITS:
         start = time.perf_counter()
-        _, fixed_net, layers, qat_history = digits.train_fixed(config, float_net, split, events, width)
+        choice = digits.train_fixed(config, float_net, split, width)
+        fixed_net, layers = choice.fixed_net, choice.layers
         qat_seconds = time.perf_counter() - start
         score = digits.score_fixed(fixed_net, events, split.y_test)
         rounded = digits.score_fixed(convert.to_fixed(float_net, layers), events, split.y_test)
         bits[str(width)] = Quantized(score["accuracy"], rounded["accuracy"], score["spikes_per_layer"],
-                                     [Epoch(**row) for row in qat_history], qat_seconds,
+                                     [Epoch(**row) for row in choice.history], qat_seconds,
                                      [int(p.q.rtl["THRESH"]) for p in layers], [int(p.acc_width) for p in layers],
-                                     [bool(layer.saturates) for layer in fixed_net.layers])
+                                     [bool(layer.saturates) for layer in fixed_net.layers], choice.source,
+                                     choice.epoch)
     return Learned([Epoch(**row) for row in history], float_eval.accuracy, float_seconds,
                    list(float_eval.spikes_per_layer), list(float_net.sizes), bits)
 
@@ -141,7 +148,8 @@ def figures(result: Learned) -> dict:
     n_float = [r.phase for r in rows].count("float")
     ax_loss.semilogy(epochs, [r.loss for r in rows], "o-", ms=3)
     ax_acc.plot(epochs, [r.train_accuracy for r in rows], "o-", ms=3, label="training batches")
-    ax_acc.plot(epochs, [r.test_accuracy for r in rows], "s-", ms=3, label="held-out 20 %")
+    ax_acc.plot(epochs, [r.validation_accuracy for r in rows], "s-", ms=3,
+                label="validation (chooses the integer network)")
     for ax in (ax_loss, ax_acc):
         ax.axvline(n_float + 0.5, color="gray", lw=0.8, ls="--")
         ax.set_xlabel("epoch")
@@ -154,7 +162,8 @@ def figures(result: Learned) -> dict:
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
     ax.axhline(result.float_accuracy, color="k", lw=1.5, label="float")
-    ax.plot(BITS, [result.at(b).fixed_accuracy for b in BITS], "o-", label="fixed point, quantization-aware")
+    ax.plot(BITS, [result.at(b).fixed_accuracy for b in BITS], "o-",
+            label="fixed point, chosen on validation (QAT epoch or rounded)")
     ax.plot(BITS, [result.at(b).rounded_accuracy for b in BITS], "s--", label="fixed point, float weights rounded")
     ax.set_xlabel("signed weight bits")
     ax.set_ylabel("held-out accuracy")
@@ -171,7 +180,8 @@ def html(result: Learned, figs: dict) -> str:
     table_rows = [["float (JAX)", result.float_accuracy, "—", float_spikes, "—", "—"]]
     for b in BITS:
         d = result.at(b)
-        table_rows.append([f"{b}-bit (lifhw.fixed)", d.fixed_accuracy, d.rounded_accuracy, d.spikes,
+        kept = "rounded float weights" if d.source == "rounded" else f"QAT epoch {d.epoch}"
+        table_rows.append([f"{b}-bit (lifhw.fixed), {kept}", d.fixed_accuracy, d.rounded_accuracy, d.spikes,
                            ", ".join(map(str, d.thresh)),
                            ", ".join(f"{w}{' (may saturate)' if s else ''}"
                                      for w, s in zip(d.acc_width, d.saturates, strict=True))])

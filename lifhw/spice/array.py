@@ -1,0 +1,397 @@
+"""An array of N neurons sharing one bias block built of sky130 transistors: its deck, and energy per spike as
+silicon pays it.
+
+A single neuron's netlist (``circuits/lif_<circuit>.cir``) takes its references from ideal sources on ``vdd_ref``
+(current sources, ``e_vg``, ``v_rest``/``v_th``/``v_reset``) that no neuron's energy counts. The array deck puts in
+their place the bias block of ``circuits/bias_<circuit>.cir`` (:class:`BiasBlock`: a self-starting pA current
+reference, one mirror leg per bias current, a ladder for ``v_rest``/``v_th`` and sink followers for ``v_reset`` and
+``vg``), places the neuron N times as its subcircuit (:meth:`lifhw.spice.deck.AnalogNeuron.subckt`) and leaves only
+these ideal elements: the neurons' supply ``vdd``, the block's supply ``vdda``, the input current ``iin<k>`` of each
+neuron (the synapses, whose energy is reported apart), and in a reduced deck the loads ``iload_<node>`` that stand for
+neurons not simulated (:func:`stray_sources` checks a deck for anything else).
+
+Energy per spike is every supply source's −V·∫I dt over one window of one transient, divided by the spikes of the
+neurons it feeds in that window (:func:`measure_array`): the parts sum to the total by construction, and the input
+energy is reported as I·∫V_mem dt and as drawn from a rail at ``vdd``.
+
+**Reduced (lumped) method** for large N: one neuron and the block simulated, the other N − 1 neurons standing as
+the mean current they send into the block's sink outputs (``v_reset``, ``vg``): (N − 1)·q·f, q the charge one neuron
+sends there per spike and f its rate, both measured on the N = 1 deck (its meters ``vmeter_<node>``, 0 V sources).
+The lumped neurons' own supply is counted at the simulated neuron's energy per spike. What it leaves out: the burst
+of k neurons resetting together (the mean load is regulated, bursts are not) and the mismatch between neurons.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ParameterError, SpiceError
+from ..files import CIRCUITS_DIR
+from ..jsonio import Record
+from ..limits import check_points
+from ..units import check_value
+from .deck import AnalogNeuron, Deck
+from .measure import spike_times
+
+#: The neurons' own supply and the bias block's supply: the only ideal voltage sources of an array deck.
+SUPPLY, BLOCK_SUPPLY = "vdd", "vdda"
+#: Names of the other ideal elements an array deck may hold: each neuron's input, a reduced deck's loads and the
+#: 0 V meters of the N = 1 deck that measure the charge a neuron sends into the block.
+INPUT, LOAD, METER = "iin", "iload_", "vmeter_"
+#: Element kinds SPICE treats as ideal sources (independent and controlled, behavioural).
+_SOURCE_KINDS = "vieghfb"
+
+
+@dataclass(frozen=True)
+class BiasBlock:
+    """The bias block of one neuron circuit, ``circuits/<file>``: a ``.subckt`` whose first port is its supply and
+    whose other ports are the neuron's shared nodes of the same names.
+
+    ``makes``: the neuron's ``.param`` values its legs and taps were sized for (the circuit's default design); a
+    neuron asking other values is refused (the block is not a programmable DAC).
+    """
+
+    circuit: str
+    file: str
+    makes: tuple[tuple[str, float], ...]
+
+    @property
+    def path(self):
+        return CIRCUITS_DIR / self.file
+
+    def _subckt_line(self) -> list[str]:
+        for line in self.path.read_text().splitlines():
+            if line.lower().startswith(".subckt"):
+                return line.split()
+        raise SpiceError(f"{self.path} has no .subckt line")
+
+    @property
+    def name(self) -> str:
+        return self._subckt_line()[1]
+
+    @property
+    def ports(self) -> tuple[str, ...]:
+        return tuple(t.lower() for t in self._subckt_line()[2:])
+
+    def text(self) -> str:
+        """The block's ``.subckt`` … ``.ends`` lines (its comments dropped)."""
+        lines = [line for line in self.path.read_text().splitlines() if line.strip() and not line.startswith("*")]
+        return "\n".join(lines) + "\n"
+
+    def check(self, neuron: AnalogNeuron) -> None:
+        """Refuse a neuron whose bias currents or reference voltages are not the ones this block makes."""
+        values = neuron.values()
+        for name, made in self.makes:
+            if not math.isclose(values[name], made, rel_tol=1e-9):
+                raise ParameterError(name, values[name], f"must be {made:g} for an array of lif_{self.circuit}: its "
+                                                         f"bias block {self.file} is built for that value")
+
+
+_VOLTAGES = (("v_rest", 0.6), ("v_th", 0.9), ("v_reset", 0.6), ("vdd", 1.8))
+BLOCKS = {
+    "lowpower": BiasBlock("lowpower", "bias_lowpower.cir",
+                          (("i_b", 10e-12), ("i_cmp", 30e-12), ("i_ref", 5e-12), ("i_inv", 100e-12), *_VOLTAGES)),
+    "ota": BiasBlock("ota", "bias_ota.cir", (("i_b", 10e-12), ("i_cmp", 1e-9), ("i_ref", 100e-12), *_VOLTAGES)),
+}
+
+#: The block netlists: every result computed from them is invalidated when one changes (lifhw.report.cache).
+DATA_FILES = tuple(block.path for block in BLOCKS.values())
+
+
+def get_block(circuit: str) -> BiasBlock:
+    if circuit not in BLOCKS:
+        raise ParameterError("circuit", circuit, f"must be one of {', '.join(BLOCKS)} (the circuits with a bias "
+                                                 "block in transistors)")
+    return BLOCKS[circuit]
+
+
+def check_neurons(n) -> int:
+    """``n`` as a neuron count: a whole number from 1 to the points lifhw.limits allows."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ParameterError("neurons", n, "must be a whole number >= 1")
+    return check_points("neurons", n, int(n), "neurons")
+
+
+#: Sink outputs of the block into which a neuron's charge flows (the reset switch's, the comparator tail's).
+SINK_PORTS = ("vreset", "vg")
+_IC = re.compile(r"^\.ic\s", re.IGNORECASE)
+
+
+def array_deck(neuron: AnalogNeuron, n: int, i_in: float, v_start=None, loads: dict[str, float] | None = None,
+               meters: bool = False, mismatch: bool = False) -> str:
+    """The deck of ``n`` neurons of ``neuron``'s circuit on one bias block, each with input ``i_in`` (A).
+
+    ``v_start``: each membrane's initial voltage (V, ``n`` values; None: all at V_reset, the neurons in phase).
+    ``loads``: {sink port: A} currents into the block standing for neurons not simulated (the reduced method).
+    ``meters``: neuron 0's sink ports through 0 V sources ``vmeter_<port>`` (the charge it sends into the block).
+    Supplies: ``vdd`` feeds the neurons, ``vdda`` the block. Node names: ``mem<k>``, ``spk<k>``, ``rst<k>``.
+    """
+    block = get_block(neuron.name)
+    block.check(neuron)
+    check_neurons(n)
+    i_in = check_value(i_in, "i_in", "A", minimum=0, exclusive=False)
+    values = neuron.values()
+    starts = [values["v_reset"]] * n if v_start is None else [check_value(v, "v_start", "V") for v in v_start]
+    if len(starts) != n:
+        raise ParameterError("v_start", len(starts), f"must give one voltage per neuron ({n})")
+    flat = neuron.render(mismatch)
+    # What the deck keeps of the single neuron's netlist: its model library, temperature, parameters and options.
+    header = [line for line in flat.splitlines() if line.split() and line.split()[0].lower() in (".lib", ".temp",
+                                                                                                 ".param", ".options")]
+    cell = [line for line in neuron.subckt().splitlines() if not _IC.match(line)]
+    ports = neuron.ports
+    missing = set(block.ports[1:]) - set(ports)
+    if missing:
+        raise SpiceError(f"{block.file} has ports {sorted(missing)} that lif_{neuron.name} does not share")
+    own = {"mem", "spk", "rst"}
+    lines = [f"* {n} x lif_{neuron.name} sharing {block.file} (generated by lifhw.spice.array)", *header, *cell,
+             block.text().rstrip("\n"),
+             f"{SUPPLY} {SUPPLY} 0 {values['vdd']!r}", f"{BLOCK_SUPPLY} {BLOCK_SUPPLY} 0 {values['vdd']!r}",
+             f"xbias {' '.join((BLOCK_SUPPLY, *block.ports[1:]))} {block.name}"]
+    metered = {p: f"{p}_n0" for p in SINK_PORTS if p in ports} if meters else {}
+    for k in range(n):
+        nodes = [f"{p}{k}" if p in own else (metered.get(p, p) if k == 0 else p) for p in ports]
+        lines += [f"xn{k} {' '.join(nodes)} {neuron.cell_name}", f"{INPUT}{k} 0 mem{k} dc {i_in!r}"]
+    lines += [f"{METER}{port} {node} {port} dc 0" for port, node in metered.items()]
+    loads = loads or {}
+    for port in set(loads) - {p for p in SINK_PORTS if p in ports}:
+        raise ParameterError("load", port, f"must be a sink port of the block ({', '.join(SINK_PORTS)})")
+    for port in (p for p in SINK_PORTS if p in loads):  # in one order: the deck's text is its identity
+        lines.append(f"{LOAD}{port} 0 {port} dc {check_value(loads[port], 'load', 'A', minimum=0, exclusive=False)!r}")
+    lines.append(".ic " + " ".join(f"v(mem{k})={v!r}" for k, v in enumerate(starts)))
+    saves = [f"i({SUPPLY})", f"i({BLOCK_SUPPLY})", *(f"v({node}{k})" for k in range(n) for node in ("mem", "spk",
+                                                                                                   "rst")),
+             *(f"v({p})" for p in (*SINK_PORTS, "vth", "rest") if p in ports), *(f"i({METER}{p})" for p in metered)]
+    lines += [".save " + " ".join(saves), ".end"]
+    return "\n".join(lines) + "\n"
+
+
+def stray_sources(text: str) -> list[str]:
+    """The ideal sources of a deck that are not a supply (``vdd``, ``vdda``), an input ``iin<k>``, a load
+    ``iload_<port>`` or a 0 V meter ``vmeter_<port>``: what an array deck built of transistors must not have.
+    Every element line counts, inside a subcircuit or not."""
+    stray = []
+    for line in text.splitlines():
+        tokens = line.split()
+        if not tokens or tokens[0][0].lower() not in _SOURCE_KINDS:
+            continue
+        name = tokens[0].lower()
+        if name in (SUPPLY, BLOCK_SUPPLY) or re.fullmatch(rf"{INPUT}\d+", name):
+            continue
+        if name.startswith(LOAD) and name[len(LOAD):] in SINK_PORTS:
+            continue
+        if name.startswith(METER) and tokens[-1] == "0":
+            continue
+        stray.append(tokens[0])
+    return stray
+
+
+def tran(session, t_stop: float, max_step: float) -> dict[str, np.ndarray]:
+    """The executor's task on a loaded array deck: its transient from the initial conditions."""
+    return session.transient(t_stop, max_step)
+
+
+def _integral(t: np.ndarray, y: np.ndarray, t0: float, t1: float) -> float:
+    """∫ y dt over [t0, t1], linear between the saved points (and at the ends)."""
+    grid = np.concatenate(([t0], t[(t > t0) & (t < t1)], [t1]))
+    return float(np.trapezoid(np.interp(grid, t, y), grid))
+
+
+@dataclass(frozen=True)
+class ArrayEnergy(Record):
+    """Energy per spike of an array from one transient (J per spike of a neuron, SI).
+
+    ``sources``: each supply source's energy in the window over the spikes of the neurons it feeds (``vdd``: the
+    simulated neurons'; ``vdda``: all ``neurons``' (the lumped ones fire at the simulated neuron's rate));
+    ``energy_per_spike`` their sum. ``input_energy``: ``i_v_mem`` = I·∫V_mem dt, ``rail`` = I·V_dd·window, per spike.
+    ``rates``: each simulated neuron's 1/mean ISI. ``charge``: per spike of neuron 0, the charge (C) it sends into
+    each metered sink port (empty without meters). ``sink_levels``: min/max (V) of each sink port in the window.
+    """
+
+    neurons: int
+    simulated: int
+    i_in: float
+    window: tuple[float, float]
+    spikes: float
+    rates: list[float]
+    sources: dict[str, float]
+    energy_per_spike: float
+    input_energy: dict[str, float]
+    block_power: float
+    charge: dict[str, float]
+    sink_levels: dict[str, list[float]]
+
+    @property
+    def rate(self) -> float:
+        return float(np.mean(self.rates))
+
+
+def measure_array(vectors: dict[str, np.ndarray], simulated: int, neurons: int, i_in: float,
+                  vdd: float) -> ArrayEnergy:
+    """:class:`ArrayEnergy` of a transient of an array deck with ``simulated`` neurons standing for ``neurons``.
+
+    The window runs from neuron 0's first spike to its last, so that neuron's energy is whole ISIs; the spikes of
+    the others in it are rate·window (their phases differ, their ISIs do not change within a run).
+    """
+    t = vectors["time"]
+    times = [spike_times(t, vectors[f"spk{k}"], vectors[f"rst{k}"], vdd)[0] for k in range(simulated)]
+    if len(times[0]) < 3:
+        raise SpiceError(f"neuron 0 fired {len(times[0])} times in {t[-1]:.4g} s: energy per spike needs at least "
+                         "3 spikes (a longer --t-sim, or a higher --rate)")
+    t0, t1 = float(times[0][0]), float(times[0][-1])
+    rates = [1.0 / float(np.mean(np.diff(s))) if len(s) >= 2 else 0.0 for s in times]
+    simulated_spikes = len(times[0]) - 1 + sum(r * (t1 - t0) for r in rates[1:])
+    all_spikes = simulated_spikes + (neurons - simulated) * rates[0] * (t1 - t0)
+    e_own = -vdd * _integral(t, vectors[f"{SUPPLY}#branch"], t0, t1)
+    e_block = -vdd * _integral(t, vectors[f"{BLOCK_SUPPLY}#branch"], t0, t1)
+    sources = {SUPPLY: e_own / simulated_spikes, BLOCK_SUPPLY: e_block / all_spikes}
+    i_v = sum(i_in * _integral(t, vectors[f"mem{k}"], t0, t1) for k in range(simulated))
+    charge = {key[len(METER):-len("#branch")]: _integral(t, vectors[key], t0, t1) / (len(times[0]) - 1)
+              for key in vectors if key.startswith(METER)}
+    levels = {p: [float(np.min(vectors[p][(t >= t0) & (t <= t1)])), float(np.max(vectors[p][(t >= t0) & (t <= t1)]))]
+              for p in SINK_PORTS if p in vectors}
+    return ArrayEnergy(neurons, simulated, float(i_in), (t0, t1), float(all_spikes), rates, sources,
+                       float(sum(sources.values())),
+                       {"i_v_mem": i_v / simulated_spikes, "rail": simulated * i_in * vdd * (t1 - t0) /
+                        simulated_spikes}, e_block / (t1 - t0), charge, levels)
+
+
+def run_deck(text: str, directory, stem: str, t_stop: float, max_step: float, executor) -> dict[str, np.ndarray]:
+    """Write ``text`` under ``directory`` and run its transient on ``executor``; the saved vectors."""
+    from .executor import Task
+
+    deck = Deck.write(text, directory, stem)
+    (result,) = executor.map([Task(tran, (float(t_stop), float(max_step)), f"array transient of {deck.path}",
+                                   deck)])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+#: Spikes of neuron 0 a transient must hold (the window spans the ISIs between the first and the last).
+MIN_SPIKES = 4
+METHODS = ("auto", "full", "lumped")
+
+
+@dataclass(frozen=True)
+class ArrayRun(Record):
+    """One array's energy per spike (:func:`run_array`): ``energy`` of the deck of ``neurons`` (``method`` "full":
+    all simulated; "lumped": one simulated and N − 1 as loads, their charge per spike and rate from ``single``, the
+    N = 1 deck's run, which is also the single-neuron figure), at ``i_in`` (A; ``rate_target`` Hz asked, None when
+    the current was given). ``netlist``: the rendered array deck; ``ideal_rate``: the rate the device-aware theory
+    of the neuron with ideal sources gives at ``i_in`` (what the real block's rate compares with)."""
+
+    circuit: str
+    neurons: int
+    method: str
+    corner: str
+    temp: float
+    i_in: float
+    rate_target: float | None
+    ideal_rate: float
+    energy: ArrayEnergy
+    single: ArrayEnergy | None
+    netlist: str
+
+    def summary(self) -> dict:
+        """What ``lifhw spice array`` prints: energy per spike, its parts by source (summing to it), input apart."""
+        e = self.energy
+        return {"circuit": self.circuit, "neurons": self.neurons, "method": self.method, "corner": self.corner,
+                "temp": self.temp, "i_in": self.i_in, "rate_target": self.rate_target, "rate": e.rate,
+                "ideal_rate": self.ideal_rate, "energy_per_spike": e.energy_per_spike, "sources": e.sources,
+                "input_energy": e.input_energy, "block_power": e.block_power, "sink_levels": e.sink_levels,
+                "charge_per_spike": (self.single or e).charge,
+                "single_neuron": None if self.single is None else {
+                    "energy_per_spike": self.single.energy_per_spike, "sources": self.single.sources,
+                    "rate": self.single.rate}, "netlist": self.netlist}
+
+
+def input_for_rate(neuron: AnalogNeuron, rate: float | None, i_in: float | None, executor) -> tuple[float, float]:
+    """(i_in, rate): the input for ``rate`` Hz (or the rate at ``i_in`` A) by the neuron's device-aware theory,
+    characterised with its ideal sources (the f-I the block's neuron is compared with)."""
+    from scipy.optimize import brentq
+
+    from .sweep import SpiceNeuron
+
+    if rate is not None:
+        rate = check_value(rate, "rate", "Hz", minimum=0, maximum=1.0 / neuron.params.t_ref)
+    with SpiceNeuron(neuron, executor=executor) as spice:
+        char = spice.characterize()
+    low, high = 1.01 * char.rheobase, 1e3 * char.rheobase
+    if rate is None:
+        if i_in is None:
+            raise ParameterError("rate", rate, "give either --rate or --i-in")
+        i_in = check_value(i_in, "i_in", "A", minimum=low, maximum=high)
+        return i_in, float(char.rate(i_in))
+    f_low, f_high = float(char.rate(low)), float(char.rate(high))
+    if not f_low < rate < f_high:
+        raise ParameterError("rate", rate, f"must be in ({f_low:.4g}, {f_high:.4g}) Hz, the f-I range of "
+                                           f"lif_{neuron.name} (1.01 to 1000 x its rheobase {char.rheobase:.4g} A)")
+    i_in = brentq(lambda i: float(char.rate(i)) - rate, low, high, xtol=1e-16)
+    return float(i_in), float(char.rate(i_in))
+
+
+def run_array(circuit: str, neurons: int, executor, directory, rate: float | None = None, i_in: float | None = None,
+              method: str = "auto", corner: str | None = None, temp: float | None = None,
+              t_sim: float | None = None) -> ArrayRun:
+    """Energy per spike of ``neurons`` lif_``circuit`` on one bias block, at the input that fires at ``rate`` Hz
+    (or at ``i_in`` A). ``method`` "auto": the full deck up to 16 neurons, the lumped method above."""
+    from .runner import tool_versions
+    from .store import ResultStore
+    from .sweep import transient_job
+
+    block = get_block(circuit)
+    neuron = AnalogNeuron(circuit)
+    neuron = neuron.at(corner, temp)
+    block.check(neuron)
+    check_neurons(neurons)
+    if method not in METHODS:
+        raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
+    if (rate is None) == (i_in is None):
+        raise ParameterError("rate", rate, "give either --rate or --i-in")
+    if method == "auto":
+        method = "full" if neurons <= 16 else "lumped"
+    i_in, ideal_rate = input_for_rate(neuron, rate, i_in, executor)
+    isi = 1.0 / ideal_rate
+    t_stop = t_sim if t_sim is not None else (MIN_SPIKES + 1.5) * isi
+    job = transient_job(neuron.circuit, neuron.params, i_in, isi, neuron.params.tau_m, t_stop)
+    vdd = neuron.values()["vdd"]
+    v_reset, v_th = neuron.params.v_reset, neuron.params.v_th
+
+    def run(text: str, stem: str, simulated: int, total: int) -> ArrayEnergy:
+        # Stored as it finishes, by what determines it: a rerun (or a lumped run of another N, which starts with the
+        # same N = 1 deck) reads it back instead of simulating again.
+        store = ResultStore(Path(directory) / "store", {
+            "deck": Deck(text, "").digest, "ngspice": tool_versions(), "t_stop": job["t_stop"],
+            "max_step": job["max_step"], "simulated": simulated, "neurons": total, "i_in": i_in})
+        stored = store.get("energy", ArrayEnergy)
+        if stored is not None:
+            return stored
+        vectors = run_deck(text, directory, stem, job["t_stop"], job["max_step"], executor)
+        energy = measure_array(vectors, simulated, total, i_in, vdd)
+        store.put("energy", energy)
+        return energy
+
+    deck_one = array_deck(neuron, 1, i_in, meters=True)
+    single = run(deck_one, f"array-{circuit}-1", 1, 1) if method == "lumped" or neurons == 1 else None
+    if neurons == 1 and single is not None:
+        return ArrayRun(circuit, 1, "full", neuron.design.corner, neuron.design.temp, i_in, rate, ideal_rate, single,
+                        None, deck_one)
+    if method == "lumped":
+        assert single is not None
+        loads = {port: (neurons - 1) * q * single.rate for port, q in single.charge.items()}
+        text = array_deck(neuron, 1, i_in, loads=loads)
+        energy = run(text, f"array-{circuit}-lumped", 1, neurons)
+    else:
+        # The membranes start spread over [V_reset, V_th): the neurons fire out of phase, as an array does on
+        # average (in phase is the worst case of the sink outputs, a burst of N resets).
+        starts = [v_reset + (v_th - v_reset) * 0.97 * k / neurons for k in range(neurons)]
+        text = array_deck(neuron, neurons, i_in, v_start=starts)
+        energy = run(text, f"array-{circuit}-{neurons}", neurons, neurons)
+    return ArrayRun(circuit, neurons, method, neuron.design.corner, neuron.design.temp, i_in, rate, ideal_rate,
+                    energy, single, text)
