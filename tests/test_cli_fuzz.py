@@ -34,14 +34,14 @@ BOUND = 10.0
 #: Wall seconds after which a call that waits rather than computes (a hang) is stopped.
 HANG = 300.0
 #: A valid value for each flag argparse requires, so that the flag under test is the only thing wrong.
-REQUIRED = {"--h": "1m", "--target-rate": "5", "--out": "out.nir"}
+REQUIRED = {"--h": "1m", "--target-rate": "5", "--out": "out.nir", "--target-accuracy": "0.9"}
 #: A valid configuration of commands whose counts are judged against the others (the population of a Monte Carlo
 #: needs a design, given here without SPICE), put before the flag under test.
 BASE = {("size", "montecarlo"): ["--tau", "20m", "--i-b", "10p", "--kappa", "0.7", "--i-off", "1f", "--sigma-vos",
                                  "5m", "--sigma-ib", "0.05", "--sigma-vth", "9m"]}
 #: A valid value of required positional arguments, given unless the positional itself is under test (an existing
 #: file for deploy's model: the counts are judged before the model is read).
-POSITIONAL = {("deploy",): {"model": __file__}}
+POSITIONAL = {("deploy",): {"model": __file__}, ("size", "accuracy"): {"model": __file__}}
 
 
 def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
@@ -258,7 +258,8 @@ def test_every_flag_of_every_command_refuses_what_its_rule_forbids(parser_once, 
         code, out, err, seconds = _call(argv)
         _assert_one_line_naming(code, out, err, (dest, flag), argv)
         slowest = max(slowest, seconds)
-    print(f"{len(cases)} bad values over {len(flags)} flags of {len(commands)} commands; slowest call {slowest:.2f} CPU s")
+    print(f"{len(cases)} bad values over {len(flags)} flags of {len(commands)} commands; "
+          f"slowest call {slowest:.2f} CPU s")
 
 
 def _parser(path: tuple[str, ...]) -> argparse.ArgumentParser:

@@ -45,12 +45,15 @@ ALLOWED: dict[str, set[str]] = {
     "network": FOUNDATION | {"theory"},
     "scenarios": FOUNDATION | {"analog", "theory", "sim"},
     "sizing": FOUNDATION | MODELS | {"spice"},
+    # a trained network on transistor neurons: the integer network, SPICE and the sizing's mismatch model
+    "analognet": FOUNDATION | MODELS | {"spice", "sizing"},
     # the mixed-signal tile: transistor neurons (spice) with the Verilog periphery (digital) in one run
     "cosim": FOUNDATION | MODELS | {"spice", "digital"},
     # the comparison report and the command line on top
-    "report": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing"},
+    "report": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing",
+               "analognet"},
     "cli": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing", "report",
-                                  "cosim"},
+            "analognet", "cosim"},
     "__main__": {"cli"},
     "lifhw": FOUNDATION,
 }

@@ -54,8 +54,13 @@ def valid(tmp_path_factory):
 
 
 #: Every command argument naming a file for lifhw to read: the tests below hand each its malformed files (deploy's
-#: model: models, NIR graphs and learn folders).
-READERS = {("nir export", "model"), ("nir import", "graph"), ("deploy", "model")}
+#: and size accuracy's model: models, NIR graphs and learn folders).
+READERS = {("nir export", "model"), ("nir import", "graph"), ("deploy", "model"), ("size accuracy", "model")}
+
+
+def _size_accuracy(path) -> list:
+    """size accuracy on ``path``: it reads its model as deploy does, before any SPICE."""
+    return ["size", "accuracy", path, "--target-accuracy", "0.9"]
 
 
 def test_every_argument_that_reads_a_file_is_handed_malformed_files():
@@ -85,7 +90,7 @@ def _refusals(cases, suffix: str, commands, run, tmp_path: Path) -> list[str]:
 def test_every_malformed_model_is_refused_in_one_line_naming_the_field(seed, valid, tmp_path, lifhw_in_process):
     cases = malformed.npz_cases(valid / "fixed.npz", np.random.default_rng(seed))
     commands = [lambda p: ["nir", "export", p, "--out", tmp_path / "out.nir"],
-                lambda p: ["deploy", p, "--out", tmp_path / "deploy"]]
+                lambda p: ["deploy", p, "--out", tmp_path / "deploy"], _size_accuracy]
     assert _refusals(cases, ".npz", commands, lifhw_in_process, tmp_path) == []
     assert not (tmp_path / "out.nir").exists() and not (tmp_path / "deploy" / "sim").exists()
 
@@ -107,7 +112,7 @@ def test_a_refusal_shows_the_value_it_read(valid, tmp_path, lifhw_in_process, on
 def test_every_malformed_nir_graph_is_refused_in_one_line_naming_the_field(seed, valid, tmp_path, lifhw_in_process):
     cases = malformed.nir_cases(valid / "graph.nir", np.random.default_rng(seed), "linear", "lif")
     commands = [lambda p: ["nir", "import", p, "--out", tmp_path / "out.npz"],
-                lambda p: ["deploy", p, "--out", tmp_path / "deploy"]]
+                lambda p: ["deploy", p, "--out", tmp_path / "deploy"], _size_accuracy]
     assert _refusals(cases, ".nir", commands, lifhw_in_process, tmp_path) == []
     assert not (tmp_path / "out.npz").exists()
 
@@ -122,11 +127,12 @@ def test_every_malformed_learn_result_is_refused_in_one_line_naming_the_field(se
     wrong = []
     for case in cases:
         case.write(folder / "result.json")
-        done = lifhw_in_process("deploy", folder, "--out", tmp_path / "deploy")
-        line = done.stderr.strip()
-        if not (done.returncode == 2 and "\n" not in line and line.startswith(f"lifhw: error: {folder}/result.json: ")
-                and case.field in line):
-            wrong.append(f"{case.name}: exit {done.returncode}: {line[-300:]}")
+        for command in (["deploy", folder, "--out", tmp_path / "deploy"], _size_accuracy(folder)):
+            done = lifhw_in_process(*command)
+            line = done.stderr.strip()
+            if not (done.returncode == 2 and "\n" not in line
+                    and line.startswith(f"lifhw: error: {folder}/result.json: ") and case.field in line):
+                wrong.append(f"{case.name} ({command[0]}): exit {done.returncode}: {line[-300:]}")
     assert wrong == []
 
 

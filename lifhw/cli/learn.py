@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import fixed, jsonio
+from .. import fixed, jsonio, limits
+from ..analognet.mapping import CIRCUITS as ANALOG_CIRCUITS
+from ..analognet.mapping import Calibration
+from ..errors import ParameterError
 from ..files import BUILD
 from . import IntArg, ListArg, PathArg, command, command_group, int_arg, value_arg
 from .nir import CONSUMERS, export_for
@@ -25,15 +28,28 @@ def _digits(args) -> dict:
     from ..learn import digits, nirgraph, train
 
     train.enable_compilation_cache()
-
+    # the analog phase's work is judged before any training, with or without --analog
+    limits.check_steps("analog_epochs", args.analog_epochs, args.analog_epochs * digits.N_IMAGES * args.steps,
+                       "analog_epochs x images x steps: sample-steps")
+    limits.check_points("dies", args.dies, args.dies, "dies")
     config = digits.DigitsConfig(
         hidden=tuple(args.hidden), bits=args.bits, seed=args.seed, qat_epochs=args.qat_epochs, tau=args.tau, dt=args.dt,
         ref_steps=args.ref_steps, reset_mode=args.reset_mode, width=args.width, leak=args.leak, bias=args.bias,
         train=train.TrainConfig(steps=args.steps, epochs=args.epochs, batch=args.batch, lr=args.lr,
                                 surrogate=args.surrogate, slope=args.slope, encoding=args.encoding))
+    if args.analog:  # what the circuits cannot build is refused before any training (lifhw.analognet.mapping)
+        for flag, wrong, allowed in (
+                ("bias", args.bias, "not with --analog: the transistor neurons have no bias input"),
+                ("reset_mode", args.reset_mode != "reset", "must be reset with --analog: the circuits' reset switch "
+                                                            "sets the membrane to V_rest"),
+                ("ref_steps", args.ref_steps != 0, "must be 0 with --analog: the mapping realises no refractory "
+                                                   "hold")):
+            if wrong:
+                raise ParameterError(flag, getattr(args, flag), allowed)
     out = Path(args.out)
+    analog = _AnalogDevice(args.analog, args.mismatch_scale) if args.analog else None
     result = digits.run(config, progress=None if args.quiet else _progress, checkpoint=out / CHECKPOINT,
-                        resume=args.resume)
+                        resume=args.resume, analog=analog.phase(args.analog_epochs) if analog else None)
     fixed.save_network(result["fixed_net"], out / "fixed.npz")
     deployed, hints = nirgraph.fixed_to_float(result["fixed_net"])
     exported = {"model_nir": export_for(deployed, hints, args.nir_for, out / "model.nir"),
@@ -64,8 +80,72 @@ def _digits(args) -> dict:
         "validation_accuracy": [r.get("validation_accuracy") for r in history],
     }
     columns = ("epoch", "loss", "train_accuracy", "validation_accuracy")
+    if args.analog:
+        summary["analog"] = _analog(args, config, result, analog, out)
     jsonio.write(out / "result.json", {k: v for k, v in summary.items() if k not in columns})
     return summary
+
+
+class _AnalogDevice:
+    """The device model of ``circuit``'s neurons for mismatch-aware training (lifhw.analognet: calibration, mapping,
+    the block table's σ × ``scale``), measured in ngspice when training first asks for it."""
+
+    def __init__(self, circuit: str, scale: float) -> None:
+        self.circuit, self.scale = circuit, scale
+        self.cal: Calibration | None = None
+        self.table: dict = {}
+
+    def phase(self, epochs: int):
+        from ..learn import digits
+
+        return digits.AnalogPhase({"circuit": self.circuit, "mismatch_scale": self.scale}, epochs, self.device)
+
+    def device(self, net) -> dict:
+        from ..analognet import calibrate, mapping
+        from ..sizing.montecarlo import Mismatch
+        from ..spice import blocks
+        from ..spice.deck import AnalogNeuron
+        from ..spice.executor import LocalExecutor
+
+        mapping.check_network(net)
+        with LocalExecutor(2) as executor:
+            self.cal = calibrate.calibrate(self.circuit, executor)
+            neuron = AnalogNeuron(self.circuit)
+            self.table = blocks.block_table(neuron.params, neuron.design, executor)
+        mapped = mapping.map_network(net, self.cal)
+        sigma = Mismatch.from_table(self.table).scaled(self.scale)
+        return {"a": mapped.a, "theta_v": self.cal.theta_v, "v_zero": self.cal.v_zero, "x_floor": mapped.x_floor,
+                **sigma.as_dict()}
+
+
+def _analog(args, config, result: dict, analog: _AnalogDevice, out: Path) -> dict:
+    """The mismatch-aware network (trained by digits.run through ``analog``'s device model) written as analog.npz,
+    and the standard and the aware network's accuracy on the same ``--dies`` dies of the fast model."""
+    import numpy as np
+
+    from ..analognet import evaluate, mapping
+    from ..learn import digits
+    from ..sizing.montecarlo import Mismatch
+
+    standard, aware, history = result["fixed_net"], result["analog_net"], result["analog_history"]
+    assert analog.cal is not None  # measured when training asked for the device model
+    fixed.save_network(aware, out / "analog.npz")
+    split = digits.load(config.seed)
+    events = digits.test_events(split, config)
+    unscaled = Mismatch.from_table(analog.table)
+    scores = {name: evaluate.die_accuracy(mapping.map_network(net, analog.cal), net, events, split.y_test, unscaled,
+                                          args.dies, args.die_seed) for name, net in (("standard", standard),
+                                                                                       ("aware", aware))}
+    paired = np.subtract(scores["aware"].die_accuracy, scores["standard"].die_accuracy)
+    return {"circuit": args.analog, "mismatch_scale": args.mismatch_scale, "epochs": args.analog_epochs,
+            "history": history, "file": str(out / "analog.npz"),
+            **{name: {"fixed_accuracy": r.fixed_accuracy, "nominal_accuracy": r.nominal_accuracy,
+                      "die_mean": r.die_summary["mean"], "die_q05": r.die_summary["q05"],
+                      "die_min": r.die_summary["min"], "die_accuracy": r.die_accuracy}
+               for name, r in scores.items()},
+            "paired_difference": {"mean": float(paired.mean()),
+                                  "stderr": float(paired.std(ddof=1) / np.sqrt(len(paired))) if len(paired) > 1
+                                  else float("nan")}}
 
 
 def register(subparsers) -> None:
@@ -100,6 +180,17 @@ def register(subparsers) -> None:
     group.add_argument("--leak", choices=("mult", "shift"), default="mult", help="fixed-point leak")
     p.add_argument("--out", type=PathArg("out", "dir", hold=True), default=str(BUILD / "learn"), help="output folder")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
+    group = p.add_argument_group("mismatch-aware training on transistor neurons (lifhw.analognet)")
+    group.add_argument("--analog", choices=ANALOG_CIRCUITS, default=None,
+                       help="also fine-tune through this circuit's device model with the PDK's mismatch drawn per "
+                            "sample (analog.npz), and compare it with the standard network on the same dies")
+    group.add_argument("--mismatch-scale", type=value_arg("mismatch_scale", 0.0, exclusive=False, unit=""),
+                       default=1.0, help="multiply the training's mismatch sigma (0: analog-aware without mismatch)")
+    group.add_argument("--analog-epochs", type=int_arg("analog_epochs", 0, count=True), default=10,
+                       help="mismatch-aware fine-tuning epochs")
+    group.add_argument("--dies", type=int_arg("dies", 1, count=True), default=100,
+                       help="Monte Carlo dies of the comparison (the block table's sigma, fast model)")
+    group.add_argument("--die-seed", type=int_arg("die_seed", 0), default=0, help="seed of the dies")
     p.add_argument("--nir-for", choices=CONSUMERS, default="nir",
                    help="whose importer model.nir and float.nir are written for (lifhw nir export --for)")
     p.add_argument("--resume", action="store_true",

@@ -26,6 +26,7 @@ from . import (
     ValueArg,
     add_executor_args,
     command,
+    deploy,
     executor_from_args,
     format_table,
     int_arg,
@@ -457,7 +458,7 @@ def register(subparsers) -> None:
     g.add_argument("--rate-tol", type=FractionArg("rate_tol"), default=0.1, help="rate tolerance of --yield")
     _add_mc_args(g, 1000, 1, "SPICE Monte Carlo samples of each --yield verification")
     add_executor_args(p)
-    sub = p.add_subparsers(dest="size_mode", metavar="{corners,montecarlo}", parser_class=type(p))
+    sub = p.add_subparsers(dest="size_mode", metavar="{corners,montecarlo,accuracy}", parser_class=type(p))
 
     q = command(sub, "corners", _corners, "tau and rate of a sized design across corners and temperatures",
                 _human_corners)
@@ -499,3 +500,38 @@ def register(subparsers) -> None:
                    help="die-level process variation: one threshold shift per device type and sample, with the "
                         "sigma the model package states (tt only)")
     add_executor_args(q)
+
+    q = command(sub, "accuracy", _accuracy, "the smallest matched-device area whose Monte Carlo dies keep a trained "
+                "network's accuracy (fast model), and a SPICE check of the sized design", _human_accuracy)
+    q.add_argument("model", type=PathArg("model", "read"),
+                   help="a `lifhw learn` output folder, a fixed.npz or a NIR file (.nir)")
+    q.add_argument("--target-accuracy", type=ValueArg("target_accuracy", "", 0.0, True, 1.0), required=True,
+                   help="accuracy the --quantile of the dies must reach, e.g. 0.95")
+    q.add_argument("--quantile", type=ValueArg("quantile", "", 0.0, False, 1.0), default=0.05,
+                   help="which die accuracy must reach the target (0.05: the 5th-percentile die)")
+    deploy.add_test_set_args(q)
+    deploy.add_analog_args(q, "the neurons, the synapses, the dies and the SPICE check of the sized design")
+    q.set_defaults(spice_samples=2)
+    add_executor_args(q)
+
+
+def _accuracy(args) -> dict:
+    from ..analognet import evaluate
+    from ..analognet import sizing as accuracy_sizing
+
+    with executor_from_args(args) as executor:
+        net, events, labels, test_set, mapped, table = deploy.analog_setup(args, executor)
+        result = accuracy_sizing.area_for_accuracy(mapped, net, events, labels, table, args.target_accuracy,
+                                                   args.quantile, args.dies, args.die_seed)
+        spice = None
+        if args.spice_samples:
+            m = args.spice_samples
+            spice = evaluate.spice_agreement(accuracy_sizing.sized(mapped, result), net, events[:m], labels[:m],
+                                             executor).as_dict()
+    return {"circuit": args.circuit, **result.as_dict(), "spice": spice, **test_set}
+
+
+def _human_accuracy(result: dict) -> str:
+    spice = result["spice"] or {}
+    shown = {k: v for k, v in result.items() if k not in ("grid", "spice")}
+    return format_table({**shown, **{f"spice {k}": v for k, v in spice.items() if k != "count_distance"}})

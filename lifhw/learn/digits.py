@@ -190,6 +190,37 @@ def train_fixed(config: DigitsConfig, net: model.FloatNetwork, split: Split, bit
     return FixedChoice(net, rounded, layers, fitted.history, "rounded", 0, scores)
 
 
+@dataclass(frozen=True)
+class AnalogPhase:
+    """Mismatch-aware fine-tuning after the integer network is chosen (:func:`run`): ``epochs`` epochs through the
+    device model whose numbers ``device(fixed_net)`` gives for the chosen network's neurons (lifhw.analognet's
+    calibration and mapping: the keys of :func:`lifhw.learn.model.analog_spec`); ``settings`` (the circuit, the
+    mismatch scale) are what a checkpoint of the run must match besides the :class:`DigitsConfig`."""
+
+    settings: dict
+    epochs: int
+    device: Callable[[fixed.FixedNetwork], dict]
+
+
+def train_analog(config: DigitsConfig, net: model.FloatNetwork, split: Split, layers, device: dict, epochs: int,
+                 progress: Callable[[dict], None] | None = None, resume: train.FitState | None = None,
+                 on_epoch: Callable[[train.FitState], None] | None = None) -> tuple[fixed.FixedNetwork, list[dict]]:
+    """Mismatch-aware fine-tuning from ``net``'s weights through the analog neurons' device model
+    (:func:`lifhw.learn.model.analog_spec` of each layer plan of ``layers``, its mismatch drawn per sample of every
+    batch), then the same conversion to integers (same THRESH as ``layers``); returns (FixedNetwork, history). The
+    validation accuracy (nominal devices) is reported per epoch; the last epoch's weights are kept."""
+    specs = tuple(model.analog_spec(p.q, p.weight_bits, p.acc_width, device) for p in layers)
+    fit_config = train.TrainConfig(**{**asdict(config.train), "epochs": epochs, "lr": config.train.lr / 3})
+    k_fit = jax.random.fold_in(jax.random.PRNGKey(config.seed), 1000 + config.bits)
+    fitted = train.fit(list(net.weights), specs, split.x_train, split.y_train, fit_config, k_fit, "analog", progress,
+                       None if net.biases is None else list(net.biases), (validation_events(split, config),
+                                                                          split.y_val),
+                       resume=resume, on_epoch=on_epoch)
+    aware = model.FloatNetwork(tuple(fitted.weights), net.neurons, net.dt, net.discretization,
+                               None if fitted.biases is None else tuple(fitted.biases))
+    return convert.to_fixed(aware, layers), fitted.history
+
+
 def score_fixed(net: fixed.FixedNetwork, events: np.ndarray, labels: np.ndarray) -> dict:
     """Accuracy and spikes per inference of the integer model (lifhw.fixed.network_run) on the events."""
     result = fixed.network_run(net, events)
@@ -199,8 +230,9 @@ def score_fixed(net: fixed.FixedNetwork, events: np.ndarray, labels: np.ndarray)
 
 
 def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None, checkpoint: Path | None = None,
-        resume: bool = False) -> dict:
-    """The whole task; returns the numbers and the networks (``float_net``, ``qat_net``, ``fixed_net``).
+        resume: bool = False, analog: AnalogPhase | None = None) -> dict:
+    """The whole task; returns the numbers and the networks (``float_net``, ``qat_net``, ``fixed_net``; with
+    ``analog`` also ``analog_net`` and ``analog_history``, the mismatch-aware phase).
 
     ``checkpoint``: a file written after every epoch (:mod:`lifhw.learn.checkpoint`); interrupted (Ctrl-C,
     SIGTERM), the run raises :class:`~lifhw.errors.Interrupted` naming it. ``resume``: go on from that file, written
@@ -209,35 +241,61 @@ def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None, ch
     start = time.perf_counter()
     split = load(config.seed)
     settings = asdict(config)
+    if analog is not None:
+        settings["analog"] = {**analog.settings, "epochs": analog.epochs}
     saved = ckpt.load(typing.cast(Path, checkpoint), settings) if resume else None
     # the last checkpoint this run wrote or resumed from (None: none, so an interruption keeps nothing)
     where = {"phase": saved.phase, "epoch": saved.state.epoch} if saved else None
 
-    def keep(phase: str, float_net: model.FloatNetwork | None = None,
-             float_history=()) -> Callable[[train.FitState], None] | None:
+    def keep(phase: str, float_net: model.FloatNetwork | None = None, float_history=(),
+             qat_state: train.FitState | None = None) -> Callable[[train.FitState], None] | None:
         def write(state: train.FitState) -> None:
             ckpt.save(typing.cast(Path, checkpoint),
                       ckpt.Checkpoint(settings, phase, state, float_net.weights if float_net else (),
-                                      tuple(float_history), float_net.biases if float_net else None))
+                                      tuple(float_history), float_net.biases if float_net else None, qat_state))
             nonlocal where
             where = {"phase": phase, "epoch": state.epoch}
 
         return write if checkpoint is not None else None
 
+    resumed = {saved.phase: saved.state} if saved else {}
+    if saved is not None and saved.qat_state is not None:
+        resumed["qat"] = saved.qat_state
+    # the qat phase's last state, kept in the analog phase's checkpoints: resumed from, it chooses again at once
+    qat_last: list[train.FitState] = []
+
+    def keep_qat(float_net: model.FloatNetwork, history: list[dict]) -> Callable[[train.FitState], None] | None:
+        write = keep("qat", float_net, history)
+        if write is None or analog is None:
+            return write
+
+        def both(state: train.FitState) -> None:
+            qat_last[:] = [state]
+            write(state)
+
+        return both
+
     try:
-        if saved is not None and saved.phase == "qat":
+        if saved is not None and saved.phase != "float":
             float_net = float_network(config, saved.float_weights, saved.float_biases)
             history = list(saved.float_history)
         else:
-            float_net, history = train_float(config, split, progress, saved.state if saved else None, keep("float"))
+            float_net, history = train_float(config, split, progress, resumed.get("float"), keep("float"))
         float_seconds = time.perf_counter() - start
-        choice = train_fixed(config, float_net, split, config.bits, progress,
-                             saved.state if saved is not None and saved.phase == "qat" else None,
-                             keep("qat", float_net, history))
+        choice = train_fixed(config, float_net, split, config.bits, progress, resumed.get("qat"),
+                             keep_qat(float_net, history))
+        analog_net: fixed.FixedNetwork | None = None
+        analog_history: list[dict] = []
+        if analog is not None:
+            qat_state = qat_last[0] if qat_last else resumed.get("qat")
+            analog_net, analog_history = train_analog(
+                config, float_net, split, choice.layers, analog.device(choice.fixed_net), analog.epochs, progress,
+                resumed.get("analog"), keep("analog", float_net, history, qat_state))
     except KeyboardInterrupt:
         if where is None:
             raise
-        total = config.train.epochs if where["phase"] == "float" else config.qat_epochs
+        total = {"float": config.train.epochs, "qat": config.qat_epochs,
+                 "analog": analog.epochs if analog else 0}[str(where["phase"])]
         raise Interrupted(f"{where['phase']} epoch {where['epoch']} of {total} finished, checkpoint {checkpoint}; "
                           "the same command with --resume goes on from it") from None
     train_seconds = time.perf_counter() - start
@@ -257,4 +315,5 @@ def run(config: DigitsConfig, progress: Callable[[dict], None] | None = None, ch
             "fixed_spikes_per_layer": fixed_score["spikes_per_layer"],
             "n_test": len(split.y_test), "n_train": len(split.y_train),
             "float_net": float_net, "qat_net": qat_net, "fixed_net": fixed_net, "layers": layers,
-            "fixed_prediction": fixed_score["prediction"], "float_prediction": float_eval.prediction}
+            "fixed_prediction": fixed_score["prediction"], "float_prediction": float_eval.prediction,
+            **({"analog_net": analog_net, "analog_history": analog_history} if analog is not None else {})}

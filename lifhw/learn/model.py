@@ -25,6 +25,7 @@ threshold crossing). BPTT runs the T steps with ``lax.scan``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -144,6 +145,14 @@ class StepSpec:
     #: quantization-aware only: the integer leak v - floor(v * leak_mult / 2**leak_frac)
     leak_mult: int = 0
     leak_frac: int = 0
+    #: analog-aware only (lifhw.analognet's device model): the OTA leak's tanh slope (1/state unit; 0: linear
+    #: leak), its zero, and the per-neuron mismatch σ of the threshold and the zero (state units) and of the leak
+    #: bias (relative), drawn per sample when the run gets a key
+    tanh_a: float = 0.0
+    v_zero: float = 0.0
+    sigma_theta: float = 0.0
+    sigma_zero: float = 0.0
+    sigma_bias: float = 0.0
 
 
 def float_spec(neuron: LayerNeuron) -> StepSpec:
@@ -160,6 +169,18 @@ def qat_spec(q: fixed.QuantizedLIF, weight_bits: int, acc_width: int) -> StepSpe
                     leak_frac=r["LEAK_FRAC"])
 
 
+def analog_spec(q: fixed.QuantizedLIF, weight_bits: int, acc_width: int, device: dict) -> StepSpec:
+    """The quantization-aware layer on analog neurons (state units: LSB): the OTA's tanh leak instead of the integer
+    one, the membrane floor, the leak's zero and the mismatch σ. ``device`` (SI): ``a`` = κ/2U_T (1/V), ``theta_v``
+    (V_th − V_rest), ``v_zero`` and ``x_floor`` (V from V_rest), ``sigma_vth``, ``sigma_vos`` (V), ``sigma_ib``
+    (relative) — lifhw.analognet's mapping and dies in numbers."""
+    lsb = q.rtl["THRESH"] / device["theta_v"]  # state LSB per volt: the charge per LSB is θ_V·C/THRESH
+    return dataclasses.replace(qat_spec(q, weight_bits, acc_width), leak_mult=0, leak_frac=0,
+                               tanh_a=device["a"] / lsb, v_zero=device["v_zero"] * lsb, v_lo=device["x_floor"] * lsb,
+                               sigma_theta=device["sigma_vth"] * lsb, sigma_zero=device["sigma_vos"] * lsb,
+                               sigma_bias=device["sigma_ib"])
+
+
 def _ste(value, exact):
     """``exact`` forward, the derivative of ``value`` backward."""
     return value + jax.lax.stop_gradient(exact - value)
@@ -174,7 +195,12 @@ def effective_weight(w, spec: StepSpec):
     return _ste(scaled, jnp.round(scaled))
 
 
-def _decay(v, spec: StepSpec):
+def _decay(v, spec: StepSpec, device=None):
+    if spec.tanh_a:
+        # the OTA's exact free decay: sinh(a(v − v0)) falls by beta per step (beta^(1 + δ) for a bias error δ)
+        _, v0, beta = device
+        a = spec.tanh_a
+        return v0 + jnp.arcsinh(jnp.sinh(a * (v - v0)) * beta) / a
     if not spec.leak_mult:
         return spec.beta * v
     if max(-spec.v_lo, spec.v_hi) * spec.leak_mult < 2**31:  # the product fits int32: exact floor
@@ -185,14 +211,16 @@ def _decay(v, spec: StepSpec):
     return _ste(spec.beta * v, exact)
 
 
-def lif_step(spec: StepSpec, kind: str, slope: float, v, ref, x):
-    """One update of a layer from input ``x`` (already weighted); returns (v, ref, spikes)."""
+def lif_step(spec: StepSpec, kind: str, slope: float, v, ref, x, device=None):
+    """One update of a layer from input ``x`` (already weighted); returns (v, ref, spikes). ``device``: an analog
+    layer's per-neuron (threshold, leak zero, decay) (:func:`device_draw`)."""
     hold = ref > 0
-    decayed = _decay(v, spec)
+    decayed = _decay(v, spec, device)
+    theta = spec.theta if device is None else device[0]
     if spec.reset_mode == "subtract-delayed":  # the state still holds the last spike's membrane
-        decayed = decayed - spec.theta * jax.lax.stop_gradient((v >= spec.theta).astype(v.dtype))
+        decayed = decayed - spec.theta * jax.lax.stop_gradient((v >= theta).astype(v.dtype))
     u = jnp.clip(decayed + x, spec.v_lo, spec.v_hi)
-    s = surrogate.spike((u - spec.theta) / spec.theta, kind, slope) * (1.0 - hold)
+    s = surrogate.spike((u - theta) / spec.theta, kind, slope) * (1.0 - hold)
     fired = jax.lax.stop_gradient(s)
     after = {"reset": u + fired * (spec.v_reset - u), "subtract": u - spec.theta * fired,
              "subtract-delayed": u}[spec.reset_mode]
@@ -201,27 +229,44 @@ def lif_step(spec: StepSpec, kind: str, slope: float, v, ref, x):
     return v_next, ref_next, s
 
 
-def run(weights, specs: tuple[StepSpec, ...], events, kind: str, slope: float, biases=None):
+def device_draw(spec: StepSpec, shape: tuple[int, int], key=None):
+    """An analog layer's neurons for a batch (``shape`` = (B, n)): threshold, leak zero and decay per neuron, nominal
+    without ``key``, else each drawn with the spec's σ (the mirror's relative error clipped at 1 %, as
+    lifhw.analognet.dies draws it); None for a layer that is not analog."""
+    if not spec.tanh_a:
+        return None
+    z = jnp.zeros((3, *shape)) if key is None else jax.random.normal(key, (3, *shape))
+    bias = jnp.maximum(1.0 + spec.sigma_bias * z[2], 0.01)
+    return (spec.theta + spec.sigma_theta * z[0], spec.v_zero + spec.sigma_zero * z[1], spec.beta ** bias)
+
+
+def run(weights, specs: tuple[StepSpec, ...], events, kind: str, slope: float, biases=None, key=None):
     """Run a batch from reset; ``events`` (T, B, n_in) float 0/1, time first; ``biases`` one (n_out,) vector per
     layer or None. The bias is added after the weighted spikes and the accumulator's clip, and clipped again (the
-    core's order, exact while the partial sums do not saturate).
+    core's order, exact while the partial sums do not saturate). ``key``: draw the mismatch of analog layers per
+    sample (none: nominal devices).
 
     Returns (spikes of the last layer (T, B, n_out), spikes of every layer summed over neurons (T, B, L)).
+    An analog layer starts at its leak's zero (the circuit's operating point) and resets to v_reset.
     """
     used = [effective_weight(w, spec) for w, spec in zip(weights, specs, strict=True)]
     offsets = [None] * len(used) if biases is None else [effective_weight(b, spec)
                                                           for b, spec in zip(biases, specs, strict=True)]
     batch = events.shape[1]
-    carry = tuple((jnp.full((batch, w.shape[0]), spec.v_reset, dtype=events.dtype),
-                   jnp.zeros((batch, w.shape[0]), dtype=jnp.int32)) for w, spec in zip(used, specs, strict=True))
+    keys = [None] * len(specs) if key is None else list(jax.random.split(key, len(specs)))
+    devices = [device_draw(spec, (batch, w.shape[0]), k) for w, spec, k in zip(used, specs, keys, strict=True)]
+    carry = tuple((jnp.full((batch, w.shape[0]), spec.v_reset, dtype=events.dtype) if d is None else
+                   jnp.broadcast_to(d[1], (batch, w.shape[0])).astype(events.dtype),
+                   jnp.zeros((batch, w.shape[0]), dtype=jnp.int32))
+                  for w, spec, d in zip(used, specs, devices, strict=True))
 
     def one_step(state, s_in):
         new, totals, s = [], [], s_in
-        for w, b, spec, (v, ref) in zip(used, offsets, specs, state, strict=True):
+        for w, b, spec, (v, ref), device in zip(used, offsets, specs, state, devices, strict=True):
             x = jnp.clip(s @ w.T, spec.acc_lo, spec.acc_hi)
             if b is not None:
                 x = jnp.clip(x + b, spec.acc_lo, spec.acc_hi)
-            v, ref, s = lif_step(spec, kind, slope, v, ref, x)
+            v, ref, s = lif_step(spec, kind, slope, v, ref, x, device)
             new.append((v, ref))
             totals.append(s.sum(axis=-1))
         return tuple(new), (s, jnp.stack(totals, axis=-1))

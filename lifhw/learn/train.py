@@ -66,9 +66,10 @@ def device_events(key, intensity, steps: int, encoding: str):
     return ((jnp.arange(steps)[:, None, None] == t[None]) & (intensity[None] > 0)).astype(jnp.float32)
 
 
-def forward_counts(weights, specs, events_tbn, kind: str, slope: float, biases=None):
-    """Output spike counts (B, n_out) and spikes per layer per sample (B, L) of a time-first batch."""
-    out, totals = model.run(weights, specs, events_tbn, kind, slope, biases)
+def forward_counts(weights, specs, events_tbn, kind: str, slope: float, biases=None, key=None):
+    """Output spike counts (B, n_out) and spikes per layer per sample (B, L) of a time-first batch (``key``: the
+    analog layers' mismatch drawn per sample)."""
+    out, totals = model.run(weights, specs, events_tbn, kind, slope, biases, key)
     return out.sum(axis=0), totals.sum(axis=0)
 
 
@@ -119,10 +120,15 @@ def make_train_step(specs: tuple, config: TrainConfig, optimizer):
     kind, slope = config.surrogate, config.slope
 
     def train_step(params, opt_state, x, y, key):
+        # analog layers draw their mismatch per sample of every batch (a key of its own); the others' events stay
+        # those of the batch key
+        devices = None
+        if any(spec.sigma_theta or spec.sigma_zero or spec.sigma_bias for spec in specs):
+            key, devices = jax.random.split(key)
         events = device_events(key, x, config.steps, config.encoding)
 
         def loss_fn(p):
-            counts, _ = forward_counts(p[0], specs, events, kind, slope, p[1])
+            counts, _ = forward_counts(p[0], specs, events, kind, slope, p[1], devices)
             return optax.softmax_cross_entropy_with_integer_labels(counts, y).mean(), counts
 
         (loss, counts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params)

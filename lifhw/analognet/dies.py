@@ -1,0 +1,49 @@
+"""The PDK's mismatch per die: each neuron's realised threshold, leak zero and leak bias drawn from the σ of the
+SPICE Monte Carlo of the blocks (:func:`lifhw.spice.blocks.block_table` through
+:class:`lifhw.sizing.montecarlo.Mismatch`, at the design's area factors).
+
+Die k of seed S is drawn from ``SeedSequence([S, k])`` alone: the same seed gives the same dies, die k is the same
+whatever the number of dies asked, and another seed gives other dies. Per neuron (layers in order, neurons in
+order): θ_i = θ_V + σ_vth·z₁, V_0,i = V_0 + σ_vos·z₂, I_b,eff,i = I_b,eff·(1 + σ_ib·z₃) (the mirror's relative
+error; clipped at 1 % of the bias, a mirror does not reverse), z ~ N(0, 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..fixed import FixedNetwork
+from ..limits import check_points
+from ..sizing.montecarlo import Mismatch
+from .fast import Die
+from .mapping import AnalogMapping
+
+#: Smallest bias factor a drawn mirror keeps (a 20-σ draw at the PDK's 5 %: never reached in practice).
+BIAS_FLOOR = 0.01
+
+
+def die_normals(net: FixedNetwork, seed: int, k: int) -> np.ndarray:
+    """The standard normals of die ``k``: (3, neurons of every layer), from ``SeedSequence([seed, k])``."""
+    return np.random.default_rng(np.random.SeedSequence([seed, k])).standard_normal(
+        (3, sum(layer.n_out for layer in net.layers)))
+
+
+def draw(mapping: AnalogMapping, net: FixedNetwork, mismatch: Mismatch, seed: int, dies: int) -> Die:
+    """Dies 0 … ``dies`` − 1 of ``seed``: the nominal neurons of ``mapping`` with ``mismatch``'s σ."""
+    if isinstance(dies, bool) or not isinstance(dies, int | np.integer) or dies < 1:
+        raise ParameterError("dies", dies, "must be a whole number >= 1")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ParameterError("seed", seed, "must be a whole number >= 0")
+    check_points("dies", dies, dies, "dies")
+    z = np.stack([die_normals(net, seed, k) for k in range(dies)], axis=1)  # (3, K, neurons)
+    cal = mapping.calibration
+    theta, v0, i_b = [], [], []
+    start = 0
+    for layer, i_b_eff in zip(net.layers, mapping.i_b_eff, strict=True):
+        part = z[:, :, start:start + layer.n_out]
+        start += layer.n_out
+        theta.append(cal.theta_v + mismatch.sigma_vth * part[0])
+        v0.append(cal.v_zero + mismatch.sigma_vos * part[1])
+        i_b.append(i_b_eff * np.maximum(1.0 + mismatch.sigma_ib * part[2], BIAS_FLOOR))
+    return Die(tuple(theta), tuple(v0), tuple(i_b))
