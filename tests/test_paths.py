@@ -164,6 +164,7 @@ def _cases(h: str, model: str) -> dict[tuple[tuple[str, ...], str], tuple[list[s
                "5m", "--sigma-ib", "0.05", "--sigma-vth", "9m", "--n", "10", "--store", h]
     report = ["report", "--only", "reference", "--quiet", "--out", f"{h}/r", "--build-dir", h]
     deploy = ["deploy", model, "--samples", "2", "--max-points", "1", "--out", h]
+    cosim_tile = ["cosim", "tile", "--neurons", "2", "--t-sim", "1000", "--work", h, "--waves", f"{h}/w"]
     return {
         (("rtl", "fi"), "--work"): (["rtl", "fi", "--i", "1n", "--t-sim", "0.05", "--work", h], None),
         (("rtl", "artifacts"), "--out"): (["rtl", "artifacts", "--dt", "1", "--out", h], "dt = 1"),
@@ -184,6 +185,12 @@ def _cases(h: str, model: str) -> dict[tuple[tuple[str, ...], str], tuple[list[s
         (("size",), "--store"): (["size", "--tau", "20m", "--i-b", "10p", "--i", "1n:2n:10", "--max-points", "2",
                                   "--store", h], "max_points"),
         (("size", "montecarlo"), "--store"): (size_mc, None),
+        (("size", "accuracy"), "model"): (["size", "accuracy", model, "--target-accuracy", "0.9", "--samples", "2",
+                                           "--max-points", "1"], "max_points"),
+        (("cosim", "tile"), "--work"): (cosim_tile, "max_steps"),
+        (("cosim", "tile"), "--waves"): (cosim_tile, "max_steps"),
+        (("cosim", "trim"), "--work"): (["cosim", "trim", "--neurons", "2", "--target-rate", "0.001", "--work", h],
+                                        "target_rate"),
     }
 
 
