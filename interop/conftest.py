@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-# the NIR interpreter and the exact integer reference that tests/learn uses too (nir_reference.py)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "learn"))
+# the NIR interpreter and the exact integer reference that tests/learn uses too (nir_reference.py), and the notebook
+# runner of tests/ (notebook_runner.py)
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path[:0] = [str(TESTS / "learn"), str(TESTS)]
 
 
 def lifhw(*args) -> dict:

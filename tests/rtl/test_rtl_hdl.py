@@ -73,7 +73,7 @@ OUT_OF_RANGE = [
     ("lif_neuron", {"LEAK_MULT": 1 << 16}, "LEAK_MULT_must_be"),
     ("lif_neuron", {"LEAK_MULT": 0}, "LEAK_MULT_must_be"),
     ("lif_neuron", {"IN_WIDTH": 17}, "IN_WIDTH_must_be"),
-    ("lif_neuron", {"RESET_MODE": 2}, "RESET_MODE_must_be"),
+    ("lif_neuron", {"RESET_MODE": 3}, "RESET_MODE_must_be"),
 ]
 
 
