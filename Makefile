@@ -56,6 +56,8 @@ lint: setup
 	verilator --lint-only -Wall --top-module lif_neuron rtl/lif_datapath.v rtl/lif_neuron.v
 	verilator --lint-only -Wall --top-module lif_core rtl/lif_datapath.v rtl/lif_core.v
 	verilator --lint-only -Wall --top-module snn_core rtl/lif_datapath.v rtl/snn_core.v
+	verilator --lint-only -Wall --top-module tile_periph rtl/tile_periph.v rtl/tile_regs.v rtl/aer_encoder.v \
+	  rtl/rr_arbiter.v rtl/spike_sync.v rtl/sync_fifo.v rtl/trim_sar.v
 
 # The digital level: cocotb/Icarus suites of lif_core and snn_core (each >= 10^6 scoreboarded neuron-updates,
 # asserted by the suite), the deploy acceptance (digits on Verilator and Icarus), then
