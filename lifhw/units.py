@@ -190,17 +190,42 @@ def parse_value(text: str | float | int, name: str = "value", unit: str | None =
         is not finite or outside the quantity's magnitudes.
     """
     if isinstance(text, str):
-        match = _NUMBER.match(text)
-        if not match:
-            raise ParameterError(name, text, f"expected {_EXAMPLE}")
-        value = float(match.group(1)) * _suffix_scale(match.group(2), quantity(unit), name, text)
-        if not math.isfinite(value):
-            raise ParameterError(name, text, "must be a finite number")
-        if value == 0 and re.search(r"[1-9]", match.group(1).lower().partition("e")[0]):
-            # 1e-400 is not zero: it is a number too small for a float, which nothing may read as 0.
-            raise ParameterError(name, text, "is too small to represent (underflows to 0)")
-        return check_value(value, name, unit)
+        return check_value(_read(text, name, quantity(unit)), name, unit)
     return check_value(text, name, unit)
+
+
+def parse_whole(text: str, name: str, minimum: int, maximum: int) -> int:
+    """Read a whole number written plainly or with a scale (``10k``, ``4G``, ``1e4``) and return it as an int in
+    [minimum, maximum].
+
+    The bounds are the caller's alone, not a quantity's magnitudes: a count of bytes or steps may pass 1e9.
+    ParameterError names ``name`` for text that is not a number, not whole, or out of bounds.
+    """
+    rule = f"must be a whole number in [{minimum}, {maximum}]"
+    try:
+        value = int(text)
+    except ValueError:
+        number = _read(text, name, quantity(""))
+        if not number.is_integer():
+            raise ParameterError(name, text, rule) from None
+        value = int(number)
+    if not minimum <= value <= maximum:
+        raise ParameterError(name, text, rule)
+    return value
+
+
+def _read(text: str, name: str, q: Quantity) -> float:
+    """The finite number ``text`` spells with its scale and unit letters of ``q``; magnitudes are not checked."""
+    match = _NUMBER.match(text)
+    if not match:
+        raise ParameterError(name, text, f"expected {_EXAMPLE}")
+    value = float(match.group(1)) * _suffix_scale(match.group(2), q, name, text)
+    if not math.isfinite(value):
+        raise ParameterError(name, text, "must be a finite number")
+    if value == 0 and re.search(r"[1-9]", match.group(1).lower().partition("e")[0]):
+        # 1e-400 is not zero: it is a number too small for a float, which nothing may read as 0.
+        raise ParameterError(name, text, "is too small to represent (underflows to 0)")
+    return value
 
 
 def _scale_of(suffix: str, q: Quantity) -> float | None:

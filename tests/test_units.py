@@ -15,6 +15,7 @@ from lifhw.units import (
     format_value,
     parse_range,
     parse_value,
+    parse_whole,
     read_sweep,
     spice_text,
 )
@@ -42,6 +43,25 @@ def test_parse_value_rejects_booleans_and_non_finite_numbers():
     for bad in (True, math.nan, math.inf):
         with pytest.raises(ParameterError):
             parse_value(bad, "x")
+
+
+@given(st.integers(min_value=1, max_value=10**15), st.sampled_from([("", 1), ("k", 10**3), ("Meg", 10**6),
+                                                                    ("G", 10**9), ("T", 10**12)]))
+def test_parse_whole_reads_counts_past_a_dimensionless_magnitude(n, scale):
+    # Bytes and steps pass 1e9 (the dimensionless cap of parse_value): only the caller's bounds apply.
+    suffix, factor = scale
+    expected = n * factor
+    if expected > 10**15:
+        with pytest.raises(ParameterError, match=r"^max_memory = "):
+            parse_whole(f"{n}{suffix}", "max_memory", 1, 10**15)
+    else:
+        assert parse_whole(f"{n}{suffix}", "max_memory", 1, 10**15) == expected
+
+
+@pytest.mark.parametrize("text", ["1.5", "1.0005k", "4GV", "abc", "0", "1e400", "-3"])
+def test_parse_whole_refuses_what_is_not_a_whole_number_in_bounds(text):
+    with pytest.raises(ParameterError, match=r"^n = "):
+        parse_whole(text, "n", 1, 10**15)
 
 
 @given(st.floats(min_value=-1e15, max_value=1e15, allow_nan=False).filter(lambda x: x == 0 or abs(x) >= 1e-30))

@@ -29,7 +29,7 @@ from ..errors import ConventionWarning, FieldError, Interrupted, LifhwError, Par
 from ..files import claimed, not_regular
 from ..limits import check_points
 from ..params import FIELDS, LIFParams
-from ..units import Sweep, bounds_rule, check_value, parse_value, read_sweep, spice_text
+from ..units import Sweep, bounds_rule, check_value, parse_value, parse_whole, read_sweep, spice_text
 
 #: Worker processes one command may start (ngspice holds one circuit per process, ~100 MB each with sky130).
 MAX_WORKERS = 64
@@ -163,18 +163,9 @@ class IntArg(ArgType):
         if self.auto and text.strip().lower() == "auto":
             return None
         try:
-            value = int(text)
-        except ValueError:
-            try:
-                number = parse_value(text, self.name, "")
-            except ParameterError:
-                raise ParameterError(self.name, text, self.rule()) from None
-            if not number.is_integer():
-                raise ParameterError(self.name, number, self.rule()) from None
-            value = int(number)
-        if not self.minimum <= value <= self.maximum:
-            raise ParameterError(self.name, value, self.rule())
-        return value
+            return parse_whole(text, self.name, self.minimum, self.maximum)
+        except ParameterError:
+            raise ParameterError(self.name, text, self.rule()) from None
 
     def rule(self) -> str:
         return f"must be {'AUTO or ' if self.auto else ''}a whole number in [{self.minimum}, {self.maximum}]"
