@@ -121,3 +121,26 @@ def test_warnings_of_a_rejected_input_do_not_reach_stderr(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.splitlines() == ["lifhw: error: c_m = 1e-12: refused after a numpy warning"]
 
+
+
+#: Ctrl-C arriving while numpy loads, made certain: a finder that raises KeyboardInterrupt where the signal handler
+#: would (at the import of numpy, the first heavy library), then the console script's entry point.
+INTERRUPTED_WHILE_LOADING = """
+import sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":
+            raise KeyboardInterrupt
+
+sys.meta_path.insert(0, CtrlC())
+from lifhw.__main__ import run
+sys.exit(run())
+"""
+
+
+def test_ctrl_c_while_the_libraries_load_is_one_line_and_exit_130():
+    out = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_LOADING, "fi", "--i", "1n"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 130
+    assert out.stderr == "lifhw: interrupted: nothing was kept\n"
