@@ -18,6 +18,7 @@ from lifhw.report import ReportContext
 from lifhw.report.sections import cosim as section
 
 matplotlib.use("Agg")
+pytestmark = pytest.mark.slow  # a tile and a trim co-simulated once for the module (~100 s of CPU)
 MS = 1e3
 
 
