@@ -10,6 +10,7 @@ is a float); they are scaled by the ``$timescale``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,19 +44,31 @@ def _number(text: str, kind: str) -> float:
 
 
 def read(path: Path) -> dict[str, Signal]:
-    """Every variable of the dump at ``path``, by its name (the last scope's, if two scopes share a name)."""
+    """Every variable of the dump at ``path``, by its name (the last scope's, if two scopes share a name). A dump
+    that does not parse raises FieldError naming the file."""
     path = Path(path)
+    try:
+        scale, ids, changes = _parse(iter(path.read_text().split()))
+    except (ValueError, StopIteration) as exc:
+        if isinstance(exc, FieldError):
+            raise exc.in_file(str(path)) from None
+        raise FieldError("", ..., f"is not a value change dump ({type(exc).__name__}: {exc})", str(path)) from None
+    return {name: Signal(name, kind, width, np.array(changes[code][0]) * scale, np.array(changes[code][1]))
+            for code, (name, kind, width) in ids.items()}
+
+
+def _parse(words: Iterator[str]) -> tuple[float, dict[str, tuple[str, str, int]], dict[str, tuple[list, list]]]:
+    """The timescale (s), the variables by their code (name, type, width) and each one's (times, values)."""
     scale = None
     ids: dict[str, tuple[str, str, int]] = {}
     changes: dict[str, tuple[list[float], list[float]]] = {}
     now = 0.0
-    words = iter(path.read_text().split())
     for word in words:
         if word == "$timescale":
-            spec = "".join(w for w in iter(words.__next__, "$end"))
-            found = re.fullmatch(r"(1|10|100)\s*(s|ms|us|ns|ps|fs)", spec)
+            spec = "".join(iter(words.__next__, "$end"))
+            found = re.fullmatch(r"(1|10|100)(s|ms|us|ns|ps|fs)", spec)
             if found is None:
-                raise FieldError("$timescale", spec, "must be 1, 10 or 100 s, ms, us, ns, ps or fs", str(path))
+                raise FieldError("$timescale", spec, "must be 1, 10 or 100 s, ms, us, ns, ps or fs")
             scale = int(found.group(1)) * _UNITS[found.group(2)]
         elif word == "$var":
             kind, width, code, name, *_ = iter(words.__next__, "$end")
@@ -76,6 +89,5 @@ def read(path: Path) -> dict[str, Signal]:
             changes[word[1:]][0].append(now)
             changes[word[1:]][1].append(_number(word[0], "wire"))
     if scale is None:
-        raise FieldError("$timescale", ..., "is missing", str(path))
-    return {name: Signal(name, kind, width, np.array(changes[code][0]) * scale, np.array(changes[code][1]))
-            for code, (name, kind, width) in ids.items()}
+        raise FieldError("$timescale", ..., "is missing")
+    return scale, ids, changes

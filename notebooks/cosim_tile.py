@@ -74,7 +74,7 @@ for k in range(tile.n):
     bit = (spk.values.astype(int) >> k) & 1
     digital_rises = spk.times[1:][(bit[1:] == 1) & (bit[:-1] == 0)]
     print(f"neuron {k}: spike line crosses at {np.round((analog_rises - t0) * 1e3, 3)} ms, "
-          f"the digital sees it {np.round((digital_rises - analog_rises) * 1e9, 1)} ns later")
+          f"bit {k} of spk_i rises {np.round(np.abs(digital_rises - analog_rises) * 1e9, 1)} ns from it")
     assert len(digital_rises) == len(analog_rises) == tile.neurons[k].spikes
     assert np.all(np.abs(digital_rises - analog_rises) < 1e-6)
 

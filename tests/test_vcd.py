@@ -74,3 +74,12 @@ def test_a_dump_without_a_known_timescale_is_refused_naming_it(tmp_path, header,
     with pytest.raises(FieldError, match=rule) as info:
         vcd.read(path)
     assert "$timescale" in str(info.value) and str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("body", ["#1\nr1 !\n#x2\n", "#1\nrnot-a-number !\n", "#1\nb10", "$var real 64 $end\n"])
+def test_a_dump_that_does_not_parse_is_refused_naming_the_file(tmp_path, body):
+    path = tmp_path / "bad.vcd"
+    path.write_text("$timescale 1ps $end\n$var real 64 ! v $end\n$enddefinitions $end\n" + body)
+    with pytest.raises(FieldError, match="is not a value change dump") as info:
+        vcd.read(path)
+    assert str(path) in str(info.value) and len(str(info.value).splitlines()) == 1
