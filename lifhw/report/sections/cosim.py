@@ -10,7 +10,6 @@ search against the target and the yield band. ``make cosim`` runs the issue's la
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -85,19 +84,18 @@ def waves_folder(ctx: ReportContext) -> Path:
 
 
 def compute(ctx: ReportContext) -> tuple[TileTraces, TrimRun]:
-    from ...cosim import cocotb_tile, plain
+    # The runs start these two by name (the cocotb test inside the HDL simulator, the plain reference in a process
+    # of its own); imported here so that the cache key, which follows this module's imports, follows their code too.
+    from ...cosim import cocotb_tile, plain  # noqa: F401
 
-    # the code behind the results: this module's imports, and the two modules the runs start by name (the cocotb
-    # test inside the HDL simulator, the plain reference in a process of its own)
-    code = (sys.modules[__name__], cocotb_tile, plain)
     bar = ctx.progress("co-simulation (ngspice + Icarus)", 2)
     work = ctx.build_dir / "cosim"
     tile = ctx.cached("cosim-tile", {"circuit": CIRCUIT, "n": TILE_N, "t_sim": TILE_T, "in_codes": TILE_IN,
-                                     "sync": SYNC}, lambda: _tile(work, waves_folder(ctx)), TileTraces, code)
+                                     "sync": SYNC}, lambda: _tile(work, waves_folder(ctx)), TileTraces)
     bar.update()
     trim = ctx.cached("cosim-trim", {"circuit": CIRCUIT, "n": TRIM_N, "seed": SEED, "target": TARGET,
                                      "in_code": TRIM_IN, "tolerance": TOLERANCE, "sync": SYNC},
-                      lambda: _trim(work), TrimRun, code)
+                      lambda: _trim(work), TrimRun)
     bar.update()
     return tile, trim
 
