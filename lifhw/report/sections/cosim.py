@@ -32,9 +32,9 @@ SYNC = 1e-5                    #: the sync interval (s): the digital's latency s
 TILE_N, TILE_T = 2, 0.06       #: the tile shown: neurons, analog time (s)
 TILE_IN = [50, 63]             #: its input DAC codes (~48 and ~60 Hz; the default schedule then rewrites them)
 TRIM_N, SEED, TARGET = 2, 3, 30.0  #: the trim: neurons of Monte Carlo sample SEED, target rate (Hz)
-#: The trim's input code (``lifhw cosim trim``'s default): ~30 Hz at the middle trim code. Near 30 Hz a trim step
-#: is ~1.3 % of the rate, several times the co-simulation's timing error on an interval (~0.3 %); at 56 Hz (code
-#: 63) the step shrinks to ~0.3 % and the search lands a code off the prediction.
+#: The trim's input code (``lifhw cosim trim``'s default): ~30 Hz at the middle trim code. There a trim step is
+#: ~0.6 % of the rate, about ten times the co-simulated intervals' measured error (~0.05 %); at 56 Hz (code 63) the
+#: step is ~0.25 % and, tried, the search of seed 3's neuron 0 ended a code off the prediction (margin 0.28 step).
 TRIM_IN = 34
 TOLERANCE = 0.01               #: the yield band: ±1 % of the target
 START = 1 << (TRIM_BITS - 1)   #: every search's first code (the middle of the trim range)
