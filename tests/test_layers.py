@@ -14,7 +14,8 @@ import lifhw
 from lifhw.report import cache
 
 #: The foundation: numbers, units, errors, files and the result type every level returns.
-FOUNDATION = {"errors", "files", "limits", "units", "params", "pdk", "fi", "progress", "stats", "jsonio", "readers"}
+FOUNDATION = {"errors", "files", "limits", "units", "params", "pdk", "fi", "progress", "stats", "jsonio", "readers",
+              "vcd"}
 #: Device and arithmetic models: closed forms, analog device physics, the fixed-point arithmetic.
 MODELS = {"theory", "analog", "ota_theory", "fixed"}
 
@@ -28,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "fi": {"params"},
     "jsonio": {"errors", "files"},
     "readers": {"errors", "jsonio", "limits"},
+    "vcd": {"errors"},
     "limits": {"errors"},
     "units": {"errors", "limits"},
     "params": {"errors", "units"},
@@ -51,7 +53,7 @@ ALLOWED: dict[str, set[str]] = {
     "cosim": FOUNDATION | MODELS | {"spice", "digital"},
     # the comparison report and the command line on top
     "report": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing",
-               "analognet"},
+               "analognet", "cosim"},
     "cli": FOUNDATION | MODELS | {"sim", "spice", "digital", "learn", "network", "scenarios", "sizing", "report",
             "analognet", "cosim"},
     "__main__": {"cli"},

@@ -39,10 +39,11 @@ def _module_path(name: str):
 
 @pytest.mark.parametrize("path", [RTL_DIR / "lif_datapath.v", RTL_DIR / "snn_core.v", DV_DIR / "tb_snn_core.v"])
 def test_editing_the_verilog_changes_the_digital_keys_and_nothing_else(monkeypatch, path):
-    # lifhw.digital.hdl declares every HDL file of the level, so the RTL section follows the SNN core's files too.
+    # lifhw.digital.hdl declares every HDL file of the level, so the RTL section follows the SNN core's files too,
+    # and so does the co-simulated tile, whose periphery is Verilog of the same level.
     before = _keys()
     after = _edited(monkeypatch, path)
-    assert {key for key in before if before[key] != after[key]} == {"rtl", "deploy"}
+    assert {key for key in before if before[key] != after[key]} == {"rtl", "deploy", "cosim"}
 
 
 def test_editing_the_snn_cocotb_test_changes_the_deploy_key_only(monkeypatch):
@@ -64,6 +65,18 @@ def test_editing_a_netlist_changes_exactly_the_sections_that_simulate_it(monkeyp
     assert not changed & {"rtl", "reference", "network", "scenarios", "deploy"}
 
 
+@pytest.mark.parametrize("name", ["idac.cir", "lifhw.cosim.bridge", "lifhw.cosim.cocotb_tile", "lifhw.cosim.plain",
+                                  "lifhw.vcd"])
+def test_editing_what_the_cosimulation_runs_changes_its_key_only(monkeypatch, name):
+    # the DAC cells its decks include, the bridge and the cocotb test Icarus loads by name, the plain reference's
+    # process, the reader of its waveform pair
+    from lifhw.cosim.tile import DAC_FILE
+
+    before = _keys()
+    after = _edited(monkeypatch, DAC_FILE if name == "idac.cir" else _module_path(name))
+    assert {key for key in before if before[key] != after[key]} == {"cosim"}
+
+
 def test_editing_theory_changes_every_key_that_imports_it(monkeypatch):
     before = _keys()
     after = _edited(monkeypatch, _module_path("lifhw.theory"))
@@ -73,10 +86,10 @@ def test_editing_theory_changes_every_key_that_imports_it(monkeypatch):
 
 
 @pytest.mark.parametrize(("module", "tool", "sections"), [
-    ("lifhw.digital.runner", "iverilog", {"rtl", "deploy"}),
-    ("lifhw.digital.runner", "verilator", {"rtl", "deploy"}),
-    ("lifhw.spice.netlist", "sky130", {"analog", "sizing", "montecarlo"}),
-    ("lifhw.spice.runner", "libngspice", {"analog", "sizing", "montecarlo"}),
+    ("lifhw.digital.runner", "iverilog", {"rtl", "deploy", "cosim"}),
+    ("lifhw.digital.runner", "verilator", {"rtl", "deploy", "cosim"}),
+    ("lifhw.spice.netlist", "sky130", {"analog", "sizing", "montecarlo", "cosim"}),
+    ("lifhw.spice.runner", "libngspice", {"analog", "sizing", "montecarlo", "cosim"}),
 ])
 def test_another_tool_version_changes_exactly_the_sections_that_run_it(monkeypatch, module, tool, sections):
     # A new Icarus or sky130 release can change a number without any file of ours changing.
