@@ -61,7 +61,9 @@ class SpiceAgreement(Record):
     ``counts_equal[l]``: the share of samples whose every count of layer l agrees; ``count_distance[l]``: per
     sample D_l = Σ_i |c_i(SPICE) − c_i(fast)|; accuracies of both on the subset; spikes whose timing broke the
     windows; energy per inference (J, mean over the samples) of the neurons' supplies, the shared references and the
-    ideal synapses (bookkept: every packet's charge from a vdd supply); CPU seconds per sample.
+    ideal synapses (bookkept: every packet's charge from a vdd supply); the CPU seconds one sample costs in ngspice
+    (mean over the samples of their stored costs, whenever computed) and the CPU seconds this run spent (0 when
+    every result came from the store).
 
     The bound: a count can differ only where the fast model's margin |u − θ| at some neuron-step was below its
     error (:data:`lifhw.analognet.fast.MODEL_ERROR`); ``near_threshold[l]`` holds, per sample, those neuron-steps
@@ -84,6 +86,7 @@ class SpiceAgreement(Record):
     timing_violations: int
     energy_per_inference: dict[str, float]
     cpu_seconds_per_sample: float
+    cpu_seconds: float
     die: list[int] | None = None
     nominal_model_counts_equal: list[float] | None = None
     nominal_model_count_distance: list[list[int]] | None = None
@@ -146,4 +149,4 @@ def spice_agreement(mapping: AnalogMapping, net: FixedNetwork, events, labels, e
         energy_per_inference={"neurons": float(np.mean(run.energy_neurons)),
                               "shared_references": float(np.mean(run.energy_shared)),
                               "synapses": float(np.mean(run.energy_synapses))},
-        cpu_seconds_per_sample=run.cpu_seconds / m, **control)
+        cpu_seconds_per_sample=float(np.mean(run.sample_cpu_seconds)), cpu_seconds=run.cpu_seconds, **control)

@@ -202,7 +202,9 @@ def run_neuron(session: Session, inputs: list[list[str]], t_stop: float, vdd: fl
 class SpiceNetworkRun(Record):
     """The SPICE run of a network over samples: spike counts per layer (``counts[l][m][i]``), spikes whose timing
     broke the windows, the energy per sample of the neurons' supplies, of the shared references and (bookkept) of the
-    ideal synapses (J), and the CPU seconds of the run that computed them (0 for results read from the store).
+    ideal synapses (J), the CPU seconds this run spent (0 when every result was read from the store) and each
+    sample's, summed over its neurons as stored when it was computed (a die's extractions shared among the samples
+    computed with them; NaN where a cost record is missing).
 
     On a Monte Carlo die: ``die`` = [seed, k], each neuron's extraction per layer (``extraction[l][i]``: ngspice's
     ``setseed``, ``v_zero``, ``i_b_eff``, ``trip``) and each layer's nominal reference (``reference[l]``, the same
@@ -215,6 +217,7 @@ class SpiceNetworkRun(Record):
     energy_shared: list[float]
     energy_synapses: list[float]
     cpu_seconds: float
+    sample_cpu_seconds: list[float]
     die: list[int] | None = None
     extraction: list[list[dict]] | None = None
     reference: list[dict] | None = None
@@ -255,6 +258,7 @@ def run_network(mapping: AnalogMapping, net: FixedNetwork, events, executor: Exe
     s_in = ev
     counts, cpu, bad = [], 0.0, 0
     energy = np.zeros(m)
+    sample_cpu = np.zeros(m)
     shared = np.zeros(m)
     synapses = np.zeros(m)
     extraction, reference = [], []
@@ -315,6 +319,8 @@ def run_network(mapping: AnalogMapping, net: FixedNetwork, events, executor: Exe
                 bad += _violations(res, mapping, index, len(net.layers), t_stop)
                 energy[s] += res["energy"]
                 shared[s] += res["energy_shared"]
+                cost = store.get(f"{names[i][s]}.cost", dict)
+                sample_cpu[s] += cost["cpu_seconds"] if cost is not None else np.nan
         counts.append(spikes.sum(axis=1).tolist())
         s_in = spikes
         if die is not None:
@@ -323,6 +329,7 @@ def run_network(mapping: AnalogMapping, net: FixedNetwork, events, executor: Exe
     return SpiceNetworkRun(samples=list(samples) if samples is not None else list(range(m)), counts=counts,
                            timing_violations=int(bad), energy_neurons=energy.tolist(),
                            energy_shared=shared.tolist(), energy_synapses=synapses.tolist(), cpu_seconds=cpu,
+                           sample_cpu_seconds=sample_cpu.tolist(),
                            die=list(die) if die is not None else None,
                            extraction=extraction if die is not None else None,
                            reference=reference if die is not None else None)
