@@ -51,11 +51,11 @@ def die_run(tmp_path_factory):
         chosen = np.argsort(-changed, kind="stable")[:2]
         agreement = evaluate.spice_agreement(m, net, candidates[chosen], np.zeros(2, dtype=int), executor,
                                              store_root=root / "spice", die=DIE)
-    return m, extracted, changed[chosen], agreement
+    return m, extracted, changed[chosen], agreement, root
 
 
 def test_the_die_is_drawn_from_the_pdk_and_its_reference_is_the_calibrated_neuron(die_run):
-    m, extracted, _, agreement = die_run
+    m, extracted, _, agreement, _ = die_run
     trips = np.concatenate([[n["trip"] - ref["trip"] for n in layer]
                             for layer, ref in zip(extracted.extraction, extracted.reference, strict=True)])
     # sky130's comparator mismatch: a realised-threshold sigma of ~9 mV (1000-sample Monte Carlo, issue 13); ten
@@ -71,7 +71,7 @@ def test_the_die_is_drawn_from_the_pdk_and_its_reference_is_the_calibrated_neuro
 
 
 def test_spice_on_the_die_agrees_with_the_die_model_and_not_with_the_nominal_one(die_run):
-    _, _, changed, agreement = die_run
+    _, _, changed, agreement, _ = die_run
     assert changed.sum() > 0  # the fast model says this die changes these samples' counts
     assert agreement.die == list(DIE)
     assert agreement.timing_violations == 0
@@ -80,3 +80,12 @@ def test_spice_on_the_die_agrees_with_the_die_model_and_not_with_the_nominal_one
     ours = sum(map(sum, agreement.count_distance))
     control = sum(map(sum, agreement.nominal_model_count_distance))
     assert ours < control, (agreement.count_distance, agreement.nominal_model_count_distance)
+
+
+def test_the_same_die_is_drawn_again_by_another_process_from_its_seed(die_run):
+    m, extracted, _, _, root = die_run
+    net = tiny_net(sizes=(64, 6, 4))
+    with LocalExecutor(1, 600) as executor:  # a fresh worker, a fresh store: nothing is read back
+        again = spicenet.run_network(m, net, np.zeros((0, STEPS, net.n_in), dtype=bool), executor,
+                                     store_root=root / "again", die=DIE)
+    assert again.extraction == extracted.extraction and again.reference == extracted.reference
