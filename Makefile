@@ -41,11 +41,11 @@ $(VENV_STAMP): pyproject.toml
 	touch $@
 
 # The array decks' transient tests (marker "array": minutes of CPU each, the bias block's ~550 devices) run in
-# `make array`. Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
+# `make array`, the analog network's SPICE-die tests (marker "analog") in `make analog`. Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
 # serial run leaves a core idle ~40 % of the time (Verilator compiles, library loads, single-process notebooks) and
 # took 13.7-16.2 min on 2 cores; two workers take ~12 min on the same machine.
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not array"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not array and not analog"
 
 report: setup
 	$(PY) -m lifhw report
@@ -134,8 +134,10 @@ mc: setup
 # on the same 100 dies (build/learn-analog/result.json, "analog"), and the matched-device area for a 5th-percentile
 # die at 95 % with a SPICE check of one sized die (die 0 of seed 0, sky130's own mismatch per transistor, against the
 # fast model of that die measured from its SPICE neurons; build/analognet/size-accuracy.json), checked like the
-# nominal subset, and against the nominal model on the same SPICE counts (it must do no better).
+# nominal subset, and against the nominal model on the same SPICE counts (it must do no better). First the tests of
+# marker "analog" (a tiny network on a SPICE die against that die's fast model, ~1 CPU-min: not in make test).
 analog: setup
+	$(PY) -m pytest -q -m analog tests/analognet
 	[ -f build/learn/fixed.npz ] || $(PY) -m lifhw learn digits --out build/learn --quiet
 	$(PY) -m lifhw deploy build/learn --target analog --circuit ota --dies 100 --die-seed 0 --spice-samples 20 \
 	  --workers 2 --timeout 20000 --out build/analognet

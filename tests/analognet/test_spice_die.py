@@ -1,6 +1,7 @@
 """A Monte Carlo die of the network in ngspice (sky130's own per-instance mismatch, every neuron drawn from its own
 seed) against the fast model of that die, made from the same SPICE neurons' extraction: a second simulator of the
-same devices. The nominal fast model on the same SPICE counts is the negative control."""
+same devices. The nominal fast model on the same SPICE counts is the negative control. The SPICE tests (~50 CPU-s)
+run in ``make analog`` (marker ``analog``), the seeds' test in ``make test``."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def die_run(tmp_path_factory):
     return m, extracted, changed[chosen], agreement, root
 
 
+@pytest.mark.analog
 def test_the_die_is_drawn_from_the_pdk_and_its_reference_is_the_calibrated_neuron(die_run):
     m, extracted, _, agreement, _ = die_run
     trips = np.concatenate([[n["trip"] - ref["trip"] for n in layer]
@@ -70,6 +72,7 @@ def test_the_die_is_drawn_from_the_pdk_and_its_reference_is_the_calibrated_neuro
         assert spread["reference_i_b_eff_ratio"] == pytest.approx(1.0, abs=0.03)
 
 
+@pytest.mark.analog
 def test_spice_on_the_die_agrees_with_the_die_model_and_not_with_the_nominal_one(die_run):
     _, _, changed, agreement, _ = die_run
     assert changed.sum() > 0  # the fast model says this die changes these samples' counts
@@ -82,6 +85,7 @@ def test_spice_on_the_die_agrees_with_the_die_model_and_not_with_the_nominal_one
     assert ours < control, (agreement.count_distance, agreement.nominal_model_count_distance)
 
 
+@pytest.mark.analog
 def test_the_same_die_is_drawn_again_by_another_process_from_its_seed(die_run):
     m, extracted, _, _, root = die_run
     net = tiny_net(sizes=(64, 6, 4))
