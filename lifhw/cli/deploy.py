@@ -164,8 +164,11 @@ def _human(result: dict) -> str:
 def spice_rows(spice: dict | None) -> dict:
     """The SPICE subset's scalar results as ``spice <name>`` rows (the per-sample and per-neuron lists are in the
     JSON)."""
-    return {f"spice {k}": v for k, v in (spice or {}).items()
-            if k not in ("count_distance", "near_threshold", "nominal_model_count_distance", "extraction")}
+    rows = {f"spice {k}": v for k, v in (spice or {}).items()
+            if k not in ("count_distance", "near_threshold", "nominal_model_count_distance", "extraction", "die")}
+    if spice and spice.get("die") is not None:
+        rows["spice die"] = "die {1} of seed {0}".format(*spice["die"])
+    return rows
 
 
 def add_analog_args(p, title: str = "--target analog: the neurons, the synapses (ideal switched current "
