@@ -75,7 +75,7 @@ TRIP_STEPS = (1e-4, 1.3e-4, 1.7e-4, 2.3e-4, 3.1e-4, 4.3e-4, 5.9e-4, 8.1e-4, 1.1e
 #: 0.1 mV sweep of the neuron above). 1e15 Ω draws ≤ 1.8 fA, 1e-5 of the smallest bias; the transients' redraw
 #: removes it.
 TRIP_RSHUNT = 1e15
-#: CPU seconds a neuron's extraction (three DC sweeps) may take before its task is reported failed.
+#: CPU seconds a neuron's extraction (its DC sweeps, ~1-2 CPU-s) may take before its task is reported failed.
 SECONDS_PER_EXTRACTION = 120.0
 
 
@@ -207,8 +207,8 @@ class SpiceNetworkRun(Record):
     computed with them; NaN where a cost record is missing).
 
     On a Monte Carlo die: ``die`` = [seed, k], each neuron's extraction per layer (``extraction[l][i]``: ngspice's
-    ``setseed``, ``v_zero``, ``i_b_eff``, ``trip``) and each layer's nominal reference (``reference[l]``, the same
-    deck with the mismatch switch off)."""
+    ``setseed``, ``v_zero``, ``i_b_eff``, ``trip``, ``trip_step``) and each layer's nominal reference
+    (``reference[l]``, the same deck with the mismatch switch off)."""
 
     samples: list[int]
     counts: list[list[list[int]]]
