@@ -6,6 +6,10 @@ Die k of seed S is drawn from ``SeedSequence([S, k])`` alone: the same seed give
 whatever the number of dies asked, and another seed gives other dies. Per neuron (layers in order, neurons in
 order): θ_i = θ_V + σ_vth·z₁, V_0,i = V_0 + σ_vos·z₂, I_b,eff,i = I_b,eff·(1 + σ_ib·z₃) (the mirror's relative
 error; clipped at 1 % of the bias, a mirror does not reverse), z ~ N(0, 1).
+
+A SPICE die is another realisation of the same statistics: sky130's own per-instance mismatch drawn in ngspice
+(:mod:`lifhw.analognet.spicenet`); :func:`extracted` is the fast model of such a die, from its neurons' measured
+numbers.
 """
 
 from __future__ import annotations
@@ -46,4 +50,19 @@ def draw(mapping: AnalogMapping, net: FixedNetwork, mismatch: Mismatch, seed: in
         theta.append(cal.theta_v + mismatch.sigma_vth * part[0])
         v0.append(cal.v_zero + mismatch.sigma_vos * part[1])
         i_b.append(i_b_eff * np.maximum(1.0 + mismatch.sigma_ib * part[2], BIAS_FLOOR))
+    return Die(tuple(theta), tuple(v0), tuple(i_b))
+
+
+def extracted(mapping: AnalogMapping, run) -> Die:
+    """The fast model's neurons of the SPICE die of ``run`` (a :class:`lifhw.analognet.spicenet.SpiceNetworkRun` on
+    a die): the calibrated nominal neurons of ``mapping`` moved by each neuron's measured deviation from its layer's
+    nominal reference on the same deck — θ by its trip's, V_0 by its leak zero's, I_b,eff by its ratio. Deviations
+    rather than the measured values: the extraction's DC trip and coarse I-V are not the calibration's measures (the
+    pulse threshold sits 0.46 mV above the DC trip), but they move with the devices as those do."""
+    cal = mapping.calibration
+    theta, v0, i_b = [], [], []
+    for neurons, ref, i_b_eff in zip(run.extraction, run.reference, mapping.i_b_eff, strict=True):
+        theta.append(np.array([[cal.theta_v + n["trip"] - ref["trip"] for n in neurons]]))
+        v0.append(np.array([[cal.v_zero + n["v_zero"] - ref["v_zero"] for n in neurons]]))
+        i_b.append(np.array([[i_b_eff * n["i_b_eff"] / ref["i_b_eff"] for n in neurons]]))
     return Die(tuple(theta), tuple(v0), tuple(i_b))

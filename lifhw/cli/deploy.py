@@ -131,11 +131,17 @@ def _deploy_analog(args) -> dict:
         spice = None
         if args.spice_samples:
             m = args.spice_samples
-            spice = evaluate.spice_agreement(mapped, net, events[:m], labels[:m], executor).as_dict()
+            spice = evaluate.spice_agreement(mapped, net, events[:m], labels[:m], executor,
+                                             die=spice_die(args)).as_dict()
     out = {"target": "analog", "circuit": args.circuit, **result.as_dict(), "spice": spice,
            "mapping": mapped.as_dict(), **test_set}
     jsonio.write(Path(args.out) / "analog.json", out, indent=1)
     return out
+
+
+def spice_die(args) -> tuple[int, int] | None:
+    """(seed, k) of the die the SPICE samples run on (``--die-seed``, ``--spice-die``), None for nominal devices."""
+    return None if args.spice_die is None else (args.die_seed, args.spice_die)
 
 
 def _first(*values: T | None) -> T:
@@ -147,13 +153,22 @@ def _human(result: dict) -> str:
     """The result as ``key: value`` lines, the sizes and memories on one line each."""
     if result.get("target") == "analog":
         shown = {k: v for k, v in result.items() if k not in ("die_accuracy", "mapping", "die_summary", "spice")}
-        summary, spice = result["die_summary"], result["spice"] or {}
+        summary, spice = result["die_summary"], result["spice"]
         return format_table({**shown, "die mean": summary["mean"], "die 5th percentile": summary["q05"],
-                             "die min": summary["min"],
-                             **{f"spice {k}": v for k, v in spice.items() if k != "count_distance"}})
+                             "die min": summary["min"], **spice_rows(spice)})
     memories = ", ".join(f"{m['name']} {m['words']}x{m['width']}" for m in result["memories"])
     shown = {k: v for k, v in result.items() if k not in ("messages", "memories", "sizes")}
     return format_table({"sizes": "-".join(map(str, result["sizes"])), **shown, "memories": memories})
+
+
+def spice_rows(spice: dict | None) -> dict:
+    """The SPICE subset's scalar results as ``spice <name>`` rows (the per-sample and per-neuron lists are in the
+    JSON)."""
+    rows = {f"spice {k}": v for k, v in (spice or {}).items()
+            if k not in ("count_distance", "near_threshold", "nominal_model_count_distance", "extraction", "die")}
+    if spice and spice.get("die") is not None:
+        rows["spice die"] = "die {1} of seed {0}".format(*spice["die"])
+    return rows
 
 
 def add_analog_args(p, title: str = "--target analog: the neurons, the synapses (ideal switched current "
@@ -168,6 +183,10 @@ def add_analog_args(p, title: str = "--target analog: the neurons, the synapses 
     analog.add_argument("--spice-samples", type=int_arg("spice_samples", 0, count=True), default=0,
                         help="held-out samples also run in ngspice (every neuron a transistor circuit), compared "
                              "with the fast model")
+    analog.add_argument("--spice-die", type=int_arg("spice_die", 0), default=None,
+                        help="run the SPICE samples on Monte Carlo die K of --die-seed (sky130's own per-instance "
+                             "mismatch, each neuron drawn from (seed, K, layer, neuron)) against the fast model of "
+                             "that die, measured from its own SPICE neurons (default: nominal devices)")
     analog.add_argument("--dt", type=value_arg("dt", 0.0, unit="s"), default=None,
                         help="the analog step (default: the network's); only beta is the network's")
     analog.add_argument("--t-w", type=value_arg("t_w", 0.0, unit="s"), default=T_W,

@@ -502,7 +502,8 @@ def register(subparsers) -> None:
     add_executor_args(q)
 
     q = command(sub, "accuracy", _accuracy, "the smallest matched-device area whose Monte Carlo dies keep a trained "
-                "network's accuracy (fast model), and a SPICE check of the sized design", _human_accuracy)
+                "network's accuracy (fast model), and a SPICE check of one sized die (--spice-die of --die-seed, "
+                "sky130's own mismatch, against the fast model of that die)", _human_accuracy)
     q.add_argument("model", type=PathArg("model", "read"),
                    help="a `lifhw learn` output folder, a fixed.npz or a NIR file (.nir)")
     q.add_argument("--target-accuracy", type=ValueArg("target_accuracy", "", 0.0, True, 1.0), required=True,
@@ -511,7 +512,7 @@ def register(subparsers) -> None:
                    help="which die accuracy must reach the target (0.05: the 5th-percentile die)")
     deploy.add_test_set_args(q)
     deploy.add_analog_args(q, "the neurons, the synapses, the dies and the SPICE check of the sized design")
-    q.set_defaults(spice_samples=2)
+    q.set_defaults(spice_samples=2, spice_die=0)
     add_executor_args(q)
 
 
@@ -527,11 +528,10 @@ def _accuracy(args) -> dict:
         if args.spice_samples:
             m = args.spice_samples
             spice = evaluate.spice_agreement(accuracy_sizing.sized(mapped, result), net, events[:m], labels[:m],
-                                             executor).as_dict()
+                                             executor, die=deploy.spice_die(args)).as_dict()
     return {"circuit": args.circuit, **result.as_dict(), "spice": spice, **test_set}
 
 
 def _human_accuracy(result: dict) -> str:
-    spice = result["spice"] or {}
     shown = {k: v for k, v in result.items() if k not in ("grid", "spice")}
-    return format_table({**shown, **{f"spice {k}": v for k, v in spice.items() if k != "count_distance"}})
+    return format_table({**shown, **deploy.spice_rows(result["spice"])})

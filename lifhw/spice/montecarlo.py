@@ -265,6 +265,18 @@ def _leak(vectors: dict, plan: Plan) -> dict:
     return out
 
 
+def leak_plan(neuron: AnalogNeuron) -> Plan:
+    """A plan with no transients for ``neuron``: its DC sweep, its voltages and the process parameters a redraw
+    sets (to 0), for a caller that measures a drawn neuron's leak with :func:`measure_leak`."""
+    return _plan(neuron.circuit, neuron.params, neuron.design, (), 0, True, False, ((), (), ()))
+
+
+def measure_leak(session: Session, plan: Plan) -> dict:
+    """The DC numbers of the neuron loaded (and drawn) in ``session``, as a sample's: :data:`DC_QUANTITIES`, V_0
+    absolute."""
+    return _leak(session.dc_probe(*plan.dc), plan)
+
+
 def _point(session: Session, plan: Plan, index: int) -> dict:
     i_in, step = plan.currents[index], plan.max_step[index]
     for t_stop in (plan.t_stop[index], plan.t_retry[index]):
@@ -288,7 +300,7 @@ def run_sample(session: Session, plan: Plan, k: int | None) -> dict:
     seed, parameters = draws(plan, k)
     session.redraw(seed, parameters)
     record: dict[str, Any] = {"k": k, "setseed": seed, "parameters": parameters}
-    record |= _leak(session.dc_probe(*plan.dc), plan)
+    record |= measure_leak(session, plan)
     record["points"] = [_point(session, plan, index) for index in range(len(plan.currents))]
     return {"sample": record, "cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
             "pid": os.getpid(), "rss": _rss()}
