@@ -210,7 +210,7 @@ def parse_whole(text: str, name: str, minimum: int, maximum: int) -> int:
             raise ParameterError(name, text, rule) from None
         value = int(number)
     if not minimum <= value <= maximum:
-        raise ParameterError(name, text, rule)
+        raise ParameterError(name, value, rule)
     return value
 
 

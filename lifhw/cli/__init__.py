@@ -164,8 +164,8 @@ class IntArg(ArgType):
             return None
         try:
             return parse_whole(text, self.name, self.minimum, self.maximum)
-        except ParameterError:
-            raise ParameterError(self.name, text, self.rule()) from None
+        except ParameterError as exc:  # the value as read where it was one (bits = 40), else the text
+            raise ParameterError(self.name, exc.value, self.rule()) from None
 
     def rule(self) -> str:
         return f"must be {'AUTO or ' if self.auto else ''}a whole number in [{self.minimum}, {self.maximum}]"
