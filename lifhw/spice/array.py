@@ -85,6 +85,16 @@ class BiasBlock:
                  and (nodeset or not _NODESET.match(line))]
         return "\n".join(lines) + "\n"
 
+    def running_state(self) -> dict[str, float]:
+        """The block's operating-point guess near its running reference (tt 27 °C): {node: V}, internal nodes named
+        as inside ``xbias`` (``xbias.refn``), ports as the deck's nodes of the same name."""
+        guess = {}
+        for line in self.path.read_text().splitlines():
+            if _NODESET.match(line):
+                for node, value in re.findall(r"v\((\w+)\)\s*=\s*([-+0-9.eE]+)", line):
+                    guess[node if node.lower() in self.ports else f"xbias.{node}"] = float(value)
+        return guess
+
     def check(self, neuron: AnalogNeuron) -> None:
         """Refuse a neuron whose bias currents or reference voltages are not the ones this block makes."""
         values = neuron.values()
@@ -178,7 +188,11 @@ def array_deck(neuron: AnalogNeuron, n: int, i_in: float, v_start=None, loads: d
     for port in (p for p in SINK_PORTS if p in loads):  # in one order: the deck's text is its identity
         lines.append(f"{LOAD}{port} 0 {port} dc {check_value(loads[port], 'load', 'A', minimum=0, exclusive=False)!r}")
     if power_up is None:
-        lines.append(".ic " + " ".join(f"v(mem{k})={v!r}" for k, v in enumerate(starts)))
+        # The block's reference nodes start at its running-state guess too: with the guess as a mere .nodeset the
+        # operating point of a 16-neuron deck failed gmin and source stepping and ngspice's fallback landed on the
+        # reference's zero-current state (v_th 0.22 V). Released at t = 0, they settle to the corner's own values.
+        pinned = {**block.running_state(), **{f"mem{k}": v for k, v in enumerate(starts)}}
+        lines.append(".ic " + " ".join(f"v({node})={v!r}" for node, v in pinned.items()))
     saves = [f"i({SUPPLY})", f"i({BLOCK_SUPPLY})", *(f"v({node}{k})" for k in range(n) for node in ("mem", "spk",
                                                                                                    "rst")),
              *(f"v({p})" for p in (*SINK_PORTS, "vth", "rest") if p in ports), *(f"i({METER}{p})" for p in metered),
@@ -291,6 +305,8 @@ def run_deck(text: str, directory, stem: str, t_stop: float, max_step: float, ex
 
 #: Spikes of neuron 0 a transient must hold (the window spans the ISIs between the first and the last).
 MIN_SPIKES = 4
+#: Below V_th (V) where neuron 0's membrane starts in a deck started from the operating point: it fires at once.
+START_BELOW_TH = 0.02
 METHODS = ("auto", "full", "lumped")
 
 
@@ -377,7 +393,7 @@ def run_array(circuit: str, neurons: int, executor, directory, rate: float | Non
     t_stop = t_sim if t_sim is not None else (MIN_SPIKES + 1.5) * isi
     job = transient_job(neuron.circuit, neuron.params, i_in, isi, neuron.params.tau_m, t_stop)
     vdd = neuron.values()["vdd"]
-    v_reset, v_th = neuron.params.v_reset, neuron.params.v_th
+    v_reset = neuron.params.v_reset
 
     def run(text: str, stem: str, simulated: int, total: int) -> ArrayEnergy:
         # Stored as it finishes, by what determines it: a rerun (or a lumped run of another N, which starts with the
@@ -393,7 +409,10 @@ def run_array(circuit: str, neurons: int, executor, directory, rate: float | Non
         store.put("energy", energy)
         return energy
 
-    deck_one = array_deck(neuron, 1, i_in, meters=True)
+    # Neuron 0 starts just below V_th: its first spike comes at once and every ISI after it starts from a reset, so
+    # a window of two ISIs and a little holds the three spikes the energy needs.
+    first = neuron.params.v_th - START_BELOW_TH
+    deck_one = array_deck(neuron, 1, i_in, v_start=[first], meters=True)
     single = run(deck_one, f"array-{circuit}-1", 1, 1) if method == "lumped" or neurons == 1 else None
     if neurons == 1 and single is not None:
         return ArrayRun(circuit, 1, "full", neuron.design.corner, neuron.design.temp, i_in, rate, ideal_rate, single,
@@ -401,12 +420,12 @@ def run_array(circuit: str, neurons: int, executor, directory, rate: float | Non
     if method == "lumped":
         assert single is not None
         loads = {port: (neurons - 1) * q * single.rate for port, q in single.charge.items()}
-        text = array_deck(neuron, 1, i_in, loads=loads)
+        text = array_deck(neuron, 1, i_in, v_start=[first], loads=loads)
         energy = run(text, f"array-{circuit}-lumped", 1, neurons)
     else:
-        # The membranes start spread over [V_reset, V_th): the neurons fire out of phase, as an array does on
-        # average (in phase is the worst case of the sink outputs, a burst of N resets).
-        starts = [v_reset + (v_th - v_reset) * 0.97 * k / neurons for k in range(neurons)]
+        # The membranes start spread over (V_reset, V_th) from neuron 0 down: the neurons fire out of phase, as an
+        # array does on average (in phase is the worst case of the sink outputs, a burst of N resets).
+        starts = [first - (first - v_reset) * 0.97 * k / neurons for k in range(neurons)]
         text = array_deck(neuron, neurons, i_in, v_start=starts)
         energy = run(text, f"array-{circuit}-{neurons}", neurons, neurons)
     return ArrayRun(circuit, neurons, method, neuron.design.corner, neuron.design.temp, i_in, rate, ideal_rate,
@@ -422,8 +441,6 @@ POWER_RAMP = 100e-6
 STARTS = ("op", "power-up")
 #: What a power-up transient allows the block to settle (s) before the neuron's ISIs are counted.
 POWER_SETTLE = 20e-3
-#: Below V_th (V) where an op-started run's membrane starts: its first spike comes at once.
-START_BELOW_TH = 0.02
 
 
 @dataclass(frozen=True)
