@@ -138,15 +138,16 @@ REFERENCE_NODES = ("refn", "refg")
 
 
 def array_deck(neuron: AnalogNeuron, n: int, i_in: float, v_start=None, loads: dict[str, float] | None = None,
-               meters: bool = False, mismatch: bool = False, power_up: float | None = None, pin: bool = True) -> str:
+               meters: bool = False, mismatch: bool = False, power_up: float | None = None, pin: bool = False) -> str:
     """The deck of ``n`` neurons of ``neuron``'s circuit on one bias block, each with input ``i_in`` (A).
 
     ``v_start``: each membrane's initial voltage (V, ``n`` values; None: all at V_reset, the neurons in phase).
     ``power_up``: the supplies ramp from 0 V to V_dd in this time (s) and the deck holds no initial condition and no
     operating-point guess: its operating point is the unpowered circuit (every node at 0 V), and the reference has to
     start by itself in the transient (``v_start`` must be None). Its gate lines are saved (:data:`REFERENCE_NODES`).
-    ``pin`` (without ``power_up``): the block's nodes start at its running-state guess (``.ic``, released at t = 0);
-    False: the guess only steers the operating point (``.nodeset``).
+    ``pin`` (without ``power_up``): the block's nodes start at its running-state guess (``.ic``, released at t = 0),
+    which the reference then leaves for its own running point over tens of ms (at 0.08 s the N = 1 deck fired at
+    26.2 Hz, 30.3 Hz from its own operating point); False: the guess only steers the operating point (``.nodeset``).
     ``loads``: {sink port: A} currents into the block standing for neurons not simulated (the reduced method).
     ``meters``: neuron 0's sink ports through 0 V sources ``vmeter_<port>`` (the charge it sends into the block).
     Supplies: ``vdd`` feeds the neurons, ``vdda`` the block. Node names: ``mem<k>``, ``spk<k>``, ``rst<k>``.
@@ -190,9 +191,6 @@ def array_deck(neuron: AnalogNeuron, n: int, i_in: float, v_start=None, loads: d
     for port in (p for p in SINK_PORTS if p in loads):  # in one order: the deck's text is its identity
         lines.append(f"{LOAD}{port} 0 {port} dc {check_value(loads[port], 'load', 'A', minimum=0, exclusive=False)!r}")
     if power_up is None:
-        # The block's reference nodes start at its running-state guess too: with the guess as a mere .nodeset the
-        # operating point of a 16-neuron deck failed gmin and source stepping and ngspice's fallback landed on the
-        # reference's zero-current state (v_th 0.22 V). Released at t = 0, they settle to the corner's own values.
         pinned = {**(block.running_state() if pin else {}), **{f"mem{k}": v for k, v in enumerate(starts)}}
         lines.append(".ic " + " ".join(f"v({node})={v!r}" for node, v in pinned.items()))
     saves = [f"i({SUPPLY})", f"i({BLOCK_SUPPLY})", *(f"v({node}{k})" for k in range(n) for node in ("mem", "spk",
@@ -428,7 +426,9 @@ def run_array(circuit: str, neurons: int, executor, directory, rate: float | Non
         # The membranes start spread over (V_reset, V_th) from neuron 0 down: the neurons fire out of phase, as an
         # array does on average (in phase is the worst case of the sink outputs, a burst of N resets).
         starts = [first - (first - v_reset) * 0.97 * k / neurons for k in range(neurons)]
-        text = array_deck(neuron, neurons, i_in, v_start=starts)
+        # Pinned: with the block's guess as a mere .nodeset the operating point of the 16-neuron deck failed gmin
+        # and source stepping, and ngspice's fallback landed on the reference's zero-current state (v_th 0.22 V).
+        text = array_deck(neuron, neurons, i_in, v_start=starts, pin=True)
         energy = run(text, f"array-{circuit}-{neurons}", neurons, neurons)
     return ArrayRun(circuit, neurons, method, neuron.design.corner, neuron.design.temp, i_in, rate, ideal_rate,
                     energy, single, text)
@@ -523,7 +523,7 @@ def corner_run(circuit: str, executor, directory, corner: str | None = None, tem
     job = transient_job(neuron.circuit, neuron.params, i_in, 1.0 / ideal_isi_rate, neuron.params.tau_m, t_stop)
     vdd = neuron.values()["vdd"]
     text = (array_deck(neuron, 1, i_in, power_up=ramp) if powered else
-            array_deck(neuron, 1, i_in, v_start=[neuron.params.v_th - START_BELOW_TH], pin=False))
+            array_deck(neuron, 1, i_in, v_start=[neuron.params.v_th - START_BELOW_TH]))
     v = run_deck(text, directory, f"{start}-{circuit}-{neuron.design.corner}{neuron.design.temp:g}",
                  job["t_stop"], job["max_step"], executor)
     ideal_deck = Deck.write(neuron.render(), Path(directory), f"ideal-{circuit}")

@@ -88,8 +88,9 @@ def test_power_up_deck_starts_unpowered_with_no_hint(circuit):
     neuron = AnalogNeuron(circuit)
     text = array_deck(neuron, 1, 30e-12, power_up=1e-4)
     assert not [line for line in text.splitlines() if line.lower().startswith((".ic", ".nodeset"))]
-    started = array_deck(neuron, 1, 30e-12)  # what the power-up deck leaves out: the guess, the pinned reference
+    started = array_deck(neuron, 1, 30e-12, pin=True)  # what the power-up deck leaves out: the guess, the pins
     assert ".nodeset" in started.lower() and "v(xbias.refn)=0.3" in started
+    assert "v(xbias.refn)" not in array_deck(neuron, 1, 30e-12)  # unpinned, the guess only steers the op
     supplies = {t[0]: t[3:] for t in (line.split() for line in text.splitlines()) if t and t[0] in ("vdd", "vdda")}
     assert supplies == {name: ["pwl(0", "0", "0.0001", "1.8)"] for name in ("vdd", "vdda")}
     assert stray_sources(text) == []
