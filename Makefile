@@ -104,8 +104,8 @@ size: setup
 	$(MAKE) --no-print-directory mc
 
 # Energy per spike and area of an array on one bias block of sky130 transistors (issue 23's acceptance runs; the
-# block's ~550 devices make a neuron's transient ~20x costlier than with ideal sources: N = 1 and each lumped run
-# ~1.5 min of CPU, the full N = 16 deck an hour or more): the transient checks, then lif_lowpower at 30 Hz for N = 1,
+# block's ~550 devices make a neuron's transient 6-7x costlier than with ideal sources (bench_array): N = 1 and each
+# lumped run ~1 min of CPU, the full N = 16 deck far more): the transient checks, then lif_lowpower at 30 Hz for N = 1,
 # 16 (full deck and lumped: the method's check), 64 and 256 (lumped) -> build/spice/array/n<N>-<method>.json, each
 # written when it finishes (a rerun skips those; the N = 1 transient is stored and shared by the lumped runs).
 ARRAY_RUNS := 1:auto 16:full 16:lumped 64:auto 256:auto
