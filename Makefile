@@ -104,11 +104,15 @@ size: setup
 	$(MAKE) --no-print-directory mc
 
 # Energy per spike and area of an array on one bias block of sky130 transistors (issue 23's acceptance runs; the
-# block's ~550 devices make a neuron's transient ~20x costlier than with ideal sources: N = 1 and each lumped run
-# ~1.5 min of CPU, the full N = 16 deck an hour or more): the transient checks, then lif_lowpower at 30 Hz for N = 1,
+# block's ~550 devices make a neuron's transient 6-7x costlier than with ideal sources (bench_array): N = 1 and each
+# lumped run ~1 min of CPU, the full N = 16 deck far more): the transient checks, then lif_lowpower at 30 Hz for N = 1,
 # 16 (full deck and lumped: the method's check), 64 and 256 (lumped) -> build/spice/array/n<N>-<method>.json, each
 # written when it finishes (a rerun skips those; the N = 1 transient is stored and shared by the lumped runs).
 ARRAY_RUNS := 1:auto 16:full 16:lumped 64:auto 256:auto
+# Then lif_lowpower on the block at every corner x temperature (`--check op`: from the operating point, the block's
+# reference pinned at its running-state guess and released; ~1-2 min of CPU each) at 34.04 pA, the input that fires
+# 30 Hz with ideal sources at tt 27 C, beside the neuron with ideal sources there -> check-op-<corner><temp>.json.
+ARRAY_CORNERS := $(foreach c,tt ss ff sf fs,$(c):-40 $(c):27 $(c):125)
 .PHONY: array
 array: setup
 	$(PY) -m pytest -q -m array tests/spice/test_array_spice.py
@@ -119,6 +123,12 @@ array: setup
 	  $(PY) -m lifhw spice array --circuit lowpower --neurons $$n --rate 30 --method $$m --timeout 20000 --json \
 	    > $$out.tmp \
 	    && mv $$out.tmp $$out || { rm -f $$out.tmp; exit 1; }; done
+	@failed=""; for ct in $(ARRAY_CORNERS); do c=$${ct%%:*}; t=$${ct##*:}; out=build/spice/array/check-op-$$c$$t.json; \
+	  [ -s $$out ] && { echo "array: $$out exists"; continue; }; \
+	  echo "array: $$c $$t C"; \
+	  $(PY) -m lifhw spice array --check op --circuit lowpower --corner $$c --temp=$$t --i-in 34.04p --json \
+	    > $$out.tmp && mv $$out.tmp $$out || { rm -f $$out.tmp; failed="$$failed $$c$$t"; }; done; \
+	  [ -z "$$failed" ] || { echo "array: corner runs failed:$$failed (fs -40 C: the op fails)"; exit 1; }
 
 # The SPICE Monte Carlo of lif_ota with sky130's own mismatch (issue 13's acceptance run): 1000 samples at tt,
 # 27 C, stored as they finish under build/spice/mc (a rerun computes only what is missing).

@@ -72,10 +72,14 @@ def _study(args) -> dict:
 
 def _array(args) -> dict:
     from ..spice.area import array_area
-    from ..spice.array import run_array
+    from ..spice.array import corner_run, run_array
 
+    rate = 30.0 if args.rate is None and args.i_in is None else args.rate
+    if args.check is not None:
+        with executor_from_args(args) as executor:
+            return corner_run(args.circuit, executor, Path(args.out), args.corner, args.temp, rate, args.i_in,
+                              args.t_sim, args.check).summary()
     with executor_from_args(args) as executor:
-        rate = 30.0 if args.rate is None and args.i_in is None else args.rate
         result = run_array(args.circuit, args.neurons, executor, Path(args.out), rate=rate, i_in=args.i_in,
                            method=args.method, corner=args.corner, temp=args.temp, t_sim=args.t_sim)
     out = result.summary()
@@ -85,6 +89,8 @@ def _array(args) -> dict:
 
 def _human_array(r: dict) -> str:
     shown = {k: v for k, v in r.items() if k not in ("netlist", "area")}
+    if "area" not in r:  # a --power-up run
+        return format_table(shown)
     area = r["area"]
     shown.update({"area_per_neuron": area["per_neuron"], "area_array": area["array"]})
     return format_table(shown)
@@ -124,6 +130,12 @@ def _array_circuits() -> tuple[str, ...]:
     from ..spice.array import BLOCKS
 
     return tuple(BLOCKS)
+
+
+def _array_starts() -> tuple[str, ...]:
+    from ..spice.array import STARTS
+
+    return STARTS
 
 
 def register(subparsers) -> None:
@@ -176,6 +188,11 @@ def register(subparsers) -> None:
                    default=pdk.NOMINAL_TEMP, help="temperature (C)")
     p.add_argument("--t-sim", type=ValueArg("t_sim", "s", 0.0, auto=True), default=None, metavar="AUTO|TIME",
                    help="simulated time (s); AUTO (default) gives 5 ISIs and a half")
+    p.add_argument("--check", type=ChoiceArg("check", _array_starts), default=None,
+                   help="instead of energy: does one neuron on the block fire, reset and release at --corner and "
+                        "--temp, its rate and reset hold beside the neuron with ideal sources there at the same "
+                        "input; the block started from its operating point (op) or with the supplies ramped from "
+                        "0 V and no initial condition (power-up: the reference must start by itself)")
     p.add_argument("--out", type=PathArg("out", "dir"), default=str(BUILD / "spice" / "array"),
                    help="where the decks go")
     add_executor_args(p, workers=1, timeout=3600.0)

@@ -78,10 +78,22 @@ class BiasBlock:
     def ports(self) -> tuple[str, ...]:
         return tuple(t.lower() for t in self._subckt_line()[2:])
 
-    def text(self) -> str:
-        """The block's ``.subckt`` … ``.ends`` lines (its comments dropped)."""
-        lines = [line for line in self.path.read_text().splitlines() if line.strip() and not line.startswith("*")]
+    def text(self, nodeset: bool = True) -> str:
+        """The block's ``.subckt`` … ``.ends`` lines (its comments dropped); ``nodeset`` False drops its operating-point
+        guess too (a power-up from 0 V must find the running reference by itself)."""
+        lines = [line for line in self.path.read_text().splitlines() if line.strip() and not line.startswith("*")
+                 and (nodeset or not _NODESET.match(line))]
         return "\n".join(lines) + "\n"
+
+    def running_state(self) -> dict[str, float]:
+        """The block's operating-point guess near its running reference (tt 27 °C): {node: V}, internal nodes named
+        as inside ``xbias`` (``xbias.refn``), ports as the deck's nodes of the same name."""
+        guess = {}
+        for line in self.path.read_text().splitlines():
+            if _NODESET.match(line):
+                for node, value in re.findall(r"v\((\w+)\)\s*=\s*([-+0-9.eE]+)", line):
+                    guess[node if node.lower() in self.ports else f"xbias.{node}"] = float(value)
+        return guess
 
     def check(self, neuron: AnalogNeuron) -> None:
         """Refuse a neuron whose bias currents or reference voltages are not the ones this block makes."""
@@ -120,13 +132,22 @@ def check_neurons(n) -> int:
 #: Sink outputs of the block into which a neuron's charge flows (the reset switch's, the comparator tail's).
 SINK_PORTS = ("vreset", "vg")
 _IC = re.compile(r"^\.ic\s", re.IGNORECASE)
+_NODESET = re.compile(r"^\.nodeset\s", re.IGNORECASE)
+#: Nodes of the block's current reference saved in a power-up transient: its nfet and pfet gate lines.
+REFERENCE_NODES = ("refn", "refg")
 
 
 def array_deck(neuron: AnalogNeuron, n: int, i_in: float, v_start=None, loads: dict[str, float] | None = None,
-               meters: bool = False, mismatch: bool = False) -> str:
+               meters: bool = False, mismatch: bool = False, power_up: float | None = None, pin: bool = False) -> str:
     """The deck of ``n`` neurons of ``neuron``'s circuit on one bias block, each with input ``i_in`` (A).
 
     ``v_start``: each membrane's initial voltage (V, ``n`` values; None: all at V_reset, the neurons in phase).
+    ``power_up``: the supplies ramp from 0 V to V_dd in this time (s) and the deck holds no initial condition and no
+    operating-point guess: its operating point is the unpowered circuit (every node at 0 V), and the reference has to
+    start by itself in the transient (``v_start`` must be None). Its gate lines are saved (:data:`REFERENCE_NODES`).
+    ``pin`` (without ``power_up``): the block's nodes start at its running-state guess (``.ic``, released at t = 0),
+    which the reference then leaves for its own running point over tens of ms (at 0.08 s the N = 1 deck fired at
+    26.2 Hz, 30.3 Hz from its own operating point); False: the guess only steers the operating point (``.nodeset``).
     ``loads``: {sink port: A} currents into the block standing for neurons not simulated (the reduced method).
     ``meters``: neuron 0's sink ports through 0 V sources ``vmeter_<port>`` (the charge it sends into the block).
     Supplies: ``vdd`` feeds the neurons, ``vdda`` the block. Node names: ``mem<k>``, ``spk<k>``, ``rst<k>``.
@@ -136,6 +157,10 @@ def array_deck(neuron: AnalogNeuron, n: int, i_in: float, v_start=None, loads: d
     check_neurons(n)
     i_in = check_value(i_in, "i_in", "A", minimum=0, exclusive=False)
     values = neuron.values()
+    if power_up is not None:
+        power_up = check_value(power_up, "power_up", "s", minimum=0)
+        if v_start is not None:
+            raise ParameterError("v_start", v_start, "must be None with power_up (the membranes start unpowered)")
     starts = [values["v_reset"]] * n if v_start is None else [check_value(v, "v_start", "V") for v in v_start]
     if len(starts) != n:
         raise ParameterError("v_start", len(starts), f"must give one voltage per neuron ({n})")
@@ -143,15 +168,17 @@ def array_deck(neuron: AnalogNeuron, n: int, i_in: float, v_start=None, loads: d
     # What the deck keeps of the single neuron's netlist: its model library, temperature, parameters and options.
     header = [line for line in flat.splitlines() if line.split() and line.split()[0].lower() in (".lib", ".temp",
                                                                                                  ".param", ".options")]
-    cell = [line for line in neuron.subckt().splitlines() if not _IC.match(line)]
+    cell = [line for line in neuron.subckt().splitlines()
+            if not _IC.match(line) and (power_up is None or not _NODESET.match(line))]
     ports = neuron.ports
     missing = set(block.ports[1:]) - set(ports)
     if missing:
         raise SpiceError(f"{block.file} has ports {sorted(missing)} that lif_{neuron.name} does not share")
     own = {"mem", "spk", "rst"}
+    supply = f"{values['vdd']!r}" if power_up is None else f"pwl(0 0 {power_up!r} {values['vdd']!r})"
     lines = [f"* {n} x lif_{neuron.name} sharing {block.file} (generated by lifhw.spice.array)", *header, *cell,
-             block.text().rstrip("\n"),
-             f"{SUPPLY} {SUPPLY} 0 {values['vdd']!r}", f"{BLOCK_SUPPLY} {BLOCK_SUPPLY} 0 {values['vdd']!r}",
+             block.text(nodeset=power_up is None).rstrip("\n"),
+             f"{SUPPLY} {SUPPLY} 0 {supply}", f"{BLOCK_SUPPLY} {BLOCK_SUPPLY} 0 {supply}",
              f"xbias {' '.join((BLOCK_SUPPLY, *block.ports[1:]))} {block.name}"]
     metered = {p: f"{p}_n0" for p in SINK_PORTS if p in ports} if meters else {}
     for k in range(n):
@@ -163,10 +190,13 @@ def array_deck(neuron: AnalogNeuron, n: int, i_in: float, v_start=None, loads: d
         raise ParameterError("load", port, f"must be a sink port of the block ({', '.join(SINK_PORTS)})")
     for port in (p for p in SINK_PORTS if p in loads):  # in one order: the deck's text is its identity
         lines.append(f"{LOAD}{port} 0 {port} dc {check_value(loads[port], 'load', 'A', minimum=0, exclusive=False)!r}")
-    lines.append(".ic " + " ".join(f"v(mem{k})={v!r}" for k, v in enumerate(starts)))
+    if power_up is None:
+        pinned = {**(block.running_state() if pin else {}), **{f"mem{k}": v for k, v in enumerate(starts)}}
+        lines.append(".ic " + " ".join(f"v({node})={v!r}" for node, v in pinned.items()))
     saves = [f"i({SUPPLY})", f"i({BLOCK_SUPPLY})", *(f"v({node}{k})" for k in range(n) for node in ("mem", "spk",
                                                                                                    "rst")),
-             *(f"v({p})" for p in (*SINK_PORTS, "vth", "rest") if p in ports), *(f"i({METER}{p})" for p in metered)]
+             *(f"v({p})" for p in (*SINK_PORTS, "vth", "rest") if p in ports), *(f"i({METER}{p})" for p in metered),
+             *(f"v(xbias.{node})" for node in (REFERENCE_NODES if power_up is not None else ()))]
     lines += [".save " + " ".join(saves), ".end"]
     return "\n".join(lines) + "\n"
 
@@ -275,6 +305,8 @@ def run_deck(text: str, directory, stem: str, t_stop: float, max_step: float, ex
 
 #: Spikes of neuron 0 a transient must hold (the window spans the ISIs between the first and the last).
 MIN_SPIKES = 4
+#: Below V_th (V) where neuron 0's membrane starts in a deck started from the operating point: it fires at once.
+START_BELOW_TH = 0.02
 METHODS = ("auto", "full", "lumped")
 
 
@@ -361,7 +393,7 @@ def run_array(circuit: str, neurons: int, executor, directory, rate: float | Non
     t_stop = t_sim if t_sim is not None else (MIN_SPIKES + 1.5) * isi
     job = transient_job(neuron.circuit, neuron.params, i_in, isi, neuron.params.tau_m, t_stop)
     vdd = neuron.values()["vdd"]
-    v_reset, v_th = neuron.params.v_reset, neuron.params.v_th
+    v_reset = neuron.params.v_reset
 
     def run(text: str, stem: str, simulated: int, total: int) -> ArrayEnergy:
         # Stored as it finishes, by what determines it: a rerun (or a lumped run of another N, which starts with the
@@ -377,7 +409,10 @@ def run_array(circuit: str, neurons: int, executor, directory, rate: float | Non
         store.put("energy", energy)
         return energy
 
-    deck_one = array_deck(neuron, 1, i_in, meters=True)
+    # Neuron 0 starts just below V_th: its first spike comes at once and every ISI after it starts from a reset, so
+    # a window of two ISIs and a little holds the three spikes the energy needs.
+    first = neuron.params.v_th - START_BELOW_TH
+    deck_one = array_deck(neuron, 1, i_in, v_start=[first], meters=True)
     single = run(deck_one, f"array-{circuit}-1", 1, 1) if method == "lumped" or neurons == 1 else None
     if neurons == 1 and single is not None:
         return ArrayRun(circuit, 1, "full", neuron.design.corner, neuron.design.temp, i_in, rate, ideal_rate, single,
@@ -385,13 +420,129 @@ def run_array(circuit: str, neurons: int, executor, directory, rate: float | Non
     if method == "lumped":
         assert single is not None
         loads = {port: (neurons - 1) * q * single.rate for port, q in single.charge.items()}
-        text = array_deck(neuron, 1, i_in, loads=loads)
+        text = array_deck(neuron, 1, i_in, v_start=[first], loads=loads)
         energy = run(text, f"array-{circuit}-lumped", 1, neurons)
     else:
-        # The membranes start spread over [V_reset, V_th): the neurons fire out of phase, as an array does on
-        # average (in phase is the worst case of the sink outputs, a burst of N resets).
-        starts = [v_reset + (v_th - v_reset) * 0.97 * k / neurons for k in range(neurons)]
-        text = array_deck(neuron, neurons, i_in, v_start=starts)
+        # The membranes start spread over (V_reset, V_th) from neuron 0 down: the neurons fire out of phase, as an
+        # array does on average (in phase is the worst case of the sink outputs, a burst of N resets).
+        starts = [first - (first - v_reset) * 0.97 * k / neurons for k in range(neurons)]
+        # Pinned: with the block's guess as a mere .nodeset the operating point of the 16-neuron deck failed gmin
+        # and source stepping, and ngspice's fallback landed on the reference's zero-current state (v_th 0.22 V).
+        text = array_deck(neuron, neurons, i_in, v_start=starts, pin=True)
         energy = run(text, f"array-{circuit}-{neurons}", neurons, neurons)
     return ArrayRun(circuit, neurons, method, neuron.design.corner, neuron.design.temp, i_in, rate, ideal_rate,
                     energy, single, text)
+
+
+
+#: A power-up transient's supply ramp (s): an on-chip power-on. The block's start-up is a kick coupled from that
+#: ramp (circuits/bias_*.cir): a supply that rises much more slowly would need a power-on reset to kick it.
+POWER_RAMP = 100e-6
+#: How a corner run starts the block: from its operating point (found with the block's guess, the membrane just below
+#: V_th so that every ISI starts from a reset) or powered up from 0 V (no initial condition, no guess).
+STARTS = ("op", "power-up")
+#: What a power-up transient allows the block to settle (s) before the neuron's ISIs are counted.
+POWER_SETTLE = 20e-3
+
+
+@dataclass(frozen=True)
+class CornerRun(Record):
+    """One neuron on its bias block at a corner and temperature (:func:`corner_run`), beside the same neuron with its
+    ideal sources at the same corner, temperature and input.
+
+    ``start``: "op" (the transient from the operating point, the block's guess a ``.nodeset`` only: pinned at the
+    tt 27 °C guess, the reference at ff −40 °C was still climbing to its own running point 0.15 s later, the reset
+    hold shrinking 36 → 4.4 ms) or "power-up" (both supplies ramped from 0 V in ``ramp`` s).
+    ``spikes``/``releases``: spike and reset-release times (s; after the ramp); ``v_release`` the
+    membrane at each release (V: the block's v_reset then); ``rate`` 1/mean ISI of the spikes after the first release
+    (each of those ISIs starts from a reset); ``hold`` the mean spike-to-release time (the reset hold, timed by the
+    block's i_ref leg); ``reference`` the block's gate lines at the end (V; power-up only); ``block_power`` vdda's
+    mean power over the last ISI (W). ``ideal_rate``, ``ideal_hold``: lif_<circuit> with its ideal sources, same
+    step and time.
+    """
+
+    circuit: str
+    corner: str
+    temp: float
+    start: str
+    i_in: float
+    ramp: float
+    t_stop: float
+    spikes: list[float]
+    releases: list[float]
+    v_release: list[float]
+    rate: float
+    hold: float
+    reference: dict[str, float]
+    block_power: float
+    ideal_rate: float
+    ideal_hold: float
+
+    @property
+    def works(self) -> bool:
+        """It fired, reset and released: MIN_SPIKES - 2 ISIs after its first release, every spike but the last
+        released."""
+        after = [s for s in self.spikes if self.releases and s > self.releases[0]]
+        return len(after) >= MIN_SPIKES - 2 and len(self.releases) >= len(self.spikes) - 1
+
+    def summary(self) -> dict:
+        return {**self.as_dict(), "works": self.works,
+                "rate_ratio": self.rate / self.ideal_rate if self.ideal_rate > 0 else math.nan,
+                "hold_ratio": self.hold / self.ideal_hold if self.ideal_hold > 0 else math.nan}
+
+
+def _hold(spikes: np.ndarray, releases: np.ndarray) -> float:
+    """Mean time from a spike to the release that follows it (s; NaN without one)."""
+    holds = [float(releases[releases > s][0] - s) for s in spikes if np.any(releases > s)]
+    return float(np.mean(holds)) if holds else math.nan
+
+
+def corner_run(circuit: str, executor, directory, corner: str | None = None, temp: float | None = None,
+               rate: float | None = None, i_in: float | None = None, t_sim: float | None = None,
+               start: str = "op", ramp: float = POWER_RAMP) -> CornerRun:
+    """lif_``circuit`` on its bias block at ``corner`` and ``temp``, started as ``start`` says (:data:`STARTS`), at
+    the input that fires at ``rate`` Hz with ideal sources there (or at ``i_in`` A), for ``t_sim`` s (None: two ISIs
+    at half that rate, after the ramp and POWER_SETTLE when powered up); and lif_``circuit`` with its ideal sources at
+    the same input, for as long, at the same step."""
+    from .executor import Task
+    from .measure import measure
+    from .runner import run_job
+    from .sweep import transient_job
+
+    if start not in STARTS:
+        raise ParameterError("start", start, f"must be one of {', '.join(STARTS)}")
+    block = get_block(circuit)
+    neuron = AnalogNeuron(circuit).at(corner, temp)
+    block.check(neuron)
+    i_in, ideal_isi_rate = input_for_rate(neuron, rate, i_in, executor)
+    powered = start == "power-up"
+    ramp = check_value(ramp, "ramp", "s", minimum=0) if powered else 0.0
+    # Half the ideal rate: the block's reference runs 1.9x high at -40 C (the leak with it), which halves the rate.
+    t_stop = t_sim if t_sim is not None else (
+        ramp + (POWER_SETTLE if powered else 0.0) + 2 * (MIN_SPIKES - 1.5) / ideal_isi_rate)
+    job = transient_job(neuron.circuit, neuron.params, i_in, 1.0 / ideal_isi_rate, neuron.params.tau_m, t_stop)
+    vdd = neuron.values()["vdd"]
+    text = (array_deck(neuron, 1, i_in, power_up=ramp) if powered else
+            array_deck(neuron, 1, i_in, v_start=[neuron.params.v_th - START_BELOW_TH]))
+    v = run_deck(text, directory, f"{start}-{circuit}-{neuron.design.corner}{neuron.design.temp:g}",
+                 job["t_stop"], job["max_step"], executor)
+    ideal_deck = Deck.write(neuron.render(), Path(directory), f"ideal-{circuit}")
+    (raw,) = executor.map([Task(run_job, (job,), f"ideal-source transient of {ideal_deck.path}", ideal_deck)])
+    if isinstance(raw, Exception):
+        raise raw
+    ideal = measure(raw, i_in, job["t_stop"], vdd, neuron.circuit.release_node)
+
+    t = v["time"]
+    spikes, releases = spike_times(t, v["spk0"], v["rst0"], vdd)
+    spikes, releases = spikes[spikes > ramp], releases[releases > ramp]
+    steady = spikes[spikes > releases[0]] if len(releases) else spikes[:0]
+    if not powered and len(spikes):  # the first spike came from the membrane's start just below V_th
+        steady = np.concatenate((spikes[:1], steady))
+    last = (steady[-2], steady[-1]) if len(steady) >= 2 else (t[0], t[-1])
+    return CornerRun(circuit, neuron.design.corner, neuron.design.temp, start, float(i_in), float(ramp),
+                     float(job["t_stop"]), spikes.tolist(), releases.tolist(),
+                     [float(np.interp(r, t, v["mem0"])) for r in releases],
+                     1.0 / float(np.mean(np.diff(steady))) if len(steady) >= 2 else 0.0, _hold(spikes, releases),
+                     {node: float(v[f"xbias.{node}"][-1]) for node in REFERENCE_NODES if f"xbias.{node}" in v},
+                     -vdd * _integral(t, v[f"{BLOCK_SUPPLY}#branch"], *last) / (last[1] - last[0]),
+                     ideal.rate, _hold(ideal.spike_times, ideal.release_times))

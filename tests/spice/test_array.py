@@ -81,6 +81,24 @@ def test_array_deck_refuses_bad_sizes():
         array_deck(neuron, 1, 30e-12, loads={"vth": 1e-12})
 
 
+@pytest.mark.parametrize("circuit", sorted(BLOCKS))
+def test_power_up_deck_starts_unpowered_with_no_hint(circuit):
+    """A power-up deck gives the simulator nothing but the circuit: the supplies are 0 V at t = 0 and ramp to V_dd,
+    no node has an initial condition or an operating-point guess; it is still transistors but for the supplies."""
+    neuron = AnalogNeuron(circuit)
+    text = array_deck(neuron, 1, 30e-12, power_up=1e-4)
+    assert not [line for line in text.splitlines() if line.lower().startswith((".ic", ".nodeset"))]
+    started = array_deck(neuron, 1, 30e-12, pin=True)  # what the power-up deck leaves out: the guess, the pins
+    assert ".nodeset" in started.lower() and "v(xbias.refn)=0.3" in started
+    assert "v(xbias.refn)" not in array_deck(neuron, 1, 30e-12)  # unpinned, the guess only steers the op
+    supplies = {t[0]: t[3:] for t in (line.split() for line in text.splitlines()) if t and t[0] in ("vdd", "vdda")}
+    assert supplies == {name: ["pwl(0", "0", "0.0001", "1.8)"] for name in ("vdd", "vdda")}
+    assert stray_sources(text) == []
+    assert "v(xbias.refn)" in text and "v(xbias.refg)" in text
+    with pytest.raises(ParameterError, match="v_start"):
+        array_deck(neuron, 1, 30e-12, v_start=[0.6], power_up=1e-4)
+
+
 def _synthetic(n_sim: int, isi: float, i_own: float, i_block: float, vdd: float, i_in: float):
     """An array transient with known integrals: neuron k spikes every ``isi`` from k·isi/n_sim + isi/2 (spk and rst
     pulses), constant supply currents, membranes a 0.6–0.9 V sawtooth."""
@@ -161,6 +179,7 @@ def test_area_per_neuron_is_the_neuron_plus_the_block_over_n(circuit):
     (["--rate", "600"], ["rate", "600"]),
     (["--rate", "0"], ["rate"]),
     (["--circuit", "ideal"], ["circuit", "ideal"]),
+    (["--check", "warm"], ["check", "warm"]),
     (["--neurons", "1e30"], ["neurons"]),
 ])
 def test_array_cli_refuses_in_one_line(lifhw_in_process, one_line_exit_2, args, words):
@@ -239,5 +258,5 @@ def test_lumped_run_loads_the_block_with_the_single_neurons_charge(monkeypatch, 
     assert len(decks) == 2 and again == got
     full = array.run_array("lowpower", 16, None, tmp_path, rate=30.0)
     assert full.method == "full" and full.single is None and full.energy.simulated == 16
-    starts = re.search(r"^\.ic (.*)$", decks[-1], re.MULTILINE).group(1).split()
+    starts = [v for v in re.search(r"^\.ic (.*)$", decks[-1], re.MULTILINE).group(1).split() if v.startswith("v(mem")]
     assert len(set(starts)) == 16  # out of phase

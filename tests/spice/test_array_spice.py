@@ -55,3 +55,34 @@ def test_ladder_taps_are_the_supply_over_six(one_spike):
     assert v["rest"][0] == pytest.approx(1.8 * 2 / 6, abs=2e-3)
     assert v["vth"][0] == pytest.approx(1.8 * 3 / 6, abs=2e-3)
 
+
+
+@pytest.fixture(scope="module")
+def tt27(tmp_path_factory):
+    """lif_lowpower on its block at tt 27 °C from the operating point, beside the neuron with its ideal sources."""
+    from lifhw.spice.array import corner_run
+
+    with LocalExecutor(1, timeout=3600) as executor:
+        return corner_run("lowpower", executor, tmp_path_factory.mktemp("corner"), "tt", 27.0, i_in=I_IN)
+
+
+def test_block_neuron_fires_resets_and_releases_like_the_ideal_one_at_tt27(tt27):
+    """At the corner the block was sized at, the neuron on it fires, resets and releases; its rate is the ideal
+    sources' within 5 % (the issue's acceptance) and its reset hold, timed by the block's i_ref leg (5.04 pA for
+    5 pA), the ideal one's within 5 %; the membrane is released at the ladder's v_rest tap, vdda·2/6."""
+    assert tt27.works
+    assert tt27.rate == pytest.approx(tt27.ideal_rate, rel=0.05)
+    assert tt27.hold == pytest.approx(tt27.ideal_hold, rel=0.05)
+    assert np.allclose(tt27.v_release, 1.8 * 2 / 6, atol=0.03)
+
+
+@pytest.mark.xfail(strict=True, reason="the start-up chain pulls only refg: the resistor stack's gate refr stays at "
+                                       "vdda and the loop cannot close (circuits/README.md, bias block, start-up)")
+def test_block_starts_by_itself_from_power_up(tmp_path):
+    """Both supplies ramped from 0 V, no initial condition and no operating-point guess: the reference must start
+    by itself and the neuron then fire, reset and release."""
+    from lifhw.spice.array import corner_run
+
+    with LocalExecutor(1, timeout=3600) as executor:
+        run = corner_run("lowpower", executor, tmp_path, "tt", 27.0, i_in=I_IN, start="power-up", t_sim=0.15)
+    assert run.works
