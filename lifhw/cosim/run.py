@@ -4,13 +4,16 @@ the trim calibration of a Monte Carlo tile against the prediction of its search 
 Each run has a folder of its own (``files.run_folder``: kept when it fails, with the logs the error names): the
 tile's deck, the cocotb build and log (``test.log``), the configuration and the result of each side. The HDL
 simulator is Icarus (cocotb's runner); the co-simulation's ngspice runs inside it (the cocotb test loads
-libngspice), the plain reference in a process of its own (:mod:`lifhw.cosim.plain`), so both are timed alike.
+libngspice), the plain reference in a process of its own (:mod:`lifhw.cosim.plain`), so both are timed alike. The
+tile's reference replays the codes the co-simulation set, so it runs after it; the trim's prediction needs nothing
+of the co-simulation and runs alongside it (on a second core the run takes the slower of the two).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -107,7 +110,12 @@ def _cosim(work: Path, tile: Tile, config: dict, test: str) -> tuple[dict, float
     c0, w0 = _child_cpu(), time.perf_counter()
     try:
         runner.cocotb_test(built, COCOTB_MODULE, "tb_cosim_tile", build, Path(__file__).resolve().parents[2],
-                           extra_env={"LIFHW_COSIM_CONFIG": str(config_path)}, test_filter=rf"\.{test}$")
+                           extra_env={"LIFHW_COSIM_CONFIG": str(config_path),
+                                      # cocotb's default hook rewrites the asserts of every module imported after
+                                      # it (scipy, numpy, lifhw: ~480 modules, ~5 s of CPU per run, uncached
+                                      # under PYTHONDONTWRITEBYTECODE); the co-simulation's tests assert nothing
+                                      "COCOTB_REWRITE_ASSERTION_FILES": ""},
+                           test_filter=rf"\.{test}$")
     except SystemExit:
         pass                          # under pytest cocotb's runner exits on a failed test; the result says why
     wall, cpu = time.perf_counter() - w0, _child_cpu() - c0
@@ -120,25 +128,48 @@ def _cosim(work: Path, tile: Tile, config: dict, test: str) -> tuple[dict, float
     return out, wall, cpu
 
 
+class _Plain:
+    """Plain ngspice transients of ``deck`` in a process of their own (:mod:`lifhw.cosim.plain`), started at once:
+    the caller may run the co-simulation meanwhile (the machine's second core). :meth:`result` waits for it."""
+
+    def __init__(self, work: Path, tile: Tile, deck: Path, t_stop: float, seed: int | None, predict: dict | None,
+                 tag: str):
+        self.out, self.log = work / f"{tag}.json", work / f"{tag}.log"
+        config = {"deck": str(deck), "n": tile.n, "vdd": tile.vdd, "t_stop": t_stop, "max_step": MAX_STEP,
+                  "seed": seed, "predict": predict, "out": str(self.out)}
+        config_path = work / f"{tag}-config.json"
+        write_atomic(config_path, json.dumps(config).encode())
+        self.w0 = time.perf_counter()
+        with open(self.log, "wb") as handle:
+            self.process = subprocess.Popen([sys.executable, "-m", "lifhw.cosim.plain", str(config_path)],
+                                            stdout=handle, stderr=subprocess.STDOUT)
+
+    def result(self) -> tuple[dict, float, float]:
+        """The transients' result, their wall and CPU time (this child's alone: os.wait4, not the children's sum,
+        which would count a co-simulation that ran meanwhile)."""
+        _, status, usage = os.wait4(self.process.pid, 0)
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        wall, cpu = time.perf_counter() - self.w0, usage.ru_utime + usage.ru_stime
+        if self.process.returncode != 0:
+            last = [line for line in self.log.read_text(errors="replace").splitlines() if line.strip()][-1:]
+            raise SpiceError(f"the plain ngspice transient failed: {' '.join(last)} (log: {self.log})")
+        return json.loads(self.out.read_text()), wall, cpu
+
+    def stop(self) -> None:
+        """End the transients if they still run (the caller failed or was interrupted)."""
+        if self.process.returncode is None:
+            self.process.kill()
+            self.process.wait()
+
+
 def _plain(work: Path, tile: Tile, deck: Path, t_stop: float, seed: int | None, predict: dict | None,
            tag: str) -> tuple[dict, float, float]:
-    """Plain ngspice transients of ``deck`` in a process of their own (:mod:`lifhw.cosim.plain`); their result,
-    wall and CPU time."""
-    out = work / f"{tag}.json"
-    config = {"deck": str(deck), "n": tile.n, "vdd": tile.vdd, "t_stop": t_stop, "max_step": MAX_STEP,
-              "seed": seed, "predict": predict, "out": str(out)}
-    config_path = work / f"{tag}-config.json"
-    write_atomic(config_path, json.dumps(config).encode())
-    log = work / f"{tag}.log"
-    c0, w0 = _child_cpu(), time.perf_counter()
-    with open(log, "wb") as handle:
-        done = subprocess.run([sys.executable, "-m", "lifhw.cosim.plain", str(config_path)], stdout=handle,
-                              stderr=subprocess.STDOUT, check=False)
-    wall, cpu = time.perf_counter() - w0, _child_cpu() - c0
-    if done.returncode != 0:
-        last = [line for line in log.read_text(errors="replace").splitlines() if line.strip()][-1:]
-        raise SpiceError(f"the plain ngspice transient failed: {' '.join(last)} (log: {log})")
-    return json.loads(out.read_text()), wall, cpu
+    """:class:`_Plain` run to its end: the result, wall and CPU time."""
+    plain = _Plain(work, tile, deck, t_stop, seed, predict, tag)
+    try:
+        return plain.result()
+    finally:
+        plain.stop()
 
 
 def _rises(edges: list, n: int) -> list[np.ndarray]:
@@ -293,12 +324,17 @@ def run_trim(circuit: str, n: int, seed: int, target_rate: float, sync: float, w
     deck = work / "tile-mc.cir"
     write_atomic(deck, tile.render({"in": [[(0.0, c)] for c in in_codes],
                                     "trim": [[(0.0, start)] for _ in range(n)]}).encode())
-    co, co_wall, co_cpu = _cosim(work, tile, {"deck": str(deck), "in_codes": in_codes, "trim_codes": [start] * n,
-                                              "t_stop": t_sim, "max_step": MAX_STEP, "sync": sync, "seed": seed,
-                                              "target": target, "t_start": TRIM_START}, "trim")
+    # the prediction needs nothing of the co-simulation: it runs alongside, in a process of its own
     plan = {"target": target, "bits": TRIM_BITS, "isi_max": ISI_MAX, "clock": CLOCK_PERIOD}
-    predicted, predict_wall, predict_cpu = _plain(work, tile, deck, 3.5 * 1.25 / target_rate, seed, plan,
-                                                  "predict")
+    prediction = _Plain(work, tile, deck, 3.5 * 1.25 / target_rate, seed, plan, "predict")
+    try:
+        co, co_wall, co_cpu = _cosim(work, tile, {"deck": str(deck), "in_codes": in_codes,
+                                                  "trim_codes": [start] * n, "t_stop": t_sim, "max_step": MAX_STEP,
+                                                  "sync": sync, "seed": seed, "target": target,
+                                                  "t_start": TRIM_START}, "trim")
+        predicted, predict_wall, predict_cpu = prediction.result()
+    finally:
+        prediction.stop()
     rises = _rises(co["edges"], n)
     changes: list[list[float]] = [[] for _ in range(n)]
     last = [start] * n
