@@ -207,7 +207,7 @@ def parse_whole(text: str, name: str, minimum: int, maximum: int) -> int:
     except ValueError:
         number = _read(text, name, quantity(""))
         if not number.is_integer():
-            raise ParameterError(name, text, rule) from None
+            raise ParameterError(name, number, rule) from None
         value = int(number)
     if not minimum <= value <= maximum:
         raise ParameterError(name, value, rule)

@@ -7,6 +7,13 @@ import subprocess
 import pytest
 
 
+def pytest_collection_modifyitems(config, items):
+    """Files holding a slow test run first, the order otherwise kept: two workers taking whole files (``--dist
+    loadfile``) finish together only when the long files are handed out first, not left to one worker at the end."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 @pytest.fixture(scope="session")
 def digits_run():
     """The acceptance run of the learning issue (seed 0, default settings), trained once per session and shared by

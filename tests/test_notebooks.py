@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from notebook_runner import run
 
+pytestmark = pytest.mark.slow  # each runs a whole tutorial (up to a minute of CPU)
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.py"))
 
 
