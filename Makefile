@@ -41,11 +41,12 @@ $(VENV_STAMP): pyproject.toml
 	touch $@
 
 # The array decks' transient tests (marker "array": minutes of CPU each, the bias block's ~550 devices) run in
-# `make array`, the analog network's SPICE-die tests (marker "analog") in `make analog`. Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
+# `make array`, the analog network's SPICE-die tests (marker "analog") in `make analog`, the report's cosim section
+# (marker "cosim") in `make cosim`. Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
 # serial run leaves a core idle ~40 % of the time (Verilator compiles, library loads, single-process notebooks) and
 # took 13.7-16.2 min on 2 cores; two workers take ~12 min on the same machine.
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not array and not analog"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not array and not analog and not cosim"
 
 report: setup
 	$(PY) -m lifhw report
@@ -173,6 +174,7 @@ analog: setup
 # Verilog trim search calibrating 8 Monte Carlo neurons against its prediction from plain transients.
 .PHONY: cosim
 cosim: setup
+	$(PY) -m pytest -q -m cosim tests/cosim
 	$(PY) -m lifhw cosim tile --circuit lowpower --neurons 4 --t-sim 200m --waves build/cosim/waves
 	$(PY) -m lifhw cosim tile --circuit ota --neurons 4 --t-sim 200m
 	$(PY) -m lifhw cosim trim --circuit ota --neurons 8 --seed 3 --target-rate 30

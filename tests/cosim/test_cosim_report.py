@@ -18,7 +18,8 @@ from lifhw.report import ReportContext
 from lifhw.report.sections import cosim as section
 
 matplotlib.use("Agg")
-pytestmark = pytest.mark.slow  # a tile and a trim co-simulated once for the module (~100 s of CPU)
+# A tile and a trim co-simulated once for the module (~2 min of CPU): in make cosim, where make test has no room.
+pytestmark = [pytest.mark.slow, pytest.mark.cosim]
 MS = 1e3
 
 
