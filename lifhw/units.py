@@ -202,15 +202,16 @@ def parse_whole(text: str, name: str, minimum: int, maximum: int) -> int:
     ParameterError names ``name`` for text that is not a number, not whole, or out of bounds.
     """
     rule = f"must be a whole number in [{minimum}, {maximum}]"
+    shown: int | float
     try:
-        value = int(text)
+        value = shown = int(text)
     except ValueError:
-        number = _read(text, name, quantity(""))
-        if not number.is_integer():
-            raise ParameterError(name, number, rule) from None
-        value = int(number)
+        shown = _read(text, name, quantity(""))  # refused as read: 1e+300, not its 301 digits
+        if not shown.is_integer():
+            raise ParameterError(name, shown, rule) from None
+        value = int(shown)
     if not minimum <= value <= maximum:
-        raise ParameterError(name, value, rule)
+        raise ParameterError(name, shown, rule)
     return value
 
 

@@ -205,3 +205,11 @@ def test_check_array_refuses_what_check_value_refuses():
             check_array(np.array([1e-12, bad]), "c", "F")
     with pytest.raises(ParameterError, match="must be real numbers"):
         check_array(["a", "b"], "c", "F")
+
+
+def test_parse_whole_shows_a_refused_value_as_it_was_read():
+    # an int out of bounds as the int, a scaled or exponent value as its float: never 301 digits
+    with pytest.raises(ParameterError, match=r"^bits = 40: "):
+        parse_whole("40", "bits", 2, 16)
+    with pytest.raises(ParameterError, match=r"^n = 1e\+300: "):
+        parse_whole("1e300", "n", 0, 2**63 - 1)
