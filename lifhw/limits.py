@@ -69,8 +69,9 @@ COST_SPICE_STEP = 0.2
 COST_SPICE_POINT = 50
 #: The resident size of a lifhw process before its run allocates: ru_maxrss of ``network brunel --n 100 --c-e 10
 #: --c-i 3 --t-sim 0.01`` (numpy, numba and the compiled kernel) was 194 MB with numba's cache warm and 248 MB
-#: with it cold (a fresh clone compiles the kernel, and LLVM's memory stays resident), of ``fi --t-sim 0.01`` 88 MB.
-PROCESS_BYTES = 256 * 2**20
+#: with it cold (a fresh clone compiles the kernel, and LLVM's memory stays resident), of ``fi --t-sim 0.01`` 88 MB;
+#: on the CI machine, cold, 292 MB (279 MiB: LLVM's resident share differs between hosts), hence the margin.
+PROCESS_BYTES = 384 * 2**20
 
 
 #: The command-line flag that sets each limit.
