@@ -42,11 +42,11 @@ $(VENV_STAMP): pyproject.toml
 
 # The array decks' transient tests (marker "array": minutes of CPU each, the bias block's ~550 devices) run in
 # `make array`, the analog network's SPICE-die tests (marker "analog") in `make analog`, the report's cosim section
-# (marker "cosim") in `make cosim`. Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
+# (marker "cosim") in `make cosim`, the longest regressions (marker "regress") in `make regress`. Two pytest workers, a test file each (--dist loadfile keeps a file's fixtures and build folder in one worker): a
 # serial run leaves a core idle ~40 % of the time (Verilator compiles, library loads, single-process notebooks) and
 # took 13.7-16.2 min on 2 cores; two workers take ~12 min on the same machine.
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not array and not analog and not cosim"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not array and not analog and not cosim and not regress"
 
 report: setup
 	$(PY) -m lifhw report
@@ -80,6 +80,12 @@ scenarios: setup
 # The analog level: OTA characterisation, f-I of lif_ideal and lif_ota (C_tsv = 0 and 140 fF) -> build/spice/.
 spice: setup
 	$(PY) -m lifhw spice study --out build/spice
+
+# The regressions too long for make test (marker "regress", ~9 CPU-min, each test on both cores): lif_lowpower at
+# every corner and temperature, and snn_core on 10 random networks (>= 10^6 updates; make rtl-test runs it too).
+.PHONY: regress
+regress: setup
+	$(PY) -m pytest -q -m regress tests/spice/test_lowpower.py tests/rtl/test_snn_random.py
 
 bench: setup
 	$(PY) benchmarks/run.py

@@ -115,6 +115,7 @@ def results() -> tuple[dict, ...]:
 
 
 @pytest.mark.slow
+@pytest.mark.regress  # 10 networks, two Icarus runs at a time: ~4 CPU-min (make rtl-test runs it too)
 def test_random_networks_match_the_model():
     runs = results()
     assert [r["mismatches"] for r in runs] == [0] * N_NETWORKS, [r["messages"] for r in runs if r["mismatches"]]

@@ -105,6 +105,7 @@ def _corner(corner: str, temp: float) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.regress  # 15 corner points, two ngspice workers: ~5 CPU-min
 def test_every_corner_fires_resets_and_releases():
     points = [(c, t) for c in pdk.CORNERS for t in (-40.0, 27.0, 125.0)]
     with ThreadPoolExecutor(2) as pool:  # each thread drives its own ngspice worker process
