@@ -22,7 +22,9 @@ from lifhw.sizing.montecarlo import Mismatch
 from .helpers import CAL, TABLE
 
 matplotlib.use("Agg")
-pytestmark = pytest.mark.slow  # a small network trained (float, 8-bit, mismatch-aware) once for the module
+# A small network trained (float, 8-bit, mismatch-aware) once for the module (~45 s): in make analog, where make
+# test has no room.
+pytestmark = [pytest.mark.slow, pytest.mark.analog]
 SMALL = digits.DigitsConfig(hidden=(16,), qat_epochs=1, train=train.TrainConfig(epochs=2))
 DIES = 12
 
