@@ -15,9 +15,13 @@
 # runs on **sky130 transistor neurons** (`lif_ota`): what is the step's leak, the threshold, a weight, in a
 # circuit; does a SPICE simulation of every neuron give the answers of the fast device-aware model; and what does
 # the PDK's mismatch do to the accuracy of real dies? The acceptance runs are `make analog` (the 64-64-10 network,
-# 20 samples in ngspice, 100 dies); this tutorial trains a smaller network so that it runs in a minute or two.
+# 20 samples in ngspice, 100 dies); this tutorial trains a smaller network (64-32-10) and runs two samples in
+# ngspice, about two CPU-minutes in all the first time (the circuit's calibration, the PDK's block statistics and
+# the SPICE samples are stored under `build/` and reused after).
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -28,12 +32,16 @@ from lifhw.spice import blocks
 from lifhw.spice.deck import AnalogNeuron
 from lifhw.spice.executor import LocalExecutor
 
+# the notebook runs in notebooks/; the stores are the project's build/ (where `lifhw deploy --target analog` and the
+# report keep the same calibration, block table and SPICE samples, content-addressed)
+BUILD = Path("..") / "build"
+
 # %% [markdown]
 # ## 1. A small network in the core's integers
-# A 64-16-10 network, a few epochs: the point is the circuit, not the last point of accuracy.
+# A 64-32-10 network, half the acceptance run's epochs: the point is the circuit, not the last point of accuracy.
 
 # %%
-config = digits.DigitsConfig(hidden=(16,), qat_epochs=2, train=train.TrainConfig(epochs=6))
+config = digits.DigitsConfig(hidden=(32,), qat_epochs=5, train=train.TrainConfig(epochs=15))
 result = digits.run(config)
 net = result["fixed_net"]
 split = digits.load(config.seed)
@@ -50,7 +58,7 @@ print(f"fixed point: {result['fixed_accuracy']:.3f} on {len(labels)} held-out di
 
 # %%
 executor = LocalExecutor(2, 1200)
-cal = calibrate.calibrate("ota", executor)
+cal = calibrate.calibrate("ota", executor, BUILD / "analognet" / "calibration")
 mapped = mapping.map_network(net, cal)
 for layer in range(len(net.layers)):
     print(f"layer {layer}: tau {mapped.tau(layer) * 1e3:.2f} ms, leak bias {mapped.i_b[layer] * 1e12:.2f} pA, "
@@ -65,24 +73,28 @@ for layer, fixed_layer in enumerate(net.layers):
 # %% [markdown]
 # ## 3. The fast device-aware model, nominal devices
 # Each neuron as the circuit behaves (the saturating tanh leak, the comparator's trip, the floor of the membrane),
-# every held-out sample at once.
+# every held-out sample at once. Nominal devices should cost the network (almost) nothing: issue 24 asks for the
+# fixed network's accuracy within one point.
 
 # %%
 nominal = fast.run(mapped, net, fast.nominal_die(mapped, net), events)
 nominal_accuracy = float(np.mean(nominal.prediction[0] == labels))
 print(f"analog (fast model, nominal): {nominal_accuracy:.3f}, fixed point: {result['fixed_accuracy']:.3f}")
-assert abs(nominal_accuracy - result["fixed_accuracy"]) < 0.03
+assert abs(nominal_accuracy - result["fixed_accuracy"]) <= 0.01
 
 # %% [markdown]
 # ## 4. A second simulator: ngspice, every neuron a transistor circuit
-# Two held-out samples in SPICE (each neuron's deck driven by its inputs' spike times, layer by layer). A count may
-# differ from the model only where the model's membrane came within its stated error of the threshold; the
-# predicted class must agree.
+# Two held-out samples in SPICE (each neuron's deck driven by its inputs' spike times, layer by layer). The bound
+# the package states: a count may differ from the model only in a sample where the model's membrane came within its
+# error (`fast.MODEL_ERROR`, 2 mV) of the threshold at some neuron-step; the predicted class must agree, and no
+# spike of SPICE may leave the step's timing window (the mapping's assumption).
 
 # %%
-spice = evaluate.spice_agreement(mapped, net, events[:2], labels[:2], executor)
+spice = evaluate.spice_agreement(mapped, net, events[:2], labels[:2], executor, BUILD / "analognet" / "spice")
 print(f"predictions equal on {spice.spice_agreement:.0%}, counts equal per layer {spice.counts_equal}, "
       f"within the bound: {spice.within_bound}, {spice.cpu_seconds_per_sample:.0f} CPU-s per sample")
+print(f"count distance per layer and sample {spice.count_distance}, near-threshold neuron-steps "
+      f"{spice.near_threshold} (margin < {fast.MODEL_ERROR * 1e3:g} mV)")
 print({k: f"{v * 1e9:.2f} nJ" for k, v in spice.energy_per_inference.items()}, "per inference")
 assert spice.spice_agreement == 1.0 and spice.within_bound and spice.timing_violations == 0
 
@@ -94,7 +106,8 @@ assert spice.spice_agreement == 1.0 and spice.within_bound and spice.timing_viol
 
 # %%
 neuron = AnalogNeuron("ota")
-table = blocks.block_table(neuron.params, neuron.design, executor)
+table = blocks.block_table(neuron.params, neuron.design, executor, store_root=BUILD / "spice" / "blocks",
+                           run_dir=BUILD / "spice" / "run")
 executor.close()
 mismatch = Mismatch.from_table(table, *mapped.areas)
 result_dies = evaluate.die_accuracy(mapped, net, events, labels, mismatch, dies=50, seed=0)
@@ -107,6 +120,8 @@ plt.ylabel("dies")
 plt.legend()
 plt.show()
 print(f"50 dies: mean {acc.mean():.3f}, 5th percentile {np.quantile(acc, 0.05):.3f}")
-# the same seed draws the same dies; another seed other ones
+# die k of a seed comes from (seed, k) alone: the first three dies drawn again give the same accuracies; another
+# seed draws other neurons
 again = dies.draw(mapped, net, mismatch, 0, 3)
 assert np.array_equal(evaluate.accuracies(mapped, net, again, events, labels), acc[:3])
+assert not np.array_equal(dies.draw(mapped, net, mismatch, 1, 3).theta[0], again.theta[0])
