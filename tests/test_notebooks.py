@@ -7,7 +7,7 @@ from notebook_runner import run
 
 pytestmark = pytest.mark.slow  # each runs a whole tutorial (up to a minute of CPU)
 #: Tutorials too long for make test's budget run in make analog (marker "analog"): the trained network on transistor
-#: neurons (a calibration, two samples in ngspice).
+#: neurons (a calibration, the PDK's block statistics, two samples in ngspice: ~2 CPU-min cold).
 ANALOG = {"analog_network"}
 NOTEBOOKS = [pytest.param(p, id=p.stem, marks=[pytest.mark.analog] if p.stem in ANALOG else [])
              for p in sorted((Path(__file__).parents[1] / "notebooks").glob("*.py"))]
