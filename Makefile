@@ -152,9 +152,10 @@ mc: setup
 # die at 95 % with a SPICE check of one sized die (die 0 of seed 0, sky130's own mismatch per transistor, against the
 # fast model of that die measured from its SPICE neurons; build/analognet/size-accuracy.json), checked like the
 # nominal subset, and against the nominal model on the same SPICE counts (it must do no better). First the tests of
-# marker "analog" (a tiny network on a SPICE die against that die's fast model, ~1 CPU-min: not in make test).
+# marker "analog" (not in make test: a tiny network on a SPICE die against that die's fast model, ~1 CPU-min; the
+# report's analognet section on a small trained network, ~45 s; the analog_network tutorial).
 analog: setup
-	$(PY) -m pytest -q -m analog tests/analognet
+	$(PY) -m pytest -q -m analog tests/analognet tests/test_notebooks.py
 	[ -f build/learn/fixed.npz ] || $(PY) -m lifhw learn digits --out build/learn --quiet
 	$(PY) -m lifhw deploy build/learn --target analog --circuit ota --dies 100 --die-seed 0 --spice-samples 20 \
 	  --workers 2 --timeout 20000 --out build/analognet

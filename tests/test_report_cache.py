@@ -63,6 +63,8 @@ def test_editing_a_netlist_changes_exactly_the_sections_that_simulate_it(monkeyp
     changed = {key for key in before if before[key] != after[key]}
     assert {"analog", "sizing"} <= changed
     assert not changed & {"rtl", "reference", "network", "scenarios", "deploy"}
+    if name == "ota":  # the trained network's neurons: the calibration and the block table simulate lif_ota
+        assert "analognet" in changed
 
 
 @pytest.mark.parametrize("name", ["idac.cir", "lifhw.cosim.bridge", "lifhw.cosim.cocotb_tile", "lifhw.cosim.plain",
@@ -77,6 +79,20 @@ def test_editing_what_the_cosimulation_runs_changes_its_key_only(monkeypatch, na
     assert {key for key in before if before[key] != after[key]} == {"cosim"}
 
 
+@pytest.mark.parametrize("name", ["lifhw.analognet.fast", "lifhw.analognet.dies", "lifhw.analognet.sizing",
+                                  "lifhw.analognet.mapping", "lifhw.analognet.calibrate"])
+def test_editing_the_analog_network_model_changes_its_key_only(monkeypatch, name):
+    before = _keys()
+    after = _edited(monkeypatch, _module_path(name))
+    assert {key for key in before if before[key] != after[key]} == {"analognet"}
+
+
+def test_editing_the_digits_task_changes_the_sections_that_train_it(monkeypatch):
+    before = _keys()
+    after = _edited(monkeypatch, _module_path("lifhw.learn.digits"))
+    assert {key for key in before if before[key] != after[key]} == {"learn", "deploy", "analognet"}
+
+
 def test_editing_theory_changes_every_key_that_imports_it(monkeypatch):
     before = _keys()
     after = _edited(monkeypatch, _module_path("lifhw.theory"))
@@ -88,8 +104,8 @@ def test_editing_theory_changes_every_key_that_imports_it(monkeypatch):
 @pytest.mark.parametrize(("module", "tool", "sections"), [
     ("lifhw.digital.runner", "iverilog", {"rtl", "deploy", "cosim"}),
     ("lifhw.digital.runner", "verilator", {"rtl", "deploy", "cosim"}),
-    ("lifhw.spice.netlist", "sky130", {"analog", "sizing", "montecarlo", "cosim"}),
-    ("lifhw.spice.runner", "libngspice", {"analog", "sizing", "montecarlo", "cosim"}),
+    ("lifhw.spice.netlist", "sky130", {"analog", "sizing", "montecarlo", "cosim", "analognet"}),
+    ("lifhw.spice.runner", "libngspice", {"analog", "sizing", "montecarlo", "cosim", "analognet"}),
 ])
 def test_another_tool_version_changes_exactly_the_sections_that_run_it(monkeypatch, module, tool, sections):
     # A new Icarus or sky130 release can change a number without any file of ours changing.

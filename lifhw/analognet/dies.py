@@ -21,7 +21,7 @@ from ..fixed import FixedNetwork
 from ..limits import check_points
 from ..sizing.montecarlo import Mismatch
 from .fast import Die
-from .mapping import AnalogMapping
+from .mapping import AnalogMapping, Calibration, map_network
 
 #: Smallest bias factor a drawn mirror keeps (a 20-σ draw at the PDK's 5 %: never reached in practice).
 BIAS_FLOOR = 0.01
@@ -66,3 +66,13 @@ def extracted(mapping: AnalogMapping, run) -> Die:
         v0.append(np.array([[cal.v_zero + n["v_zero"] - ref["v_zero"] for n in neurons]]))
         i_b.append(np.array([[i_b_eff * n["i_b_eff"] / ref["i_b_eff"] for n in neurons]]))
     return Die(tuple(theta), tuple(v0), tuple(i_b))
+
+
+def training_device(net: FixedNetwork, cal: Calibration, table: dict, scale: float = 1.0) -> dict:
+    """The device model mismatch-aware training fine-tunes ``net`` through (the keys of
+    :func:`lifhw.learn.model.analog_spec`): ``net`` mapped on the calibrated neurons, the block table's σ at the
+    default design × ``scale``."""
+    mapped = map_network(net, cal)
+    sigma = Mismatch.from_table(table).scaled(scale)
+    return {"a": mapped.a, "theta_v": cal.theta_v, "v_zero": cal.v_zero, "x_floor": mapped.x_floor,
+            **sigma.as_dict()}

@@ -101,8 +101,7 @@ class _AnalogDevice:
         return digits.AnalogPhase({"circuit": self.circuit, "mismatch_scale": self.scale}, epochs, self.device)
 
     def device(self, net) -> dict:
-        from ..analognet import calibrate, mapping
-        from ..sizing.montecarlo import Mismatch
+        from ..analognet import calibrate, dies, mapping
         from ..spice import blocks
         from ..spice.deck import AnalogNeuron
         from ..spice.executor import LocalExecutor
@@ -112,10 +111,7 @@ class _AnalogDevice:
             self.cal = calibrate.calibrate(self.circuit, executor)
             neuron = AnalogNeuron(self.circuit)
             self.table = blocks.block_table(neuron.params, neuron.design, executor)
-        mapped = mapping.map_network(net, self.cal)
-        sigma = Mismatch.from_table(self.table).scaled(self.scale)
-        return {"a": mapped.a, "theta_v": self.cal.theta_v, "v_zero": self.cal.v_zero, "x_floor": mapped.x_floor,
-                **sigma.as_dict()}
+        return dies.training_device(net, self.cal, self.table, self.scale)
 
 
 def _analog(args, config, result: dict, analog: _AnalogDevice, out: Path) -> dict:

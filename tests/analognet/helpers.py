@@ -12,6 +12,12 @@ from lifhw.params import LIFParams
 CAL = Calibration(circuit="ota", temp=27.0, vdd=1.8, v_rest=0.6, theta_v=0.3, c_eff=2.6e-12, kappa=0.73, i_b=1e-11,
                   i_b_eff=1.05e-11, v_zero=5e-3)
 
+#: A block table's shape with lif_ota's Pelgrom fits (inputs of the search, not expected results).
+TABLE = {"blocks": {
+    "comparator": {"fit": {"sigma_1": 8.7e-3, "slope": -0.52}, "devices": {"nfet pair": 1.0, "pfet load": 1.0}},
+    "leak_ota": {"fit": {"sigma_1": 4.9e-3, "slope": -0.5}, "devices": {"nfet pair": 4.0, "pfet load": 4.0}},
+    "mirror": {"fit": {"sigma_1": 0.05, "slope": -0.54}, "devices": {"nfet mirror": 8.0}}}}
+
 
 def tiny_net(sizes=(64, 8, 10), seed=0, reset_mode="reset", ref_steps=0, scale=0.6) -> fixed.FixedNetwork:
     """A FixedNetwork of random weights (±``scale`` θ) with the digits network's neuron (τ 20 ms, dt 1 ms)."""

@@ -11,13 +11,7 @@ from lifhw.analognet.evaluate import accuracies
 from lifhw.errors import ParameterError
 from lifhw.sizing.montecarlo import Mismatch
 
-from .helpers import CAL, events, tiny_net
-
-#: A block table's shape with lif_ota's Pelgrom fits (inputs of the search, not expected results).
-TABLE = {"blocks": {
-    "comparator": {"fit": {"sigma_1": 8.7e-3, "slope": -0.52}, "devices": {"nfet pair": 1.0, "pfet load": 1.0}},
-    "leak_ota": {"fit": {"sigma_1": 4.9e-3, "slope": -0.5}, "devices": {"nfet pair": 4.0, "pfet load": 4.0}},
-    "mirror": {"fit": {"sigma_1": 0.05, "slope": -0.54}, "devices": {"nfet mirror": 8.0}}}}
+from .helpers import CAL, TABLE, events, tiny_net
 
 
 @pytest.fixture(scope="module")
