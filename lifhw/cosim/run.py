@@ -283,13 +283,20 @@ class TrimRun(Record):
     spread_after: float
     yield_before: float            # fraction of neurons within ±tolerance of the target rate
     yield_after: float
-    spread_bound: float            # δ/(1 − δ), δ = the largest residual_bound: rates within ±δ of the target
+    spread_bound: float            # spread_bound(δ, n), δ = the largest residual_bound: rates within ±δ of the target
     t_sim: float
     stops: int
     cosim_wall: float
     cosim_cpu: float
     predict_wall: float
     predict_cpu: float
+
+
+def spread_bound(delta: float, n: int) -> float:
+    """The largest σ/mean of ``n`` rates that all lie within ±``delta`` (relative) of the target, σ the sample
+    standard deviation (n − 1 in its denominator, as the run's spreads are): δ/(1 − δ) for the population σ (a
+    half-range over the lowest mean), √(n/(n − 1)) times that for the sample σ; 0 for one neuron."""
+    return delta / (1 - delta) * math.sqrt(n / (n - 1)) if n > 1 else 0.0
 
 
 def _spread(rates: np.ndarray) -> float:
@@ -363,7 +370,7 @@ def run_trim(circuit: str, n: int, seed: int, target_rate: float, sync: float, w
     delta = max(bounds, default=math.nan)
     return TrimRun(circuit, n, seed, target_rate, target, in_code, sync, tolerance, neurons, _spread(before),
                    _spread(after), float(np.mean(np.abs(before / target_rate - 1) <= tolerance)),
-                   float(np.mean(np.abs(after / target_rate - 1) <= tolerance)), delta / (1 - delta), t_sim,
+                   float(np.mean(np.abs(after / target_rate - 1) <= tolerance)), spread_bound(delta, n), t_sim,
                    co["stats"]["stops"], co_wall, co_cpu, predict_wall, predict_cpu)
 
 

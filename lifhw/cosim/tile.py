@@ -29,7 +29,15 @@ from .ngspice import quoted
 IN_BITS, TRIM_BITS = 6, 5
 I_LSB_IN = 1e-12                 # input DAC LSB (A): 0 … 63 pA
 I_LSB_TRIM = 5e-12 / 31          # trim DAC LSB (A): 0 … 5 pA on the leak bias
-M_REF = 8                        # unit devices of each DAC's reference diode
+M_REF = 8                        # unit devices of the trim DAC's reference diode (its outputs hold still)
+#: Unit devices of the input DAC's reference diode per neuron of the tile. The gate line ``pb_in`` carries 63 unit
+#: gates per neuron, and the on cells' drains follow each membrane, so the membranes' swings kick the line through
+#: their C_gd; it recovers with τ = C/g_m ∝ 63·N/m_ref + 1. With a diode of 8 units a tile of 8 neurons' intervals
+#: shortened by 0.74 % (one trim step) over its first 0.3 s (τ ≈ 0.1 s; tt_mm seed 3), so a search measured a
+#: different neuron than a fresh transient did. With 64 units per neuron τ is 32× shorter whatever N, and the same
+#: tile's intervals are flat within ±10 µs from the first. It costs 64 pA per neuron on vdda, as much as the input
+#: DAC's own units (which always conduct).
+M_REF_IN_PER_NEURON = 64
 TRIM_BASE = 0.75                 # the ideal part of each neuron's leak bias, a fraction of the design's i_b
 V_DUMP = 0.6                     # the DACs' dump node (V): near the outputs' voltage, so the off switches leak little
 EDGE = 1e-9                      # rise time of a code bit's edge in the plain reference (s)
@@ -109,8 +117,9 @@ class Tile:
                 continue
             out.append(line)
         vdd = self.vdd
+        m_ref_in = M_REF_IN_PER_NEURON * self.n
         out += [f".include {quoted(str(DAC_FILE))}", f"vdda vdda 0 {vdd!r}", f"vdump dump 0 {V_DUMP!r}",
-                f"xref_in pb_in vdda idac_ref i_ref={M_REF * I_LSB_IN!r} m_ref={M_REF}",
+                f"xref_in pb_in vdda idac_ref i_ref={m_ref_in * I_LSB_IN!r} m_ref={m_ref_in}",
                 f"xref_t pb_t vdda idac_ref i_ref={M_REF * I_LSB_TRIM!r} m_ref={M_REF}"]
         for k in range(self.n):
             for tokens in bias:

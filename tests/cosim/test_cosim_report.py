@@ -104,7 +104,7 @@ def test_the_trimmed_rates_lie_in_the_band_the_run_derives(built):
     after = np.array([n.rate_after for n in trim.neurons])
     assert trim.yield_before == np.mean(np.abs(before / trim.target_rate - 1) <= trim.tolerance)
     assert trim.yield_after == np.mean(np.abs(after / trim.target_rate - 1) <= trim.tolerance) == 1.0
-    assert trim.spread_after <= section.spread_limit(trim) < trim.spread_before
+    assert trim.spread_after <= trim.spread_bound < trim.spread_before
 
 
 def test_the_spread_limit_holds_for_the_widest_rates_inside_the_band(built):
@@ -114,7 +114,7 @@ def test_the_spread_limit_holds_for_the_widest_rates_inside_the_band(built):
         # half the neurons at each edge of ±δ_max: the largest sample σ rates inside the band can have, mean the target
         rates = trim.target_rate * (1 + delta * np.array([(-1) ** k for k in range(n)]))
         widest = float(np.std(rates, ddof=1) / np.mean(rates))
-        limit = section.spread_limit(dataclasses.replace(trim, n=n, spread_bound=delta / (1 - delta)))
+        limit = run.spread_bound(delta, n)
         assert widest <= limit <= widest / (1 - delta) * (1 + 1e-12)   # tight but for the mean's lowest value
 
 

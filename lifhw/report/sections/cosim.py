@@ -9,7 +9,6 @@ search against the target and the yield band. ``make cosim`` runs the issue's la
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -181,13 +180,6 @@ def codes_off(trim: TrimRun) -> int:
     return sum(abs(n.code - n.predicted_code) > (1 if n.margin < 0.1 else 0) for n in trim.neurons)
 
 
-def spread_limit(trim: TrimRun) -> float:
-    """The largest σ/mean of rates that all lie within ±δ_max of the target: δ_max/(1 − δ_max) for the population
-    σ (``trim.spread_bound``), √(N/(N − 1)) times that for the sample σ (N − 1 in the denominator) the run's spreads
-    are."""
-    return trim.spread_bound * math.sqrt(trim.n / (trim.n - 1)) if trim.n > 1 else 0.0
-
-
 def timing_in_steps(trim: TrimRun) -> float:
     """How far a co-simulated interval may be from the plain one (a spike time within one sync interval + one
     transient step at either end), in trim steps of interval at the target (2·δ_max/f_target)."""
@@ -259,7 +251,7 @@ def html(tile: TileTraces, trim: TrimRun, figs: dict, waves: Path) -> str:
                      [["spread σ/mean", trim.spread_before, trim.spread_after],
                       [f"yield within ±{trim.tolerance:.0%}", trim.yield_before, trim.yield_after]])
         + f"<p>With every trimmed rate within ±δ_max of the target, the spread after is at most "
-          f"√(N/(N − 1))·δ_max/(1 − δ_max) = {spread_limit(trim):.3g} (the sample σ, N − 1 in its denominator). "
+          f"√(N/(N − 1))·δ_max/(1 − δ_max) = {trim.spread_bound:.3g} (the sample σ, N − 1 in its denominator). "
           "The prediction is held to the issue's rule: the co-simulated code equal to the predicted one, ±1 where a "
           "decision was within a tenth of a step of its threshold. The co-simulation's own bound on an interval "
           f"(a spike time within {_us(trim.sync + run.MAX_STEP):g} µs of the plain transient's at either end) is "
