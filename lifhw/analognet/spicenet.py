@@ -56,8 +56,12 @@ STORE_DIR = BUILD / "analognet" / "spice"
 #: Rise and fall time (s) of a packet's pulse, and the width (V) of the DAC's compliance edge.
 T_RISE = 1e-7
 COMPLIANCE_EDGE = 1e-3
-#: Largest transient step (s): the pulses' corners place the steps that matter.
-MAX_STEP = 2e-4
+#: Largest transient step (s). The pulses' corners place the membrane's steps, but nothing places the end of the
+#: refractory hold: the timer's capacitor ramps down linearly (no truncation error to shrink the step) until the
+#: starved inverter trips, so ngspice steps over the trip by up to a step. Measured on lif_ota, t_ref 0.645 ms,
+#: against 2 µs steps (hold 0.707 ms): at 0.2 ms the holds came out up to +0.19 ms long (die 0's longest timer,
+#: 0.84 ms, held 0.96-0.98 ms and broke its next window), at 20 µs within ±0.02 ms, at ~1.3x the CPU.
+MAX_STEP = 2e-5
 #: CPU seconds a neuron's sample may take before its task is reported failed (a hidden neuron of 16 steps, 13
 #: spikes: 26 CPU-s idle; a loaded machine runs 3-6x slower).
 SECONDS_PER_SAMPLE = 600.0
