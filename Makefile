@@ -145,7 +145,7 @@ mc: setup
 # The trained digits network on lif_ota neurons (issue 24's acceptance run): the 64-64-10 network of `lifhw learn
 # digits` (trained once into build/learn), the fast device-aware model on the whole held-out split, nominal and on
 # 100 Monte Carlo dies, and 20 held-out samples in ngspice (every neuron a transistor circuit; stored per neuron and
-# sample under build/analognet, a rerun computes only what is missing; ~32 CPU-s per sample), then the checks:
+# sample under build/analognet, a rerun computes only what is missing; ~33 CPU-s per sample), then the checks:
 # nominal within 1 point of the fixed network, SPICE's predictions equal to the fast model's on >= 98 %, the counts
 # within the model's bound, no spike outside its window. Then mismatch-aware training beside the standard network
 # on the same 100 dies (build/learn-analog/result.json, "analog"), and the matched-device area for a 5th-percentile
