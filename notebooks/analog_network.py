@@ -80,7 +80,7 @@ for layer, fixed_layer in enumerate(net.layers):
 nominal = fast.run(mapped, net, fast.nominal_die(mapped, net), events)
 nominal_accuracy = float(np.mean(nominal.prediction[0] == labels))
 print(f"analog (fast model, nominal): {nominal_accuracy:.3f}, fixed point: {result['fixed_accuracy']:.3f}")
-assert abs(nominal_accuracy - result["fixed_accuracy"]) <= 0.01
+assert abs(nominal_accuracy - result["fixed_accuracy"]) <= evaluate.NOMINAL_BOUND
 
 # %% [markdown]
 # ## 4. A second simulator: ngspice, every neuron a transistor circuit

@@ -15,6 +15,9 @@ from . import dies as die_draws
 from . import fast
 from .mapping import AnalogMapping
 
+#: Issue 24's acceptance: the nominal analog network (fast model) within this of the fixed network's accuracy.
+NOMINAL_BOUND = 0.01
+
 
 @dataclass(frozen=True)
 class DieAccuracy(Record):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ...analognet import calibrate, dies, mapping
-from ...analognet.evaluate import DieAccuracy, accuracies, die_accuracy
+from ...analognet.evaluate import NOMINAL_BOUND, DieAccuracy, accuracies, die_accuracy
 from ...analognet.sizing import AREA_GRID, AccuracySizing, area_for_accuracy, matched_area
 from ...jsonio import Record
 from ...sizing.montecarlo import Mismatch
@@ -33,8 +33,6 @@ DIES, DIE_SEED = 50, 0
 AWARE_EPOCHS = 10
 #: The sizing: the QUANTILE of the dies must reach TARGET.
 TARGET, QUANTILE = 0.95, 0.05
-#: Acceptance (issue 24): the nominal fast model within 1 point of the fixed network.
-NOMINAL_BOUND = 0.01
 
 
 @dataclass(frozen=True)
